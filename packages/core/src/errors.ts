@@ -1,0 +1,72 @@
+import { Schema } from "effect"
+
+/**
+ * One error model for the whole product (DESIGN.md, Errors). Hosts map these to HTTP statuses or queue outcomes:
+ * NotFound → 404, Conflict → 409, BadRequest → 400, Unprocessable → ack + ReferAndMonitorFailureReport,
+ * the infrastructure failures → 503 / retry.
+ */
+
+/** `{Entity} with {field} of {value} not found` (spec §2.4), or an explicit message. */
+export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", {
+  message: Schema.String,
+  /** The Java exception class name the reference service reported for this failure (telemetry name, §5.2). */
+  exceptionName: Schema.optionalWith(Schema.String, { default: () => "NotFoundException" })
+}) {
+  static of(entity: string, field: string, value: unknown): NotFound {
+    return new NotFound({ message: `${entity} with ${field} of ${String(value)} not found` })
+  }
+}
+
+export class Conflict extends Schema.TaggedError<Conflict>()("Conflict", {
+  message: Schema.String
+}) {}
+
+export class BadRequest extends Schema.TaggedError<BadRequest>()("BadRequest", {
+  message: Schema.String,
+  fields: Schema.optional(Schema.Array(Schema.Struct({ field: Schema.String, message: Schema.String })))
+}) {}
+
+/**
+ * A queue message that can never succeed (reference `UnprocessableException` and its subclasses): the message is
+ * acknowledged and `ReferAndMonitorFailureReport` telemetry is raised with these properties (§5.2).
+ */
+export class Unprocessable extends Schema.TaggedError<Unprocessable>()("Unprocessable", {
+  message: Schema.String,
+  properties: Schema.Record({ key: Schema.String, value: Schema.String })
+}) {}
+
+/**
+ * A rule of the domain failed in a way that retrying the same input will not fix, but that the reference service
+ * treats as a failure (e.g. `IllegalStateException("No End Date for Termination …")`). For queue messages this is a
+ * Failure (retry then DLQ, §5.2); `exceptionName` is the telemetry event name.
+ */
+export class InvalidState extends Schema.TaggedError<InvalidState>()("InvalidState", {
+  message: Schema.String,
+  exceptionName: Schema.String
+}) {}
+
+/** The Delius database failed; `operation` names what was being done. */
+export class DatabaseError extends Schema.TaggedError<DatabaseError>()("DatabaseError", {
+  operation: Schema.String,
+  message: Schema.String,
+  cause: Schema.optional(Schema.Defect)
+}) {}
+
+/** Refer and Monitor (or HMPPS Auth) could not be called or answered with an error. */
+export class ReferAndMonitorError extends Schema.TaggedError<ReferAndMonitorError>()("ReferAndMonitorError", {
+  url: Schema.String,
+  message: Schema.String,
+  status: Schema.optional(Schema.Number),
+  /** true for failures worth retrying (transport errors, timeouts, 5xx, 429). */
+  transient: Schema.Boolean,
+  cause: Schema.optional(Schema.Defect)
+}) {}
+
+/** The Delius LDAP directory failed. */
+export class DirectoryError extends Schema.TaggedError<DirectoryError>()("DirectoryError", {
+  message: Schema.String,
+  cause: Schema.optional(Schema.Defect)
+}) {}
+
+export type DomainError = NotFound | Conflict | BadRequest | Unprocessable | InvalidState
+export type InfrastructureError = DatabaseError | ReferAndMonitorError | DirectoryError

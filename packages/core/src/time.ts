@@ -1,0 +1,185 @@
+import { ParseResult, Schema } from "effect"
+
+/**
+ * Date and time conventions (spec §2.2). Incoming date-times carry 0–9 fraction digits and `Z`, `±hh:mm` or no offset
+ * (no offset = Europe/London local time), optionally followed by `[Zone]`. Delius stores Europe/London wall-clock
+ * values, so every value written to the database is a London wall-clock `LocalDateTime` string
+ * (`YYYY-MM-DD HH:MM:SS.ffffff`) or a London `LocalDate` (`YYYY-MM-DD`).
+ *
+ * Instants are held as epoch milliseconds plus the sub-millisecond digits, so that nothing is lost for the second
+ * precision comparisons of §7.1 and the millisecond precision of telemetry.
+ */
+
+export const LONDON = "Europe/London"
+
+/** An instant parsed from an ISO-8601 date-time, with its original text. */
+export interface Instant {
+  readonly epochMillis: number
+  /** fraction digits beyond milliseconds (0–6 digits), kept for display only */
+  readonly subMillis: string
+}
+
+const ISO =
+  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(Z|z|[+-]\d{2}(?::?\d{2})?)?(?:\[[^\]]+\])?$/
+
+const pad = (n: number, width = 2) => String(n).padStart(width, "0")
+
+const londonFormatter = new Intl.DateTimeFormat("en-GB", {
+  timeZone: LONDON,
+  year: "numeric",
+  month: "2-digit",
+  day: "2-digit",
+  hour: "2-digit",
+  minute: "2-digit",
+  second: "2-digit",
+  hourCycle: "h23"
+})
+
+interface WallClock {
+  readonly year: number
+  readonly month: number
+  readonly day: number
+  readonly hour: number
+  readonly minute: number
+  readonly second: number
+}
+
+const londonParts = (epochMillis: number): WallClock => {
+  const parts: Record<string, number> = {}
+  for (const p of londonFormatter.formatToParts(new Date(epochMillis))) {
+    if (p.type !== "literal") parts[p.type] = Number(p.value)
+  }
+  return {
+    year: parts.year!,
+    month: parts.month!,
+    day: parts.day!,
+    hour: parts.hour!,
+    minute: parts.minute!,
+    second: parts.second!
+  }
+}
+
+/** Offset of London from UTC at an instant, in milliseconds. */
+const londonOffsetMillis = (epochMillis: number): number => {
+  const w = londonParts(epochMillis)
+  const asUtc = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second)
+  return asUtc - Math.floor(epochMillis / 1000) * 1000
+}
+
+/** The instant of a London wall-clock time (for a time in the autumn overlap, the first occurrence). */
+const fromLondonWallClock = (w: WallClock, millis: number): number => {
+  const naive = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second, millis)
+  // Two passes settle the offset either side of a DST change.
+  let guess = naive - londonOffsetMillis(naive)
+  guess = naive - londonOffsetMillis(guess)
+  return guess
+}
+
+/** Parse an ISO-8601 date-time as R&M sends it; undefined when it is not one. */
+export const parseInstant = (text: string): Instant | undefined => {
+  const m = ISO.exec(text.trim())
+  if (!m) return undefined
+  const [, y, mo, d, h, mi, s, frac, zone] = m
+  const fraction = (frac ?? "").padEnd(9, "0")
+  const millis = Number(fraction.slice(0, 3))
+  const subMillis = fraction.slice(3).replace(/0+$/, "")
+  const w: WallClock = {
+    year: Number(y),
+    month: Number(mo),
+    day: Number(d),
+    hour: Number(h),
+    minute: Number(mi),
+    second: Number(s ?? "0")
+  }
+  if (w.month < 1 || w.month > 12 || w.day < 1 || w.day > 31 || w.hour > 23 || w.minute > 59 || w.second > 59) {
+    return undefined
+  }
+  const check = new Date(Date.UTC(w.year, w.month - 1, w.day))
+  if (check.getUTCDate() !== w.day) return undefined
+  let epochMillis: number
+  if (zone === undefined) {
+    epochMillis = fromLondonWallClock(w, millis)
+  } else if (zone === "Z" || zone === "z") {
+    epochMillis = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second, millis)
+  } else {
+    const sign = zone.startsWith("-") ? -1 : 1
+    const digits = zone.slice(1).replace(":", "")
+    const offsetMinutes = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4) || "0")
+    if (offsetMinutes > 18 * 60) return undefined
+    epochMillis = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second, millis) - sign * offsetMinutes * 60_000
+  }
+  return { epochMillis, subMillis }
+}
+
+export const instantOfMillis = (epochMillis: number): Instant => ({ epochMillis, subMillis: "" })
+
+/** London local date `YYYY-MM-DD` of an instant (§2.2: every date derived from a date-time). */
+export const londonDate = (epochMillis: number): string => {
+  const w = londonParts(epochMillis)
+  return `${w.year}-${pad(w.month)}-${pad(w.day)}`
+}
+
+/** London wall-clock `YYYY-MM-DD HH:MM:SS.ffffff`, the form stored in Delius timestamp columns. */
+export const londonDateTime = (epochMillis: number): string => {
+  const w = londonParts(epochMillis)
+  const ms = ((epochMillis % 1000) + 1000) % 1000
+  return `${w.year}-${pad(w.month)}-${pad(w.day)} ${pad(w.hour)}:${pad(w.minute)}:${pad(w.second)}.${pad(ms, 3)}000`
+}
+
+/** Java `LocalDateTime.toString()` of a London wall-clock time, e.g. `2024-03-01T10:15:30.123` (enforcement note, §7.6). */
+export const londonIsoLocal = (epochMillis: number): string => {
+  const w = londonParts(epochMillis)
+  const ms = ((epochMillis % 1000) + 1000) % 1000
+  const base = `${w.year}-${pad(w.month)}-${pad(w.day)}T${pad(w.hour)}:${pad(w.minute)}:${pad(w.second)}`
+  return ms === 0 ? base : `${base}.${pad(ms, 3)}`
+}
+
+/** ISO offset date-time in London, e.g. `2023-02-23T15:29:54.197Z` in winter, `…+01:00` in summer. */
+export const londonOffsetIso = (epochMillis: number): string => {
+  const w = londonParts(epochMillis)
+  const ms = ((epochMillis % 1000) + 1000) % 1000
+  const offsetMinutes = Math.round(londonOffsetMillis(epochMillis) / 60_000)
+  const offset =
+    offsetMinutes === 0
+      ? "Z"
+      : `${offsetMinutes < 0 ? "-" : "+"}${pad(Math.floor(Math.abs(offsetMinutes) / 60))}:${pad(Math.abs(offsetMinutes) % 60)}`
+  const fraction = ms === 0 ? "" : `.${pad(ms, 3)}`
+  return `${w.year}-${pad(w.month)}-${pad(w.day)}T${pad(w.hour)}:${pad(w.minute)}:${pad(w.second)}${fraction}${offset}`
+}
+
+/** Java `ZonedDateTime.toString()` in London, e.g. `2023-02-23T15:29:54.197Z[Europe/London]` (telemetry, §2.2). */
+export const londonZonedString = (epochMillis: number): string => `${londonOffsetIso(epochMillis)}[${LONDON}]`
+
+/**
+ * Parse a stored London wall-clock value (`YYYY-MM-DD HH:MM:SS[.f]`, `YYYY-MM-DDTHH:MM:SS[.f]` or a date) back to an
+ * instant. Drivers hand these back as text (see the database layers).
+ */
+export const instantOfLondonDateTime = (stored: string): number => {
+  const parsed = parseInstant(stored.length === 10 ? `${stored}T00:00:00` : stored)
+  if (!parsed) throw new Error(`Not a stored date-time: ${stored}`)
+  return parsed.epochMillis
+}
+
+/** Normalise a stored timestamp (any driver's text form) to `YYYY-MM-DD HH:MM:SS.ffffff`. */
+export const normaliseStoredDateTime = (stored: string): string => londonDateTime(instantOfLondonDateTime(stored))
+
+/** Add whole days to a `YYYY-MM-DD` date. */
+export const plusDays = (date: string, days: number): string => {
+  const d = new Date(`${date}T00:00:00Z`)
+  d.setUTCDate(d.getUTCDate() + days)
+  return d.toISOString().slice(0, 10)
+}
+
+const InstantStruct = Schema.Struct({ epochMillis: Schema.Number, subMillis: Schema.String })
+
+/** Schema for an incoming ISO date-time (HTTP bodies, events, callbacks): decodes to an Instant. */
+export const IsoDateTime = Schema.transformOrFail(Schema.String, InstantStruct, {
+  strict: true,
+  decode: (text, _, ast) => {
+    const parsed = parseInstant(text)
+    return parsed
+      ? ParseResult.succeed(parsed)
+      : ParseResult.fail(new ParseResult.Type(ast, text, "Expected an ISO-8601 date-time"))
+  },
+  encode: (instant) => ParseResult.succeed(londonOffsetIso(instant.epochMillis))
+}).annotations({ identifier: "DateTime", description: "ISO-8601 date-time, e.g. 2024-06-13T17:52:26.55647055+01:00" })
