@@ -1,0 +1,162 @@
+import { SqlClient } from "@effect/sql"
+import { PgClient } from "@effect/sql-pg"
+import { SqliteClient } from "@effect/sql-sqlite-node"
+import { Config, ConfigError, type Context, Effect, Layer, Redacted, String as Str } from "effect"
+import { mkdirSync } from "node:fs"
+import { dirname } from "node:path"
+import pg from "pg"
+import { DatabaseError } from "../errors.js"
+import { Dialect, dialects } from "./dialect.js"
+
+/**
+ * `DATABASE_URL` chooses the Delius database (DESIGN.md, Configuration):
+ *   sqlite:<file> | sqlite::memory: | postgres://… | oracle://user:pass@host:port/service | mssql://…
+ * Every layer returns column names in camelCase (`CONTACT_ID` → `contactId`) whatever case the driver reports, and
+ * date/timestamp columns as text (Delius stores Europe/London wall-clock values, §2.2 — converting them through a JS
+ * Date in the process's zone would shift them).
+ */
+export const DEFAULT_DATABASE_URL = "sqlite:./data/delius.sqlite"
+
+export const resultName = (name: string): string => Str.snakeToCamel(name.toLowerCase())
+
+export type DatabaseTarget =
+  | { readonly _tag: "sqlite"; readonly filename: string }
+  | { readonly _tag: "postgres"; readonly url: string }
+  | { readonly _tag: "oracle"; readonly url: string }
+  | { readonly _tag: "mssql"; readonly url: string }
+
+/** Parse DATABASE_URL; anything unrecognised is a start-up error naming the variable. */
+export const parseDatabaseUrl = (url: string): Either<DatabaseTarget, string> => {
+  if (url.startsWith("sqlite:")) {
+    const filename = url.slice("sqlite:".length)
+    if (filename === "") return { ok: false, error: "DATABASE_URL: sqlite: needs a file name, e.g. sqlite:./data/delius.sqlite" }
+    return { ok: true, value: { _tag: "sqlite", filename } }
+  }
+  if (/^postgres(ql)?:\/\//.test(url)) return { ok: true, value: { _tag: "postgres", url } }
+  if (url.startsWith("oracle://")) return { ok: true, value: { _tag: "oracle", url } }
+  if (/^(mssql|sqlserver):\/\//.test(url)) return { ok: true, value: { _tag: "mssql", url } }
+  const scheme = url.includes(":") ? url.slice(0, url.indexOf(":")) : url
+  return {
+    ok: false,
+    error: `DATABASE_URL: unsupported database "${scheme}" — use sqlite:<file>, sqlite::memory:, postgres://…, oracle://user:password@host:port/service or mssql://…`
+  }
+}
+type Either<A, E> = { readonly ok: true; readonly value: A } | { readonly ok: false; readonly error: E }
+
+// node-postgres: DATE (1082), TIMESTAMP (1114) and TIMESTAMPTZ (1184) stay text; INT8 (20) and NUMERIC (1700) become
+// numbers (Delius ids and HOURS_CREDITED fit in a double).
+const pgTypes: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: "text" | "binary") => {
+    if (oid === 1082 || oid === 1114 || oid === 1184) return (value: string) => value
+    if (oid === 20 || oid === 1700) return (value: string) => Number(value)
+    return pg.types.getTypeParser(oid, format as "text")
+  }) as pg.CustomTypesConfig["getTypeParser"]
+}
+
+const sqliteLayer = (filename: string) =>
+  Layer.unwrapEffect(
+    Effect.sync(() => {
+      if (filename !== ":memory:") mkdirSync(dirname(filename), { recursive: true })
+      return SqliteClient.layer({ filename, transformResultNames: resultName })
+    })
+  )
+
+const pgLayer = (url: string, maxConnections?: number) =>
+  PgClient.layer({
+    url: Redacted.make(url),
+    transformResultNames: resultName,
+    // The DDL uses unquoted names, which PostgreSQL folds to lower case; quoted names from sql.insert must match.
+    transformQueryNames: (name) => name.toLowerCase(),
+    types: pgTypes,
+    ...(maxConnections !== undefined ? { maxConnections } : {})
+  })
+
+// Oracle and SQL Server drivers are loaded only when chosen: the embedded default never pays for them.
+const mssqlLayer = (url: string) =>
+  Layer.unwrapEffect(
+    Effect.promise(() => import("@effect/sql-mssql")).pipe(
+      Effect.map(({ MssqlClient }) => {
+        const u = new URL(url)
+        return MssqlClient.layer({
+    server: u.hostname,
+    port: u.port ? Number(u.port) : 1433,
+    database: u.pathname.replace(/^\//, "") || "master",
+    username: decodeURIComponent(u.username),
+    password: Redacted.make(decodeURIComponent(u.password)),
+          transformResultNames: resultName,
+          trustServer: true
+        })
+      })
+    )
+  )
+
+export interface DatabaseOptions {
+  /** Pool size for server databases. */
+  readonly maxConnections?: number
+}
+
+/** SqlClient + Dialect for a DATABASE_URL value. */
+export const layerFromUrl = (url: string, options: DatabaseOptions = {}) => {
+  const target = parseDatabaseUrl(url)
+  if (!target.ok) return Layer.fail(ConfigError.InvalidData(["DATABASE_URL"], target.error))
+  const t = target.value
+  switch (t._tag) {
+    case "sqlite":
+      return Layer.merge(sqliteLayer(t.filename), Layer.succeed(Dialect, dialects.sqlite)).pipe(Layer.tap(sqlitePragmas))
+    case "postgres":
+      return Layer.merge(pgLayer(t.url, options.maxConnections), Layer.succeed(Dialect, dialects.postgres))
+    case "oracle":
+      return Layer.merge(
+        Layer.unwrapEffect(
+          Effect.promise(() => import("./oracle/OracleClient.js")).pipe(
+            Effect.map((OracleClient) =>
+              OracleClient.layer({
+                ...OracleClient.fromUrl(t.url),
+                transformResultNames: resultName,
+                ...(options.maxConnections !== undefined ? { poolMax: options.maxConnections } : {})
+              })
+            )
+          )
+        ),
+        Layer.succeed(Dialect, dialects.oracle)
+      )
+    case "mssql":
+      return Layer.merge(mssqlLayer(t.url), Layer.succeed(Dialect, dialects.mssql))
+  }
+}
+
+// Concurrent writers from other processes (the CLI, a second host) wait for SQLite's lock instead of failing at once.
+const sqlitePragmas = (context: Context.Context<SqlClient.SqlClient>) =>
+  SqlClient.SqlClient.pipe(
+    Effect.flatMap((sql) => sql.unsafe("PRAGMA busy_timeout = 10000")),
+    Effect.provide(context),
+    Effect.orDie
+  )
+
+export const databaseUrl = Config.string("DATABASE_URL").pipe(Config.withDefault(DEFAULT_DATABASE_URL))
+
+/** The database chosen by `DATABASE_URL`. */
+export const layer = Layer.unwrapEffect(Effect.map(databaseUrl, (url) => layerFromUrl(url)))
+
+export const describeTarget = (url: string): string => {
+  const t = parseDatabaseUrl(url)
+  if (!t.ok) return "invalid"
+  if (t.value._tag === "sqlite") return `sqlite ${t.value.filename}`
+  // Never print credentials.
+  try {
+    const u = new URL(t.value.url)
+    return `${t.value._tag} ${u.hostname}${u.port ? `:${u.port}` : ""}${u.pathname}`
+  } catch {
+    return t.value._tag
+  }
+}
+
+export const toDatabaseError = (operation: string) => (cause: unknown) =>
+  cause instanceof DatabaseError
+    ? cause
+    : new DatabaseError({
+        operation,
+        message: cause instanceof Error ? cause.message : String((cause as { message?: unknown })?.message ?? cause),
+        cause
+      })
+
