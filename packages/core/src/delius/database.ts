@@ -109,9 +109,15 @@ export const layerFromUrl = (url: string, options: DatabaseOptions = {}) => {
       return Layer.merge(
         Layer.unwrapEffect(
           Effect.promise(() => import("./oracle/OracleClient.js")).pipe(
-            Effect.map((OracleClient) =>
+            Effect.flatMap((OracleClient) =>
+              Effect.try({
+                try: () => OracleClient.fromUrl(t.url),
+                catch: (e) => ConfigError.InvalidData(["DATABASE_URL"], e instanceof Error ? e.message : String(e))
+              }).pipe(Effect.map((config) => ({ OracleClient, config })))
+            ),
+            Effect.map(({ OracleClient, config }) =>
               OracleClient.layer({
-                ...OracleClient.fromUrl(t.url),
+                ...config,
                 transformResultNames: resultName,
                 ...(options.maxConnections !== undefined ? { poolMax: options.maxConnections } : {})
               })

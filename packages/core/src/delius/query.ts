@@ -36,3 +36,27 @@ export const countOf =
 export const Nullable = Schema.NullOr
 export const Id = Schema.Number
 export const Text = Schema.String
+
+const TIMESTAMP = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(?::(\d{2}))?(?:\.(\d{1,9}))?/
+
+/** Canonical stored timestamp `YYYY-MM-DD HH:MM:SS.ffffff` from any driver's text form. */
+export const canonicalTimestamp = (text: string): string => {
+  const m = TIMESTAMP.exec(text)
+  if (!m) return text.length === 10 ? `${text} 00:00:00.000000` : text
+  return `${m[1]} ${m[2]}:${m[3] ?? "00"}.${(m[4] ?? "").padEnd(6, "0").slice(0, 6)}`
+}
+
+/** A Delius timestamp column (Europe/London wall clock), decoded to the canonical text form. */
+export const StoredTimestamp = Schema.transform(Schema.String, Schema.String, {
+  strict: true,
+  decode: canonicalTimestamp,
+  encode: (s) => s
+})
+
+/** A Delius DATE column as `YYYY-MM-DD` (Oracle DATE carries a time part, which is dropped). */
+export const StoredDate = Schema.transform(Schema.String, Schema.String, {
+  strict: true,
+  decode: (s) => s.slice(0, 10),
+  encode: (s) => s
+})
+

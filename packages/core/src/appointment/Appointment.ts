@@ -1,0 +1,364 @@
+import type { SqlClient } from "@effect/sql"
+import { Context, Effect, Layer, Option, Schema } from "effect"
+import { audited } from "../audit/Audit.js"
+import { DeliusUser, inPersonTransaction, writeContext } from "../delius/DeliusContext.js"
+import type { AuditRepository } from "../delius/repositories/AuditRepository.js"
+import { type Contact, ContactRepository } from "../delius/repositories/ContactRepository.js"
+import type { EnforcementRepository } from "../delius/repositories/EnforcementRepository.js"
+import { EventRepository } from "../delius/repositories/EventRepository.js"
+import { NsiRepository } from "../delius/repositories/NsiRepository.js"
+import { OrganisationRepository } from "../delius/repositories/OrganisationRepository.js"
+import type { PersonRepository } from "../delius/repositories/PersonRepository.js"
+import { ReferenceDataRepository } from "../delius/repositories/ReferenceDataRepository.js"
+import { require } from "../delius/require.js"
+import { BadRequest, Conflict, NotFound, Unprocessable } from "../errors.js"
+import { crsAssignment } from "../referral/nsiContacts.js"
+import { referralUrn } from "../referral/Referral.js"
+import {
+  appendNotes,
+  type AppointmentOutcome,
+  appointmentNotFoundReason,
+  appointmentNotFoundReasonDetail,
+  containsNotes,
+  hasClash,
+  isRescheduled,
+  rescheduleOutcome
+} from "../rules/index.js"
+import { Telemetry, trackEvent } from "../telemetry/Telemetry.js"
+import { instantOfLondonDateTime, IsoDateTime, londonDate, londonDateTime, londonOffsetIso } from "../time.js"
+import { applyOutcome, type OutcomeContext } from "./outcomes.js"
+
+export const appointmentUrn = (appointmentId: string) => `urn:hmpps:interventions-appointment:${appointmentId}`
+
+const Uuid = Schema.UUID.pipe(Schema.transform(Schema.String, { strict: true, decode: (s) => s.toLowerCase(), encode: (s) => s }))
+const optional = <A, I>(schema: Schema.Schema<A, I>) => Schema.optionalWith(Schema.NullOr(schema), { default: () => null })
+
+/** `outcome` of the merge request (§4.2): `attended` upper case; `notify` has the alias the real R&M sends. */
+export const MergeOutcome = Schema.Struct({
+  attended: Schema.Literal("YES", "LATE", "NO"),
+  didSessionHappen: optional(Schema.Boolean),
+  noSessionReasonType: optional(Schema.Literal("LOGISTICS", "POP_ACCEPTABLE", "POP_UNACCEPTABLE")),
+  notify: Schema.optional(Schema.NullOr(Schema.Boolean)),
+  notifyProbationPractitionerOfBehaviour: Schema.optional(Schema.NullOr(Schema.Boolean))
+})
+
+/** Body of `PUT /probation-case/{crn}/referrals/{referralId}/appointments` (spec §4.2, client-contract §2.3). */
+export class MergeAppointment extends Schema.Class<MergeAppointment>("MergeAppointment")({
+  id: Uuid,
+  referralId: Uuid,
+  referralReference: Schema.String,
+  start: IsoDateTime,
+  // Jackson turns a missing primitive into 0 / false (§2.1); R&M always sends both.
+  durationInMinutes: Schema.optionalWith(Schema.Int.pipe(Schema.nonNegative()), { default: () => 0 }),
+  notes: optional(Schema.String),
+  officeLocationCode: optional(Schema.String),
+  countsTowardsRar: Schema.optionalWith(Schema.Boolean, { default: () => false }),
+  outcome: optional(MergeOutcome),
+  sentenceId: optional(Schema.Number),
+  previousId: optional(Uuid),
+  deliusId: optional(Schema.Int),
+  rescheduleRequestedBy: optional(Schema.String)
+}) {}
+
+/** The outcome part of a feedback update (§5.6 "Building the update"). */
+export interface FeedbackUpdate {
+  readonly crn: string
+  readonly appointmentId: string
+  readonly deliusId: number | null
+  readonly referralId: string
+  readonly referralReference: string
+  readonly outcome: AppointmentOutcome
+  readonly notes: string
+}
+
+const toOutcome = (o: typeof MergeOutcome.Type): AppointmentOutcome => ({
+  attended: o.attended,
+  didSessionHappen: o.didSessionHappen,
+  noSessionReasonType: o.noSessionReasonType,
+  // notify defaults to false on the merge request (§4.2); the alias key is what R&M really sends.
+  notify: o.notify ?? o.notifyProbationPractitionerOfBehaviour ?? false
+})
+
+type Dependencies =
+  | SqlClient.SqlClient
+  | PersonRepository
+  | NsiRepository
+  | ContactRepository
+  | EventRepository
+  | EnforcementRepository
+  | ReferenceDataRepository
+  | OrganisationRepository
+  | AuditRepository
+  | DeliusUser
+  | Telemetry
+
+/** Appointment workflows: merge (create / reschedule / outcome, §7.1) and feedback (§7.5). */
+export class Appointment extends Context.Tag("@ram-delius/core/Appointment")<
+  Appointment,
+  {
+    readonly merge: (crn: string, request: MergeAppointment) => Effect.Effect<{ readonly appointmentId: number }, MergeError>
+    readonly recordFeedback: (update: FeedbackUpdate) => Effect.Effect<void, FeedbackError>
+  }
+>() {
+  static readonly layer = Layer.effect(
+    Appointment,
+    Effect.gen(function* () {
+      const context = yield* Effect.context<Dependencies>()
+      return {
+        merge: (crn, request) => merge(crn, request).pipe(Effect.provide(context)),
+        recordFeedback: (update) => recordFeedback(update).pipe(Effect.provide(context))
+      }
+    })
+  )
+}
+
+export type MergeError = Effect.Effect.Error<ReturnType<typeof merge>>
+export type FeedbackError = Effect.Effect.Error<ReturnType<typeof recordFeedback>>
+
+const CRS_APPOINTMENT_TYPES = ["CRSAPT", "CRSSAA"]
+
+const merge = Effect.fn("Appointment.merge")(function* (crn: string, request: MergeAppointment) {
+  const urn = appointmentUrn(request.id)
+  const previousUrn = request.previousId === null ? null : appointmentUrn(request.previousId)
+  const nsiUrn = referralUrn(request.referralId)
+  const nsiNotFound = () => new NotFound({ message: `Unable to match Referral ${nsiUrn} => CRN ${crn}` })
+  const result = yield* audited("CLBI003", (audit) =>
+    inPersonTransaction(
+      crn,
+      (offenderId) =>
+        Effect.gen(function* () {
+          const nsis = yield* NsiRepository
+          const contacts = yield* ContactRepository
+          const reference = yield* ReferenceDataRepository
+          const organisation = yield* OrganisationRepository
+          const events = yield* EventRepository
+          const ctx = yield* writeContext
+          const nsi = (yield* nsis.findByCrnAndUrn(crn, nsiUrn))[0]
+          if (nsi === undefined) return yield* nsiNotFound()
+          yield* audit.set("offenderId", offenderId)
+          const startMillis = request.start.epochMillis
+          const endMillis = startMillis + request.durationInMinutes * 60_000
+          const start = londonDateTime(startMillis)
+          const end = londonDateTime(endMillis)
+          if (ctx.millis > startMillis && request.outcome === null) {
+            yield* trackEvent("PastAppointmentWithoutOutcome", {
+              crn,
+              referralId: request.referralId,
+              referralReference: request.referralReference,
+              appointmentId: request.id,
+              startTime: londonOffsetIso(startMillis),
+              outcome: "null"
+            })
+            return yield* new BadRequest({ message: "Appointment started in the past and no outcome was provided" })
+          }
+          if (startMillis > ctx.millis) {
+            const candidates = yield* contacts.clashCandidates(nsi.offenderId, londonDate(startMillis))
+            const clash = hasClash({
+              candidates: candidates.map((c) => ({
+                externalReference: c.externalReference,
+                startTime: c.contactStartTime,
+                endTime: c.contactEndTime
+              })),
+              urn,
+              previousUrn,
+              newStart: start,
+              newEnd: end
+            })
+            if (clash) return yield* new Conflict({ message: "Appointment conflicts with an existing future appointment" })
+          }
+          const assignment = yield* crsAssignment
+          const locationId = yield* resolveLocation(organisation, request.officeLocationCode, ctx.today)
+
+          // §7.1 step 5, with decisions Q2 (an already-processed reschedule finds its replacement by the new URN) and
+          // Q4 (a contact found by deliusId must be this person's CRS appointment).
+          let contact: Contact | undefined = Option.getOrUndefined(yield* contacts.findByCrnAndUrn(crn, urn))
+          if (contact === undefined && previousUrn !== null) {
+            contact = Option.getOrUndefined(yield* contacts.findByCrnAndUrn(crn, previousUrn))
+          }
+          if (contact === undefined && request.deliusId !== null) {
+            const byId = Option.getOrUndefined(yield* contacts.findById(request.deliusId))
+            if (byId !== undefined && byId.crn === crn && CRS_APPOINTMENT_TYPES.includes(byId.contactTypeCode)) {
+              contact = byId
+              yield* trackEvent("Appointment Found By Delius Id - Merge Appointment", {
+                crn,
+                urn,
+                deliusId: String(request.deliusId),
+                referralReference: request.referralReference,
+                referralUrn: nsiUrn
+              })
+            }
+          }
+          if (contact === undefined) {
+            const typeCode = request.countsTowardsRar ? "CRSAPT" : "CRSSAA"
+            const type = yield* reference.contactType(typeCode).pipe(require("ContactType", "code", typeCode))
+            const rar = request.countsTowardsRar && nsi.rqmntId !== null && (yield* events.isRarRequirement(nsi.rqmntId))
+            const id = yield* contacts.insert(
+              {
+                offenderId: nsi.offenderId,
+                contactTypeId: type.contactTypeId,
+                contactDate: londonDate(startMillis),
+                contactStartTime: start,
+                contactEndTime: end,
+                eventId: nsi.eventId,
+                nsiId: nsi.nsiId,
+                ...assignment,
+                officeLocationId: locationId,
+                rarActivity: rar ? "Y" : "N",
+                externalReference: urn
+              },
+              ctx
+            )
+            contact = Option.getOrThrow(yield* contacts.findById(id))
+          }
+          yield* audit.set("contactId", contact.contactId)
+
+          // Step 6: the location is always the resolved one (null clears it).
+          let notes = contact.notes
+          if (request.notes !== null && !containsNotes(notes, request.notes)) notes = appendNotes(notes, request.notes)
+          yield* contacts.update(contact.contactId, { officeLocationId: locationId, notes }, ctx)
+          contact = { ...contact, officeLocationId: locationId, notes }
+
+          const rescheduled = isRescheduled({
+            storedStart: contact.contactStartTime === null ? null : instantOfLondonDateTime(contact.contactStartTime),
+            storedEnd: contact.contactEndTime === null ? null : instantOfLondonDateTime(contact.contactEndTime),
+            newStart: startMillis,
+            newEnd: endMillis
+          })
+          let target = contact
+          if (!rescheduled) {
+            // Unchanged times: this is how a previousId re-keys the contact to the new appointment id.
+            if (contact.externalReference !== urn) yield* contacts.update(contact.contactId, { externalReference: urn }, ctx)
+          } else {
+            const replacementId = yield* contacts.insert(
+              {
+                offenderId: contact.offenderId,
+                contactTypeId: contact.contactTypeId,
+                contactDate: londonDate(startMillis),
+                contactStartTime: start,
+                contactEndTime: end,
+                eventId: contact.eventId,
+                nsiId: contact.nsiId,
+                probationAreaId: contact.probationAreaId ?? assignment.probationAreaId,
+                teamId: contact.teamId ?? assignment.teamId,
+                staffId: contact.staffId ?? assignment.staffId,
+                officeLocationId: locationId,
+                rarActivity: request.countsTowardsRar ? "Y" : "N",
+                externalReference: urn,
+                // Decision Q3: no notes → nothing appended (the reference appended the text "null").
+                notes: request.notes === null ? null : appendNotes(null, request.notes)
+              },
+              ctx
+            )
+            const code = rescheduleOutcome(request.rescheduleRequestedBy)
+            const outcome = yield* reference.contactOutcome(code).pipe(require("ContactOutcome", "code", code))
+            yield* contacts.update(
+              contact.contactId,
+              {
+                contactOutcomeTypeId: outcome.contactOutcomeTypeId,
+                attended: outcome.outcomeAttendance,
+                complied: outcome.outcomeCompliantAcceptable,
+                hoursCredited: null,
+                rarActivity: "N"
+              },
+              ctx
+            )
+            target = Option.getOrThrow(yield* contacts.findById(replacementId))
+          }
+          if (request.outcome !== null) {
+            yield* applyOutcome(target, toOutcome(request.outcome), ctx as OutcomeContext)
+          }
+          return target.contactId
+        }),
+      nsiNotFound
+    )
+  )
+  yield* trackEvent("MergeAppointment", {
+    crn,
+    referralId: request.referralId,
+    appointmentId: request.id,
+    deliusId: String(result),
+    rescheduleRequestedBy: request.rescheduleRequestedBy ?? "null"
+  })
+  return { appointmentId: result }
+})
+
+const resolveLocation = (
+  organisation: typeof OrganisationRepository.Service,
+  code: string | null,
+  today: string
+) =>
+  Effect.gen(function* () {
+    if (code === null) return null
+    const locations = yield* organisation.activeOfficeLocations(code, today)
+    if (locations.length === 0) return yield* NotFound.of("Location", "code", code)
+    if (locations.length > 1) {
+      return yield* new Conflict({ message: `More than one active office location has code ${code}` })
+    }
+    return locations[0]!.officeLocationId
+  })
+
+const recordFeedback = Effect.fn("Appointment.recordFeedback")(function* (update: FeedbackUpdate) {
+  const urn = appointmentUrn(update.appointmentId)
+  const nsiUrn = referralUrn(update.referralId)
+  yield* audited("CLBI007", (audit) =>
+    Effect.gen(function* () {
+      yield* audit.set("contactId", update.appointmentId)
+      yield* inPersonTransaction(
+        update.crn,
+        () =>
+          Effect.gen(function* () {
+            const contacts = yield* ContactRepository
+            const ctx = yield* writeContext
+            let contact = Option.getOrUndefined(yield* contacts.findByCrnAndUrn(update.crn, urn))
+            if (contact === undefined && update.deliusId !== null) {
+              const byId = Option.getOrUndefined(yield* contacts.findById(update.deliusId))
+              // The same ownership rule as decision Q4: never write feedback onto another person's contact.
+              if (byId !== undefined && byId.crn === update.crn && CRS_APPOINTMENT_TYPES.includes(byId.contactTypeCode)) {
+                contact = byId
+                yield* trackEvent("Appointment Found By Delius Id - Feedback Submitted", {
+                  crn: update.crn,
+                  urn,
+                  deliusId: String(update.deliusId),
+                  referralReference: update.referralReference,
+                  referralUrn: nsiUrn
+                })
+              }
+            }
+            if (contact === undefined) return yield* appointmentNotFound(update, urn, nsiUrn)
+            let notes = contact.notes
+            if (!containsNotes(notes, update.notes)) {
+              notes = appendNotes(notes, update.notes)
+              yield* contacts.update(contact.contactId, { notes }, ctx)
+            }
+            yield* applyOutcome({ ...contact, notes }, update.outcome, ctx)
+          }),
+        () => null as never
+      ).pipe(Effect.catchIf((e): e is never => e === null, () => appointmentNotFound(update, urn, nsiUrn)))
+    })
+  )
+})
+
+/** §7.5 step 1: `AppointmentNotFoundException` → Rejected, with the reason support engineers need. */
+const appointmentNotFound = (update: FeedbackUpdate, urn: string, nsiUrn: string) =>
+  Effect.gen(function* () {
+    const nsis = yield* NsiRepository
+    const contacts = yield* ContactRepository
+    const nsi = (yield* nsis.trace(update.crn, nsiUrn))[0]
+    const softDeleted = yield* contacts.softDeletedFlag(update.crn, urn, update.deliusId ?? -1)
+    return yield* new Unprocessable({
+      message: "Appointment Not Found",
+      properties: {
+        appointmentId: update.appointmentId,
+        deliusId: update.deliusId === null ? "null" : String(update.deliusId),
+        referralReference: update.referralReference,
+        outcomeAttended: update.outcome.attended,
+        outcomeNotify: String(update.outcome.notify),
+        reason: appointmentNotFoundReason({
+          nsiFound: nsi !== undefined,
+          nsiActiveFlag: nsi?.activeFlag ?? null,
+          contactSoftDeleted: Option.getOrNull(softDeleted)
+        }),
+        reasonDetail: appointmentNotFoundReasonDetail(nsi?.lastUpdatedBy ?? null)
+      }
+    })
+  })

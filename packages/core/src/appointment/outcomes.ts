@@ -1,0 +1,159 @@
+import { Effect, Either, Option } from "effect"
+import type { WriteContext } from "../delius/repositories/common.js"
+import { type Contact, ContactRepository } from "../delius/repositories/ContactRepository.js"
+import { EnforcementRepository } from "../delius/repositories/EnforcementRepository.js"
+import { EventRepository } from "../delius/repositories/EventRepository.js"
+import { NsiRepository } from "../delius/repositories/NsiRepository.js"
+import { ReferenceDataRepository } from "../delius/repositories/ReferenceDataRepository.js"
+import { require } from "../delius/require.js"
+import { BadRequest, Conflict } from "../errors.js"
+import {
+  appendNotes,
+  type AppointmentOutcome,
+  enforcementNotes,
+  failureToComplyCount,
+  ftcResetDate,
+  hasOutstandingReview,
+  hoursCredited,
+  outcomeCodeFor,
+  rarCount,
+  responseDate,
+  reviewRequired,
+  sessionHappened
+} from "../rules/index.js"
+import { instantOfLondonDateTime, londonIsoLocal } from "../time.js"
+
+export type OutcomeContext = WriteContext & { readonly millis: number; readonly today: string }
+
+/**
+ * Apply an attendance outcome to an appointment contact (spec §7.4): outcome, attended/complied from the outcome row,
+ * hours credited for ATTC, RAR flag cleared when the session did not happen, non-compliance handling (§7.6) when the
+ * outcome's compliant flag is 'N', then the NSI's RAR recount (§7.7). Each step is idempotent, so a redelivered
+ * feedback leaves the state of one delivery.
+ */
+export const applyOutcome = (contact: Contact, outcome: AppointmentOutcome, ctx: OutcomeContext) =>
+  Effect.gen(function* () {
+    const reference = yield* ReferenceDataRepository
+    const contacts = yield* ContactRepository
+    // Decision Q5: an unmapped combination is bad input (400) naming the combination, not a 500.
+    const code = yield* Either.match(outcomeCodeFor(outcome), {
+      onLeft: (message) => Effect.fail(new BadRequest({ message })),
+      onRight: Effect.succeed
+    })
+    const outcomeRow = yield* reference.contactOutcome(code).pipe(require("ContactOutcome", "code", code))
+    if (contact.nsiId === null) {
+      return yield* new Conflict({ message: `Contact ${contact.contactId} is not linked to a referral` })
+    }
+    const start = contact.contactStartTime === null ? null : instantOfLondonDateTime(contact.contactStartTime)
+    const end = contact.contactEndTime === null ? null : instantOfLondonDateTime(contact.contactEndTime)
+    const updated: Contact = {
+      ...contact,
+      contactOutcomeTypeId: outcomeRow.contactOutcomeTypeId,
+      outcomeCode: code,
+      attended: outcomeRow.outcomeAttendance,
+      complied: outcomeRow.outcomeCompliantAcceptable,
+      hoursCredited: start === null ? null : hoursCredited(code, start, end),
+      rarActivity: sessionHappened(outcome) ? contact.rarActivity : "N"
+    }
+    yield* contacts.update(
+      contact.contactId,
+      {
+        contactOutcomeTypeId: updated.contactOutcomeTypeId,
+        attended: updated.attended,
+        complied: updated.complied,
+        hoursCredited: updated.hoursCredited,
+        ...(updated.rarActivity === "N" ? { rarActivity: "N" as const } : {})
+      },
+      ctx
+    )
+    if (outcomeRow.outcomeCompliantAcceptable === "N") yield* handleNonCompliance(updated, ctx)
+    yield* recountRar(contact.nsiId, ctx)
+    return updated
+  }).pipe(Effect.withSpan("Appointment.applyOutcome"))
+
+/** §7.6: enforcement row and action contact (once), latest enforcement action, FTC recount, review trigger. */
+const handleNonCompliance = (appointment: Contact, ctx: OutcomeContext) =>
+  Effect.gen(function* () {
+    const reference = yield* ReferenceDataRepository
+    const contacts = yield* ContactRepository
+    const enforcements = yield* EnforcementRepository
+    const events = yield* EventRepository
+    const action = yield* reference.enforcementAction("ROM").pipe(require("EnforcementAction", "code", "ROM"))
+    if (!(yield* enforcements.existsForContact(appointment.contactId))) {
+      yield* enforcements.insert(
+        {
+          contactId: appointment.contactId,
+          enforcementActionId: action.enforcementActionId,
+          responseDate: responseDate(ctx.now, action.responseByPeriod),
+          actionTakenDate: ctx.now,
+          actionTakenTime: ctx.now
+        },
+        ctx
+      )
+      if (action.contactTypeId !== null) {
+        yield* contacts.insert(
+          {
+            offenderId: appointment.offenderId,
+            contactTypeId: action.contactTypeId,
+            contactDate: ctx.today,
+            contactStartTime: ctx.now,
+            eventId: appointment.eventId,
+            nsiId: appointment.nsiId,
+            probationAreaId: appointment.probationAreaId!,
+            teamId: appointment.teamId!,
+            staffId: appointment.staffId!,
+            officeLocationId: appointment.officeLocationId,
+            linkedContactId: appointment.contactId,
+            notes: appendNotes(null, enforcementNotes(appointment.notes, londonIsoLocal(ctx.millis), action.description ?? ""))
+          },
+          ctx
+        )
+      }
+    }
+    yield* contacts.update(
+      appointment.contactId,
+      { latestEnforcementActionId: action.enforcementActionId, enforcement: 1 },
+      ctx
+    )
+    if (appointment.eventId === null) return
+    const event = yield* events.eventForFtc(appointment.eventId).pipe(require("Event", "id", appointment.eventId))
+    const ftcCount = failureToComplyCount(
+      yield* contacts.ftcContacts(event.eventId),
+      ftcResetDate(event.breachEnd, event.disposalDate)
+    )
+    yield* events.updateFtcCount(event.eventId, ftcCount, ctx)
+    const outstandingReview = hasOutstandingReview(yield* contacts.reviewContacts(event.eventId, "ARWS"), event.breachEnd)
+    if (reviewRequired({ sentenceType: event.sentenceType, ftcLimit: event.ftcLimit, ftcCount, outstandingReview })) {
+      const review = yield* reference.contactType("ARWS").pipe(require("ContactType", "code", "ARWS"))
+      yield* contacts.insert(
+        {
+          offenderId: appointment.offenderId,
+          contactTypeId: review.contactTypeId,
+          contactDate: appointment.contactDate,
+          contactStartTime: appointment.contactStartTime ?? ctx.now,
+          contactEndTime: appointment.contactEndTime,
+          eventId: appointment.eventId,
+          nsiId: appointment.nsiId,
+          probationAreaId: appointment.probationAreaId!,
+          teamId: appointment.teamId!,
+          staffId: appointment.staffId!,
+          officeLocationId: appointment.officeLocationId,
+          linkedContactId: appointment.contactId
+        },
+        ctx
+      )
+    }
+  }).pipe(Effect.withSpan("Appointment.handleNonCompliance"))
+
+/** §7.7: distinct RAR days of the NSI, when its requirement is a RAR (main category F). */
+export const recountRar = (nsiId: number, ctx: OutcomeContext) =>
+  Effect.gen(function* () {
+    const nsis = yield* NsiRepository
+    const events = yield* EventRepository
+    const contacts = yield* ContactRepository
+    const nsi = yield* nsis.findById(nsiId)
+    if (Option.isNone(nsi) || nsi.value.rqmntId === null) return
+    if (!(yield* events.isRarRequirement(nsi.value.rqmntId))) return
+    const count = rarCount(yield* contacts.rarContacts(nsiId))
+    if (count !== nsi.value.rarCount) yield* nsis.update(nsiId, { rarCount: count }, ctx)
+  })

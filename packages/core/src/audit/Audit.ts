@@ -1,0 +1,53 @@
+import { Effect, Exit, Option, Ref } from "effect"
+import { DeliusUser, now } from "../delius/DeliusContext.js"
+import { AuditRepository } from "../delius/repositories/AuditRepository.js"
+import { ReferenceDataRepository } from "../delius/repositories/ReferenceDataRepository.js"
+
+/**
+ * Audited business interactions (spec §8.3): NIBI009 MANAGE_NSI, CLBI003 ADD_CONTACT, CLBI007 UPDATE_CONTACT.
+ * Parameters are collected while the operation runs (in insertion order) and one `AUDITED_INTERACTION` row is written
+ * afterwards in its own transaction, outcome 'P' on success and 'F' on failure. Like the reference, a failure to
+ * audit never affects the operation — it is logged.
+ */
+export type BusinessInteraction = "NIBI009" | "CLBI003" | "CLBI007"
+
+export interface AuditParameters {
+  readonly set: (key: string, value: string | number) => Effect.Effect<void>
+}
+
+export const audited = <A, E, R>(
+  code: BusinessInteraction,
+  operation: (parameters: AuditParameters) => Effect.Effect<A, E, R>
+): Effect.Effect<A, E, R | AuditRepository | ReferenceDataRepository | DeliusUser> =>
+  Effect.gen(function* () {
+    const collected = yield* Ref.make<ReadonlyArray<readonly [string, string]>>([])
+    const parameters: AuditParameters = {
+      set: (key, value) =>
+        Ref.update(collected, (entries) => [...entries.filter(([k]) => k !== key), [key, String(value)] as const])
+    }
+    const exit = yield* Effect.exit(operation(parameters))
+    yield* writeAudit(code, Exit.isSuccess(exit) ? "P" : "F", yield* Ref.get(collected))
+    return yield* exit
+  })
+
+const writeAudit = (code: BusinessInteraction, outcome: "P" | "F", entries: ReadonlyArray<readonly [string, string]>) =>
+  Effect.gen(function* () {
+    const repository = yield* AuditRepository
+    const reference = yield* ReferenceDataRepository
+    const user = yield* DeliusUser
+    const n = yield* now
+    const interaction = yield* reference.businessInteractionId(code, n.dateTime)
+    if (Option.isNone(interaction)) {
+      return yield* Effect.logWarning(`Business interaction ${code} is not enabled in Delius; not audited`)
+    }
+    yield* repository.insert({
+      businessInteractionId: interaction.value,
+      userId: user.userId,
+      dateTime: n.dateTime,
+      outcome,
+      parameters: entries.map(([k, v]) => `${k}='${v}'`).join(",")
+    })
+  }).pipe(
+    Effect.catchAll((error) => Effect.logError("Failed to write AUDITED_INTERACTION", error)),
+    Effect.withSpan("Audit.write", { attributes: { code, outcome } })
+  )

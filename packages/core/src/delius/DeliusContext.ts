@@ -1,0 +1,76 @@
+import { SqlClient, SqlError } from "@effect/sql"
+import { Clock, Config, Context, Effect, Layer, Option } from "effect"
+import { DatabaseError, NotFound } from "../errors.js"
+import { londonDate, londonDateTime } from "../time.js"
+import type { WriteContext } from "./repositories/common.js"
+import { PersonRepository } from "./repositories/PersonRepository.js"
+import { UserRepository } from "./repositories/UserRepository.js"
+
+/**
+ * The Delius user this service writes as (spec §8.2): `USER_.USER_ID` of `DELIUS_DB_USERNAME`
+ * (default `ReferAndMonitorAndDelius`), resolved once at start-up — start-up fails when it is absent.
+ */
+export class DeliusUser extends Context.Tag("@ram-delius/core/DeliusUser")<
+  DeliusUser,
+  { readonly userId: number; readonly username: string }
+>() {
+  static readonly layer = Layer.effect(
+    DeliusUser,
+    Effect.gen(function* () {
+      const username = yield* Config.string("DELIUS_DB_USERNAME").pipe(Config.withDefault("ReferAndMonitorAndDelius"))
+      const users = yield* UserRepository
+      const userId = yield* users.userIdByUsername(username)
+      if (Option.isNone(userId)) {
+        return yield* new DatabaseError({
+          operation: "resolve Delius user",
+          message: `No USER_ row has DISTINGUISHED_NAME ${username} (DELIUS_DB_USERNAME); the service cannot attribute its writes`
+        })
+      }
+      return { userId: userId.value, username }
+    })
+  )
+}
+
+/** Now as epoch millis plus its London wall-clock forms. */
+export const now = Effect.map(Clock.currentTimeMillis, (millis) => ({
+  millis,
+  dateTime: londonDateTime(millis),
+  date: londonDate(millis)
+}))
+
+export const writeContext: Effect.Effect<WriteContext & { readonly millis: number; readonly today: string }, never, DeliusUser> =
+  Effect.gen(function* () {
+    const user = yield* DeliusUser
+    const n = yield* now
+    return { userId: user.userId, now: n.dateTime, millis: n.millis, today: n.date }
+  })
+
+/**
+ * Run a write workflow in one transaction under the per-person lock (DESIGN.md, Concurrency): the lock is the first
+ * statement, so concurrent identical operations — across processes — run one after the other, and any failure rolls
+ * back every row written.
+ */
+export const inPersonTransaction = <A, E, R>(
+  crn: string,
+  workflow: (offenderId: number) => Effect.Effect<A, E, R>,
+  onMissing: () => E
+): Effect.Effect<A, E | DatabaseError, R | SqlClient.SqlClient | PersonRepository> =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const people = yield* PersonRepository
+    return yield* sql
+      .withTransaction(
+        Effect.flatMap(people.lock(crn), (offenderId) =>
+          Option.isNone(offenderId) ? Effect.fail(onMissing()) : workflow(offenderId.value)
+        )
+      )
+      .pipe(
+        Effect.mapError((error) =>
+          error instanceof SqlError.SqlError
+            ? new DatabaseError({ operation: "transaction", message: error.message, cause: error })
+            : (error as E)
+        )
+      )
+  })
+
+export const personNotFound = (crn: string) => NotFound.of("Person", "crn", crn)

@@ -1,0 +1,79 @@
+import { Either, Schema } from "effect"
+
+/**
+ * The SQS message body: an SNS `Notification` envelope whose `Message` is the HMPPS domain event as a JSON string,
+ * or (tests, replays) the bare domain event (spec §5.1, client-contract.md §3.5, §5.1).
+ */
+export const DomainEvent = Schema.Struct({
+  eventType: Schema.optionalWith(Schema.NullOr(Schema.String), { default: () => null }),
+  version: Schema.optional(Schema.NullOr(Schema.Number)),
+  detailUrl: Schema.optionalWith(Schema.NullOr(Schema.String), { default: () => null }),
+  occurredAt: Schema.optionalWith(Schema.NullOr(Schema.String), { default: () => null }),
+  description: Schema.optional(Schema.NullOr(Schema.String)),
+  additionalInformation: Schema.optionalWith(Schema.NullOr(Schema.Record({ key: Schema.String, value: Schema.Unknown })), {
+    default: () => ({})
+  }),
+  personReference: Schema.optionalWith(
+    Schema.NullOr(
+      Schema.Struct({
+        identifiers: Schema.optionalWith(
+          Schema.NullOr(Schema.Array(Schema.Struct({ type: Schema.String, value: Schema.String }))),
+          { default: () => [] }
+        )
+      })
+    ),
+    { default: () => ({ identifiers: [] }) }
+  )
+})
+export type DomainEvent = typeof DomainEvent.Type
+
+export interface DecodedMessage {
+  readonly messageId: string | null
+  /** SNS attribute `eventType` first, else the event's own (§5.2 step 2). */
+  readonly eventType: string | null
+  readonly event: DomainEvent
+}
+
+const record = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value)
+
+/** Decode a message body (text or already-parsed JSON). Left = why it can never be processed. */
+export const decodeMessage = (body: unknown): Either.Either<DecodedMessage, string> => {
+  let parsed: unknown = body
+  if (typeof body === "string") {
+    try {
+      parsed = JSON.parse(body)
+    } catch {
+      return Either.left("Message body is not JSON")
+    }
+  }
+  if (!record(parsed)) return Either.left("Message body is not a JSON object")
+  let inner: unknown = parsed
+  let attributeType: string | null = null
+  let messageId: string | null = typeof parsed.MessageId === "string" ? parsed.MessageId : null
+  if (typeof parsed.Message === "string") {
+    try {
+      inner = JSON.parse(parsed.Message)
+    } catch {
+      return Either.left("SNS Message is not JSON")
+    }
+    const attributes = parsed.MessageAttributes
+    if (record(attributes) && record(attributes.eventType) && typeof attributes.eventType.Value === "string") {
+      attributeType = attributes.eventType.Value
+    }
+  } else {
+    messageId = null
+  }
+  const event = Schema.decodeUnknownEither(DomainEvent)(inner)
+  if (Either.isLeft(event)) return Either.left("Message is not an HMPPS domain event")
+  return Either.right({ messageId, eventType: attributeType ?? event.right.eventType, event: event.right })
+}
+
+export const crnOf = (event: DomainEvent): string =>
+  event.personReference?.identifiers?.find((i) => i.type === "CRN")?.value ?? ""
+
+/** `additionalInformation.referralId` as a string, or "" (common telemetry fields, §5.2). */
+export const referralIdOf = (event: DomainEvent): string => {
+  const value = event.additionalInformation?.referralId
+  return value === undefined || value === null ? "" : String(value)
+}

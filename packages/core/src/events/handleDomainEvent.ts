@@ -1,0 +1,340 @@
+import { Clock, Config, Context, Duration, Effect, Either, Layer, Schedule, type Schema } from "effect"
+import { ActionPlan } from "../action-plan/ActionPlan.js"
+import { Appointment } from "../appointment/Appointment.js"
+import { InvalidState, NotFound, Unprocessable } from "../errors.js"
+import { ReferAndMonitorClient } from "../refer-and-monitor/ReferAndMonitorClient.js"
+import { ReferralSession, SentReferral, SupplierAssessment } from "../refer-and-monitor/schemas.js"
+import { Referral } from "../referral/Referral.js"
+import {
+  isReferralEndType,
+  latestAssessmentFeedback,
+  latestSessionFeedback,
+  parseAttended,
+  terminationOutcomeCode,
+  withdrawalOutcome
+} from "../rules/index.js"
+import { Telemetry } from "../telemetry/Telemetry.js"
+import { type Instant, instantOfMillis, parseInstant } from "../time.js"
+import { crnOf, decodeMessage, type DomainEvent, referralIdOf } from "./DomainEvent.js"
+
+/**
+ * Domain-event dispatch (spec §5.2). Every message ends in exactly one of:
+ * - Success: handled; telemetry named after the event (ReferralEnded, …); the host deletes the message.
+ * - Rejected: can never succeed (unknown referral/appointment); `ReferAndMonitorFailureReport`; deleted.
+ * - Unhandled: an event type with no handler; `UnhandledEventReceived`; deleted.
+ * - Failure: anything else; telemetry named after the failure; the host leaves it for SQS to redeliver, and the
+ *   queue's redrive policy (maxReceiveCount 3) moves it to the DLQ. Nothing partial is written: every workflow is
+ *   one transaction.
+ * No exception escapes `handleDomainEvent`.
+ */
+export type EventOutcome = "Success" | "Rejected" | "Failure" | "Unhandled"
+
+export interface EventResult {
+  readonly outcome: EventOutcome
+  readonly eventType: string | null
+  readonly messageId: string | null
+  readonly telemetryName: string
+  readonly properties: Readonly<Record<string, string>>
+  /** For Failure: whether retrying can help (infrastructure) — informational; the host retries every Failure. */
+  readonly transient: boolean
+  readonly message?: string
+}
+
+export const EVENT_TYPES = {
+  referralEnded: "intervention.referral.ended",
+  actionPlanSubmitted: "intervention.action-plan.submitted",
+  actionPlanApproved: "intervention.action-plan.approved",
+  initialAssessmentFeedback: "intervention.initial-assessment-appointment.session-feedback-submitted",
+  sessionFeedback: "intervention.session-appointment.session-feedback-submitted"
+} as const
+
+const SUCCESS_NAMES: Record<string, string> = {
+  [EVENT_TYPES.referralEnded]: "ReferralEnded",
+  [EVENT_TYPES.actionPlanSubmitted]: "ActionPlanSubmitted",
+  [EVENT_TYPES.actionPlanApproved]: "ActionPlanApproved",
+  [EVENT_TYPES.initialAssessmentFeedback]: "InitialAppointmentSubmitted",
+  [EVENT_TYPES.sessionFeedback]: "SessionAppointmentSubmitted"
+}
+
+/** A handler failure the reference reported as `IllegalArgumentException` (bad message content). */
+const illegalArgument = (message: string) => new InvalidState({ message, exceptionName: "IllegalArgumentException" })
+const illegalState = (message: string) => new InvalidState({ message, exceptionName: "IllegalStateException" })
+
+const text = (event: DomainEvent, key: string): string | undefined => {
+  const value = event.additionalInformation?.[key]
+  return typeof value === "string" ? value : typeof value === "number" ? String(value) : undefined
+}
+const requireText = (event: DomainEvent, key: string) => {
+  const value = text(event, key)
+  return value === undefined ? Effect.fail(illegalArgument(`additionalInformation.${key} is missing`)) : Effect.succeed(value)
+}
+
+export const withdrawalReasonEnabled = Config.boolean("FEATURE_REFERRAL_WITHDRAWAL_REASON").pipe(Config.withDefault(true))
+
+export class EventHandlerConfig extends Context.Tag("@ram-delius/core/EventHandlerConfig")<
+  EventHandlerConfig,
+  { readonly withdrawalReasonEnabled: boolean; readonly retrySchedule: Schedule.Schedule<unknown, unknown> }
+>() {
+  /** §5.2 step 6: transient failures are retried in-process, 3 attempts with 100 ms × attempt² back-off. */
+  static readonly defaultRetry = Schedule.recurs(2).pipe(
+    Schedule.intersect(Schedule.unfold(1, (n) => n + 1)),
+    Schedule.addDelay(([, attempt]) => Duration.millis(100 * attempt * attempt))
+  )
+  static readonly layer = Layer.effect(
+    EventHandlerConfig,
+    Effect.map(withdrawalReasonEnabled, (enabled) => ({
+      withdrawalReasonEnabled: enabled,
+      retrySchedule: EventHandlerConfig.defaultRetry as Schedule.Schedule<unknown, unknown>
+    }))
+  )
+}
+
+const get = <A, I>(url: string, schema: Schema.Schema<A, I>) =>
+  Effect.flatMap(ReferAndMonitorClient, (client) => client.get(url, schema))
+
+const referralEnded = (crn: string, event: DomainEvent, detailUrl: string) =>
+  Effect.gen(function* () {
+    const config = yield* EventHandlerConfig
+    const deliveryState = yield* requireText(event, "deliveryState")
+    const referralUrn = yield* requireText(event, "referralURN")
+    const userUrl = yield* requireText(event, "referralProbationUserURL")
+    const sent = yield* get(detailUrl, SentReferral)
+    if (sent === null) return yield* new NotFound({ message: `Unable to retrieve session: ${detailUrl}` })
+    const endDate = sent.concludedAt ?? sent.endRequestedAt
+    if (endDate === undefined) return yield* illegalState(`No End Date for Termination: ${referralUrn} => ${crn}`)
+    if (!isReferralEndType(deliveryState)) {
+      return yield* illegalArgument(`No enum constant ReferralEndType.${deliveryState}`)
+    }
+    let withdrawal: string | undefined
+    if (sent.withdrawalCode !== undefined) {
+      if (sent.withdrawalState === undefined) return yield* illegalArgument("Withdrawal state not provided")
+      withdrawal = withdrawalOutcome(sent.withdrawalCode, sent.withdrawalState)
+    }
+    const contractType = sent.referral.contractTypeName
+    const provider = sent.referral.serviceProvider.name
+    const referral = yield* Referral
+    return yield* referral.end({
+      crn,
+      referralUrn,
+      endDate,
+      endType: deliveryState,
+      outcomeCode: terminationOutcomeCode({
+        endType: deliveryState,
+        withdrawalOutcome: withdrawal,
+        withdrawalReasonEnabled: config.withdrawalReasonEnabled
+      }),
+      withdrawalOutcome: withdrawal,
+      notes: `Referral Ended for ${contractType} Referral ${sent.referenceNumber} with Prime Provider ${provider}\n${userUrl}`,
+      notificationDateTime: sent.endOfServiceReport?.submittedAt,
+      notificationNotes: `End of Service Report Submitted for ${contractType} Referral ${sent.referenceNumber} with Prime Provider ${provider}\n${userUrl}`,
+      relevantSentenceId: sent.relevantSentenceId,
+      sentAt: sent.sentAt
+    })
+  })
+
+const actionPlan = (type: "Submitted" | "Approved", crn: string, event: DomainEvent, occurredAt: Instant) =>
+  Effect.gen(function* () {
+    const plans = yield* ActionPlan
+    yield* plans.record({
+      type,
+      crn,
+      occurredAt,
+      referralId: yield* requireText(event, "referralId"),
+      referralReference: yield* requireText(event, "referralReference"),
+      contractTypeName: yield* requireText(event, "contractTypeName"),
+      primeProviderName: yield* requireText(event, "primeProviderName"),
+      actionPlanProbationUserUrl: yield* requireText(event, "actionPlanProbationUserUrl")
+    })
+    return {}
+  })
+
+const feedbackSubmitted = (kind: "session" | "initial", crn: string, event: DomainEvent, detailUrl: string) =>
+  Effect.gen(function* () {
+    const referralReference = yield* requireText(event, "referralReference")
+    const contractTypeName = yield* requireText(event, "contractTypeName")
+    const primeProviderName = yield* requireText(event, "primeProviderName")
+    const userUrl = yield* requireText(event, "referralProbationUserURL")
+    const notFound = () => illegalArgument(`Unable to retrieve appointment: ${detailUrl}`)
+    let selected: Either.Either<{ appointmentId: string; feedback: (typeof ReferralSession.Type)["appointmentFeedback"] }, string>
+    let referralId: string
+    let deliusId: number | null
+    if (kind === "session") {
+      referralId = yield* requireText(event, "referralId")
+      const session = yield* get(detailUrl, ReferralSession)
+      if (session === null) return yield* notFound()
+      selected = latestSessionFeedback(session, referralId)
+      deliusId = session.deliusAppointmentId ?? null
+    } else {
+      const assessment = yield* get(detailUrl, SupplierAssessment)
+      if (assessment === null) return yield* notFound()
+      referralId = assessment.referralId
+      selected = latestAssessmentFeedback(assessment)
+      const raw = text(event, "deliusAppointmentId")
+      deliusId = raw === undefined || raw === "" ? null : /^\d+$/.test(raw) ? Number(raw) : yield* illegalArgument(`deliusAppointmentId is not a number: ${raw}`)
+    }
+    // Feedback not yet visible (R&M publishes before it commits, §16): a Failure, so SQS retries later.
+    if (Either.isLeft(selected)) return yield* illegalState(selected.left)
+    const { appointmentId, feedback } = selected.right
+    const attended = parseAttended(feedback.attendanceFeedback.attended ?? "")
+    if (attended === undefined) {
+      return yield* illegalArgument(`Unexpected attended value: ${feedback.attendanceFeedback.attended}`)
+    }
+    const appointments = yield* Appointment
+    yield* appointments.recordFeedback({
+      crn,
+      appointmentId,
+      deliusId,
+      referralId,
+      referralReference,
+      outcome: {
+        attended,
+        didSessionHappen: feedback.attendanceFeedback.didSessionHappen ?? null,
+        noSessionReasonType: feedback.sessionFeedback.noSessionReasonType ?? null,
+        notify: feedback.sessionFeedback.notify
+      },
+      // §14: the contract type name is used as given ("… Referral Referral FE4536C …" is expected).
+      notes: `Session Feedback Recorded for ${contractTypeName} Referral ${referralReference} with Prime Provider ${primeProviderName}\n${userUrl}`
+    })
+    return { appointmentId, crn, referralReference }
+  })
+
+/** The Java-style exception name the reference used as the telemetry event name of a Failure (§5.2 step 5). */
+const failureName = (error: unknown): string => {
+  const tagged = error as { _tag?: string; exceptionName?: string }
+  if (typeof tagged.exceptionName === "string") return tagged.exceptionName
+  switch (tagged._tag) {
+    case "DatabaseError":
+      return "DataAccessException"
+    case "ReferAndMonitorError":
+      return "RestClientException"
+    case "DirectoryError":
+      return "LdapException"
+    case "BadRequest":
+      return "IllegalArgumentException"
+    case "Conflict":
+      return "ConflictException"
+    default:
+      return "RuntimeException"
+  }
+}
+
+const isTransient = (error: unknown): boolean => {
+  const tagged = error as { _tag?: string; transient?: boolean }
+  return tagged._tag === "DatabaseError" || (tagged._tag === "ReferAndMonitorError" && tagged.transient === true)
+}
+
+/**
+ * Handle one SQS message body. Dependencies: the workflows (Referral, Appointment, ActionPlan), the R&M client,
+ * Telemetry and EventHandlerConfig.
+ */
+export const handleDomainEvent = (body: unknown) =>
+  Effect.gen(function* () {
+    const telemetry = yield* Telemetry
+    const config = yield* EventHandlerConfig
+    const decoded = decodeMessage(body)
+    if (Either.isLeft(decoded)) {
+      const result: EventResult = {
+        outcome: "Failure",
+        eventType: null,
+        messageId: null,
+        telemetryName: "IllegalArgumentException",
+        properties: { crn: "", referralId: "", message: decoded.left },
+        transient: false,
+        message: decoded.left
+      }
+      yield* telemetry.trackEvent(result.telemetryName, result.properties)
+      return result
+    }
+    const { event, eventType, messageId } = decoded.right
+    const crn = crnOf(event)
+    const common = { crn, referralId: referralIdOf(event) }
+    const finish = (result: Omit<EventResult, "eventType" | "messageId">) =>
+      Effect.as(telemetry.trackEvent(result.telemetryName, result.properties), { ...result, eventType, messageId })
+
+    // §5.2 step 1 and §16: a missing or empty detailUrl fails every event type, handled or not.
+    const detailUrl = event.detailUrl ?? ""
+    if (detailUrl.trim() === "") {
+      return yield* finish({
+        outcome: "Failure",
+        telemetryName: "IllegalArgumentException",
+        properties: { ...common, message: "Detail Url Missing" },
+        transient: false,
+        message: "Detail Url Missing"
+      })
+    }
+    const occurredAt: Instant =
+      (event.occurredAt ? parseInstant(event.occurredAt) : undefined) ?? instantOfMillis(yield* Clock.currentTimeMillis)
+
+    let handler: Effect.Effect<Record<string, string>, unknown, any>
+    switch (eventType) {
+      case EVENT_TYPES.referralEnded:
+        handler = referralEnded(crn, event, detailUrl)
+        break
+      case EVENT_TYPES.actionPlanSubmitted:
+        handler = actionPlan("Submitted", crn, event, occurredAt)
+        break
+      case EVENT_TYPES.actionPlanApproved:
+        handler = actionPlan("Approved", crn, event, occurredAt)
+        break
+      case EVENT_TYPES.initialAssessmentFeedback:
+        handler = feedbackSubmitted("initial", crn, event, detailUrl)
+        break
+      case EVENT_TYPES.sessionFeedback:
+        handler = feedbackSubmitted("session", crn, event, detailUrl)
+        break
+      default:
+        return yield* finish({
+          outcome: "Unhandled",
+          telemetryName: "UnhandledEventReceived",
+          properties: { ...common, eventType: eventType ?? "null" },
+          transient: false
+        })
+    }
+    const outcome = yield* handler.pipe(
+      Effect.retry({ schedule: config.retrySchedule, while: isTransient }),
+      Effect.either
+    )
+    if (Either.isRight(outcome)) {
+      return yield* finish({
+        outcome: "Success",
+        telemetryName: SUCCESS_NAMES[eventType!]!,
+        properties: { ...common, ...outcome.right },
+        transient: false
+      })
+    }
+    const error = outcome.left
+    if (error instanceof Unprocessable) {
+      return yield* finish({
+        outcome: "Rejected",
+        telemetryName: "ReferAndMonitorFailureReport",
+        properties: { ...common, ...error.properties, message: error.message },
+        transient: false,
+        message: error.message
+      })
+    }
+    const message = (error as { message?: unknown }).message
+    const text = typeof message === "string" && message !== "" ? message : String(error)
+    return yield* finish({
+      outcome: "Failure",
+      telemetryName: failureName(error),
+      properties: { ...common, message: text },
+      transient: isTransient(error),
+      message: text
+    })
+  }).pipe(
+    // A defect (a bug) is still a Failure: the message is retried and lands in the DLQ, the host never crashes.
+    Effect.catchAllDefect((defect) =>
+      Effect.succeed<EventResult>({
+        outcome: "Failure",
+        eventType: null,
+        messageId: null,
+        telemetryName: "RuntimeException",
+        properties: { crn: "", referralId: "", message: String(defect) },
+        transient: false,
+        message: String(defect)
+      })
+    ),
+    Effect.withSpan("handleDomainEvent")
+  )
+
+

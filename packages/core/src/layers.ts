@@ -1,0 +1,55 @@
+import { Effect, Layer } from "effect"
+import { ActionPlan } from "./action-plan/ActionPlan.js"
+import { Appointment } from "./appointment/Appointment.js"
+import { CaseReads } from "./case/CaseReads.js"
+import { prepareDatabase } from "./delius/bootstrap.js"
+import * as Database from "./delius/database.js"
+import { DeliusUser } from "./delius/DeliusContext.js"
+import { SqlRepositoriesLive } from "./delius/repositories/index.js"
+import type { SeedDataset } from "./delius/seed.js"
+import { UserDirectory } from "./directory/UserDirectory.js"
+import { EventHandlerConfig } from "./events/handleDomainEvent.js"
+import { ReferAndMonitorClient } from "./refer-and-monitor/ReferAndMonitorClient.js"
+import { Referral } from "./referral/Referral.js"
+import { Telemetry } from "./telemetry/Telemetry.js"
+
+/**
+ * Wiring of core for hosts and embedders. Every dependency can be swapped: a team with its own Delius access layer
+ * provides its repositories; tests provide a test Telemetry and an embedded directory.
+ */
+export interface CoreOptions<EDb = never, ETel = never, EDir = never, ERm = never> {
+  /** SqlClient + Dialect; default: `DATABASE_URL`. */
+  readonly database?: Layer.Layer<Layer.Layer.Success<typeof Database.layer>, EDb>
+  /** Migrate (and seed, when empty) before use: default true for SQLite, `DELIUS_MIGRATE=true` otherwise. */
+  readonly prepare?: boolean | { readonly seed: SeedDataset }
+  readonly telemetry?: Layer.Layer<Telemetry, ETel>
+  readonly directory?: Layer.Layer<UserDirectory, EDir>
+  readonly referAndMonitor?: Layer.Layer<ReferAndMonitorClient, ERm>
+}
+
+export const makeCoreLayer = <EDb = never, ETel = never, EDir = never, ERm = never>(
+  options: CoreOptions<EDb, ETel, EDir, ERm> = {}
+) => {
+  const database = (options.database ?? Database.layer) as Layer.Layer<Layer.Layer.Success<typeof Database.layer>, EDb | Layer.Layer.Error<typeof Database.layer>>
+  const prepared =
+    options.prepare === false
+      ? database
+      : Layer.tap(database, (context) =>
+          prepareDatabase(typeof options.prepare === "object" ? { seed: options.prepare.seed } : {}).pipe(Effect.provide(context))
+        )
+  const infrastructure = Layer.mergeAll(
+    options.telemetry ?? Telemetry.logLayer,
+    options.directory ?? UserDirectory.layerFromConfig,
+    options.referAndMonitor ?? ReferAndMonitorClient.layer,
+    EventHandlerConfig.layer
+  )
+  const repositories = SqlRepositoriesLive.pipe(Layer.provideMerge(prepared))
+  const deliusUser = DeliusUser.layer.pipe(Layer.provideMerge(repositories))
+  return Layer.mergeAll(Referral.layer, Appointment.layer, ActionPlan.layer, CaseReads.layer).pipe(
+    Layer.provideMerge(deliusUser),
+    Layer.provideMerge(infrastructure)
+  )
+}
+
+/** Everything core provides: workflows, reads, repositories, SqlClient, Dialect, Telemetry, directory, R&M client. */
+export type CoreServices = Layer.Layer.Success<ReturnType<typeof makeCoreLayer>>

@@ -1,0 +1,225 @@
+import { HttpClient, HttpClientError, HttpClientRequest } from "@effect/platform"
+import {
+  Clock,
+  Context,
+  Duration,
+  Effect,
+  Layer,
+  Option,
+  ParseResult,
+  Redacted,
+  Schema,
+  SynchronizedRef
+} from "effect"
+import { ReferAndMonitorError } from "../errors.js"
+import { defaultTimeouts, tokenRefreshMargin, type HmppsAuthCredentials, type HttpTimeouts } from "./config.js"
+
+// --- one HTTP exchange with timeouts, shared by the token fetch and the R&M client ---------------------------------
+
+/** A completed exchange: status and the whole body as text. */
+export interface HttpExchange {
+  readonly status: number
+  readonly body: string
+}
+
+/** Statuses worth retrying: server errors, rate limiting and request timeouts (the rest of 4xx will not change). */
+export const isTransientStatus = (status: number): boolean => status >= 500 || status === 429 || status === 408
+
+/** The innermost useful text of a transport failure (fetch reports `fetch failed` with the socket error as cause). */
+const describeCause = (cause: unknown): string => {
+  const parts: Array<string> = []
+  let current: unknown = cause
+  for (let depth = 0; depth < 4 && current !== undefined && current !== null; depth++) {
+    if (current instanceof Error) {
+      const code = (current as { code?: unknown }).code
+      parts.push(typeof code === "string" && !current.message.includes(code) ? `${current.message} (${code})` : current.message)
+      current = current.cause
+    } else {
+      parts.push(String(current))
+      break
+    }
+  }
+  return parts.filter((part) => part !== "").join(": ") || "unknown transport error"
+}
+
+/**
+ * Sends `request` and reads the whole body, bounded by the §5.3 timeouts (see `HttpTimeouts` for how connect and read
+ * map onto the fetch client). Only transport problems fail here; the caller judges the status. Timeouts and transport
+ * errors are transient; an invalid URL or an unencodable body is not.
+ */
+export const exchange = (
+  client: HttpClient.HttpClient,
+  request: HttpClientRequest.HttpClientRequest,
+  timeouts: HttpTimeouts
+): Effect.Effect<HttpExchange, ReferAndMonitorError> => {
+  const url = request.url
+  const what = `${request.method} ${url}`
+  const transportError = (error: HttpClientError.HttpClientError) =>
+    new ReferAndMonitorError({
+      url,
+      message: `${what} failed: ${error._tag === "RequestError" ? `${error.reason} error` : "reading the response failed"}: ${describeCause(error.cause)}`,
+      transient: error._tag === "ResponseError" || error.reason === "Transport",
+      cause: error
+    })
+  const headersTimeout = Duration.sum(timeouts.connect, timeouts.read)
+  return client.execute(request).pipe(
+    Effect.mapError(transportError),
+    Effect.timeoutFail({
+      duration: headersTimeout,
+      onTimeout: () =>
+        new ReferAndMonitorError({
+          url,
+          message: `${what} timed out: no response within ${Duration.toMillis(headersTimeout)} ms (connect ${Duration.toMillis(timeouts.connect)} ms + read ${Duration.toMillis(timeouts.read)} ms)`,
+          transient: true
+        })
+    }),
+    Effect.flatMap((response) =>
+      response.text.pipe(
+        Effect.mapError(transportError),
+        Effect.timeoutFail({
+          duration: timeouts.read,
+          onTimeout: () =>
+            new ReferAndMonitorError({
+              url,
+              message: `${what} timed out reading the response body (read timeout ${Duration.toMillis(timeouts.read)} ms)`,
+              status: response.status,
+              transient: true
+            })
+        }),
+        Effect.map((body): HttpExchange => ({ status: response.status, body }))
+      )
+    )
+  )
+}
+
+/** At most the first 300 characters of a body, on one line, for error messages. */
+export const bodySnippet = (body: string): string => {
+  const oneLine = body.replace(/\s+/g, " ").trim()
+  return oneLine.length > 300 ? `${oneLine.slice(0, 300)}…` : oneLine
+}
+
+// --- HMPPS Auth client-credentials token ----------------------------------------------------------------------------
+
+const TokenResponse = Schema.Struct({
+  access_token: Schema.NonEmptyString,
+  expires_in: Schema.Number
+}).annotations({ identifier: "TokenResponse" })
+
+interface CachedToken {
+  readonly token: Redacted.Redacted<string>
+  /** epoch millis after which the token is fetched again (expiry minus the refresh margin) */
+  readonly refreshAt: number
+}
+
+export interface HmppsAuthTokenShape {
+  /**
+   * A bearer token for calls to R&M, from the cache or freshly fetched; `None` in dev mode (no `HMPPS_AUTH_URL`),
+   * where R&M is called without an `Authorization` header.
+   */
+  readonly get: Effect.Effect<Option.Option<Redacted.Redacted<string>>, ReferAndMonitorError>
+  /** Drops `token` from the cache (after R&M answered 401 to it); a token fetched since is kept. */
+  readonly invalidate: (token: Redacted.Redacted<string>) => Effect.Effect<void>
+}
+
+/**
+ * Client-credentials token from HMPPS Auth (§5.3; spec §10 token URI `…/auth/oauth/token`): POST with
+ * `Authorization: Basic base64(clientId:clientSecret)` and form body `grant_type=client_credentials`.
+ * The token is cached until `tokenRefreshMargin` (60 s) before `expires_in`; the cache is a `SynchronizedRef`, so
+ * concurrent callers queue behind one fetch and then share its result. The secret and the token stay `Redacted`,
+ * so neither reaches a log line, a span attribute or an error message.
+ */
+export class HmppsAuthToken extends Context.Tag("@ram-delius/core/HmppsAuthToken")<HmppsAuthToken, HmppsAuthTokenShape>() {
+  static readonly make = (
+    credentials: HmppsAuthCredentials,
+    timeouts: HttpTimeouts = defaultTimeouts
+  ): Effect.Effect<HmppsAuthTokenShape, never, HttpClient.HttpClient> =>
+    Effect.gen(function* () {
+      const client = yield* HttpClient.HttpClient
+      const cache = yield* SynchronizedRef.make(Option.none<CachedToken>())
+      const tokenUrl = `${credentials.url.replace(/\/+$/, "")}/oauth/token`
+      const request = HttpClientRequest.post(tokenUrl).pipe(
+        HttpClientRequest.basicAuth(credentials.clientId, credentials.clientSecret),
+        HttpClientRequest.acceptJson,
+        HttpClientRequest.bodyUrlParams({ grant_type: "client_credentials" })
+      )
+
+      const fetchToken = Effect.gen(function* () {
+        const { status, body } = yield* exchange(client, request, timeouts)
+        if (status < 200 || status > 299) {
+          return yield* new ReferAndMonitorError({
+            url: tokenUrl,
+            status,
+            transient: isTransientStatus(status),
+            message: `HMPPS Auth token request to ${tokenUrl} failed with status ${status}`
+          })
+        }
+        const decoded = yield* Schema.decodeUnknown(Schema.parseJson(TokenResponse))(body).pipe(
+          Effect.mapError(
+            (error) =>
+              new ReferAndMonitorError({
+                url: tokenUrl,
+                status,
+                transient: false,
+                // The formatted error would quote the body, which holds the token: name the problem only.
+                message: `HMPPS Auth token response from ${tokenUrl} is not a token response (${
+                  ParseResult.ArrayFormatter.formatErrorSync(error)
+                    .map((issue) => `${issue.path.join(".") || "body"}: ${issue._tag}`)
+                    .join(", ")
+                })`
+              })
+          )
+        )
+        const now = yield* Clock.currentTimeMillis
+        yield* Effect.logDebug("HMPPS Auth token fetched").pipe(
+          Effect.annotateLogs({ tokenUrl, expiresIn: decoded.expires_in })
+        )
+        return {
+          token: Redacted.make(decoded.access_token),
+          refreshAt: now + decoded.expires_in * 1000 - Duration.toMillis(tokenRefreshMargin)
+        } satisfies CachedToken
+      }).pipe(Effect.withSpan("HmppsAuthToken.fetch", { attributes: { "url.full": tokenUrl } }))
+
+      const get = SynchronizedRef.modifyEffect(cache, (cached) =>
+        Effect.gen(function* () {
+          const now = yield* Clock.currentTimeMillis
+          if (Option.isSome(cached) && now < cached.value.refreshAt) {
+            return [Option.some(cached.value.token), cached] as const
+          }
+          const fresh = yield* fetchToken
+          return [Option.some(fresh.token), Option.some(fresh)] as const
+        })
+      )
+
+      const invalidate = (token: Redacted.Redacted<string>) =>
+        SynchronizedRef.update(cache, (cached) =>
+          Option.isSome(cached) && Redacted.value(cached.value.token) === Redacted.value(token) ? Option.none() : cached
+        )
+
+      return { get, invalidate } satisfies HmppsAuthTokenShape
+    })
+
+  /**
+   * Dev mode (no `HMPPS_AUTH_URL`): no token, no `Authorization` header. Logged once, at the first call, so a
+   * misconfigured deployment is visible in the logs.
+   */
+  static readonly unauthenticated: Effect.Effect<HmppsAuthTokenShape> = Effect.gen(function* () {
+    const warnOnce = yield* Effect.once(
+      Effect.logWarning(
+        "HMPPS_AUTH_URL is not set: Refer and Monitor is called without an Authorization header (dev mode only)"
+      )
+    )
+    return {
+      get: Effect.as(warnOnce, Option.none()),
+      invalidate: () => Effect.void
+    } satisfies HmppsAuthTokenShape
+  })
+
+  /** Token service for `credentials`, or the unauthenticated dev-mode service when `credentials` is undefined. */
+  static readonly layer = (
+    credentials: HmppsAuthCredentials | undefined,
+    timeouts: HttpTimeouts = defaultTimeouts
+  ): Layer.Layer<HmppsAuthToken, never, HttpClient.HttpClient> =>
+    credentials === undefined
+      ? Layer.effect(HmppsAuthToken, HmppsAuthToken.unauthenticated)
+      : Layer.effect(HmppsAuthToken, HmppsAuthToken.make(credentials, timeouts))
+}

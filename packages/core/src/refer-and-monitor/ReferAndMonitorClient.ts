@@ -1,0 +1,175 @@
+import { FetchHttpClient, HttpClient, HttpClientRequest } from "@effect/platform"
+import {
+  Context,
+  Duration,
+  Effect,
+  Layer,
+  Option,
+  ParseResult,
+  Schedule,
+  Schema,
+  type ConfigError,
+  type Redacted
+} from "effect"
+import { ReferAndMonitorError } from "../errors.js"
+import { defaultTimeouts, referAndMonitorSettings, type HmppsAuthCredentials, type HttpTimeouts } from "./config.js"
+import { bodySnippet, exchange, HmppsAuthToken, isTransientStatus, type HttpExchange } from "./HmppsAuth.js"
+
+/**
+ * The outbound Refer and Monitor client (spec §5.3): GET of the event's absolute `detailUrl` with a client-credentials
+ * bearer token, decoded with the caller's schema (`schemas.ts`).
+ *
+ * Failure model: every failure is a `ReferAndMonitorError`, which the queue host treats as a Failure (retry, then DLQ
+ * — §5.2). `transient` only says whether retrying *here* can help: transport errors, timeouts, 5xx, 429 and 408 are
+ * retried in-process (3 attempts in all, like the reference's HTTP client and listener retries, §5.2 step 6); other
+ * 4xx and undecodable bodies are not. A 404 is still a Failure for the message (the event may have raced ahead of
+ * R&M's commit, client-contract.md §3.1) — SQS redelivery retries it.
+ */
+export interface ReferAndMonitorClientShape {
+  /**
+   * GET `url` (absolute) and decode the JSON body with `schema`. A 2xx with an empty body is `null` (§5.3: the handlers
+   * treat it as "not found").
+   */
+  readonly get: <A, I>(url: string, schema: Schema.Schema<A, I>) => Effect.Effect<A | null, ReferAndMonitorError>
+}
+
+export interface ReferAndMonitorClientOptions {
+  /** HMPPS Auth client credentials; `undefined` = dev mode, R&M is called without a token. */
+  readonly auth?: HmppsAuthCredentials | undefined
+  /** Per-attempt timeouts; default connect 1 s, read 5 s (§5.3). See `HttpTimeouts` for how they apply to fetch. */
+  readonly timeouts?:
+    | { readonly connect?: Duration.DurationInput | undefined; readonly read?: Duration.DurationInput | undefined }
+    | undefined
+  /**
+   * Delays between attempts of a transient failure; its recurrences bound the retries. Default: 100 ms then 200 ms
+   * (3 attempts in all). Tests pass e.g. `Schedule.recurs(2)` to retry without waiting.
+   */
+  readonly retrySchedule?: Schedule.Schedule<unknown, ReferAndMonitorError> | undefined
+}
+
+/** 3 attempts in all, with a short exponential back-off (100 ms, 200 ms). */
+export const defaultRetrySchedule: Schedule.Schedule<unknown, ReferAndMonitorError> = Schedule.exponential(
+  "100 millis"
+).pipe(Schedule.intersect(Schedule.recurs(2)))
+
+const resolveTimeouts = (timeouts: ReferAndMonitorClientOptions["timeouts"]): HttpTimeouts => ({
+  connect: timeouts?.connect === undefined ? defaultTimeouts.connect : Duration.decode(timeouts.connect),
+  read: timeouts?.read === undefined ? defaultTimeouts.read : Duration.decode(timeouts.read)
+})
+
+const isSuccess = (status: number) => status >= 200 && status <= 299
+
+/** Builds the client on whatever `HttpClient` and `HmppsAuthToken` the context holds (embedders bring their own). */
+const make = (
+  options: Pick<ReferAndMonitorClientOptions, "timeouts" | "retrySchedule"> = {}
+): Effect.Effect<ReferAndMonitorClientShape, never, HttpClient.HttpClient | HmppsAuthToken> =>
+  Effect.gen(function* () {
+    const client = yield* HttpClient.HttpClient
+    const auth = yield* HmppsAuthToken
+    const timeouts = resolveTimeouts(options.timeouts)
+    const retrySchedule = options.retrySchedule ?? defaultRetrySchedule
+
+    const send = (url: string, token: Option.Option<Redacted.Redacted<string>>) =>
+      exchange(
+        client,
+        HttpClientRequest.get(url).pipe(
+          HttpClientRequest.acceptJson,
+          (request) => (Option.isSome(token) ? HttpClientRequest.bearerToken(request, token.value) : request)
+        ),
+        timeouts
+      )
+
+    /**
+     * One attempt. A 401 means the cached token was revoked or expired early: drop it and try once more with a fresh
+     * one inside the same attempt, so a stale cache costs one extra request rather than a failed message.
+     */
+    const attempt = (url: string): Effect.Effect<HttpExchange, ReferAndMonitorError> =>
+      Effect.gen(function* () {
+        const token = yield* auth.get
+        const first = yield* send(url, token)
+        let response = first
+        if (first.status === 401 && Option.isSome(token)) {
+          yield* Effect.logWarning("Refer and Monitor rejected the cached HMPPS Auth token (401); fetching a new one").pipe(
+            Effect.annotateLogs({ url })
+          )
+          yield* auth.invalidate(token.value)
+          response = yield* send(url, yield* auth.get)
+        }
+        if (!isSuccess(response.status)) {
+          const snippet = bodySnippet(response.body)
+          return yield* new ReferAndMonitorError({
+            url,
+            status: response.status,
+            transient: isTransientStatus(response.status),
+            message: `GET ${url} failed with status ${response.status}${snippet === "" ? "" : `: ${snippet}`}`
+          })
+        }
+        return response
+      })
+
+    const get = Effect.fn("ReferAndMonitorClient.get")(function* <A, I>(url: string, schema: Schema.Schema<A, I>) {
+      yield* Effect.annotateCurrentSpan("url.full", url)
+      const response = yield* attempt(url).pipe(
+        Effect.tapError((error) =>
+          error.transient
+            ? Effect.logWarning(`Refer and Monitor call failed: ${error.message}`).pipe(Effect.annotateLogs({ url }))
+            : Effect.void
+        ),
+        Effect.retry({ schedule: retrySchedule, while: (error) => error.transient })
+      )
+      // §5.3: an empty 2xx body is "no content", not a decode failure.
+      if (response.body.trim() === "") return null
+      return yield* Schema.decodeUnknown(Schema.parseJson(schema), { errors: "all" })(response.body).pipe(
+        Effect.mapError(
+          (error) =>
+            new ReferAndMonitorError({
+              url,
+              status: response.status,
+              transient: false,
+              message: `Unable to decode the response of GET ${url}: ${ParseResult.TreeFormatter.formatErrorSync(error)}`,
+              cause: error
+            })
+        )
+      )
+    })
+
+    return { get } satisfies ReferAndMonitorClientShape
+  })
+
+/** The transport: the platform's fetch client (core stays free of platform-node, DESIGN.md Layout). */
+const withTransport = <A, E>(
+  layer: Layer.Layer<A, E, HttpClient.HttpClient | HmppsAuthToken>,
+  auth: HmppsAuthCredentials | undefined,
+  timeouts: HttpTimeouts
+): Layer.Layer<A, E> =>
+  layer.pipe(Layer.provide(HmppsAuthToken.layer(auth, timeouts).pipe(Layer.provideMerge(FetchHttpClient.layer))))
+
+export class ReferAndMonitorClient extends Context.Tag("@ram-delius/core/ReferAndMonitorClient")<
+  ReferAndMonitorClient,
+  ReferAndMonitorClientShape
+>() {
+  /** The service over the `HttpClient` and `HmppsAuthToken` in context. */
+  static readonly make = make
+
+  /** Explicit settings (tests and embedders), over `FetchHttpClient`. */
+  static readonly layerWith = (options: ReferAndMonitorClientOptions = {}): Layer.Layer<ReferAndMonitorClient> => {
+    const timeouts = resolveTimeouts(options.timeouts)
+    return withTransport(
+      Layer.effect(ReferAndMonitorClient, make({ timeouts, retrySchedule: options.retrySchedule })),
+      options.auth,
+      timeouts
+    )
+  }
+
+  /** Settings from the environment (`HMPPS_AUTH_URL`, `OAUTH2_CLIENT_ID`, `OAUTH2_CLIENT_SECRET` — config.ts). */
+  static readonly layer: Layer.Layer<ReferAndMonitorClient, ConfigError.ConfigError> = Layer.unwrapEffect(
+    Effect.map(referAndMonitorSettings, (settings) => ReferAndMonitorClient.layerWith({ auth: settings.auth }))
+  )
+}
+
+/** Convenience accessor: `yield* getFromReferAndMonitor(detailUrl, ReferralSession)`. */
+export const getFromReferAndMonitor = <A, I>(
+  url: string,
+  schema: Schema.Schema<A, I>
+): Effect.Effect<A | null, ReferAndMonitorError, ReferAndMonitorClient> =>
+  Effect.flatMap(ReferAndMonitorClient, (client) => client.get(url, schema))

@@ -1,0 +1,273 @@
+import { Context, Effect, Layer, Option, Schema } from "effect"
+import { audited } from "../audit/Audit.js"
+import { DeliusUser, inPersonTransaction, personNotFound, writeContext } from "../delius/DeliusContext.js"
+import type { WriteContext } from "../delius/repositories/common.js"
+import { ContactRepository } from "../delius/repositories/ContactRepository.js"
+import { EventRepository } from "../delius/repositories/EventRepository.js"
+import { type Nsi, NsiRepository } from "../delius/repositories/NsiRepository.js"
+import { ReferenceDataRepository } from "../delius/repositories/ReferenceDataRepository.js"
+import { require } from "../delius/require.js"
+import { BadRequest, InvalidState, Unprocessable } from "../errors.js"
+import { appendNotes, nsiTypeForContractType, referralNotFoundReason } from "../rules/index.js"
+import { trackEvent } from "../telemetry/Telemetry.js"
+import { type Instant, IsoDateTime, londonDate, londonDateTime, londonZonedString } from "../time.js"
+import { crsAssignment, insertNsiContact } from "./nsiContacts.js"
+import { Telemetry } from "../telemetry/Telemetry.js"
+import type { SqlClient } from "@effect/sql"
+import { PersonRepository } from "../delius/repositories/PersonRepository.js"
+import { OrganisationRepository } from "../delius/repositories/OrganisationRepository.js"
+import { AuditRepository } from "../delius/repositories/AuditRepository.js"
+
+export const referralUrn = (referralId: string) => `urn:hmpps:interventions-referral:${referralId}`
+
+const Uuid = Schema.UUID.pipe(Schema.transform(Schema.String, { strict: true, decode: (s) => s.toLowerCase(), encode: (s) => s }))
+
+/** Body of `PUT /probation-case/{crn}/referrals` (spec §4.1); every field required, unknown fields ignored. */
+export class ReferralStarted extends Schema.Class<ReferralStarted>("ReferralStarted")({
+  referralId: Uuid,
+  startedAt: IsoDateTime,
+  contractType: Schema.String,
+  sentenceId: Schema.Int,
+  notes: Schema.String
+}) {}
+
+/** What ending a referral needs (spec §5.4 steps 2–6, §6.5), computed by the event handler from the callback. */
+export interface ReferralEnd {
+  readonly crn: string
+  readonly referralUrn: string
+  readonly endDate: Instant
+  readonly endType: string
+  readonly outcomeCode: string
+  readonly withdrawalOutcome: string | undefined
+  readonly notes: string
+  readonly notificationDateTime: Instant | undefined
+  readonly notificationNotes: string
+  /** For the rejection telemetry when the NSI cannot be found (§5.4). */
+  readonly relevantSentenceId: number | null
+  readonly sentAt: Instant
+}
+
+type Dependencies =
+  | SqlClient.SqlClient
+  | PersonRepository
+  | NsiRepository
+  | ContactRepository
+  | EventRepository
+  | ReferenceDataRepository
+  | OrganisationRepository
+  | AuditRepository
+  | DeliusUser
+  | Telemetry
+
+/** Referral (NSI) workflows: start (find or create, §6.3) and end (terminate, §6.5). */
+export class Referral extends Context.Tag("@ram-delius/core/Referral")<
+  Referral,
+  {
+    readonly start: (crn: string, request: ReferralStarted) => Effect.Effect<void, ReferralStartError>
+    readonly end: (input: ReferralEnd) => Effect.Effect<Record<string, string>, ReferralEndError>
+  }
+>() {
+  static readonly layer = Layer.effect(
+    Referral,
+    Effect.gen(function* () {
+      const context = yield* Effect.context<Dependencies>()
+      return {
+        start: (crn, request) => start(crn, request).pipe(Effect.provide(context)),
+        end: (input) => end(input).pipe(Effect.provide(context))
+      }
+    })
+  )
+}
+
+export type ReferralStartError = Effect.Effect.Error<ReturnType<typeof start>>
+export type ReferralEndError = Effect.Effect.Error<ReturnType<typeof end>>
+
+const start = Effect.fn("Referral.start")(function* (crn: string, request: ReferralStarted) {
+  const urn = referralUrn(request.referralId)
+  yield* audited("NIBI009", (audit) =>
+    inPersonTransaction(
+      crn,
+      (offenderId) =>
+        Effect.gen(function* () {
+          yield* audit.set("offenderId", offenderId)
+          const nsis = yield* NsiRepository
+          const reference = yield* ReferenceDataRepository
+          const ctx = yield* writeContext
+          // Under the person lock a concurrent identical PUT has either committed its NSI (found here) or is waiting:
+          // exactly one NSI per referral (decision Q1, §14 "lost race").
+          const existing = yield* nsis.findByCrnAndUrn(crn, urn)
+          const nsi = existing[0] ?? (yield* createNsi(offenderId, urn, request, ctx))
+          yield* audit.set("nsiId", nsi.nsiId)
+          // §6.3 step 3: bring an existing NSI in line with the request.
+          const startedAt = londonDateTime(request.startedAt.epochMillis)
+          if (nsi.notes !== request.notes) yield* nsis.update(nsi.nsiId, { notes: request.notes }, ctx)
+          if (nsi.actualStartDate !== startedAt) yield* nsis.update(nsi.nsiId, { actualStartDate: startedAt }, ctx)
+          if (nsi.statusCode !== "INPROG") {
+            const status = yield* reference.nsiStatus("INPROG").pipe(require("NsiStatus", "code", "INPROG"))
+            // Outcome, actual end date and active flag are not reset: a terminated NSI is re-opened to INPROG only.
+            yield* nsis.update(nsi.nsiId, { nsiStatusId: status.nsiStatusId, nsiStatusDate: startedAt }, ctx)
+            yield* nsis.insertStatusHistory(
+              { nsiId: nsi.nsiId, nsiStatusId: status.nsiStatusId, nsiStatusDate: startedAt, notes: request.notes },
+              ctx
+            )
+            if (status.contactTypeId !== null) yield* insertNsiContact(nsi, status.contactTypeId, startedAt, null, ctx)
+          }
+        }),
+      () => personNotFound(crn)
+    )
+  )
+  yield* trackEvent("ReferralStarted", { crn, referralId: request.referralId })
+})
+
+/** §6.3 step 2: create the NSI, its manager, status history and the NREF / status / NCOM contacts. */
+const createNsi = (offenderId: number, urn: string, request: ReferralStarted, ctx: WriteContext) =>
+  Effect.gen(function* () {
+    const events = yield* EventRepository
+    const nsis = yield* NsiRepository
+    const reference = yield* ReferenceDataRepository
+    const disposal = yield* events
+      .disposalForEvent(offenderId, request.sentenceId)
+      .pipe(require("Event", "id", request.sentenceId))
+    // §14: Delius does not allow an intervention on a committal for PSS breach.
+    if (disposal.disposalTypeCode === "326") {
+      return yield* new BadRequest({ message: "Cannot add referral to Committal for PSS Breach" })
+    }
+    const requirement = yield* events.rarRequirement(offenderId, disposal.disposalId)
+    const nsiTypeCode = nsiTypeForContractType(request.contractType)
+    if (nsiTypeCode === undefined) {
+      // Decision Q5: an unknown contract type is bad input, not a 500.
+      return yield* new BadRequest({ message: `Unexpected contract type: ${request.contractType}` })
+    }
+    const nsiType = yield* reference.nsiType(nsiTypeCode).pipe(require("NsiType", "code", nsiTypeCode))
+    const status = yield* reference.nsiStatus("INPROG").pipe(require("NsiStatus", "code", "INPROG"))
+    const assignment = yield* crsAssignment
+    const referralType = yield* reference.contactType("NREF").pipe(require("ContactType", "code", "NREF"))
+    const commencedType = yield* reference.contactType("NCOM").pipe(require("ContactType", "code", "NCOM"))
+    const startedAt = londonDateTime(request.startedAt.epochMillis)
+    const nsiId = yield* nsis.insert(
+      {
+        offenderId,
+        nsiTypeId: nsiType.id,
+        nsiStatusId: status.nsiStatusId,
+        nsiStatusDate: startedAt,
+        referralDate: londonDate(request.startedAt.epochMillis),
+        actualStartDate: startedAt,
+        notes: request.notes,
+        externalReference: urn,
+        intendedProviderId: assignment.probationAreaId,
+        eventId: disposal.eventId,
+        rqmntId: Option.getOrNull(requirement)
+      },
+      ctx
+    )
+    yield* nsis.insertManager({ nsiId, ...assignment, startDate: startedAt }, ctx)
+    yield* nsis.insertStatusHistory(
+      { nsiId, nsiStatusId: status.nsiStatusId, nsiStatusDate: startedAt, notes: request.notes },
+      ctx
+    )
+    const nsiRef = { nsiId, offenderId, eventId: disposal.eventId }
+    yield* insertNsiContact(nsiRef, referralType.contactTypeId, startedAt, null, ctx)
+    if (status.contactTypeId !== null) yield* insertNsiContact(nsiRef, status.contactTypeId, startedAt, null, ctx)
+    yield* insertNsiContact(nsiRef, commencedType.contactTypeId, startedAt, null, ctx)
+    const created = yield* nsis.findById(nsiId)
+    if (Option.isNone(created)) {
+      return yield* new InvalidState({ message: `Unable to find or create NSI for ${urn}`, exceptionName: "IllegalStateException" })
+    }
+    return created.value
+  })
+
+const end = Effect.fn("Referral.end")(function* (input: ReferralEnd) {
+  return yield* audited("NIBI009", (audit) =>
+    inPersonTransaction(
+      input.crn,
+      (offenderId) =>
+        Effect.gen(function* () {
+          yield* audit.set("offenderId", offenderId)
+          const nsis = yield* NsiRepository
+          const contacts = yield* ContactRepository
+          const reference = yield* ReferenceDataRepository
+          const ctx = yield* writeContext
+          const nsi: Nsi | undefined = (yield* nsis.findByCrnAndUrn(input.crn, input.referralUrn))[0]
+          if (nsi === undefined) return yield* referralNotFound(input)
+          yield* audit.set("nsiId", nsi.nsiId)
+          const completed = yield* reference.nsiStatus("COMP").pipe(require("NsiStatus", "code", "COMP"))
+          const outcome = yield* reference
+            .referenceData("NSI OUTCOME", input.outcomeCode)
+            .pipe(require("NsiOutcome", "code", input.outcomeCode))
+          const endDate = londonDateTime(input.endDate.epochMillis)
+          let statusDate = nsi.nsiStatusDate
+          let notes = nsi.notes
+          if (nsi.statusCode !== "COMP") {
+            notes = nsi.notes === null ? input.notes : `${nsi.notes}\n${input.notes}`
+            statusDate = endDate
+            yield* nsis.update(nsi.nsiId, { nsiStatusId: completed.nsiStatusId, nsiStatusDate: endDate, notes }, ctx)
+            yield* nsis.insertStatusHistory(
+              { nsiId: nsi.nsiId, nsiStatusId: completed.nsiStatusId, nsiStatusDate: endDate, notes },
+              ctx
+            )
+            const withdrawn = yield* reference.contactOutcome("APPW").pipe(require("ContactOutcome", "code", "APPW"))
+            yield* contacts.withdrawFutureAppointments(nsi.nsiId, ctx.today, {
+              id: withdrawn.contactOutcomeTypeId,
+              attended: withdrawn.outcomeAttendance,
+              complied: withdrawn.outcomeCompliantAcceptable
+            })
+            if (completed.contactTypeId !== null) yield* insertNsiContact(nsi, completed.contactTypeId, endDate, null, ctx)
+          }
+          if (nsi.nsiOutcomeId !== outcome.id) {
+            const terminated = yield* reference.contactType("NTER").pipe(require("ContactType", "code", "NTER"))
+            yield* nsis.update(nsi.nsiId, { nsiOutcomeId: outcome.id }, ctx)
+            yield* insertNsiContact(
+              nsi,
+              terminated.contactTypeId,
+              statusDate,
+              appendNotes(null, `NSI Terminated with Outcome: ${outcome.description ?? outcome.code}`),
+              ctx
+            )
+          }
+          if (nsi.actualEndDate !== endDate) yield* nsis.update(nsi.nsiId, { actualEndDate: endDate, activeFlag: 0 }, ctx)
+          if (input.notificationDateTime !== undefined) {
+            const notified = londonDateTime(input.notificationDateTime.epochMillis)
+            const exists = yield* contacts.existsNsiNote(nsi.nsiId, "CRSNOTE", notified.slice(0, 10), "End of Service Report Submitted")
+            if (!exists) {
+              const note = yield* reference.contactType("CRSNOTE").pipe(require("ContactType", "code", "CRSNOTE"))
+              yield* insertNsiContact(nsi, note.contactTypeId, notified, appendNotes(null, input.notificationNotes), ctx)
+            }
+          }
+          return {
+            crn: input.crn,
+            referralUrn: input.referralUrn,
+            endDate: londonZonedString(input.endDate.epochMillis),
+            endType: input.endType,
+            ...(input.withdrawalOutcome !== undefined ? { withdrawalOutcome: input.withdrawalOutcome } : {})
+          } as Record<string, string>
+        }),
+      // No such person: no NSI row can exist for it either (§5.4 rejection).
+      () => referralNotFoundError(input, referralNotFoundReason({ nsiRowExists: false, nsiSoftDeleted: false }))
+    )
+  )
+})
+
+/** §5.4: `ReferralNotFoundException` → Rejected (acknowledged) with the reason the NSI could not be found. */
+const referralNotFound = (input: ReferralEnd) =>
+  Effect.gen(function* () {
+    const nsis = yield* NsiRepository
+    const rows = yield* nsis.trace(input.crn, input.referralUrn)
+    const reason = referralNotFoundReason({
+      nsiRowExists: rows.length > 0,
+      nsiSoftDeleted: rows.length > 0 && rows.every((r) => r.softDeleted === 1)
+    })
+    return yield* referralNotFoundError(input, reason)
+  })
+
+const referralNotFoundError = (input: ReferralEnd, reason: string) =>
+  new Unprocessable({
+    message: "Referral Not Found",
+    properties: {
+      referralUrn: input.referralUrn,
+      crn: input.crn,
+      ...(input.relevantSentenceId !== null ? { eventId: String(input.relevantSentenceId) } : {}),
+      date: londonDate(input.sentAt.epochMillis),
+      reason
+    }
+  })
+

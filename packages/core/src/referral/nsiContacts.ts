@@ -1,0 +1,53 @@
+import { Effect, Option } from "effect"
+import type { Nsi } from "../delius/repositories/NsiRepository.js"
+import { NsiRepository } from "../delius/repositories/NsiRepository.js"
+import { ContactRepository } from "../delius/repositories/ContactRepository.js"
+import { OrganisationRepository } from "../delius/repositories/OrganisationRepository.js"
+import type { WriteContext } from "../delius/repositories/common.js"
+import { CRS, require } from "../delius/require.js"
+
+/**
+ * The NSI-contact pattern (spec §8.4): NREF, NCOM, status contacts, NTER and CRSNOTE contacts take the NSI's person,
+ * event and NSI, the provider/team/staff of the NSI's first active manager, the London date and time given, and no
+ * end time, location, outcome, RAR flag, external reference or linked contact.
+ *
+ * An NSI without an active manager (possible in Delius data, e.g. the dev dataset's TERMINATED NSI) takes the CRS
+ * assignment of §6.1 instead of failing: every NSI this service manages is CRS-owned.
+ */
+export const insertNsiContact = (
+  nsi: Pick<Nsi, "nsiId" | "offenderId" | "eventId">,
+  contactTypeId: number,
+  wallClock: string,
+  notes: string | null,
+  ctx: WriteContext
+) =>
+  Effect.gen(function* () {
+    const nsis = yield* NsiRepository
+    const contacts = yield* ContactRepository
+    const manager = yield* nsis.activeManager(nsi.nsiId)
+    const assignment = Option.isSome(manager) ? manager.value : yield* crsAssignment
+    return yield* contacts.insert(
+      {
+        offenderId: nsi.offenderId,
+        contactTypeId,
+        contactDate: wallClock.slice(0, 10),
+        contactStartTime: wallClock,
+        eventId: nsi.eventId,
+        nsiId: nsi.nsiId,
+        probationAreaId: assignment.probationAreaId,
+        teamId: assignment.teamId,
+        staffId: assignment.staffId,
+        notes
+      },
+      ctx
+    )
+  })
+
+/** Provider CRS, team CRSUAT, staff CRSUATU (spec §6.1); 404 `Provider with code of CRS not found` etc. */
+export const crsAssignment = Effect.gen(function* () {
+  const organisation = yield* OrganisationRepository
+  const probationAreaId = yield* organisation.providerId(CRS.provider).pipe(require("Provider", "code", CRS.provider))
+  const teamId = yield* organisation.teamId(CRS.team).pipe(require("Team", "code", CRS.team))
+  const staffId = yield* organisation.staffId(CRS.staff).pipe(require("Staff", "code", CRS.staff))
+  return { probationAreaId, teamId, staffId }
+})

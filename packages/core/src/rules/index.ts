@@ -1,0 +1,12 @@
+/** Pure decision rules of the integration (no services, no I/O); each module cites its spec section. */
+export * from "./clash.js"
+export * from "./contractType.js"
+export * from "./enforcement.js"
+export * from "./hours.js"
+export * from "./notes.js"
+export * from "./notFoundReason.js"
+export * from "./outcome.js"
+export * from "./rar.js"
+export * from "./referralEnd.js"
+export * from "./reschedule.js"
+export * from "./latestFeedback.js"
