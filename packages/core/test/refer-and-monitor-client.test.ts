@@ -25,7 +25,7 @@ import { ReferralSession, SentReferral, SupplierAssessment } from "../src/refer-
  */
 
 const fixturesDir =
-  process.env.RAM_FIXTURES_DIR ?? fileURLToPath(new URL("../../../../shared/fixtures/", import.meta.url))
+  process.env.RAM_FIXTURES_DIR ?? fileURLToPath(new URL("../../../fixtures/", import.meta.url))
 const apiDir = `${fixturesDir}/refer-and-monitor-api`
 
 interface Route {

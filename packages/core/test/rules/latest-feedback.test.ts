@@ -6,9 +6,9 @@ import { ReferralSession, SupplierAssessment } from "../../src/refer-and-monitor
 import { latestAssessmentFeedback, latestSessionFeedback } from "../../src/rules/latestFeedback.js"
 import { IsoDateTime } from "../../src/time.js"
 
-/** The shared fixtures (/work/shared/fixtures); `RAM_FIXTURES_DIR` overrides the location. */
+/** The shared fixtures (the repository's fixtures/, a copy of shared/fixtures); `RAM_FIXTURES_DIR` overrides the location. */
 const fixturesDir =
-  process.env.RAM_FIXTURES_DIR ?? fileURLToPath(new URL("../../../../../shared/fixtures/", import.meta.url))
+  process.env.RAM_FIXTURES_DIR ?? fileURLToPath(new URL("../../../../fixtures/", import.meta.url))
 
 const session = (name: string): ReferralSession =>
   Schema.decodeUnknownSync(ReferralSession)(
