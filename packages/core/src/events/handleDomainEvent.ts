@@ -56,6 +56,8 @@ const SUCCESS_NAMES: Record<string, string> = {
   [EVENT_TYPES.sessionFeedback]: "SessionAppointmentSubmitted"
 }
 
+type HandlerDependencies = ReferAndMonitorClient | Referral | Appointment | ActionPlan | EventHandlerConfig
+
 /** A handler failure the reference reported as `IllegalArgumentException` (bad message content). */
 const illegalArgument = (message: string) => new InvalidState({ message, exceptionName: "IllegalArgumentException" })
 const illegalState = (message: string) => new InvalidState({ message, exceptionName: "IllegalStateException" })
@@ -265,7 +267,7 @@ export const handleDomainEvent = (body: unknown) =>
     const occurredAt: Instant =
       (event.occurredAt ? parseInstant(event.occurredAt) : undefined) ?? instantOfMillis(yield* Clock.currentTimeMillis)
 
-    let handler: Effect.Effect<Record<string, string>, unknown, any>
+    let handler: Effect.Effect<Record<string, string>, unknown, HandlerDependencies>
     switch (eventType) {
       case EVENT_TYPES.referralEnded:
         handler = referralEnded(crn, event, detailUrl)

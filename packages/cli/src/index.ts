@@ -1,0 +1,2 @@
+export { ramDelius, run } from "./cli.js"
+export { appointmentRows, referralRows } from "./inspect.js"
