@@ -25,6 +25,11 @@ export interface CoreOptions<EDb = never, ETel = never, EDir = never, ERm = neve
   readonly telemetry?: Layer.Layer<Telemetry, ETel>
   readonly directory?: Layer.Layer<UserDirectory, EDir>
   readonly referAndMonitor?: Layer.Layer<ReferAndMonitorClient, ERm>
+  /**
+   * Repositories of your own in place of core's SQL ones (any subset): built on the same database layer, they win
+   * over core's, and every workflow uses them.
+   */
+  readonly repositories?: Layer.Layer<never, never, Layer.Layer.Success<typeof Database.layer>> | Layer.Layer<any, never, any>
 }
 
 export const makeCoreLayer = <EDb = never, ETel = never, EDir = never, ERm = never>(
@@ -43,7 +48,12 @@ export const makeCoreLayer = <EDb = never, ETel = never, EDir = never, ERm = nev
     options.referAndMonitor ?? ReferAndMonitorClient.layer,
     EventHandlerConfig.layer
   )
-  const repositories = SqlRepositoriesLive.pipe(Layer.provideMerge(prepared))
+  const sqlRepositories = SqlRepositoriesLive.pipe(Layer.provideMerge(prepared))
+  // A later layer in a merge wins, so the caller's repositories replace core's of the same tag.
+  const repositories =
+    options.repositories === undefined
+      ? sqlRepositories
+      : Layer.merge(sqlRepositories, options.repositories.pipe(Layer.provide(sqlRepositories))) as typeof sqlRepositories
   const deliusUser = DeliusUser.layer.pipe(Layer.provideMerge(repositories))
   return Layer.mergeAll(Referral.layer, Appointment.layer, ActionPlan.layer, CaseReads.layer).pipe(
     Layer.provideMerge(deliusUser),
