@@ -25,6 +25,8 @@ export interface CoreOptions<EDb = never, ETel = never, EDir = never, ERm = neve
   readonly telemetry?: Layer.Layer<Telemetry, ETel>
   readonly directory?: Layer.Layer<UserDirectory, EDir>
   readonly referAndMonitor?: Layer.Layer<ReferAndMonitorClient, ERm>
+  /** Event handling settings (withdrawal-reason flag, in-process retry schedule); default from configuration. */
+  readonly eventHandler?: Layer.Layer<EventHandlerConfig>
   /**
    * Repositories of your own in place of core's SQL ones (any subset): built on the same database layer, they win
    * over core's, and every workflow uses them.
@@ -46,7 +48,7 @@ export const makeCoreLayer = <EDb = never, ETel = never, EDir = never, ERm = nev
     options.telemetry ?? Telemetry.logLayer,
     options.directory ?? UserDirectory.layerFromConfig,
     options.referAndMonitor ?? ReferAndMonitorClient.layer,
-    EventHandlerConfig.layer
+    options.eventHandler ?? EventHandlerConfig.layer
   )
   const sqlRepositories = SqlRepositoriesLive.pipe(Layer.provideMerge(prepared))
   // A later layer in a merge wins, so the caller's repositories replace core's of the same tag.

@@ -2,6 +2,7 @@ import { SqlClient, SqlError } from "@effect/sql"
 import { Clock, Config, Context, Effect, Layer, Option } from "effect"
 import { DatabaseError, NotFound } from "../errors.js"
 import { londonDate, londonDateTime } from "../time.js"
+import { describeCause } from "./database.js"
 import type { WriteContext } from "./repositories/common.js"
 import { PersonRepository } from "./repositories/PersonRepository.js"
 import { UserRepository } from "./repositories/UserRepository.js"
@@ -67,7 +68,7 @@ export const inPersonTransaction = <A, E, R>(
       .pipe(
         Effect.mapError((error) =>
           error instanceof SqlError.SqlError
-            ? new DatabaseError({ operation: "transaction", message: error.message, cause: error })
+            ? new DatabaseError({ operation: "transaction", message: `transaction: ${describeCause(error)}`, cause: error })
             : (error as E)
         )
       )

@@ -157,12 +157,18 @@ export const describeTarget = (url: string): string => {
   }
 }
 
+/** The driver's own reason behind an error (SqlError wraps it as `cause`): "database is locked", "ORA-00942…". */
+export const describeCause = (error: unknown): string => {
+  const message = error instanceof Error ? error.message : String((error as { message?: unknown })?.message ?? error)
+  const cause = (error as { cause?: unknown })?.cause
+  const detail =
+    cause instanceof Error
+      ? `${(cause as { code?: unknown }).code ? `${String((cause as { code?: unknown }).code)}: ` : ""}${cause.message}`
+      : undefined
+  return detail && !message.includes(detail) ? `${message}: ${detail}` : message
+}
+
 export const toDatabaseError = (operation: string) => (cause: unknown) =>
   cause instanceof DatabaseError
     ? cause
-    : new DatabaseError({
-        operation,
-        message: cause instanceof Error ? cause.message : String((cause as { message?: unknown })?.message ?? cause),
-        cause
-      })
-
+    : new DatabaseError({ operation, message: `${operation}: ${describeCause(cause)}`, cause })
