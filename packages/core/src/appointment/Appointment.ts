@@ -204,7 +204,10 @@ const merge = Effect.fn("Appointment.merge")(function* (crn: string, request: Me
                 ...assignment,
                 officeLocationId: locationId,
                 rarActivity: rar ? "Y" : "N",
-                externalReference: urn
+                externalReference: urn,
+                // Step 7's notes are written with the new row rather than by a second UPDATE, so a brand-new contact
+                // has ROW_VERSION 0 (§8.2) like the reference's single insert at flush.
+                notes: request.notes === null ? null : appendNotes(null, request.notes)
               },
               ctx
             )
@@ -215,7 +218,11 @@ const merge = Effect.fn("Appointment.merge")(function* (crn: string, request: Me
           // Step 6: the location is always the resolved one (null clears it).
           let notes = contact.notes
           if (request.notes !== null && !containsNotes(notes, request.notes)) notes = appendNotes(notes, request.notes)
-          yield* contacts.update(contact.contactId, { officeLocationId: locationId, notes }, ctx)
+          // Only an actual change is written (§8.2: ROW_VERSION / LAST_UPDATED_* move on entity updates only), so an
+          // identical merge re-sent leaves the row untouched and cannot break a Delius user's optimistic lock.
+          if (contact.officeLocationId !== locationId || contact.notes !== notes) {
+            yield* contacts.update(contact.contactId, { officeLocationId: locationId, notes }, ctx)
+          }
           contact = { ...contact, officeLocationId: locationId, notes }
 
           const rescheduled = isRescheduled({

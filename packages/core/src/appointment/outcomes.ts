@@ -55,17 +55,27 @@ export const applyOutcome = (contact: Contact, outcome: AppointmentOutcome, ctx:
       hoursCredited: start === null ? null : hoursCredited(code, start, end),
       rarActivity: sessionHappened(outcome) ? contact.rarActivity : "N"
     }
-    yield* contacts.update(
-      contact.contactId,
-      {
-        contactOutcomeTypeId: updated.contactOutcomeTypeId,
-        attended: updated.attended,
-        complied: updated.complied,
-        hoursCredited: updated.hoursCredited,
-        ...(updated.rarActivity === "N" ? { rarActivity: "N" as const } : {})
-      },
-      ctx
-    )
+    // Only an actual change is written (§8.2): re-applying the same outcome (a redelivered feedback event, an identical
+    // merge re-sent) must not move ROW_VERSION / LAST_UPDATED_* of the appointment.
+    if (
+      updated.contactOutcomeTypeId !== contact.contactOutcomeTypeId ||
+      updated.attended !== contact.attended ||
+      updated.complied !== contact.complied ||
+      updated.hoursCredited !== contact.hoursCredited ||
+      updated.rarActivity !== contact.rarActivity
+    ) {
+      yield* contacts.update(
+        contact.contactId,
+        {
+          contactOutcomeTypeId: updated.contactOutcomeTypeId,
+          attended: updated.attended,
+          complied: updated.complied,
+          hoursCredited: updated.hoursCredited,
+          ...(updated.rarActivity === "N" ? { rarActivity: "N" as const } : {})
+        },
+        ctx
+      )
+    }
     if (outcomeRow.outcomeCompliantAcceptable === "N") yield* handleNonCompliance(updated, ctx)
     yield* recountRar(contact.nsiId, ctx)
     return updated
@@ -110,18 +120,21 @@ const handleNonCompliance = (appointment: Contact, ctx: OutcomeContext) =>
         )
       }
     }
-    yield* contacts.update(
-      appointment.contactId,
-      { latestEnforcementActionId: action.enforcementActionId, enforcement: 1 },
-      ctx
-    )
+    // Unchanged values are not rewritten (§8.2; a redelivery must not move ROW_VERSION / LAST_UPDATED_*).
+    if (appointment.latestEnforcementActionId !== action.enforcementActionId || appointment.enforcement !== 1) {
+      yield* contacts.update(
+        appointment.contactId,
+        { latestEnforcementActionId: action.enforcementActionId, enforcement: 1 },
+        ctx
+      )
+    }
     if (appointment.eventId === null) return
     const event = yield* events.eventForFtc(appointment.eventId).pipe(require("Event", "id", appointment.eventId))
     const ftcCount = failureToComplyCount(
       yield* contacts.ftcContacts(event.eventId),
       ftcResetDate(event.breachEnd, event.disposalDate)
     )
-    yield* events.updateFtcCount(event.eventId, ftcCount, ctx)
+    if (ftcCount !== event.ftcCount) yield* events.updateFtcCount(event.eventId, ftcCount, ctx)
     const outstandingReview = hasOutstandingReview(yield* contacts.reviewContacts(event.eventId, "ARWS"), event.breachEnd)
     if (reviewRequired({ sentenceType: event.sentenceType, ftcLimit: event.ftcLimit, ftcCount, outstandingReview })) {
       const review = yield* reference.contactType("ARWS").pipe(require("ContactType", "code", "ARWS"))

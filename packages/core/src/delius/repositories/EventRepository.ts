@@ -14,6 +14,8 @@ export type Disposal = typeof Disposal.Type
 
 export const EventForFtc = Schema.Struct({
   eventId: Schema.Number,
+  /** Current `EVENT.FTC_COUNT`, so that an unchanged count is not rewritten (§7.6 step 4). */
+  ftcCount: Schema.NullOr(Schema.Number),
   breachEnd: Schema.NullOr(StoredDate),
   disposalDate: Schema.NullOr(StoredDate),
   sentenceType: Schema.NullOr(Schema.String),
@@ -83,7 +85,7 @@ export class EventRepository extends Context.Tag("@ram-delius/core/EventReposito
         ).pipe(Effect.map((n) => n > 0)),
       eventForFtc: (eventId) =>
         findOne("Event.eventForFtc", EventForFtc)(
-          sql`SELECT e.EVENT_ID, e.BREACH_END, d.DISPOSAL_DATE, t.SENTENCE_TYPE, t.FTC_LIMIT
+          sql`SELECT e.EVENT_ID, e.FTC_COUNT, e.BREACH_END, d.DISPOSAL_DATE, t.SENTENCE_TYPE, t.FTC_LIMIT
               FROM EVENT e LEFT JOIN DISPOSAL d ON d.EVENT_ID = e.EVENT_ID AND d.SOFT_DELETED = 0
               LEFT JOIN R_DISPOSAL_TYPE t ON t.DISPOSAL_TYPE_ID = d.DISPOSAL_TYPE_ID
               WHERE e.EVENT_ID = ${eventId}`

@@ -1,0 +1,144 @@
+import type { SQSClient } from "@aws-sdk/client-sqs"
+import { makeCoreLayer, ReferAndMonitorClient, type CoreOptions } from "@ram-delius/core"
+import { ConfigProvider, Effect, Layer, Logger, LogLevel, ManagedRuntime, Option, Redacted } from "effect"
+import { DEV_CLIENT_CREDENTIALS, devStackWanted, sqsHostConfig, type SqsHostConfig } from "./config.js"
+import type { DevStack } from "./devStack.js"
+import { startConsumer, type HandlerServices, type RunningConsumer } from "./poller.js"
+import { makeSqsClient } from "./sqs.js"
+
+/**
+ * The queue host as `main` runs it: configuration from the environment, the dev stack when no SQS is configured,
+ * core built from `DATABASE_URL` & co., the consumer, and a graceful drain on SIGTERM / SIGINT.
+ */
+
+export interface QueueHost {
+  readonly config: SqsHostConfig
+  readonly consumer: RunningConsumer
+  /** Present when the in-process dev stack was started. */
+  readonly devStack: DevStack | undefined
+  readonly client: SQSClient
+  /** Drain the consumer, then release core, the SQS client and the dev stack. Idempotent. */
+  readonly stop: () => Promise<void>
+}
+
+export interface QueueHostOptions {
+  /** Where configuration is read from; default the environment. */
+  readonly configProvider?: ConfigProvider.ConfigProvider
+  /** Overrides of core's own configuration (a test database, test telemetry, …). */
+  readonly core?: CoreOptions<unknown, unknown, unknown, unknown>
+  /** A core runtime shared with another host; `stop` leaves it running. */
+  readonly runtime?: ManagedRuntime.ManagedRuntime<HandlerServices, unknown>
+}
+
+/** One JSON log line outside any runtime (start-up and shutdown). */
+export const logJson = (level: "Info" | "Warning" | "Error", message: string, annotations: Record<string, unknown> = {}) =>
+  Effect.runSync(
+    Effect.logWithLevel(LogLevel.fromLiteral(level), message).pipe(
+      Effect.annotateLogs(annotations),
+      Effect.provide(Logger.json)
+    ) as Effect.Effect<void>
+  )
+
+export const startQueueHost = async (options: QueueHostOptions = {}): Promise<QueueHost> => {
+  const config = await Effect.runPromise(
+    options.configProvider === undefined ? sqsHostConfig : Effect.withConfigProvider(sqsHostConfig, options.configProvider)
+  )
+  let devStack: DevStack | undefined
+  if (devStackWanted(config)) {
+    // Loaded only here, so a deployment never loads the emulator.
+    const { startDevStack } = await import("./devStack.js")
+    const named = !/^https?:\/\//i.test(config.queue)
+    devStack = await startDevStack({
+      region: config.region,
+      sqsPort: config.devSqsPort,
+      referAndMonitorPort: config.devReferAndMonitorPort,
+      ...(named ? { queueName: config.queue } : {})
+    })
+    logJson("Info", "Dev stack started: SQS emulator and Refer and Monitor stub on loopback", {
+      sqsEndpoint: devStack.connection.endpoint,
+      queueUrl: devStack.queueUrl,
+      dlqUrl: devStack.dlqUrl,
+      referAndMonitorStub: devStack.referAndMonitor.url
+    })
+  }
+  const client =
+    devStack?.client ?? makeSqsClient({ region: config.region, endpoint: Option.getOrUndefined(config.endpoint) })
+
+  // In the dev stack, R&M callbacks fetch their token from the stub, as the reference's dev profile does (§10).
+  const devReferAndMonitor =
+    devStack !== undefined && !config.hmppsAuthConfigured
+      ? {
+          referAndMonitor: ReferAndMonitorClient.layerWith({
+            auth: {
+              url: devStack.referAndMonitor.authUrl,
+              clientId: DEV_CLIENT_CREDENTIALS.clientId,
+              clientSecret: Redacted.make(DEV_CLIENT_CREDENTIALS.clientSecret)
+            }
+          })
+        }
+      : {}
+  const core =
+    options.runtime ??
+    Layer.merge(
+      makeCoreLayer({ ...devReferAndMonitor, ...options.core }) as Layer.Layer<HandlerServices, unknown>,
+      Logger.json
+    )
+
+  let consumer: RunningConsumer
+  try {
+    consumer = await startConsumer({
+      client,
+      queue: devStack?.queueUrl ?? config.queue,
+      core,
+      ...config.consumer
+    })
+  } catch (error) {
+    await devStack?.close()
+    throw error
+  }
+  let stopping: Promise<void> | undefined
+  return {
+    config,
+    consumer,
+    devStack,
+    client,
+    stop: () =>
+      (stopping ??= (async () => {
+        await consumer.stop()
+        if (devStack === undefined) client.destroy()
+        else await devStack.close()
+      })())
+  }
+}
+
+/**
+ * SIGTERM (Kubernetes) or SIGINT (Ctrl-C): stop receiving, finish what is in flight, then exit. A second signal
+ * exits at once (messages in flight are then simply redelivered: nothing unfinished was acknowledged).
+ */
+export const onShutdownSignals = (stop: () => Promise<void>, exit: (code: number) => void = (code) => process.exit(code)) => {
+  let stopping = false
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logJson("Warning", `${signal} again: exiting without waiting for the messages in flight`)
+      return exit(1)
+    }
+    stopping = true
+    logJson("Info", `${signal} received: draining the queue consumer`)
+    stop().then(
+      () => {
+        logJson("Info", "Queue consumer drained; exiting")
+        exit(0)
+      },
+      (error: unknown) => {
+        logJson("Error", `Shutdown failed: ${error instanceof Error ? error.message : String(error)}`)
+        exit(1)
+      }
+    )
+  }
+  process.on("SIGTERM", onSignal)
+  process.on("SIGINT", onSignal)
+  return () => {
+    process.off("SIGTERM", onSignal)
+    process.off("SIGINT", onSignal)
+  }
+}

@@ -1,0 +1,397 @@
+import {
+  ChangeMessageVisibilityCommand,
+  DeleteMessageCommand,
+  ReceiveMessageCommand,
+  type Message,
+  type SQSClient
+} from "@aws-sdk/client-sqs"
+import { handleDomainEvent, type EventResult } from "@ram-delius/core"
+import {
+  Cause,
+  Effect,
+  Exit,
+  Fiber,
+  FiberSet,
+  Layer,
+  ManagedRuntime,
+  Option,
+  Ref,
+  Schedule,
+  Scope,
+  STM,
+  TSemaphore
+} from "effect"
+import { defaultConsumerSettings, MAX_RECEIVE_COUNT, type ConsumerSettings } from "./config.js"
+import { parseRedrivePolicy, queueAttributes, queueHealth, queueNameOf, resolveQueueUrl, sqsCall, type QueueHealth } from "./sqs.js"
+
+/**
+ * The SQS consumer (transport only — what a message means is core's `handleDomainEvent`, spec §5.2).
+ *
+ * - Long polling; each receive asks for at most the free handler slots (≤ 10), so no message waits invisible in a
+ *   local buffer while its visibility timeout runs down.
+ * - A heartbeat renews the visibility of a message while its handler runs.
+ * - Success / Rejected / Unhandled → DeleteMessage. Failure → the message is left on the queue with a visibility that
+ *   grows with the receive count (hmpps-sqs `errorVisibilityTimeout`, client-contract.md §5.3); on the final receive
+ *   it is set to 0 so that the queue's redrive policy (maxReceiveCount 3, §5.1) moves it to the DLQ at once. So a
+ *   poison message (not JSON, no detailUrl) takes three short deliveries and then sits in the DLQ; it never blocks
+ *   others, because it only ever holds one slot for the time its handler takes.
+ * - Receive errors (network, throttling, credentials, a missing queue) back off exponentially up to a cap and the loop
+ *   carries on; nothing but `drain` ends it.
+ * - Drain: stop receiving (an open long poll is aborted), let the handlers in flight finish and acknowledge, then
+ *   return. A message is only ever deleted after its handler completed (at-least-once; core is idempotent, §3.1).
+ */
+
+/** What `handleDomainEvent` needs: the workflows, the R&M client, Telemetry and EventHandlerConfig. */
+export type HandlerServices = Effect.Effect.Context<ReturnType<typeof handleDomainEvent>>
+
+/** Turns one message body into an outcome; never fails (`handleDomainEvent` by default). */
+export type MessageHandler<R> = (body: string) => Effect.Effect<EventResult, never, R>
+
+export interface ConsumerStats {
+  readonly received: number
+  readonly succeeded: number
+  readonly rejected: number
+  readonly failed: number
+  readonly unhandled: number
+  readonly inFlight: number
+  readonly receiveErrors: number
+  /** DeleteMessage / ChangeMessageVisibility calls that failed (the message is then simply redelivered). */
+  readonly acknowledgeErrors: number
+}
+
+export type ConsumerState = "starting" | "running" | "draining" | "stopped"
+
+export interface ConsumerHealth extends QueueHealth {
+  readonly consumer: ConsumerStats & { readonly state: ConsumerState; readonly queueUrl: string | null }
+}
+
+export interface ConsumerOptions<R = HandlerServices> extends Partial<ConsumerSettings> {
+  readonly client: SQSClient
+  /** Queue name (resolved with GetQueueUrl, retried until it resolves) or URL. */
+  readonly queue: string
+  readonly handler?: MessageHandler<R>
+}
+
+export interface Consumer {
+  /** A snapshot of the counters. */
+  readonly stats: () => ConsumerStats
+  readonly state: () => ConsumerState
+  /** Queue reachable? DLQ reachable? Plus the counters — for a health endpoint. */
+  readonly health: Effect.Effect<ConsumerHealth>
+  /** Stop receiving, finish what is in flight, then return. Idempotent. */
+  readonly drain: Effect.Effect<void>
+}
+
+type Counter = "received" | "succeeded" | "rejected" | "failed" | "unhandled" | "inFlight" | "receiveErrors" | "acknowledgeErrors"
+
+const outcomeCounter: Record<EventResult["outcome"], Counter> = {
+  Success: "succeeded",
+  Rejected: "rejected",
+  Failure: "failed",
+  Unhandled: "unhandled"
+}
+
+/** SQS returns at most 10 messages per receive. */
+const MAX_BATCH = 10
+
+/** Visibility after a Failure on receive `receiveCount` (1-based): entry n, the last entry reused. */
+export const errorVisibilityFor = (timeouts: ReadonlyArray<number>, receiveCount: number): number =>
+  timeouts.length === 0 ? 0 : timeouts[Math.min(Math.max(receiveCount, 1), timeouts.length) - 1]!
+
+/** Capped exponential back-off, forever: initial, 2×, 4×, … up to `max` milliseconds. */
+const cappedBackoff = (initial: number, max: number) =>
+  Schedule.exponential(initial).pipe(Schedule.union(Schedule.spaced(max)))
+
+/** Take between 1 and `max` free handler slots, waiting until at least one is free. */
+const takeFreeSlots = (slots: TSemaphore.TSemaphore, max: number) =>
+  STM.commit(
+    STM.gen(function* () {
+      const free = yield* TSemaphore.available(slots)
+      if (free === 0) return yield* STM.retry
+      const take = Math.min(free, max)
+      yield* TSemaphore.acquireN(slots, take)
+      return take
+    })
+  )
+
+const releaseSlots = (slots: TSemaphore.TSemaphore, n: number) =>
+  n > 0 ? STM.commit(TSemaphore.releaseN(slots, n)) : Effect.void
+
+/**
+ * A running consumer in the current scope; closing the scope interrupts everything (use `drain` first to finish the
+ * messages in flight).
+ */
+export const makeConsumer = <R = HandlerServices>(
+  options: ConsumerOptions<R>
+): Effect.Effect<Consumer, never, R | Scope.Scope> =>
+  Effect.gen(function* () {
+    const settings: ConsumerSettings = {
+      waitTimeSeconds: options.waitTimeSeconds ?? defaultConsumerSettings.waitTimeSeconds,
+      concurrency: options.concurrency ?? defaultConsumerSettings.concurrency,
+      visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? defaultConsumerSettings.visibilityTimeoutSeconds,
+      errorVisibilityTimeouts: options.errorVisibilityTimeouts ?? defaultConsumerSettings.errorVisibilityTimeouts,
+      receiveErrorBackoffMillis: options.receiveErrorBackoffMillis ?? defaultConsumerSettings.receiveErrorBackoffMillis,
+      statsIntervalMillis: options.statsIntervalMillis ?? defaultConsumerSettings.statsIntervalMillis,
+      drainTimeoutMillis: options.drainTimeoutMillis ?? defaultConsumerSettings.drainTimeoutMillis
+    }
+    const { client } = options
+    const handler = options.handler ?? (handleDomainEvent as unknown as MessageHandler<R>)
+    const counters: Record<Counter, number> = {
+      received: 0,
+      succeeded: 0,
+      rejected: 0,
+      failed: 0,
+      unhandled: 0,
+      inFlight: 0,
+      receiveErrors: 0,
+      acknowledgeErrors: 0
+    }
+    const count = (counter: Counter, by = 1) => Effect.sync(() => void (counters[counter] += by))
+    const stats = (): ConsumerStats => ({ ...counters })
+    let state: ConsumerState = "starting"
+    const queueUrlRef = yield* Ref.make(Option.none<string>())
+    const slots = yield* STM.commit(TSemaphore.make(settings.concurrency))
+    const handlers = yield* FiberSet.make<void, never>()
+    const backoff = cappedBackoff(settings.receiveErrorBackoffMillis.initial, settings.receiveErrorBackoffMillis.max)
+
+    const logStats = (message: string) =>
+      Effect.flatMap(Ref.get(queueUrlRef), (url) =>
+        Effect.logInfo(message).pipe(
+          Effect.annotateLogs({ queue: Option.getOrElse(Option.map(url, queueNameOf), () => options.queue), state, ...stats() })
+        )
+      )
+
+    const changeVisibility = (queueUrl: string, receiptHandle: string, seconds: number) =>
+      sqsCall("ChangeMessageVisibility", (abortSignal) =>
+        client.send(
+          new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: seconds }),
+          { abortSignal }
+        )
+      )
+
+    const deleteMessage = (queueUrl: string, receiptHandle: string) =>
+      sqsCall("DeleteMessage", (abortSignal) =>
+        client.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: receiptHandle }), { abortSignal })
+      ).pipe(Effect.retry(Schedule.exponential("100 millis").pipe(Schedule.intersect(Schedule.recurs(2)))))
+
+    /** Keeps a long-running handler's message invisible: renew every third of the visibility timeout. */
+    const heartbeat = (queueUrl: string, receiptHandle: string) =>
+      Effect.sleep(Math.max(1, settings.visibilityTimeoutSeconds / 3) * 1000).pipe(
+        Effect.zipRight(
+          changeVisibility(queueUrl, receiptHandle, settings.visibilityTimeoutSeconds).pipe(
+            Effect.catchAll((error) => Effect.logWarning(`Visibility heartbeat failed: ${error.message}`))
+          )
+        ),
+        Effect.forever
+      )
+
+    const handle = (body: string): Effect.Effect<EventResult, never, R> =>
+      handler(body).pipe(
+        // A custom handler that dies is still just a Failure: retried, then the DLQ.
+        Effect.catchAllCause((cause) =>
+          Effect.succeed<EventResult>({
+            outcome: "Failure",
+            eventType: null,
+            messageId: null,
+            telemetryName: "RuntimeException",
+            properties: {},
+            transient: false,
+            message: Cause.pretty(cause)
+          })
+        )
+      )
+
+    const processMessage = (queueUrl: string, maxReceiveCount: number | undefined, message: Message) =>
+      Effect.gen(function* () {
+        const receiptHandle = message.ReceiptHandle ?? ""
+        const receiveCount = Number(message.Attributes?.ApproximateReceiveCount ?? "1") || 1
+        const beat = yield* Effect.fork(heartbeat(queueUrl, receiptHandle))
+        const result = yield* handle(message.Body ?? "").pipe(Effect.ensuring(Fiber.interrupt(beat)))
+        if (result.outcome !== "Failure") {
+          yield* deleteMessage(queueUrl, receiptHandle).pipe(
+            Effect.catchAll((error) =>
+              Effect.zipRight(
+                count("acknowledgeErrors"),
+                Effect.logError(`${result.outcome} but not acknowledged (it will be redelivered): ${error.message}`)
+              )
+            )
+          )
+        } else {
+          const finalReceive = maxReceiveCount !== undefined && receiveCount >= maxReceiveCount
+          const visibility = finalReceive ? 0 : errorVisibilityFor(settings.errorVisibilityTimeouts, receiveCount)
+          yield* Effect.logWarning(
+            finalReceive
+              ? `${result.telemetryName}: ${result.message ?? ""} — receive ${receiveCount} of ${maxReceiveCount}, the message moves to the DLQ`
+              : `${result.telemetryName}: ${result.message ?? ""} — receive ${receiveCount}, retried in ${visibility} s`
+          ).pipe(Effect.annotateLogs({ eventType: result.eventType ?? "unknown", receiveCount, transient: result.transient }))
+          yield* changeVisibility(queueUrl, receiptHandle, visibility).pipe(
+            Effect.catchAll((error) =>
+              // The message then reappears when its receive-time visibility runs out: later, but still retried.
+              Effect.zipRight(count("acknowledgeErrors"), Effect.logWarning(`Could not set the retry visibility: ${error.message}`))
+            )
+          )
+        }
+        // Counted after the acknowledgement (or the retry visibility), so the counters describe finished work.
+        yield* count(outcomeCounter[result.outcome])
+      }).pipe(Effect.annotateLogs({ sqsMessageId: message.MessageId ?? "" }))
+
+    const receive = (queueUrl: string, max: number) =>
+      sqsCall("ReceiveMessage", (abortSignal) =>
+        client.send(
+          new ReceiveMessageCommand({
+            QueueUrl: queueUrl,
+            MaxNumberOfMessages: max,
+            WaitTimeSeconds: settings.waitTimeSeconds,
+            VisibilityTimeout: settings.visibilityTimeoutSeconds,
+            MessageSystemAttributeNames: ["ApproximateReceiveCount"],
+            MessageAttributeNames: ["All"]
+          }),
+          { abortSignal }
+        )
+      ).pipe(
+        Effect.map((output) => output.Messages ?? []),
+        Effect.tapError((error) =>
+          Effect.zipRight(count("receiveErrors"), Effect.logWarning(`${error.message}; backing off`))
+        ),
+        Effect.retry(backoff)
+      )
+
+    const pollLoop = Effect.gen(function* () {
+      const queueUrl = yield* resolveQueueUrl(client, options.queue).pipe(
+        Effect.tapError((error) => Effect.logWarning(`${error.message}; retrying`)),
+        Effect.retry(backoff)
+      )
+      yield* Ref.set(queueUrlRef, Option.some(queueUrl))
+      // The final receive is the one that reaches maxReceiveCount; if the policy cannot be read now, assume §5.1's.
+      const policy = yield* queueAttributes(client, queueUrl, ["RedrivePolicy"]).pipe(
+        Effect.map((attributes) => parseRedrivePolicy(attributes.RedrivePolicy)),
+        Effect.tap((found) =>
+          found === undefined
+            ? Effect.logWarning(`Queue ${queueNameOf(queueUrl)} has no redrive policy: failed messages never reach a DLQ`)
+            : Effect.void
+        ),
+        Effect.catchAll((error) =>
+          Effect.as(Effect.logWarning(`${error.message}; assuming maxReceiveCount ${MAX_RECEIVE_COUNT}`), {
+            deadLetterTargetArn: "",
+            maxReceiveCount: MAX_RECEIVE_COUNT
+          })
+        )
+      )
+      state = "running"
+      yield* Effect.logInfo("SQS consumer started").pipe(
+        Effect.annotateLogs({ queue: queueNameOf(queueUrl), concurrency: settings.concurrency, maxReceiveCount: policy?.maxReceiveCount ?? "none" })
+      )
+      while (true) {
+        const taken = yield* takeFreeSlots(slots, MAX_BATCH)
+        // Once a receive has returned, its messages are handed to handlers without a gap a stop could fall into.
+        yield* Effect.uninterruptibleMask((restore) =>
+          restore(receive(queueUrl, taken).pipe(Effect.onInterrupt(() => releaseSlots(slots, taken)))).pipe(
+            Effect.flatMap((messages) =>
+              Effect.gen(function* () {
+                yield* releaseSlots(slots, taken - messages.length)
+                yield* count("received", messages.length)
+                for (const message of messages) {
+                  yield* count("inFlight")
+                  // Forked fibers inherit the mask: the handler itself must stay interruptible (drain timeout).
+                  yield* FiberSet.run(
+                    handlers,
+                    Effect.interruptible(processMessage(queueUrl, policy?.maxReceiveCount, message)).pipe(
+                      Effect.ensuring(Effect.zipRight(count("inFlight", -1), releaseSlots(slots, 1)))
+                    )
+                  )
+                }
+              })
+            )
+          )
+        )
+      }
+    })
+
+    const poller = yield* Effect.forkScoped(pollLoop)
+    const reporter = yield* Effect.forkScoped(
+      logStats("SQS consumer stats").pipe(Effect.delay(settings.statsIntervalMillis), Effect.forever)
+    )
+
+    const drain = yield* Effect.cached(
+      Effect.gen(function* () {
+        state = "draining"
+        yield* Fiber.interrupt(poller)
+        yield* logStats("SQS consumer draining: no more receives, finishing the messages in flight")
+        const finished = yield* FiberSet.awaitEmpty(handlers).pipe(Effect.timeout(settings.drainTimeoutMillis), Effect.option)
+        if (Option.isNone(finished)) {
+          yield* Effect.logWarning(
+            `Drain timed out after ${settings.drainTimeoutMillis} ms: interrupting ${counters.inFlight} handler(s); their messages are not acknowledged and will be redelivered`
+          )
+          yield* FiberSet.clear(handlers)
+        }
+        yield* Fiber.interrupt(reporter)
+        state = "stopped"
+        yield* logStats("SQS consumer stopped")
+      })
+    )
+
+    const health = Effect.gen(function* () {
+      const url = yield* Ref.get(queueUrlRef)
+      const queue: QueueHealth = Option.isSome(url)
+        ? yield* queueHealth(client, url.value)
+        : { status: "DOWN", details: { queueName: queueNameOf(options.queue), error: "The queue URL has not been resolved yet" } }
+      return { ...queue, consumer: { ...stats(), state, queueUrl: Option.getOrNull(url) } } satisfies ConsumerHealth
+    })
+
+    return { stats, state: () => state, health, drain } satisfies Consumer
+  })
+
+// --- Promise API for main, the CLI and tests --------------------------------------------------------------------------
+
+export interface StartConsumerOptions<E = never> extends Partial<ConsumerSettings> {
+  readonly client: SQSClient
+  readonly queue: string
+  /**
+   * Core: a layer (built here and released by `stop`), or a runtime shared with another host (the HTTP host in
+   * `serve --http --queue`), which `stop` leaves running.
+   */
+  readonly core: Layer.Layer<HandlerServices, E> | ManagedRuntime.ManagedRuntime<HandlerServices, E>
+}
+
+export interface RunningConsumer {
+  /** The counters now. */
+  readonly stats: ConsumerStats
+  readonly state: ConsumerState
+  readonly health: () => Promise<ConsumerHealth>
+  /** Graceful drain (see `makeConsumer`), then release what `startConsumer` built. Idempotent. */
+  readonly stop: () => Promise<void>
+}
+
+/** Starts consuming; rejects only when core cannot be built (bad DATABASE_URL, …). SQS problems are retried. */
+export const startConsumer = async <E>(options: StartConsumerOptions<E>): Promise<RunningConsumer> => {
+  const { core, ...consumerOptions } = options
+  const owned = Layer.isLayer(core)
+  const runtime = owned
+    ? ManagedRuntime.make(core as Layer.Layer<HandlerServices, E>)
+    : (core as ManagedRuntime.ManagedRuntime<HandlerServices, E>)
+  const scope = Effect.runSync(Scope.make())
+  let consumer: Consumer
+  try {
+    consumer = await runtime.runPromise(Scope.extend(makeConsumer(consumerOptions), scope))
+  } catch (error) {
+    await Effect.runPromise(Scope.close(scope, Exit.void))
+    if (owned) await runtime.dispose()
+    throw error
+  }
+  let stopping: Promise<void> | undefined
+  return {
+    get stats() {
+      return consumer.stats()
+    },
+    get state() {
+      return consumer.state()
+    },
+    health: () => runtime.runPromise(consumer.health),
+    stop: () =>
+      (stopping ??= (async () => {
+        await runtime.runPromise(consumer.drain)
+        await Effect.runPromise(Scope.close(scope, Exit.void))
+        if (owned) await runtime.dispose()
+      })())
+  }
+}
