@@ -12,6 +12,10 @@ import { ParseResult, Schema } from "effect"
 
 export const LONDON = "Europe/London"
 
+/** Accepted years for incoming date-times. */
+export const MIN_YEAR = 1900
+export const MAX_YEAR = 2199
+
 /** An instant parsed from an ISO-8601 date-time, with its original text. */
 export interface Instant {
   readonly epochMillis: number
@@ -94,6 +98,9 @@ export const parseInstant = (text: string): Instant | undefined => {
   if (w.month < 1 || w.month > 12 || w.day < 1 || w.day > 31 || w.hour > 23 || w.minute > 59 || w.second > 59) {
     return undefined
   }
+  // Delius dates are real calendar dates of probation; anything outside this range is bad input, not a date to
+  // store (JS Date.UTC also maps years 0–99 onto 1900–1999).
+  if (w.year < MIN_YEAR || w.year > MAX_YEAR) return undefined
   const check = new Date(Date.UTC(w.year, w.month - 1, w.day))
   if (check.getUTCDate() !== w.day) return undefined
   let epochMillis: number
@@ -179,7 +186,9 @@ export const IsoDateTime = Schema.transformOrFail(Schema.String, InstantStruct, 
     const parsed = parseInstant(text)
     return parsed
       ? ParseResult.succeed(parsed)
-      : ParseResult.fail(new ParseResult.Type(ast, text, "Expected an ISO-8601 date-time"))
+      : ParseResult.fail(
+          new ParseResult.Type(ast, text, `Expected an ISO-8601 date-time between years ${MIN_YEAR} and ${MAX_YEAR}`)
+        )
   },
   encode: (instant) => ParseResult.succeed(londonOffsetIso(instant.epochMillis))
 }).annotations({ identifier: "DateTime", description: "ISO-8601 date-time, e.g. 2024-06-13T17:52:26.55647055+01:00" })

@@ -1,5 +1,5 @@
 import type { SqlClient } from "@effect/sql"
-import { Context, Effect, Layer, Option, Schema } from "effect"
+import { Context, Effect, Layer, Option, ParseResult, Schema } from "effect"
 import { audited } from "../audit/Audit.js"
 import { DeliusUser, inPersonTransaction, writeContext } from "../delius/DeliusContext.js"
 import type { AuditRepository } from "../delius/repositories/AuditRepository.js"
@@ -22,6 +22,7 @@ import {
   containsNotes,
   hasClash,
   isRescheduled,
+  parseAttended,
   rescheduleOutcome
 } from "../rules/index.js"
 import { Telemetry, trackEvent } from "../telemetry/Telemetry.js"
@@ -34,8 +35,20 @@ const Uuid = Schema.UUID.pipe(Schema.transform(Schema.String, { strict: true, de
 const optional = <A, I>(schema: Schema.Schema<A, I>) => Schema.optionalWith(Schema.NullOr(schema), { default: () => null })
 
 /** `outcome` of the merge request (§4.2): `attended` upper case; `notify` has the alias the real R&M sends. */
+// §2.1: Attended is parsed from a free string case-insensitively (R&M sends upper case here, lower case in callbacks).
+const Attended = Schema.transformOrFail(Schema.String, Schema.Literal("YES", "LATE", "NO"), {
+  strict: true,
+  decode: (text, _, ast) => {
+    const attended = parseAttended(text)
+    return attended === undefined
+      ? ParseResult.fail(new ParseResult.Type(ast, text, `Expected YES, LATE or NO, actual ${JSON.stringify(text)}`))
+      : ParseResult.succeed(attended)
+  },
+  encode: ParseResult.succeed
+})
+
 export const MergeOutcome = Schema.Struct({
-  attended: Schema.Literal("YES", "LATE", "NO"),
+  attended: Attended,
   didSessionHappen: optional(Schema.Boolean),
   noSessionReasonType: optional(Schema.Literal("LOGISTICS", "POP_ACCEPTABLE", "POP_UNACCEPTABLE")),
   notify: Schema.optional(Schema.NullOr(Schema.Boolean)),
@@ -49,7 +62,8 @@ export class MergeAppointment extends Schema.Class<MergeAppointment>("MergeAppoi
   referralReference: Schema.String,
   start: IsoDateTime,
   // Jackson turns a missing primitive into 0 / false (§2.1); R&M always sends both.
-  durationInMinutes: Schema.optionalWith(Schema.Int.pipe(Schema.nonNegative()), { default: () => 0 }),
+  // Bounded to a day: a CRS session never spans days, and an unbounded value would overflow the date arithmetic.
+  durationInMinutes: Schema.optionalWith(Schema.Int.pipe(Schema.between(0, 24 * 60)), { default: () => 0 }),
   notes: optional(Schema.String),
   officeLocationCode: optional(Schema.String),
   countsTowardsRar: Schema.optionalWith(Schema.Boolean, { default: () => false }),

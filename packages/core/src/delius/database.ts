@@ -131,10 +131,11 @@ export const layerFromUrl = (url: string, options: DatabaseOptions = {}) => {
   }
 }
 
-// Concurrent writers from other processes (the CLI, a second host) wait for SQLite's lock instead of failing at once.
+// Concurrent writers from other processes (the CLI, a second host) wait for SQLite's lock instead of failing at once —
+// briefly: better-sqlite3 waits synchronously, blocking the event loop (health probes included) while it does.
 const sqlitePragmas = (context: Context.Context<SqlClient.SqlClient>) =>
   SqlClient.SqlClient.pipe(
-    Effect.flatMap((sql) => sql.unsafe("PRAGMA busy_timeout = 10000")),
+    Effect.flatMap((sql) => sql.unsafe("PRAGMA busy_timeout = 2000")),
     Effect.provide(context),
     Effect.orDie
   )

@@ -21,6 +21,8 @@ export interface DialectShape {
    * It must be the first statement of the transaction (SQLite takes its write lock here, before any read snapshot).
    */
   readonly lockPerson: (sql: SqlClient.SqlClient, crn: string) => Effect.Effect<number | undefined, unknown>
+  /** A statement that proves the connection works (readiness checks). */
+  readonly ping: string
   /** Row-limiting clause appended to a query ordered by the caller. */
   readonly limit: (n: number) => string
   readonly columnType: (type: ColumnType) => string
@@ -43,6 +45,7 @@ const requireNumber = (sequence: string) => (rows: ReadonlyArray<Record<string, 
 
 export const sqlite: DialectShape = {
   name: "sqlite",
+  ping: "SELECT 1",
   // SQLite has no sequences: a one-row-per-sequence table emulates them inside the caller's transaction.
   nextId: (sql, sequence) =>
     sql<Record<string, unknown>>`UPDATE DELIUS_SEQUENCE SET LAST_VALUE = LAST_VALUE + 1 WHERE SEQUENCE_NAME = ${sequence} RETURNING LAST_VALUE`.pipe(
@@ -78,6 +81,7 @@ export const sqlite: DialectShape = {
 // Sequence names below are interpolated only from the closed `SequenceName` union, never from input.
 export const postgres: DialectShape = {
   name: "postgres",
+  ping: "SELECT 1",
   nextId: (sql, sequence) =>
     sql.unsafe<Record<string, unknown>>(`SELECT nextval('${sequence}') AS ID`).pipe(Effect.flatMap(requireNumber(sequence))),
   lockPerson: (sql, crn) =>
@@ -111,6 +115,7 @@ export const postgres: DialectShape = {
 
 export const oracle: DialectShape = {
   name: "oracle",
+  ping: "SELECT 1 FROM DUAL",
   nextId: (sql, sequence) =>
     sql
       .unsafe<Record<string, unknown>>(`SELECT ${sequence}.NEXTVAL AS ID FROM DUAL`)
@@ -146,6 +151,7 @@ export const oracle: DialectShape = {
 
 export const mssql: DialectShape = {
   name: "mssql",
+  ping: "SELECT 1",
   nextId: (sql, sequence) =>
     sql.unsafe<Record<string, unknown>>(`SELECT NEXT VALUE FOR ${sequence} AS ID`).pipe(Effect.flatMap(requireNumber(sequence))),
   lockPerson: (sql, crn) =>

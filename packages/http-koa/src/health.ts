@@ -1,0 +1,83 @@
+import type Router from "@koa/router"
+import { SqlClient } from "@effect/sql"
+import { Dialect } from "@ram-delius/core"
+import { Duration, Effect, Exit, type ManagedRuntime } from "effect"
+import type { JWK } from "jose"
+import type { BuildInfo } from "./config.js"
+import type { Logger } from "./logging.js"
+import { openApiDocument } from "./openapi.js"
+import { reply } from "./respond.js"
+
+/**
+ * The unauthenticated endpoints (§3.1): the Spring actuator paths this service had (`/health`, `/health/liveness`,
+ * `/health/readiness`, `/info`) and the HMPPS template's (`/health/ping`, `/ping`) — client-contract §6 asks a drop-in
+ * replacement for both sets — plus `/v3/api-docs` and, in dev mode, the JWKS of the dev signing key.
+ */
+export type HealthServices = SqlClient.SqlClient | Dialect
+
+export interface HealthOptions {
+  readonly runtime: ManagedRuntime.ManagedRuntime<HealthServices, unknown>
+  readonly readinessTimeoutMs: number
+  readonly build: BuildInfo
+  readonly jwks: { readonly keys: ReadonlyArray<JWK> } | undefined
+  readonly log: Logger
+}
+
+const started = Date.now()
+const uptime = () => Math.floor((Date.now() - started) / 1000)
+const up = { status: "UP" }
+
+export const registerHealthRoutes = (router: Router, options: HealthOptions): void => {
+  // `SELECT 1` through core's SqlClient, bounded: a database that hangs reports DOWN instead of hanging the probe.
+  const database = async () => {
+    const exit = await options.runtime.runPromiseExit(
+      Effect.gen(function* () {
+        const sql = yield* SqlClient.SqlClient
+        const dialect = yield* Dialect
+        yield* sql.unsafe(dialect.ping)
+      }).pipe(
+        // As for API requests (api.ts): answer at the deadline even if the database holds the check uninterruptibly.
+        Effect.disconnect,
+        Effect.timeoutFail({ duration: Duration.millis(options.readinessTimeoutMs), onTimeout: () => "timed out" })
+      )
+    )
+    if (Exit.isSuccess(exit)) return { status: "UP" as const }
+    options.log({ level: "warn", type: "health", message: "database check failed", detail: String(exit.cause) })
+    return { status: "DOWN" as const }
+  }
+
+  const health = async (ctx: Router.RouterContext, extra: Record<string, unknown>) => {
+    const db = await database()
+    // Spring actuator answers 503 when DOWN, which is what the Kubernetes probes of this service expect.
+    reply(ctx, { status: db.status === "UP" ? 200 : 503, body: { status: db.status, components: { db }, ...extra } })
+  }
+
+  router.get("/health", (ctx) =>
+    health(ctx, {
+      build: { buildNumber: options.build.buildNumber, gitRef: options.build.gitRef },
+      version: options.build.buildNumber,
+      uptime: uptime()
+    })
+  )
+  router.get("/health/readiness", (ctx) => health(ctx, {}))
+  // Liveness never depends on the database: an outage must not get healthy pods restarted.
+  router.get("/health/liveness", (ctx) => reply(ctx, { status: 200, body: up }))
+  router.get("/health/ping", (ctx) => reply(ctx, { status: 200, body: up }))
+  router.get("/ping", (ctx) => reply(ctx, { status: 200, body: up }))
+  router.get("/info", (ctx) =>
+    reply(ctx, {
+      status: 200,
+      body: {
+        git: { branch: options.build.gitBranch, ref: options.build.gitRef },
+        build: { artifact: "refer-and-monitor-and-delius", version: options.build.buildNumber, name: "refer-and-monitor-and-delius" },
+        productId: options.build.productId,
+        uptime: uptime()
+      }
+    })
+  )
+  router.get("/v3/api-docs", (ctx) => reply(ctx, { status: 200, body: openApiDocument() }))
+  if (options.jwks !== undefined) {
+    const jwks = options.jwks
+    router.get("/.well-known/jwks.json", (ctx) => reply(ctx, { status: 200, body: jwks }))
+  }
+}

@@ -1,0 +1,48 @@
+import { randomUUID } from "node:crypto"
+import type Koa from "koa"
+
+/**
+ * Structured JSON log lines on stdout, one per request (HMPPS services log JSON lines, client-contract §6). Request
+ * headers are never logged, so neither is the bearer token.
+ */
+export type LogLine = Readonly<Record<string, unknown>>
+export type Logger = (line: LogLine) => void
+
+export const stdoutLogger: Logger = (line) => {
+  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...line })}\n`)
+}
+
+export const silentLogger: Logger = () => {}
+
+/** A caller's `x-request-id` is kept when it looks like an id (it is echoed into logs and the response). */
+const acceptedRequestId = (value: string): string | undefined =>
+  /^[A-Za-z0-9._:-]{1,128}$/.test(value) ? value : undefined
+
+export interface RequestState {
+  requestId: string
+}
+
+export const requestId = (ctx: Koa.Context): string => (ctx.state as RequestState).requestId ?? "unknown"
+
+/** Request id (from `x-request-id` or generated, echoed back) and the request log line. */
+export const requestLogging =
+  (log: Logger): Koa.Middleware =>
+  async (ctx, next) => {
+    const started = performance.now()
+    const id = acceptedRequestId(ctx.get("x-request-id")) ?? randomUUID()
+    ;(ctx.state as RequestState).requestId = id
+    ctx.set("x-request-id", id)
+    try {
+      await next()
+    } finally {
+      log({
+        level: ctx.status >= 500 ? "error" : ctx.status >= 400 ? "warn" : "info",
+        type: "request",
+        method: ctx.method,
+        path: ctx.path,
+        status: ctx.status,
+        durationMs: Math.round((performance.now() - started) * 100) / 100,
+        requestId: id
+      })
+    }
+  }

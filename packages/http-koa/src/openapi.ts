@@ -1,0 +1,211 @@
+import { CaseSchemas, MergeAppointment, ReferralStarted } from "@ram-delius/core"
+import { JSONSchema, Schema } from "effect"
+
+/**
+ * `/v3/api-docs`: OpenAPI 3.1, generated from core's request and response Schemas with Effect's `JSONSchema`, so the
+ * document cannot drift from what the host decodes and answers.
+ */
+
+const FieldErrorSchema = Schema.Struct({ field: Schema.String, message: Schema.String })
+
+/** Error body of every failure (§2.4; `fields` for invalid bodies, decision Q6). */
+export const ErrorBodySchema = Schema.Struct({
+  status: Schema.Int,
+  message: Schema.String,
+  fields: Schema.optional(Schema.Array(FieldErrorSchema))
+}).annotations({ identifier: "ErrorBody" })
+
+export const AppointmentMergedSchema = Schema.Struct({ appointmentId: Schema.Int }).annotations({
+  identifier: "AppointmentMerged",
+  description: "The Delius CONTACT_ID of the appointment that now represents the session (§4.2)"
+})
+
+type Json = Record<string, unknown>
+
+const rewriteRefs = (value: unknown): Json =>
+  JSON.parse(JSON.stringify(value).replaceAll('"#/$defs/', '"#/components/schemas/')) as Json
+
+/** Unknown request properties are ignored (§2.1), so request schemas must not say `additionalProperties: false`. */
+const allowAdditionalProperties = (value: unknown): unknown => {
+  if (Array.isArray(value)) return value.map(allowAdditionalProperties)
+  if (value === null || typeof value !== "object") return value
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([key, v]) => !(key === "additionalProperties" && v === false))
+      .map(([key, v]) => [key, allowAdditionalProperties(v)])
+  )
+}
+
+const build = (): Json => {
+  const components: Record<string, unknown> = {}
+
+  /** The JSON Schema of `schema` as a `$ref` into `components.schemas` (named `name` unless it has an identifier). */
+  const ref = <A, I>(schema: Schema.Schema<A, I>, name: string, kind: "request" | "response"): Json => {
+    const adapt = (v: unknown) => rewriteRefs(kind === "request" ? allowAdditionalProperties(v) : v)
+    const { $schema: _, $defs, ...root } = JSONSchema.make(schema, { target: "openApi3.1" })
+    for (const [id, definition] of Object.entries($defs ?? {})) components[id] = adapt(definition)
+    const rootSchema = adapt(root)
+    if (typeof rootSchema.$ref === "string") return rootSchema
+    components[name] = rootSchema
+    return { $ref: `#/components/schemas/${name}` }
+  }
+
+  const json = (schema: Json) => ({ content: { "application/json": { schema } } })
+  const error = ref(ErrorBodySchema, "ErrorBody", "response")
+  const failure = (description: string) => ({ description, ...json(error) })
+  const standardFailures = {
+    "401": failure("Missing or invalid bearer token"),
+    "403": failure("The token has none of the accepted roles (API_ROLES)"),
+    "503": failure("Delius (database or directory) unavailable, or the request timed out")
+  }
+  const crn = { name: "crn", in: "path", required: true, schema: { type: "string" }, example: "T140223" }
+  const username = {
+    name: "username",
+    in: "path",
+    required: true,
+    description: "A Delius username, or a numeric USER_ID (§4.10)",
+    schema: { type: "string" }
+  }
+  const ok = (schema: Json, description = "OK") => ({ description, ...json(schema) })
+  const read = (summary: string, parameters: ReadonlyArray<Json>, responses: Json) => ({
+    summary,
+    parameters,
+    responses: { ...responses, ...standardFailures }
+  })
+  const crnList = ref(CaseSchemas.CrnList, "CrnList", "request")
+  const access = {
+    summary: "Limited-access check for a user and 1–500 CRNs (§4.11)",
+    parameters: [username],
+    requestBody: { required: true, ...json(crnList) },
+    responses: {
+      "200": ok(ref(CaseSchemas.UserAccess, "UserAccess", "response")),
+      "400": failure("Not a JSON array of 1 to 500 CRNs"),
+      ...standardFailures
+    }
+  }
+
+  const paths: Json = {
+    "/probation-case/{crn}/referrals": {
+      put: {
+        summary: "Referral started: find or create the Delius NSI (§4.1)",
+        parameters: [crn],
+        requestBody: { required: true, ...json(ref(ReferralStarted, "ReferralStarted", "request")) },
+        responses: {
+          "204": { description: "The NSI exists and is in progress" },
+          "400": failure("Invalid body, unknown contract type, or a committal for PSS breach"),
+          "404": failure("Person, event or reference data not found"),
+          ...standardFailures
+        }
+      }
+    },
+    "/probation-case/{crn}/referrals/{referralId}/appointments": {
+      put: {
+        summary: "Create, reschedule or outcome a CRS appointment contact (§4.2)",
+        parameters: [
+          crn,
+          {
+            name: "referralId",
+            in: "path",
+            required: true,
+            description: "Must be a UUID; the body's referralId is the one used",
+            schema: { type: "string", format: "uuid" }
+          }
+        ],
+        requestBody: { required: true, ...json(ref(MergeAppointment, "MergeAppointment", "request")) },
+        responses: {
+          "200": ok(ref(AppointmentMergedSchema, "AppointmentMerged", "response")),
+          "400": failure("Invalid body, or a past start without an outcome"),
+          "404": failure("Referral (NSI), office location or reference data not found"),
+          "409": failure("The appointment clashes with an existing future appointment"),
+          ...standardFailures
+        }
+      }
+    },
+    "/probation-case/{crn}/responsible-officer": {
+      get: read("Community (and prison) manager (§4.3)", [crn], {
+        "200": ok(ref(CaseSchemas.ResponsibleOfficer, "ResponsibleOfficer", "response")),
+        "404": failure("No active community manager for the CRN")
+      })
+    },
+    "/probation-case/{crn}/identifiers": {
+      get: read("CRN and NOMS number (§4.4); always 200", [crn], {
+        "200": ok(ref(CaseSchemas.Identifiers, "Identifiers", "response"))
+      })
+    },
+    "/probation-case/{crn}/details": {
+      get: read("Case details (§4.5)", [crn], {
+        "200": ok(ref(CaseSchemas.CaseDetail, "CaseDetail", "response")),
+        "404": { description: "No such person (empty body)" }
+      })
+    },
+    "/probation-case/{crn}/convictions": {
+      get: read("Active convictions (§4.6)", [crn], {
+        "200": ok(ref(CaseSchemas.Convictions, "Convictions", "response")),
+        "404": failure("No such person")
+      })
+    },
+    "/probation-case/{crn}/convictions/{id}": {
+      get: read(
+        "One conviction by event id (§4.6)",
+        [crn, { name: "id", in: "path", required: true, schema: { type: "integer", format: "int64" } }],
+        {
+          "200": ok(ref(CaseSchemas.SingleConviction, "SingleConviction", "response")),
+          "400": failure("The id is not a number"),
+          "404": failure("No such person or event")
+        }
+      )
+    },
+    "/office-locations": {
+      get: read("Active CRS office locations (§4.7)", [], {
+        "200": ok({ type: "array", items: ref(CaseSchemas.OfficeLocation, "OfficeLocation", "response") }),
+        "404": failure("The CRS provider is missing")
+      })
+    },
+    "/probation-delivery-units": {
+      get: read("Selectable probation delivery units (§4.8)", [], {
+        "200": ok({ type: "array", items: ref(CaseSchemas.DeliveryUnit, "DeliveryUnit", "response") })
+      })
+    },
+    "/users/{username}/managed-cases": {
+      get: read("CRNs the user manages (§4.9)", [username], {
+        "200": ok(ref(CaseSchemas.ManagedCases, "ManagedCases", "response"))
+      })
+    },
+    "/users/{username}/details": {
+      get: read("The user's LDAP details (§4.10)", [username], {
+        "200": ok(ref(CaseSchemas.UserDetails, "UserDetails", "response")),
+        "404": { description: "No such user (empty body)" }
+      })
+    },
+    "/users/{username}/access": { get: access, post: access }
+  }
+
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "Refer and Monitor and Delius",
+      version: "0.1.0",
+      description:
+        "Integration between Refer and Monitor an Intervention and nDelius. Null properties are omitted from " +
+        "responses; unknown request properties are ignored."
+    },
+    security: [{ bearerAuth: [] }],
+    paths,
+    components: {
+      schemas: components,
+      securitySchemes: {
+        bearerAuth: {
+          type: "http",
+          scheme: "bearer",
+          bearerFormat: "JWT",
+          description: "HMPPS Auth RS256 token; roles in the `authorities` claim"
+        }
+      }
+    }
+  }
+}
+
+let document: Json | undefined
+
+/** The OpenAPI document (built once). */
+export const openApiDocument = (): Json => (document ??= build())

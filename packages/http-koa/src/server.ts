@@ -1,0 +1,130 @@
+import { createServer, type Server } from "node:http"
+import type { AddressInfo } from "node:net"
+import { makeCoreLayer } from "@ram-delius/core"
+import { Cause, Effect, Exit, type Layer, ManagedRuntime } from "effect"
+import { createApp, type HostServices } from "./app.js"
+import { type AuthOptions, resolveVerification } from "./auth.js"
+import { type HttpConfig, loadHttpConfig } from "./config.js"
+import { type Logger, stdoutLogger } from "./logging.js"
+
+export interface HttpServerOptions {
+  /** Default `PORT` (8080); 0 picks a free port. */
+  readonly port?: number
+  /** Interface to listen on; default all. */
+  readonly host?: string
+  /** Core services to build and own (disposed by `close`); default `makeCoreLayer()` from the environment. */
+  readonly layer?: Layer.Layer<HostServices, unknown>
+  /** An already-made runtime, owned by the caller (not disposed by `close`). Takes precedence over `layer`. */
+  readonly runtime?: ManagedRuntime.ManagedRuntime<HostServices, unknown>
+  /** Default: HMPPS Auth from `HMPPS_AUTH_URL`, else dev mode; roles from `API_ROLES`. */
+  readonly auth?: AuthOptions
+  /** Overrides of the environment configuration. */
+  readonly config?: Partial<HttpConfig>
+  readonly readinessTimeoutMs?: number
+  readonly bodyLimitBytes?: number
+  readonly log?: Logger
+  /** How long `close` waits for in-flight requests before cutting connections (default: request timeout + 5 s). */
+  readonly shutdownGraceMs?: number
+}
+
+export interface HttpServer {
+  readonly port: number
+  readonly url: string
+  readonly server: Server
+  readonly auth: AuthOptions
+  /** Graceful shutdown: stop accepting, let in-flight requests finish, then dispose the runtime if it is ours. */
+  readonly close: () => Promise<void>
+}
+
+const describeCause = (error: unknown): string => {
+  const cause = (error as Record<symbol, unknown>)[Symbol.for("effect/Runtime/FiberFailure/Cause")]
+  return Cause.isCause(cause) ? Cause.pretty(cause) : error instanceof Error ? error.message : String(error)
+}
+
+/** Start the HTTP host. Rejects — before listening — when auth or core cannot start (e.g. no HMPPS_AUTH_URL in production). */
+export const startHttpServer = async (options: HttpServerOptions = {}): Promise<HttpServer> => {
+  const config: HttpConfig = { ...loadHttpConfig(), ...options.config }
+  const log = options.log ?? stdoutLogger
+  const auth = options.auth ?? { verification: await resolveVerification(config), acceptedRoles: config.apiRoles }
+
+  const owned = options.runtime === undefined
+  const runtime = options.runtime ?? ManagedRuntime.make(options.layer ?? makeCoreLayer())
+  // Build core now (database connection, migrations for SQLite, the Delius user): fail at start-up, not per request.
+  const built = await runtime.runPromiseExit(Effect.void)
+  if (Exit.isFailure(built)) {
+    if (owned) await runtime.dispose()
+    throw new Error(`Core services could not start:\n${Cause.pretty(built.cause)}`)
+  }
+
+  const app = createApp({
+    runtime,
+    auth,
+    requestTimeoutMs: config.requestTimeoutMs,
+    ...(options.readinessTimeoutMs !== undefined ? { readinessTimeoutMs: options.readinessTimeoutMs } : {}),
+    ...(options.bodyLimitBytes !== undefined ? { bodyLimitBytes: options.bodyLimitBytes } : {}),
+    log,
+    build: config.build
+  })
+  const server = createServer(app.callback())
+  // Bound slow clients at the socket level too (headers, whole request).
+  server.headersTimeout = 20_000
+  server.requestTimeout = config.requestTimeoutMs + 20_000
+
+  let inFlight = 0
+  let drained: (() => void) | undefined
+  server.on("request", (_req, res) => {
+    inFlight++
+    res.once("close", () => {
+      inFlight--
+      if (inFlight === 0) drained?.()
+    })
+  })
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject)
+      server.listen(options.port ?? config.port, options.host, () => {
+        server.off("error", reject)
+        resolve()
+      })
+    })
+  } catch (error) {
+    if (owned) await runtime.dispose()
+    throw new Error(`HTTP server could not listen: ${describeCause(error)}`)
+  }
+  const port = (server.address() as AddressInfo).port
+  log({
+    level: "info",
+    type: "start",
+    message: `HTTP server listening on port ${port}`,
+    port,
+    auth:
+      auth.verification._tag === "Jwks"
+        ? `HMPPS Auth, issuer ${auth.verification.issuer}`
+        : `dev mode: tokens signed with ${config.devJwkFile} (issueDevToken / ram-delius token), issuer ${auth.verification.issuer}`
+  })
+
+  let closing: Promise<void> | undefined
+  const close = () =>
+    (closing ??= (async () => {
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()))
+      server.closeIdleConnections()
+      if (inFlight > 0) {
+        const grace = options.shutdownGraceMs ?? config.requestTimeoutMs + 5_000
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, grace)
+          drained = () => {
+            clearTimeout(timer)
+            resolve()
+          }
+        })
+      }
+      // Whatever is left is idle keep-alive sockets or requests past the grace period.
+      server.closeAllConnections()
+      await stopped
+      if (owned) await runtime.dispose()
+      log({ level: "info", type: "stop", message: "HTTP server stopped" })
+    })())
+
+  return { port, url: `http://${options.host ?? "localhost"}:${port}`, server, auth, close }
+}
