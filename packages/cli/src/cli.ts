@@ -2,12 +2,12 @@ import { Command } from "@effect/cli"
 import { dbCommand } from "./commands/db.js"
 import { eventCommand } from "./commands/event.js"
 import { appointmentCommand, referralCommand } from "./commands/show.js"
-import { hostCommands } from "./commands/hosts.js"
+import { dlqCommand, eventsCommand, serveCommand, tokenCommand } from "./commands/hosts.js"
 
 /** `ram-delius`: the admin CLI for support engineers (issue #6). Same configuration variables as the hosts. */
 export const ramDelius = Command.make("ram-delius").pipe(
   Command.withDescription("Refer and Monitor and Delius — administration for support engineers"),
-  Command.withSubcommands([dbCommand, referralCommand, appointmentCommand, eventCommand, ...hostCommands])
+  Command.withSubcommands([serveCommand, dbCommand, referralCommand, appointmentCommand, eventCommand, eventsCommand, dlqCommand, tokenCommand])
 )
 
 export const run = Command.run(ramDelius, { name: "ram-delius", version: "0.1.0" })

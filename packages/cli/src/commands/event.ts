@@ -1,6 +1,6 @@
 import { Args, Command, Options } from "@effect/cli"
 import { SqlClient } from "@effect/sql"
-import { type EventResult, handleDomainEvent, londonDateTime, makeCoreLayer } from "@ram-delius/core"
+import { type EventResult, handleDomainEvent, londonDateTime, makeCoreLayer, Telemetry } from "@ram-delius/core"
 import { Console, Data, Effect } from "effect"
 import { readFileSync } from "node:fs"
 import { changesSince, snapshot } from "../inspect.js"
@@ -55,7 +55,7 @@ export const eventProcess = Command.make(
         yield* Console.log(`\n${change.change} ${change.table}\n${table([change.row], 80)}`)
       }
       if (outcome.changes.length === 0) yield* Console.log("No rows would be written.")
-    }).pipe(Effect.provide(makeCoreLayer()))
+    }).pipe(Effect.provide(makeCoreLayer({ telemetry: Telemetry.stderrLayer })))
 ).pipe(Command.withDescription("Process one event message through the handler (optionally as a dry run)"))
 
 export const eventCommand = Command.make("event").pipe(

@@ -25,6 +25,16 @@ export class Telemetry extends Context.Tag("@ram-delius/core/Telemetry")<Telemet
       })
   })
 
+  /** The same JSON lines on stderr, for tools whose stdout is their output (the CLI's `--json`). */
+  static readonly stderrLayer = Layer.succeed(Telemetry, {
+    trackEvent: (name, properties) =>
+      Effect.sync(() => {
+        process.stderr.write(
+          `${JSON.stringify({ time: new Date().toISOString(), level: "info", type: "telemetry", name, properties })}\n`
+        )
+      })
+  })
+
   /** Collects events in memory; `TelemetryEvents` reads them back. */
   static readonly testLayer = Layer.effectContext(
     Effect.gen(function* () {
