@@ -48,7 +48,7 @@ interface WallClock {
   readonly second: number
 }
 
-const londonParts = (epochMillis: number): WallClock => {
+const formatParts = (epochMillis: number): WallClock => {
   const parts: Record<string, number> = {}
   for (const p of londonFormatter.formatToParts(new Date(epochMillis))) {
     if (p.type !== "literal") parts[p.type] = Number(p.value)
@@ -63,11 +63,35 @@ const londonParts = (epochMillis: number): WallClock => {
   }
 }
 
-/** Offset of London from UTC at an instant, in milliseconds. */
+/**
+ * London's offset from UTC changes only on a whole UTC hour (the UK switches at 01:00 UTC), so it is computed once
+ * per UTC hour with Intl (slow) and cached; wall-clock parts are then plain arithmetic.
+ */
+const HOUR = 3_600_000
+const offsetByHour = new Map<number, number>()
 const londonOffsetMillis = (epochMillis: number): number => {
-  const w = londonParts(epochMillis)
-  const asUtc = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second)
-  return asUtc - Math.floor(epochMillis / 1000) * 1000
+  const hour = Math.floor(epochMillis / HOUR)
+  let offset = offsetByHour.get(hour)
+  if (offset === undefined) {
+    const at = hour * HOUR
+    const w = formatParts(at)
+    offset = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second) - at
+    if (offsetByHour.size > 10_000) offsetByHour.clear()
+    offsetByHour.set(hour, offset)
+  }
+  return offset
+}
+
+const londonParts = (epochMillis: number): WallClock => {
+  const d = new Date(epochMillis + londonOffsetMillis(epochMillis))
+  return {
+    year: d.getUTCFullYear(),
+    month: d.getUTCMonth() + 1,
+    day: d.getUTCDate(),
+    hour: d.getUTCHours(),
+    minute: d.getUTCMinutes(),
+    second: d.getUTCSeconds()
+  }
 }
 
 /** The instant of a London wall-clock time (for a time in the autumn overlap, the first occurrence). */

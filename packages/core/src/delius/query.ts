@@ -1,5 +1,6 @@
 import type { SqlError } from "@effect/sql"
 import { Effect, Option, Schema } from "effect"
+import type { ParseError } from "effect/ParseResult"
 import type { DatabaseError } from "../errors.js"
 import { toDatabaseError } from "./database.js"
 
@@ -7,14 +8,30 @@ import { toDatabaseError } from "./database.js"
  * Run a statement, decode its rows with a Schema, and map driver and decode failures to one `DatabaseError` that
  * names the operation (DESIGN.md, The Delius data layer). Each helper is traced under the operation name.
  */
+/** Query spans skip the call-site stack capture: the operation name already says where, and it is a hot path. */
+export const querySpan = { captureStackTrace: false } as const
+
 export const findAll =
-  <A, I>(operation: string, row: Schema.Schema<A, I>) =>
-  (statement: Effect.Effect<ReadonlyArray<unknown>, SqlError.SqlError>): Effect.Effect<ReadonlyArray<A>, DatabaseError> =>
-    statement.pipe(
-      Effect.flatMap(Schema.decodeUnknown(Schema.Array(row))),
-      Effect.mapError(toDatabaseError(operation)),
-      Effect.withSpan(operation)
-    )
+  <A, I>(operation: string, row: Schema.Schema<A, I>) => {
+    const decode = rowsDecoder(row)
+    return (statement: Effect.Effect<ReadonlyArray<unknown>, SqlError.SqlError>): Effect.Effect<ReadonlyArray<A>, DatabaseError> =>
+      statement.pipe(
+        Effect.flatMap(decode),
+        Effect.mapError(toDatabaseError(operation)),
+        Effect.withSpan(operation, querySpan)
+      )
+  }
+
+/** One decoder per row Schema: building a Schema and its parser on every query is measurable on the hot path. */
+const decoders = new WeakMap<object, (rows: ReadonlyArray<unknown>) => Effect.Effect<ReadonlyArray<any>, ParseError>>()
+const rowsDecoder = <A, I>(row: Schema.Schema<A, I>) => {
+  let decode = decoders.get(row)
+  if (decode === undefined) {
+    decode = Schema.decodeUnknown(Schema.Array(row))
+    decoders.set(row, decode)
+  }
+  return decode as (rows: ReadonlyArray<unknown>) => Effect.Effect<ReadonlyArray<A>, ParseError>
+}
 
 export const findOne =
   <A, I>(operation: string, row: Schema.Schema<A, I>) =>
@@ -24,13 +41,15 @@ export const findOne =
 export const execute =
   (operation: string) =>
   (statement: Effect.Effect<unknown, SqlError.SqlError>): Effect.Effect<void, DatabaseError> =>
-    statement.pipe(Effect.asVoid, Effect.mapError(toDatabaseError(operation)), Effect.withSpan(operation))
+    statement.pipe(Effect.asVoid, Effect.mapError(toDatabaseError(operation)), Effect.withSpan(operation, querySpan))
 
 /** `COUNT(*) AS N`-style single number. */
 export const countOf =
   (operation: string) =>
   (statement: Effect.Effect<ReadonlyArray<unknown>, SqlError.SqlError>): Effect.Effect<number, DatabaseError> =>
-    findAll(operation, Schema.Struct({ n: Schema.Number }))(statement).pipe(Effect.map((rows) => rows[0]?.n ?? 0))
+    findAll(operation, CountRow)(statement).pipe(Effect.map((rows) => rows[0]?.n ?? 0))
+
+const CountRow = Schema.Struct({ n: Schema.Number })
 
 /** Nullable column helpers: Delius Y/N and 1/0 flags, text dates. */
 export const Nullable = Schema.NullOr

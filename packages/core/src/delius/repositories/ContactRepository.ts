@@ -3,7 +3,7 @@ import { Context, Effect, Layer, Option, Schema } from "effect"
 import type { DatabaseError } from "../../errors.js"
 import { toDatabaseError } from "../database.js"
 import { Dialect } from "../dialect.js"
-import { countOf, execute, findAll, findOne, StoredDate, StoredTimestamp } from "../query.js"
+import { countOf, execute, findAll, findOne, StoredDate, StoredTimestamp , querySpan } from "../query.js"
 import { definedOnly, insertAuditColumns, type WriteContext } from "./common.js"
 
 /** The contact aggregate: `CONTACT` with its type and outcome (spec §7, §8.1, §8.4). */
@@ -88,6 +88,10 @@ export const RarContact = Schema.Struct({
   attended: Schema.NullOr(Schema.String),
   complied: Schema.NullOr(Schema.String)
 })
+
+const NotesRow = Schema.Struct({ notes: Schema.NullOr(Schema.String) })
+const ReviewRow = Schema.Struct({ contactDate: StoredDate, outcomeId: Schema.NullOr(Schema.Number) })
+const SoftDeletedRow = Schema.Struct({ softDeleted: Schema.Number })
 
 export interface ContactRepositoryShape {
   /** Non-deleted contact of the person with this external reference (§7.1 step 5a). */
@@ -207,10 +211,10 @@ export class ContactRepository extends Context.Tag("@ram-delius/core/ContactRepo
               AND CONTACT_TYPE_ID IN (SELECT CONTACT_TYPE_ID FROM R_CONTACT_TYPE WHERE CODE IN ('CRSAPT', 'CRSSAA'))`.raw.pipe(
           Effect.map(rowsAffected),
           Effect.mapError(toDatabaseError("Contact.withdrawFutureAppointments")),
-          Effect.withSpan("Contact.withdrawFutureAppointments")
+          Effect.withSpan("Contact.withdrawFutureAppointments", querySpan)
         ),
       existsNsiNote: (nsiId, contactTypeCode, contactDate, containing) =>
-        findAll("Contact.existsNsiNote", Schema.Struct({ notes: Schema.NullOr(Schema.String) }))(
+        findAll("Contact.existsNsiNote", NotesRow)(
           sql`SELECT c.NOTES FROM CONTACT c JOIN R_CONTACT_TYPE t ON t.CONTACT_TYPE_ID = c.CONTACT_TYPE_ID
               WHERE c.NSI_ID = ${nsiId} AND t.CODE = ${contactTypeCode} AND c.CONTACT_DATE = ${contactDate} AND c.SOFT_DELETED = 0`
         ).pipe(Effect.map((rows) => rows.some((r) => r.notes?.includes(containing) ?? false))),
@@ -223,7 +227,7 @@ export class ContactRepository extends Context.Tag("@ram-delius/core/ContactRepo
       reviewContacts: (eventId, contactTypeCode) =>
         findAll(
           "Contact.reviewContacts",
-          Schema.Struct({ contactDate: StoredDate, outcomeId: Schema.NullOr(Schema.Number) })
+          ReviewRow
         )(
           sql`SELECT c.CONTACT_DATE, c.CONTACT_OUTCOME_TYPE_ID AS OUTCOME_ID
               FROM CONTACT c JOIN R_CONTACT_TYPE t ON t.CONTACT_TYPE_ID = c.CONTACT_TYPE_ID
@@ -235,7 +239,7 @@ export class ContactRepository extends Context.Tag("@ram-delius/core/ContactRepo
               WHERE NSI_ID = ${nsiId} AND RAR_ACTIVITY = 'Y' AND SOFT_DELETED = 0`
         ),
       softDeletedFlag: (crn, urn, contactId) =>
-        findOne("Contact.softDeletedFlag", Schema.Struct({ softDeleted: Schema.Number }))(
+        findOne("Contact.softDeletedFlag", SoftDeletedRow)(
           sql`SELECT c.SOFT_DELETED FROM CONTACT c JOIN OFFENDER o ON o.OFFENDER_ID = c.OFFENDER_ID
               WHERE (o.CRN = ${crn} AND c.EXTERNAL_REFERENCE = ${urn}) OR c.CONTACT_ID = ${contactId}
               ORDER BY c.SOFT_DELETED, c.CONTACT_ID`

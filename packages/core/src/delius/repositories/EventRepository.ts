@@ -36,6 +36,8 @@ export const Conviction = Schema.Struct({
 })
 export type Conviction = typeof Conviction.Type
 
+const RequirementRow = Schema.Struct({ rqmntId: Schema.Number })
+
 export interface EventRepositoryShape {
   /** The disposal of the person's event `eventId` (soft-delete/active flags not checked, §6.3 step 2.2). */
   readonly disposalForEvent: (offenderId: number, eventId: number) => Effect.Effect<Option.Option<Disposal>, DatabaseError>
@@ -71,7 +73,7 @@ export class EventRepository extends Context.Tag("@ram-delius/core/EventReposito
               ORDER BY d.DISPOSAL_ID`
         ),
       rarRequirement: (offenderId, disposalId) =>
-        findOne("Event.rarRequirement", Schema.Struct({ rqmntId: Schema.Number }))(
+        findOne("Event.rarRequirement", RequirementRow)(
           sql`SELECT r.RQMNT_ID FROM RQMNT r
               JOIN R_RQMNT_TYPE_MAIN_CATEGORY c ON c.RQMNT_TYPE_MAIN_CATEGORY_ID = r.RQMNT_TYPE_MAIN_CATEGORY_ID
               WHERE r.OFFENDER_ID = ${offenderId} AND r.DISPOSAL_ID = ${disposalId} AND r.SOFT_DELETED = 0 AND c.CODE = 'F'

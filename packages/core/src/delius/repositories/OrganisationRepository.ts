@@ -1,6 +1,7 @@
 import { SqlClient } from "@effect/sql"
 import { Context, Effect, Layer, Option, Schema } from "effect"
 import type { DatabaseError } from "../../errors.js"
+import { referenceCache } from "../cache.js"
 import { findAll, findOne } from "../query.js"
 
 /** Providers (`PROBATION_AREA`), PDUs (`BOROUGH`), teams, staff and office locations (§4.7, §4.8, §6.1). */
@@ -59,9 +60,14 @@ export class OrganisationRepository extends Context.Tag("@ram-delius/core/Organi
     const active = (today: string) =>
       sql`(p.END_DATE IS NULL OR p.END_DATE > ${today}) AND (l.END_DATE IS NULL OR l.END_DATE > ${today})`
     return OrganisationRepository.of({
-      providerId: (code) => id("Organisation.providerId", sql`SELECT PROBATION_AREA_ID AS ID FROM PROBATION_AREA WHERE CODE = ${code}`),
-      teamId: (code) => id("Organisation.teamId", sql`SELECT TEAM_ID AS ID FROM TEAM WHERE CODE = ${code}`),
-      staffId: (code) => id("Organisation.staffId", sql`SELECT STAFF_ID AS ID FROM STAFF WHERE OFFICER_CODE = ${code}`),
+      // Cached: the CRS provider/team/staff of §6.1 are looked up on every write.
+      providerId: referenceCache((code: string) =>
+        id("Organisation.providerId", sql`SELECT PROBATION_AREA_ID AS ID FROM PROBATION_AREA WHERE CODE = ${code}`)
+      ),
+      teamId: referenceCache((code: string) => id("Organisation.teamId", sql`SELECT TEAM_ID AS ID FROM TEAM WHERE CODE = ${code}`)),
+      staffId: referenceCache((code: string) =>
+        id("Organisation.staffId", sql`SELECT STAFF_ID AS ID FROM STAFF WHERE OFFICER_CODE = ${code}`)
+      ),
       activeOfficeLocations: (code, today) =>
         findAll("Organisation.activeOfficeLocations", OfficeLocation)(
           sql`${location} WHERE l.CODE = ${code} AND ${active(today)} ORDER BY l.OFFICE_LOCATION_ID`

@@ -1,6 +1,7 @@
 import { SqlClient } from "@effect/sql"
 import { Context, Effect, Layer, Option, Schema } from "effect"
 import type { DatabaseError } from "../../errors.js"
+import { referenceCache } from "../cache.js"
 import { findOne } from "../query.js"
 
 /** Delius reference data: the codes of spec §§6–8 (contact types, outcomes, NSI types/statuses/outcomes, …). */
@@ -44,6 +45,8 @@ export const ReferenceListEntry = Schema.Struct({
 })
 export type ReferenceListEntry = typeof ReferenceListEntry.Type
 
+const BusinessInteractionRow = Schema.Struct({ id: Schema.Number })
+
 export interface ReferenceDataRepositoryShape {
   readonly contactType: (code: string) => Effect.Effect<Option.Option<ContactType>, DatabaseError>
   readonly contactOutcome: (code: string) => Effect.Effect<Option.Option<ContactOutcome>, DatabaseError>
@@ -62,24 +65,29 @@ export class ReferenceDataRepository extends Context.Tag("@ram-delius/core/Refer
   static readonly make = Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     return ReferenceDataRepository.of({
-      contactType: (code) =>
+      contactType: referenceCache((code: string) =>
         findOne("ReferenceData.contactType", ContactType)(
           sql`SELECT CONTACT_TYPE_ID, CODE, NATIONAL_STANDARDS_CONTACT, ATTENDANCE_CONTACT FROM R_CONTACT_TYPE WHERE CODE = ${code}`
-        ),
-      contactOutcome: (code) =>
+        )
+      ),
+      contactOutcome: referenceCache((code: string) =>
         findOne("ReferenceData.contactOutcome", ContactOutcome)(
           sql`SELECT CONTACT_OUTCOME_TYPE_ID, CODE, OUTCOME_ATTENDANCE, OUTCOME_COMPLIANT_ACCEPTABLE FROM R_CONTACT_OUTCOME_TYPE WHERE CODE = ${code}`
-        ),
-      enforcementAction: (code) =>
+        )
+      ),
+      enforcementAction: referenceCache((code: string) =>
         findOne("ReferenceData.enforcementAction", EnforcementAction)(
           sql`SELECT ENFORCEMENT_ACTION_ID, CODE, DESCRIPTION, RESPONSE_BY_PERIOD, CONTACT_TYPE_ID FROM R_ENFORCEMENT_ACTION WHERE CODE = ${code}`
-        ),
-      nsiType: (code) =>
-        findOne("ReferenceData.nsiType", IdAndCode)(sql`SELECT NSI_TYPE_ID AS ID, CODE FROM R_NSI_TYPE WHERE CODE = ${code}`),
-      nsiStatus: (code) =>
+        )
+      ),
+      nsiType: referenceCache((code: string) =>
+        findOne("ReferenceData.nsiType", IdAndCode)(sql`SELECT NSI_TYPE_ID AS ID, CODE FROM R_NSI_TYPE WHERE CODE = ${code}`)
+      ),
+      nsiStatus: referenceCache((code: string) =>
         findOne("ReferenceData.nsiStatus", NsiStatus)(
           sql`SELECT NSI_STATUS_ID, CODE, CONTACT_TYPE_ID FROM R_NSI_STATUS WHERE CODE = ${code}`
-        ),
+        )
+      ),
       referenceData: (dataset, code) =>
         findOne("ReferenceData.referenceData", ReferenceListEntry)(
           sql`SELECT l.STANDARD_REFERENCE_LIST_ID AS ID, l.CODE_VALUE AS CODE, l.CODE_DESCRIPTION AS DESCRIPTION
@@ -88,7 +96,7 @@ export class ReferenceDataRepository extends Context.Tag("@ram-delius/core/Refer
               ORDER BY l.STANDARD_REFERENCE_LIST_ID`
         ),
       businessInteractionId: (code, now) =>
-        findOne("ReferenceData.businessInteraction", Schema.Struct({ id: Schema.Number }))(
+        findOne("ReferenceData.businessInteraction", BusinessInteractionRow)(
           sql`SELECT BUSINESS_INTERACTION_ID AS ID FROM BUSINESS_INTERACTION
               WHERE BUSINESS_INTERACTION_CODE = ${code} AND (ENABLED_DATE IS NULL OR ENABLED_DATE <= ${now})`
         ).pipe(Effect.map(Option.map((r) => r.id)))

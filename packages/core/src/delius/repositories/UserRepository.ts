@@ -4,6 +4,10 @@ import type { DatabaseError } from "../../errors.js"
 import { findAll, findOne } from "../query.js"
 
 /** Delius users (`USER_`) — the audit user, username ↔ id resolution and managed cases (§4.9, §4.10, §8.2). */
+const UserIdRow = Schema.Struct({ userId: Schema.Number })
+const UsernameRow = Schema.Struct({ distinguishedName: Schema.String })
+const CrnRow = Schema.Struct({ crn: Schema.String })
+
 export interface UserRepositoryShape {
   /** `USER_ID` of a username, compared case-insensitively. */
   readonly userIdByUsername: (username: string) => Effect.Effect<Option.Option<number>, DatabaseError>
@@ -17,15 +21,15 @@ export class UserRepository extends Context.Tag("@ram-delius/core/UserRepository
     const sql = yield* SqlClient.SqlClient
     return UserRepository.of({
       userIdByUsername: (username) =>
-        findOne("User.userIdByUsername", Schema.Struct({ userId: Schema.Number }))(
+        findOne("User.userIdByUsername", UserIdRow)(
           sql`SELECT USER_ID FROM USER_ WHERE UPPER(DISTINGUISHED_NAME) = UPPER(${username}) ORDER BY USER_ID`
         ).pipe(Effect.map(Option.map((r) => r.userId))),
       usernameById: (userId) =>
-        findOne("User.usernameById", Schema.Struct({ distinguishedName: Schema.String }))(
+        findOne("User.usernameById", UsernameRow)(
           sql`SELECT DISTINGUISHED_NAME FROM USER_ WHERE USER_ID = ${userId}`
         ).pipe(Effect.map(Option.map((r) => r.distinguishedName))),
       managedCases: (username) =>
-        findAll("User.managedCases", Schema.Struct({ crn: Schema.String }))(
+        findAll("User.managedCases", CrnRow)(
           sql`SELECT DISTINCT o.CRN FROM OFFENDER o
               JOIN OFFENDER_MANAGER m ON m.OFFENDER_ID = o.OFFENDER_ID
               JOIN USER_ u ON u.STAFF_ID = m.ALLOCATION_STAFF_ID
