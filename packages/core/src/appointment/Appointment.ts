@@ -131,6 +131,17 @@ export type FeedbackError = Effect.Effect.Error<ReturnType<typeof recordFeedback
 
 const CRS_APPOINTMENT_TYPES = ["CRSAPT", "CRSSAA"]
 
+/**
+ * The `deliusId` fallback (§7.1 step 5b, §7.5 step 1) with decision Q4: the contact must be this person's CRS
+ * appointment, otherwise it is treated as not found.
+ */
+const findOwnedAppointment = (crn: string, contactId: number) =>
+  Effect.map(Effect.flatMap(ContactRepository, (contacts) => contacts.findById(contactId)), (found) =>
+    Option.getOrUndefined(
+      Option.filter(found, (contact) => contact.crn === crn && CRS_APPOINTMENT_TYPES.includes(contact.contactTypeCode))
+    )
+  )
+
 const merge = Effect.fn("Appointment.merge")(function* (crn: string, request: MergeAppointment) {
   const urn = appointmentUrn(request.id)
   const previousUrn = request.previousId === null ? null : appointmentUrn(request.previousId)
@@ -190,9 +201,8 @@ const merge = Effect.fn("Appointment.merge")(function* (crn: string, request: Me
             contact = Option.getOrUndefined(yield* contacts.findByCrnAndUrn(crn, previousUrn))
           }
           if (contact === undefined && request.deliusId !== null) {
-            const byId = Option.getOrUndefined(yield* contacts.findById(request.deliusId))
-            if (byId !== undefined && byId.crn === crn && CRS_APPOINTMENT_TYPES.includes(byId.contactTypeCode)) {
-              contact = byId
+            contact = yield* findOwnedAppointment(crn, request.deliusId)
+            if (contact !== undefined) {
               yield* trackEvent("Appointment Found By Delius Id - Merge Appointment", {
                 crn,
                 urn,
@@ -332,10 +342,9 @@ const recordFeedback = Effect.fn("Appointment.recordFeedback")(function* (update
             const ctx = yield* writeContext
             let contact = Option.getOrUndefined(yield* contacts.findByCrnAndUrn(update.crn, urn))
             if (contact === undefined && update.deliusId !== null) {
-              const byId = Option.getOrUndefined(yield* contacts.findById(update.deliusId))
               // The same ownership rule as decision Q4: never write feedback onto another person's contact.
-              if (byId !== undefined && byId.crn === update.crn && CRS_APPOINTMENT_TYPES.includes(byId.contactTypeCode)) {
-                contact = byId
+              contact = yield* findOwnedAppointment(update.crn, update.deliusId)
+              if (contact !== undefined) {
                 yield* trackEvent("Appointment Found By Delius Id - Feedback Submitted", {
                   crn: update.crn,
                   urn,
