@@ -8,7 +8,7 @@ import type { PersonRepository } from "../delius/repositories/PersonRepository.j
 import { ReferenceDataRepository } from "../delius/repositories/ReferenceDataRepository.js"
 import { require } from "../delius/require.js"
 import { Unprocessable } from "../errors.js"
-import { insertNsiContact } from "../referral/nsiContacts.js"
+import { findReferralNsi, insertNsiContact } from "../referral/nsiContacts.js"
 import { referralUrn } from "../referral/Referral.js"
 import { appendNotes } from "../rules/index.js"
 import { type Instant, londonDateTime } from "../time.js"
@@ -52,11 +52,10 @@ const record = Effect.fn("ActionPlan.record")(function* (event: ActionPlanEvent)
     event.crn,
     () =>
       Effect.gen(function* () {
-        const nsis = yield* NsiRepository
         const contacts = yield* ContactRepository
         const reference = yield* ReferenceDataRepository
         const ctx = yield* writeContext
-        const nsi = (yield* nsis.findByCrnAndUrn(event.crn, referralUrn(event.referralId)))[0]
+        const nsi = yield* findReferralNsi(event.crn, referralUrn(event.referralId))
         if (nsi === undefined) return yield* unableToFind()
         const occurredAt = londonDateTime(event.occurredAt.epochMillis)
         const marker = `Action Plan ${event.type}`

@@ -12,7 +12,7 @@ import type { PersonRepository } from "../delius/repositories/PersonRepository.j
 import { ReferenceDataRepository } from "../delius/repositories/ReferenceDataRepository.js"
 import { require } from "../delius/require.js"
 import { BadRequest, Conflict, NotFound, Unprocessable } from "../errors.js"
-import { crsAssignment } from "../referral/nsiContacts.js"
+import { crsAssignment, findReferralNsi } from "../referral/nsiContacts.js"
 import { referralUrn } from "../referral/Referral.js"
 import {
   appendNotes,
@@ -152,13 +152,12 @@ const merge = Effect.fn("Appointment.merge")(function* (crn: string, request: Me
       crn,
       (offenderId) =>
         Effect.gen(function* () {
-          const nsis = yield* NsiRepository
           const contacts = yield* ContactRepository
           const reference = yield* ReferenceDataRepository
           const organisation = yield* OrganisationRepository
           const events = yield* EventRepository
           const ctx = yield* writeContext
-          const nsi = (yield* nsis.findByCrnAndUrn(crn, nsiUrn))[0]
+          const nsi = yield* findReferralNsi(crn, nsiUrn)
           if (nsi === undefined) return yield* nsiNotFound()
           yield* audit.set("offenderId", offenderId)
           const startMillis = request.start.epochMillis

@@ -4,14 +4,14 @@ import { DeliusUser, inPersonTransaction, personNotFound, writeContext } from ".
 import type { WriteContext } from "../delius/repositories/common.js"
 import { ContactRepository } from "../delius/repositories/ContactRepository.js"
 import { EventRepository } from "../delius/repositories/EventRepository.js"
-import { type Nsi, NsiRepository } from "../delius/repositories/NsiRepository.js"
+import { type Nsi, type NsiChanges, NsiRepository } from "../delius/repositories/NsiRepository.js"
 import { ReferenceDataRepository } from "../delius/repositories/ReferenceDataRepository.js"
 import { require } from "../delius/require.js"
 import { BadRequest, InvalidState, Unprocessable } from "../errors.js"
 import { appendNotes, nsiTypeForContractType, referralNotFoundReason } from "../rules/index.js"
 import { trackEvent } from "../telemetry/Telemetry.js"
 import { type Instant, IsoDateTime, londonDate, londonDateTime, londonZonedString } from "../time.js"
-import { crsAssignment, insertNsiContact } from "./nsiContacts.js"
+import { crsAssignment, findReferralNsi, insertNsiContact } from "./nsiContacts.js"
 import { Telemetry } from "../telemetry/Telemetry.js"
 import type { SqlClient } from "@effect/sql"
 import { PersonRepository } from "../delius/repositories/PersonRepository.js"
@@ -95,23 +95,25 @@ const start = Effect.fn("Referral.start")(function* (crn: string, request: Refer
           const ctx = yield* writeContext
           // Under the person lock a concurrent identical PUT has either committed its NSI (found here) or is waiting:
           // exactly one NSI per referral (decision Q1, §14 "lost race").
-          const existing = yield* nsis.findByCrnAndUrn(crn, urn)
-          const nsi = existing[0] ?? (yield* createNsi(offenderId, urn, request, ctx))
+          const nsi = (yield* findReferralNsi(crn, urn)) ?? (yield* createNsi(offenderId, urn, request, ctx))
           yield* audit.set("nsiId", nsi.nsiId)
-          // §6.3 step 3: bring an existing NSI in line with the request.
+          // §6.3 step 3: bring an existing NSI in line with the request — one UPDATE, so ROW_VERSION moves once (§8.2).
           const startedAt = londonDateTime(request.startedAt.epochMillis)
-          if (nsi.notes !== request.notes) yield* nsis.update(nsi.nsiId, { notes: request.notes }, ctx)
-          if (nsi.actualStartDate !== startedAt) yield* nsis.update(nsi.nsiId, { actualStartDate: startedAt }, ctx)
+          const changes: { -readonly [K in keyof NsiChanges]: NsiChanges[K] } = {}
+          if (nsi.notes !== request.notes) changes.notes = request.notes
+          if (nsi.actualStartDate !== startedAt) changes.actualStartDate = startedAt
           if (nsi.statusCode !== "INPROG") {
             const status = yield* reference.nsiStatus("INPROG").pipe(require("NsiStatus", "code", "INPROG"))
             // Outcome, actual end date and active flag are not reset: a terminated NSI is re-opened to INPROG only.
-            yield* nsis.update(nsi.nsiId, { nsiStatusId: status.nsiStatusId, nsiStatusDate: startedAt }, ctx)
+            changes.nsiStatusId = status.nsiStatusId
+            changes.nsiStatusDate = startedAt
             yield* nsis.insertStatusHistory(
               { nsiId: nsi.nsiId, nsiStatusId: status.nsiStatusId, nsiStatusDate: startedAt, notes: request.notes },
               ctx
             )
             if (status.contactTypeId !== null) yield* insertNsiContact(nsi, status.contactTypeId, startedAt, null, ctx)
           }
+          yield* nsis.update(nsi.nsiId, changes, ctx)
         }),
       () => personNotFound(crn)
     )
@@ -187,7 +189,7 @@ const end = Effect.fn("Referral.end")(function* (input: ReferralEnd) {
           const contacts = yield* ContactRepository
           const reference = yield* ReferenceDataRepository
           const ctx = yield* writeContext
-          const nsi: Nsi | undefined = (yield* nsis.findByCrnAndUrn(input.crn, input.referralUrn))[0]
+          const nsi: Nsi | undefined = yield* findReferralNsi(input.crn, input.referralUrn)
           if (nsi === undefined) return yield* referralNotFound(input)
           yield* audit.set("nsiId", nsi.nsiId)
           const completed = yield* reference.nsiStatus("COMP").pipe(require("NsiStatus", "code", "COMP"))
@@ -195,12 +197,16 @@ const end = Effect.fn("Referral.end")(function* (input: ReferralEnd) {
             .referenceData("NSI OUTCOME", input.outcomeCode)
             .pipe(require("NsiOutcome", "code", input.outcomeCode))
           const endDate = londonDateTime(input.endDate.epochMillis)
+          // Steps 4–6 change the NSI in one UPDATE at the end, so ROW_VERSION moves once (§8.2).
+          const changes: { -readonly [K in keyof NsiChanges]: NsiChanges[K] } = {}
           let statusDate = nsi.nsiStatusDate
           let notes = nsi.notes
           if (nsi.statusCode !== "COMP") {
             notes = nsi.notes === null ? input.notes : `${nsi.notes}\n${input.notes}`
             statusDate = endDate
-            yield* nsis.update(nsi.nsiId, { nsiStatusId: completed.nsiStatusId, nsiStatusDate: endDate, notes }, ctx)
+            changes.nsiStatusId = completed.nsiStatusId
+            changes.nsiStatusDate = endDate
+            changes.notes = notes
             yield* nsis.insertStatusHistory(
               { nsiId: nsi.nsiId, nsiStatusId: completed.nsiStatusId, nsiStatusDate: endDate, notes },
               ctx
@@ -215,7 +221,7 @@ const end = Effect.fn("Referral.end")(function* (input: ReferralEnd) {
           }
           if (nsi.nsiOutcomeId !== outcome.id) {
             const terminated = yield* reference.contactType("NTER").pipe(require("ContactType", "code", "NTER"))
-            yield* nsis.update(nsi.nsiId, { nsiOutcomeId: outcome.id }, ctx)
+            changes.nsiOutcomeId = outcome.id
             yield* insertNsiContact(
               nsi,
               terminated.contactTypeId,
@@ -224,7 +230,11 @@ const end = Effect.fn("Referral.end")(function* (input: ReferralEnd) {
               ctx
             )
           }
-          if (nsi.actualEndDate !== endDate) yield* nsis.update(nsi.nsiId, { actualEndDate: endDate, activeFlag: 0 }, ctx)
+          if (nsi.actualEndDate !== endDate) {
+            changes.actualEndDate = endDate
+            changes.activeFlag = 0
+          }
+          yield* nsis.update(nsi.nsiId, changes, ctx)
           if (input.notificationDateTime !== undefined) {
             const notified = londonDateTime(input.notificationDateTime.epochMillis)
             const exists = yield* contacts.existsNsiNote(nsi.nsiId, "CRSNOTE", notified.slice(0, 10), "End of Service Report Submitted")

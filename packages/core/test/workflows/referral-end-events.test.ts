@@ -122,7 +122,8 @@ describe.each(dialectsUnderTest)("referral ended events on %s", (kind) => {
       rarCount: 3,
       softDeleted: 0
     })
-    expect(nsi.rowVersion as number).toBeGreaterThan(0)
+    // One entity update per transaction (§8.2): status, notes, outcome and end date change in a single UPDATE.
+    expect(nsi.rowVersion).toBe(1)
     expect(await h.rows("NSI_STATUS_HISTORY", "NSI_STATUS_HISTORY_ID")).toEqual([
       expect.objectContaining({ nsiId: 1, nsiStatusId: 2, nsiStatusDate: END, notes: NSI_NOTES, softDeleted: 0 })
     ])

@@ -177,7 +177,8 @@ describe.each(dialectsUnderTest)("Referral.start on %s", (kind) => {
     // Status INPROG is unchanged: status date, referral date and history are not touched.
     expect(nsi.nsiStatusDate).toBe(STARTED_WALL_CLOCK)
     expect(nsi.referralDate).toBe("2024-06-13")
-    expect(nsi.rowVersion as number).toBeGreaterThan(0)
+    // Notes and actual start changed in one UPDATE: ROW_VERSION moves once (§8.2).
+    expect(nsi.rowVersion).toBe(1)
     expect(await h.count("NSI_STATUS_HISTORY")).toBe(1)
     expect(await h.contacts()).toEqual(contactsBefore)
     expect((await h.nsis()).filter((n) => n.externalReference === URN)).toHaveLength(1)
@@ -321,5 +322,28 @@ describe.each(dialectsUnderTest)("Referral.start on %s", (kind) => {
     expect(await h.audits()).toEqual([
       expect.objectContaining({ code: "NIBI009", outcome: "P", parameters: "offenderId='1',nsiId='1'" })
     ])
+  })
+})
+
+describe.each(dialectsUnderTest)("Referral.start with duplicate NSIs on %s", (kind) => {
+  let h: Harness
+  beforeEach(async () => {
+    h = await makeHarness(kind)
+  })
+  afterEach(() => h.dispose())
+
+  it("two NSIs for one referral URN → 409 naming the URN; nothing written (§6.3 step 1: multiple matches are an error)", async () => {
+    await h.run(start("S123456", request()))
+    // A second NSI row with the same external reference, as a data fix gone wrong could leave.
+    await h.sql(
+      (sql) => sql`INSERT INTO NSI (NSI_ID, OFFENDER_ID, NSI_TYPE_ID, NSI_STATUS_ID, NSI_STATUS_DATE, REFERRAL_DATE, EXTERNAL_REFERENCE, PENDING_TRANSFER, ACTIVE_FLAG, SOFT_DELETED, ROW_VERSION)
+                   VALUES (99, ${DevIds.offender.S123456}, 1, 1, ${STARTED_WALL_CLOCK}, '2024-06-13', ${URN}, 0, 1, 0, 0)`
+    )
+    const before = await h.snapshot()
+    const error = await h.failure(start("S123456", request({ notes: "changed" })))
+    expect(error).toMatchObject({ _tag: "Conflict", message: `More than one NSI for S123456 has EXTERNAL_REFERENCE ${URN}` })
+    const after = await h.snapshot()
+    expect(after.NSI).toEqual(before.NSI)
+    expect(after.CONTACT).toEqual(before.CONTACT)
   })
 })
