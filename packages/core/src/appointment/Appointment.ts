@@ -3,7 +3,7 @@ import { Context, Effect, Layer, Option, ParseResult, Schema } from "effect"
 import { audited } from "../audit/Audit.js"
 import { DeliusUser, inPersonTransaction, writeContext } from "../delius/DeliusContext.js"
 import type { AuditRepository } from "../delius/repositories/AuditRepository.js"
-import { type Contact, ContactRepository } from "../delius/repositories/ContactRepository.js"
+import { type Contact, type ContactChanges, ContactRepository } from "../delius/repositories/ContactRepository.js"
 import type { EnforcementRepository } from "../delius/repositories/EnforcementRepository.js"
 import { EventRepository } from "../delius/repositories/EventRepository.js"
 import { NsiRepository } from "../delius/repositories/NsiRepository.js"
@@ -238,27 +238,29 @@ const merge = Effect.fn("Appointment.merge")(function* (crn: string, request: Me
           }
           yield* audit.set("contactId", contact.contactId)
 
+          // Steps 6–8 change the contact found in one UPDATE, and only when something changes (§8.2: ROW_VERSION and
+          // LAST_UPDATED_* move once per entity update), so an identical merge re-sent leaves the row untouched and
+          // cannot break a Delius user's optimistic lock.
+          const changes: { -readonly [K in keyof ContactChanges]: ContactChanges[K] } = {}
           // Step 6: the location is always the resolved one (null clears it).
-          let notes = contact.notes
-          if (request.notes !== null && !containsNotes(notes, request.notes)) notes = appendNotes(notes, request.notes)
-          // Only an actual change is written (§8.2: ROW_VERSION / LAST_UPDATED_* move on entity updates only), so an
-          // identical merge re-sent leaves the row untouched and cannot break a Delius user's optimistic lock.
-          if (contact.officeLocationId !== locationId || contact.notes !== notes) {
-            yield* contacts.update(contact.contactId, { officeLocationId: locationId, notes }, ctx)
+          if (contact.officeLocationId !== locationId) changes.officeLocationId = locationId
+          // Step 7: notes appended once.
+          if (request.notes !== null && !containsNotes(contact.notes, request.notes)) {
+            changes.notes = appendNotes(contact.notes, request.notes)
           }
-          contact = { ...contact, officeLocationId: locationId, notes }
-
           const rescheduled = isRescheduled({
             storedStart: contact.contactStartTime === null ? null : instantOfLondonDateTime(contact.contactStartTime),
             storedEnd: contact.contactEndTime === null ? null : instantOfLondonDateTime(contact.contactEndTime),
             newStart: startMillis,
             newEnd: endMillis
           })
-          let target = contact
+          let target: Contact = { ...contact, officeLocationId: locationId, notes: changes.notes ?? contact.notes }
           if (!rescheduled) {
             // Unchanged times: this is how a previousId re-keys the contact to the new appointment id.
-            if (contact.externalReference !== urn) yield* contacts.update(contact.contactId, { externalReference: urn }, ctx)
+            if (contact.externalReference !== urn) changes.externalReference = urn
+            target = { ...target, externalReference: urn }
           } else {
+            // Step 8: a replacement at the new time; the original is outcomed RSSR / RSOF.
             const replacementId = yield* contacts.insert(
               {
                 offenderId: contact.offenderId,
@@ -281,19 +283,14 @@ const merge = Effect.fn("Appointment.merge")(function* (crn: string, request: Me
             )
             const code = rescheduleOutcome(request.rescheduleRequestedBy)
             const outcome = yield* reference.contactOutcome(code).pipe(require("ContactOutcome", "code", code))
-            yield* contacts.update(
-              contact.contactId,
-              {
-                contactOutcomeTypeId: outcome.contactOutcomeTypeId,
-                attended: outcome.outcomeAttendance,
-                complied: outcome.outcomeCompliantAcceptable,
-                hoursCredited: null,
-                rarActivity: "N"
-              },
-              ctx
-            )
+            changes.contactOutcomeTypeId = outcome.contactOutcomeTypeId
+            changes.attended = outcome.outcomeAttendance
+            changes.complied = outcome.outcomeCompliantAcceptable
+            changes.hoursCredited = null
+            changes.rarActivity = "N"
             target = Option.getOrThrow(yield* contacts.findById(replacementId))
           }
+          if (Object.keys(changes).length > 0) yield* contacts.update(contact.contactId, changes, ctx)
           if (request.outcome !== null) {
             yield* applyOutcome(target, toOutcome(request.outcome), ctx as OutcomeContext)
           }
