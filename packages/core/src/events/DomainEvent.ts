@@ -27,6 +27,8 @@ export const DomainEvent = Schema.Struct({
 })
 export type DomainEvent = typeof DomainEvent.Type
 
+const decodeDomainEvent = Schema.decodeUnknownEither(DomainEvent)
+
 export interface DecodedMessage {
   readonly messageId: string | null
   /** SNS attribute `eventType` first, else the event's own (§5.2 step 2). */
@@ -64,7 +66,7 @@ export const decodeMessage = (body: unknown): Either.Either<DecodedMessage, stri
   } else {
     messageId = null
   }
-  const event = Schema.decodeUnknownEither(DomainEvent)(inner)
+  const event = decodeDomainEvent(inner)
   if (Either.isLeft(event)) return Either.left("Message is not an HMPPS domain event")
   return Either.right({ messageId, eventType: attributeType ?? event.right.eventType, event: event.right })
 }

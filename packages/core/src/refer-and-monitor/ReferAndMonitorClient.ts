@@ -107,6 +107,17 @@ const make = (
         return response
       })
 
+    // One decoder per response Schema: building `parseJson(schema)` and its parser per call is measurable.
+    const decoders = new WeakMap<object, (body: string) => Effect.Effect<any, ParseResult.ParseError>>()
+    const bodyDecoder = <A, I>(schema: Schema.Schema<A, I>) => {
+      let decode = decoders.get(schema)
+      if (decode === undefined) {
+        decode = Schema.decodeUnknown(Schema.parseJson(schema), { errors: "all" })
+        decoders.set(schema, decode)
+      }
+      return decode as (body: string) => Effect.Effect<A, ParseResult.ParseError>
+    }
+
     const get = Effect.fn("ReferAndMonitorClient.get")(function* <A, I>(url: string, schema: Schema.Schema<A, I>) {
       yield* Effect.annotateCurrentSpan("url.full", url)
       const response = yield* attempt(url).pipe(
@@ -119,7 +130,7 @@ const make = (
       )
       // §5.3: an empty 2xx body is "no content", not a decode failure.
       if (response.body.trim() === "") return null
-      return yield* Schema.decodeUnknown(Schema.parseJson(schema), { errors: "all" })(response.body).pipe(
+      return yield* bodyDecoder(schema)(response.body).pipe(
         Effect.mapError(
           (error) =>
             new ReferAndMonitorError({
