@@ -6,7 +6,7 @@ import { type ApiServices, registerApiRoutes } from "./api.js"
 import type { AuthOptions } from "./auth.js"
 import { DEFAULT_BODY_LIMIT_BYTES } from "./body.js"
 import { type BuildInfo, DEFAULT_REQUEST_TIMEOUT_MS } from "./config.js"
-import { type HealthServices, registerHealthRoutes } from "./health.js"
+import { type HealthComponents, type HealthServices, registerHealthRoutes } from "./health.js"
 import { type Logger, requestLogging, stdoutLogger } from "./logging.js"
 import { errorHandling, methodErrors, notFound } from "./respond.js"
 
@@ -29,6 +29,8 @@ export interface AppOptions {
   /** Request and error log lines (default JSON lines on stdout). */
   readonly log?: Logger
   readonly build?: BuildInfo
+  /** More `/health` components, e.g. `{ queue: () => consumer.health() }` when the queue host runs alongside. */
+  readonly healthComponents?: HealthComponents
 }
 
 const DEFAULT_BUILD: BuildInfo = { buildNumber: "dev", gitRef: "unknown", gitBranch: "unknown", productId: "HMPPS518" }
@@ -40,6 +42,7 @@ const buildRouter = (options: AppOptions, log: Logger): Router => {
     readinessTimeoutMs: options.readinessTimeoutMs ?? 2_000,
     build: options.build ?? DEFAULT_BUILD,
     jwks: options.auth.verification._tag === "PublicKey" ? options.auth.verification.jwks : undefined,
+    ...(options.healthComponents !== undefined ? { components: options.healthComponents } : {}),
     log
   })
   registerApiRoutes(router, {

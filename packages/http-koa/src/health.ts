@@ -21,7 +21,12 @@ export interface HealthOptions {
   readonly build: BuildInfo
   readonly jwks: { readonly keys: ReadonlyArray<JWK> } | undefined
   readonly log: Logger
+  /** More components of `/health` and `/health/readiness` (e.g. the queue consumer when both hosts run together). */
+  readonly components?: HealthComponents
 }
+
+/** A named health check: `status` DOWN makes the whole answer DOWN (503). */
+export type HealthComponents = Readonly<Record<string, () => Promise<{ readonly status: "UP" | "DOWN" }>>>
 
 const started = Date.now()
 const uptime = () => Math.floor((Date.now() - started) / 1000)
@@ -46,10 +51,25 @@ export const registerHealthRoutes = (router: Router, options: HealthOptions): vo
     return { status: "DOWN" as const }
   }
 
+  const component = async (name: string, check: () => Promise<{ readonly status: "UP" | "DOWN" }>) => {
+    try {
+      return [name, await check()] as const
+    } catch (error) {
+      options.log({ level: "warn", type: "health", message: `${name} check failed`, detail: String(error) })
+      return [name, { status: "DOWN" as const }] as const
+    }
+  }
+
   const health = async (ctx: Router.RouterContext, extra: Record<string, unknown>) => {
-    const db = await database()
+    const components = Object.fromEntries(
+      await Promise.all([
+        component("db", database),
+        ...Object.entries(options.components ?? {}).map(([name, check]) => component(name, check))
+      ])
+    )
+    const status = Object.values(components).every((c) => c.status === "UP") ? "UP" : "DOWN"
     // Spring actuator answers 503 when DOWN, which is what the Kubernetes probes of this service expect.
-    reply(ctx, { status: db.status === "UP" ? 200 : 503, body: { status: db.status, components: { db }, ...extra } })
+    reply(ctx, { status: status === "UP" ? 200 : 503, body: { status, components, ...extra } })
   }
 
   router.get("/health", (ctx) =>

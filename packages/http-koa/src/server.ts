@@ -2,6 +2,7 @@ import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import { makeCoreLayer } from "@ram-delius/core"
 import { Cause, Effect, Exit, type Layer, ManagedRuntime } from "effect"
+import type { HealthComponents } from "./health.js"
 import { createApp, type HostServices } from "./app.js"
 import { type AuthOptions, resolveVerification } from "./auth.js"
 import { type HttpConfig, loadHttpConfig } from "./config.js"
@@ -25,6 +26,8 @@ export interface HttpServerOptions {
   readonly log?: Logger
   /** How long `close` waits for in-flight requests before cutting connections (default: request timeout + 5 s). */
   readonly shutdownGraceMs?: number
+  /** More `/health` components (see `AppOptions.healthComponents`). */
+  readonly healthComponents?: HealthComponents
 }
 
 export interface HttpServer {
@@ -63,7 +66,8 @@ export const startHttpServer = async (options: HttpServerOptions = {}): Promise<
     ...(options.readinessTimeoutMs !== undefined ? { readinessTimeoutMs: options.readinessTimeoutMs } : {}),
     ...(options.bodyLimitBytes !== undefined ? { bodyLimitBytes: options.bodyLimitBytes } : {}),
     log,
-    build: config.build
+    build: config.build,
+    ...(options.healthComponents !== undefined ? { healthComponents: options.healthComponents } : {})
   })
   const server = createServer(app.callback())
   // Bound slow clients at the socket level too (headers, whole request).

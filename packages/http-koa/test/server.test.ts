@@ -52,6 +52,29 @@ describe("health and info (client-contract §6)", () => {
     })
   })
 
+  it("/health includes extra components (the queue consumer when both hosts run); one DOWN makes it 503", async () => {
+    let queue: { status: "UP" | "DOWN"; consumer?: unknown } = { status: "UP", consumer: { received: 3, succeeded: 3 } }
+    const withQueue = await startTestServer({
+      layer: coreLayer(db.url),
+      auth: jwksAuth(auth),
+      healthComponents: { queue: async () => queue }
+    })
+    try {
+      const up = await request(withQueue, "GET", "/health/readiness")
+      expect(up.status).toBe(200)
+      expect(up.json).toEqual({
+        status: "UP",
+        components: { db: { status: "UP" }, queue: { status: "UP", consumer: { received: 3, succeeded: 3 } } }
+      })
+      queue = { status: "DOWN" }
+      const down = await request(withQueue, "GET", "/health/readiness")
+      expect(down.status).toBe(503)
+      expect(down.json).toEqual({ status: "DOWN", components: { db: { status: "UP" }, queue: { status: "DOWN" } } })
+    } finally {
+      await withQueue.close()
+    }
+  })
+
   it("/health/readiness, /health/liveness, /health/ping, /ping", async () => {
     expect((await request(server, "GET", "/health/readiness")).json).toEqual({ status: "UP", components: { db: { status: "UP" } } })
     for (const path of ["/health/liveness", "/health/ping", "/ping"]) {

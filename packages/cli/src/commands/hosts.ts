@@ -52,7 +52,14 @@ export const serveCommand = Command.make(
       const runtime = ManagedRuntime.make(Layer.merge(makeCoreLayer(devAuth), Logger.json))
       await runtime.runPromise(Effect.void) // build core (migrate/seed the embedded database) before serving
       const queueHost = both || queue ? await startQueueHost({ runtime: runtime as never }) : undefined
-      const httpServer = both || http ? await startHttpServer({ runtime: runtime as never }) : undefined
+      const httpServer =
+        both || http
+          ? await startHttpServer({
+              runtime: runtime as never,
+              // The consumer's queue, DLQ and counters on /health when both hosts run in this process.
+              ...(queueHost !== undefined ? { healthComponents: { queue: () => queueHost.consumer.health() } } : {})
+            })
+          : undefined
       onShutdownSignals(async () => {
         await httpServer?.close()
         await queueHost?.stop()
