@@ -11,7 +11,8 @@ import {
   startTestServer,
   type TestDatabase,
   type TestServer,
-  jwksAuth
+  jwksAuth,
+  useSeededServer
 } from "./support/harness.js"
 
 /** Every endpoint of spec §4.1–§4.11 over a real server, with the Delius rows checked for the two PUTs. */
@@ -20,19 +21,7 @@ let db: TestDatabase
 let auth: AuthServer
 let server: TestServer
 let token: string
-
-beforeAll(async () => {
-  db = await createSeededDatabase()
-  auth = await startAuthServer()
-  server = await startTestServer({ layer: coreLayer(db.url), auth: jwksAuth(auth) })
-  token = await signToken(auth)
-})
-
-afterAll(async () => {
-  await server?.close()
-  await auth?.close()
-  db?.drop()
-})
+useSeededServer((fixture) => ({ db, auth, server, token } = fixture))
 
 const get = (path: string) => request(server, "GET", path, { token })
 const put = (path: string, body: unknown) => request(server, "PUT", path, { token, body })

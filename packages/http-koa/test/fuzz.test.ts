@@ -11,7 +11,8 @@ import {
   startAuthServer,
   startTestServer,
   type TestDatabase,
-  type TestServer
+  type TestServer,
+  useSeededServer
 } from "./support/harness.js"
 
 /**
@@ -243,19 +244,7 @@ let db: TestDatabase
 let auth: AuthServer
 let server: TestServer
 let token: string
-
-beforeAll(async () => {
-  db = await createSeededDatabase()
-  auth = await startAuthServer()
-  server = await startTestServer({ layer: coreLayer(db.url), auth: jwksAuth(auth) })
-  token = await signToken(auth)
-})
-
-afterAll(async () => {
-  await server?.close()
-  await auth?.close()
-  db?.drop()
-})
+useSeededServer((fixture) => ({ db, auth, server, token } = fixture))
 
 const validReferral = {
   referralId: "9b6e2f6c-1b7e-4f8a-9c55-0d7f3d2b1a10",

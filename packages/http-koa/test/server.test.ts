@@ -16,7 +16,8 @@ import {
   startAuthServer,
   startTestServer,
   type TestDatabase,
-  type TestServer
+  type TestServer,
+  useSeededServer
 } from "./support/harness.js"
 
 /** The host around the endpoints: health and info, OpenAPI, routing errors, bodies, logs, embedding and shutdown. */
@@ -25,19 +26,7 @@ let db: TestDatabase
 let auth: AuthServer
 let server: TestServer
 let token: string
-
-beforeAll(async () => {
-  db = await createSeededDatabase()
-  auth = await startAuthServer()
-  server = await startTestServer({ layer: coreLayer(db.url), auth: jwksAuth(auth) })
-  token = await signToken(auth)
-})
-
-afterAll(async () => {
-  await server?.close()
-  await auth?.close()
-  db?.drop()
-})
+useSeededServer((fixture) => ({ db, auth, server, token } = fixture))
 
 describe("health and info (client-contract §6)", () => {
   it("/health: UP with the database component and build details", async () => {

@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from "vitest"
 import { Agent, createServer, type IncomingHttpHeaders, request as httpRequest, type Server } from "node:http"
 import { mkdtempSync, rmSync } from "node:fs"
 import type { AddressInfo } from "node:net"
@@ -229,5 +230,36 @@ export const request = (
     })
     req.on("error", reject)
     req.end(body)
+  })
+}
+
+// --- the usual fixture -----------------------------------------------------------------------------------------------
+
+export interface SeededServer {
+  readonly db: TestDatabase
+  readonly auth: AuthServer
+  readonly server: TestServer
+  /** A token with the RW role, signed by `auth`. */
+  readonly token: string
+}
+
+/**
+ * beforeAll / afterAll of a test file: a seeded SQLite database, a JWKS server and the API server on loopback.
+ * `onReady` receives them once started (test files keep them in their own variables).
+ */
+export const useSeededServer = (onReady: (fixture: SeededServer) => void): void => {
+  let db: TestDatabase | undefined
+  let auth: AuthServer | undefined
+  let server: TestServer | undefined
+  beforeAll(async () => {
+    db = await createSeededDatabase()
+    auth = await startAuthServer()
+    server = await startTestServer({ layer: coreLayer(db.url), auth: jwksAuth(auth) })
+    onReady({ db, auth, server, token: await signToken(auth) })
+  })
+  afterAll(async () => {
+    await server?.close()
+    await auth?.close()
+    db?.drop()
   })
 }
