@@ -1,22 +1,9 @@
 import { Args, Command, Options, Prompt } from "@effect/cli"
 import { makeCoreLayer, ReferAndMonitorClient } from "@ram-delius/core"
-import { issueDevToken, startHttpServer } from "@ram-delius/http-koa"
-import {
-  DEV_CLIENT_CREDENTIALS,
-  DEV_STACK_DEFAULTS,
-  devStackWanted,
-  listDlq,
-  makeSqsClient,
-  onShutdownSignals,
-  purge,
-  redrive,
-  resolveDlqUrl,
-  resolveQueueUrl,
-  sendFixtureEvent,
-  showDlqMessage,
-  sqsHostConfig,
-  startQueueHost
-} from "@ram-delius/sqs-host"
+// The hosts (Koa, jose, the AWS SDK, the SQS emulator) are loaded only by the commands that use them, so that the
+// database commands a support engineer runs most start quickly.
+const httpHost = () => import("@ram-delius/http-koa")
+const queueHost = () => import("@ram-delius/sqs-host")
 import { Config, Console, Effect, Layer, Logger, ManagedRuntime, Option, Redacted } from "effect"
 import { ExitCode, printJson, setExitCode, table } from "../output.js"
 
@@ -34,6 +21,8 @@ export const serveCommand = Command.make(
   },
   ({ http, queue }) =>
     Effect.promise(async () => {
+      const { DEV_CLIENT_CREDENTIALS, devStackWanted, onShutdownSignals, sqsHostConfig, startQueueHost } = await queueHost()
+      const { startHttpServer } = await httpHost()
       const both = !http && !queue
       const config = await Effect.runPromise(sqsHostConfig)
       // In the dev stack the R&M callbacks take their token from the local stub (as the reference's dev profile).
@@ -51,18 +40,18 @@ export const serveCommand = Command.make(
           : {}
       const runtime = ManagedRuntime.make(Layer.merge(makeCoreLayer(devAuth), Logger.json))
       await runtime.runPromise(Effect.void) // build core (migrate/seed the embedded database) before serving
-      const queueHost = both || queue ? await startQueueHost({ runtime: runtime as never }) : undefined
+      const queueConsumer = both || queue ? await startQueueHost({ runtime: runtime as never }) : undefined
       const httpServer =
         both || http
           ? await startHttpServer({
               runtime: runtime as never,
               // The consumer's queue, DLQ and counters on /health when both hosts run in this process.
-              ...(queueHost !== undefined ? { healthComponents: { queue: () => queueHost.consumer.health() } } : {})
+              ...(queueConsumer !== undefined ? { healthComponents: { queue: () => queueConsumer.consumer.health() } } : {})
             })
           : undefined
       onShutdownSignals(async () => {
         await httpServer?.close()
-        await queueHost?.stop()
+        await queueConsumer?.stop()
         await runtime.dispose()
       })
       await new Promise<never>(() => {}) // until a signal ends the process
@@ -88,8 +77,8 @@ export const tokenCommand = Command.make(
         yield* setExitCode(ExitCode.badInput)
         return yield* Console.error("token is for dev mode only: unset HMPPS_AUTH_URL (and NODE_ENV=production)")
       }
-      const token = yield* Effect.promise(() =>
-        issueDevToken({ roles: roles.split(",").map((r) => r.trim()).filter((r) => r !== ""), expiresIn })
+      const token = yield* Effect.promise(async () =>
+        (await httpHost()).issueDevToken({ roles: roles.split(",").map((r) => r.trim()).filter((r) => r !== ""), expiresIn })
       )
       yield* Console.log(token)
     })
@@ -97,6 +86,8 @@ export const tokenCommand = Command.make(
 
 /** The queue and DLQ as the service sees them (dev: the emulator the running `serve` started). */
 const queues = Effect.gen(function* () {
+  const host = yield* Effect.promise(queueHost)
+  const { DEV_STACK_DEFAULTS, devStackWanted, makeSqsClient, resolveDlqUrl, resolveQueueUrl, sqsHostConfig } = host
   const config = yield* sqsHostConfig
   const dev = devStackWanted(config)
   const client = makeSqsClient({
@@ -106,13 +97,13 @@ const queues = Effect.gen(function* () {
   })
   const queueUrl = yield* resolveQueueUrl(client, config.queue)
   const dlqUrl = yield* resolveDlqUrl(client, queueUrl)
-  return { client, queueUrl, dlqUrl, config, dev }
+  return { client, queueUrl, dlqUrl, config, dev, host }
 })
 
 const dlqList = Command.make("list", { json, max: Options.integer("max").pipe(Options.withDefault(100)) }, ({ json, max }) =>
   Effect.gen(function* () {
-    const { client, dlqUrl } = yield* queues
-    const messages = yield* Effect.promise(() => listDlq(client, dlqUrl, { max }))
+    const { client, dlqUrl, host } = yield* queues
+    const messages = yield* Effect.promise(() => host.listDlq(client, dlqUrl, { max }))
     if (json) return yield* printJson(messages)
     yield* Console.log(table(messages.map((m) => ({ ...m, body: undefined })), 60))
   })
@@ -120,8 +111,8 @@ const dlqList = Command.make("list", { json, max: Options.integer("max").pipe(Op
 
 const dlqShow = Command.make("show", { id: Args.text({ name: "messageId" }), json }, ({ id, json }) =>
   Effect.gen(function* () {
-    const { client, dlqUrl } = yield* queues
-    const message = yield* Effect.promise(() => showDlqMessage(client, dlqUrl, id))
+    const { client, dlqUrl, host } = yield* queues
+    const message = yield* Effect.promise(() => host.showDlqMessage(client, dlqUrl, id))
     if (message === undefined) {
       yield* setExitCode(ExitCode.notFound)
       return yield* Console.error(`No message ${id} in the DLQ`)
@@ -145,9 +136,9 @@ const dlqRedrive = Command.make(
         yield* setExitCode(ExitCode.badInput)
         return yield* Console.error("Give message ids, or --all")
       }
-      const { client, queueUrl, dlqUrl } = yield* queues
+      const { client, queueUrl, dlqUrl, host } = yield* queues
       const result = yield* Effect.promise(() =>
-        redrive(client, { dlqUrl, queueUrl }, all ? "all" : ids, (progress) => {
+        host.redrive(client, { dlqUrl, queueUrl }, all ? "all" : ids, (progress) => {
           if (!json) process.stderr.write(`\r${progressBar(progress.moved, progress.total)}`)
         })
       )
@@ -162,10 +153,10 @@ const dlqPurge = Command.make(
   { yes: Options.boolean("yes").pipe(Options.withDescription("Do not ask for confirmation")) },
   ({ yes }) =>
     Effect.gen(function* () {
-      const { client, dlqUrl } = yield* queues
+      const { client, dlqUrl, host } = yield* queues
       const confirmed = yes || (yield* Prompt.confirm({ message: `Delete every message in ${dlqUrl}?`, initial: false }))
       if (!confirmed) return yield* Console.log("Nothing deleted.")
-      const result = yield* Effect.promise(() => purge(client, dlqUrl))
+      const result = yield* Effect.promise(() => host.purge(client, dlqUrl))
       yield* Console.log(`Purged ${result.purged} message(s).`)
     })
 ).pipe(Command.withDescription("Delete every DLQ message (asks for confirmation)"))
@@ -180,9 +171,9 @@ const eventsSend = Command.make(
   { file: Args.file({ name: "file", exists: "yes" }).pipe(Args.withDescription("A fixtures/events file or any SQS body")) },
   ({ file }) =>
     Effect.gen(function* () {
-      const { client, queueUrl, config } = yield* queues
+      const { client, queueUrl, config, host } = yield* queues
       const result = yield* Effect.promise(() =>
-        sendFixtureEvent({ file, stubPort: config.devReferAndMonitorPort, queueUrl, client })
+        host.sendFixtureEvent({ file, stubPort: config.devReferAndMonitorPort, queueUrl, client })
       )
       yield* Console.log(`Sent ${file} to ${queueUrl}${result ? ` (${JSON.stringify(result)})` : ""}`)
     })
