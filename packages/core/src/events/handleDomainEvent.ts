@@ -264,8 +264,21 @@ export const handleDomainEvent = (body: unknown) =>
         message: "Detail Url Missing"
       })
     }
-    const occurredAt: Instant =
-      (event.occurredAt ? parseInstant(event.occurredAt) : undefined) ?? instantOfMillis(yield* Clock.currentTimeMillis)
+    // §5.1: a missing occurredAt defaults to now; one that is present but not a date-time is a bad message (the
+    // reference failed to deserialise it), not "now" — it dates the contacts written.
+    const occurredAt: Instant | undefined = event.occurredAt
+      ? parseInstant(event.occurredAt)
+      : instantOfMillis(yield* Clock.currentTimeMillis)
+    if (occurredAt === undefined) {
+      const message = `occurredAt is not a date-time: ${event.occurredAt}`
+      return yield* finish({
+        outcome: "Failure",
+        telemetryName: "IllegalArgumentException",
+        properties: { ...common, message },
+        transient: false,
+        message
+      })
+    }
 
     let handler: Effect.Effect<Record<string, string>, unknown, HandlerDependencies>
     switch (eventType) {

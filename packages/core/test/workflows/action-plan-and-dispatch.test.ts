@@ -165,6 +165,27 @@ describe.each(dialectsUnderTest)("dispatch on %s", (kind) => {
     expect(await h.snapshot()).toEqual(before)
   })
 
+  it("an occurredAt that is not a date-time → Failure, nothing written (it would date the contact); absent → now", async () => {
+    const before = await h.snapshot()
+    const result = await deliver(
+      fixtureMessage("action-plan-submitted", stub, (event) => {
+        event.occurredAt = "last Tuesday"
+      })
+    )
+    expect(result).toMatchObject({
+      outcome: "Failure",
+      telemetryName: "IllegalArgumentException",
+      message: "occurredAt is not a date-time: last Tuesday"
+    })
+    expect(await h.snapshot()).toEqual(before)
+    const absent = await deliver(
+      fixtureMessage("action-plan-submitted", stub, (event) => {
+        delete event.occurredAt
+      })
+    )
+    expect(absent.outcome).toBe("Success")
+  })
+
   it("an event type without a handler → Unhandled with UnhandledEventReceived", async () => {
     const result = await deliver(
       fixtureMessage("action-plan-submitted", stub, (event) => {
