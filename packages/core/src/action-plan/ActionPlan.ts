@@ -64,6 +64,6 @@ const record = Effect.fn("ActionPlan.record")(function* (event: ActionPlanEvent)
         const text = `${marker} for ${event.contractTypeName} Referral ${event.referralReference} with Prime Provider ${event.primeProviderName}\n${event.actionPlanProbationUserUrl}`
         yield* insertNsiContact(nsi, note.contactTypeId, occurredAt, appendNotes(null, text), ctx)
       }),
-    unableToFind
+    Effect.failSync(unableToFind)
   )
 })

@@ -296,7 +296,7 @@ const merge = Effect.fn("Appointment.merge")(function* (crn: string, request: Me
           }
           return target.contactId
         }),
-      nsiNotFound
+      Effect.failSync(nsiNotFound)
     )
   )
   yield* trackEvent("MergeAppointment", {
@@ -358,8 +358,9 @@ const recordFeedback = Effect.fn("Appointment.recordFeedback")(function* (update
             }
             yield* applyOutcome({ ...contact, notes }, update.outcome, ctx)
           }),
-        () => null as never
-      ).pipe(Effect.catchIf((e): e is never => e === null, () => appointmentNotFound(update, urn, nsiUrn)))
+        // No such person: no such appointment either (§7.5 rejection, with its reason).
+        appointmentNotFound(update, urn, nsiUrn)
+      )
     })
   )
 })

@@ -51,25 +51,28 @@ export const writeContext: Effect.Effect<WriteContext & { readonly millis: numbe
  * statement, so concurrent identical operations — across processes — run one after the other, and any failure rolls
  * back every row written.
  */
-export const inPersonTransaction = <A, E, R>(
+export const inPersonTransaction = <A, E, R, E2, R2>(
   crn: string,
   workflow: (offenderId: number) => Effect.Effect<A, E, R>,
-  onMissing: () => E
-): Effect.Effect<A, E | DatabaseError, R | SqlClient.SqlClient | PersonRepository> =>
+  /** What happens when no (non-deleted) person has the CRN: usually a failure naming it. */
+  onMissing: Effect.Effect<never, E2, R2>
+): Effect.Effect<A, E | E2 | DatabaseError, R | R2 | SqlClient.SqlClient | PersonRepository> =>
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     const people = yield* PersonRepository
     return yield* sql
       .withTransaction(
-        Effect.flatMap(people.lock(crn), (offenderId) =>
-          Option.isNone(offenderId) ? Effect.fail(onMissing()) : workflow(offenderId.value)
+        Effect.flatMap(
+          people.lock(crn),
+          (offenderId): Effect.Effect<A, E | E2, R | R2> =>
+            Option.isNone(offenderId) ? onMissing : workflow(offenderId.value)
         )
       )
       .pipe(
         Effect.mapError((error) =>
           error instanceof SqlError.SqlError
             ? new DatabaseError({ operation: "transaction", message: `transaction: ${describeCause(error)}`, cause: error })
-            : (error as E)
+            : (error as E | E2)
         )
       )
   })

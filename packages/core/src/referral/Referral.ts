@@ -115,7 +115,7 @@ const start = Effect.fn("Referral.start")(function* (crn: string, request: Refer
           }
           yield* nsis.update(nsi.nsiId, changes, ctx)
         }),
-      () => personNotFound(crn)
+      Effect.failSync(() => personNotFound(crn))
     )
   )
   yield* trackEvent("ReferralStarted", { crn, referralId: request.referralId })
@@ -252,7 +252,9 @@ const end = Effect.fn("Referral.end")(function* (input: ReferralEnd) {
           } as Record<string, string>
         }),
       // No such person: no NSI row can exist for it either (§5.4 rejection).
-      () => referralNotFoundError(input, referralNotFoundReason({ nsiRowExists: false, nsiSoftDeleted: false }))
+      Effect.failSync(() =>
+        referralNotFoundError(input, referralNotFoundReason({ nsiRowExists: false, nsiSoftDeleted: false }))
+      )
     )
   )
 })

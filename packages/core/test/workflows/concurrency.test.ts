@@ -101,7 +101,7 @@ describe("per-person lock on postgres", () => {
           yield* Deferred.await(release)
           log.push(`${name}:done`)
         }),
-      () => new Error(`no person ${crn}`)
+      Effect.failSync(() => new Error(`no person ${crn}`))
     )
 
   /** Wait until a backend of this database waits on a lock (pg_stat_activity), i.e. a transaction is blocked. */
