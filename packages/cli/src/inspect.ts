@@ -71,26 +71,55 @@ export const WRITTEN_TABLES = [
   ["EVENT", "EVENT_ID"]
 ] as const
 
-/** Snapshot of max ids, to list rows inserted later in the same transaction. */
-export const snapshot = Effect.gen(function* () {
-  const sql = yield* SqlClient.SqlClient
-  const result: Record<string, number> = {}
-  for (const [table, id] of WRITTEN_TABLES) {
-    const rows = yield* sql.unsafe<{ m: number | null }>(`SELECT MAX(${id}) AS M FROM ${table}`)
-    result[table] = Number(rows[0]?.m ?? 0)
-  }
-  return result
-})
+/** What a dry run compares: max ids (inserted rows) and the person's contacts as they were (updated rows). */
+export interface Snapshot {
+  readonly maxIds: Record<string, number>
+  /** CONTACT_ID → a fingerprint of the columns a workflow may change, for the message's person. */
+  readonly contacts: ReadonlyMap<number, string>
+}
 
-/** Rows inserted after a snapshot, and rows updated since a London wall-clock time. */
-export const changesSince = (before: Record<string, number>, since: string) =>
+const contactFingerprint = (row: Record<string, unknown>) =>
+  JSON.stringify([
+    row.contactOutcomeTypeId, row.attended, row.complied, row.hoursCredited, row.rarActivity, row.enforcement,
+    row.latestEnforcementActionId, row.officeLocationId, row.externalReference, row.notes, row.rowVersion
+  ])
+
+const personContacts = (sql: SqlClient.SqlClient, crn: string) =>
+  sql<Record<string, unknown>>`SELECT c.* FROM CONTACT c JOIN OFFENDER o ON o.OFFENDER_ID = c.OFFENDER_ID WHERE o.CRN = ${crn}`
+
+/**
+ * Snapshot before a dry run. Contacts are compared row by row for the message's person, because the bulk withdrawal
+ * of future appointments (§6.5) does not touch LAST_UPDATED_DATETIME and would otherwise go unreported.
+ */
+export const snapshot = (crn: string) =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const maxIds: Record<string, number> = {}
+    for (const [table, id] of WRITTEN_TABLES) {
+      const rows = yield* sql.unsafe<{ m: number | null }>(`SELECT MAX(${id}) AS M FROM ${table}`)
+      maxIds[table] = Number(rows[0]?.m ?? 0)
+    }
+    const contacts = new Map((yield* personContacts(sql, crn)).map((row) => [row.contactId as number, contactFingerprint(row)]))
+    return { maxIds, contacts } satisfies Snapshot
+  })
+
+/** Rows inserted after a snapshot, and rows updated since (contacts by comparison, others by LAST_UPDATED_DATETIME). */
+export const changesSince = (before: Snapshot, crn: string, since: string) =>
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     const changes: Array<{ table: string; change: "inserted" | "updated"; row: Record<string, unknown> }> = []
     for (const [table, id] of WRITTEN_TABLES) {
-      const inserted = yield* sql<Record<string, unknown>>`SELECT * FROM ${sql.literal(table)} WHERE ${sql.literal(id)} > ${before[table] ?? 0} ORDER BY ${sql.literal(id)}`
+      const max = before.maxIds[table] ?? 0
+      const inserted = yield* sql<Record<string, unknown>>`SELECT * FROM ${sql.literal(table)} WHERE ${sql.literal(id)} > ${max} ORDER BY ${sql.literal(id)}`
       for (const row of inserted) changes.push({ table, change: "inserted", row })
-      const updated = yield* sql<Record<string, unknown>>`SELECT * FROM ${sql.literal(table)} WHERE ${sql.literal(id)} <= ${before[table] ?? 0} AND LAST_UPDATED_DATETIME >= ${since} ORDER BY ${sql.literal(id)}`
+      if (table === "CONTACT") {
+        for (const row of yield* personContacts(sql, crn)) {
+          const was = before.contacts.get(row.contactId as number)
+          if (was !== undefined && was !== contactFingerprint(row)) changes.push({ table, change: "updated", row })
+        }
+        continue
+      }
+      const updated = yield* sql<Record<string, unknown>>`SELECT * FROM ${sql.literal(table)} WHERE ${sql.literal(id)} <= ${max} AND LAST_UPDATED_DATETIME >= ${since} ORDER BY ${sql.literal(id)}`
       for (const row of updated) changes.push({ table, change: "updated", row })
     }
     const audits = yield* sql<Record<string, unknown>>`SELECT * FROM AUDITED_INTERACTION WHERE DATE_TIME >= ${since}`

@@ -156,6 +156,25 @@ describe("ram-delius against the SQS emulator", () => {
     expect(received.Messages?.[0]?.MessageAttributes?.eventType?.StringValue).toBe("intervention.action-plan.approved")
   })
 
+  it("event process --dry-run of a referral end lists the NSI update and the bulk-withdrawn appointment, and rolls back", async () => {
+    const file = join(dir, "referral-withdrawn.json")
+    writeFileSync(
+      file,
+      readFileSync(join(FIXTURES, "events/referral-withdrawn.json"), "utf8").replaceAll("{wiremock.port}", String(stack.referAndMonitor.port))
+    )
+    const before = db().prepare("SELECT CONTACT_ID, CONTACT_OUTCOME_TYPE_ID FROM CONTACT ORDER BY CONTACT_ID").all()
+    const dry = await run("event", "process", "--dry-run", "--json", file)
+    expect(dry.code).toBe(0)
+    const report = JSON.parse(dry.stdout) as { result: { outcome: string }; changes: Array<{ table: string; change: string; row: Record<string, unknown> }> }
+    expect(report.result.outcome).toBe("Success")
+    const summary = report.changes.map((c) => `${c.change} ${c.table}${c.table === "CONTACT" ? ` ${String(c.row.contactId)}` : ""}`)
+    expect(summary).toContain("updated NSI")
+    expect(summary).toContain("inserted NSI_STATUS_HISTORY")
+    // Contact 2 (today, no outcome) is withdrawn by the bulk update, which leaves LAST_UPDATED_DATETIME alone.
+    expect(summary).toContain("updated CONTACT 2")
+    expect(db().prepare("SELECT CONTACT_ID, CONTACT_OUTCOME_TYPE_ID FROM CONTACT ORDER BY CONTACT_ID").all()).toEqual(before)
+  })
+
   it("dlq list, show, redrive with progress, purge", async () => {
     const body = readFileSync(join(FIXTURES, "events/action-plan-submitted.json"), "utf8")
     await stack.client.send(new SendMessageCommand({ QueueUrl: stack.dlqUrl, MessageBody: body }))

@@ -1,7 +1,7 @@
 import { Args, Command, Options } from "@effect/cli"
 import { SqlClient } from "@effect/sql"
-import { type EventResult, handleDomainEvent, londonDateTime, makeCoreLayer, Telemetry } from "@ram-delius/core"
-import { Console, Data, Effect } from "effect"
+import { crnOf, decodeMessage, type EventResult, handleDomainEvent, londonDateTime, makeCoreLayer, Telemetry } from "@ram-delius/core"
+import { Console, Data, Effect, Either } from "effect"
 import { readFileSync } from "node:fs"
 import { changesSince, snapshot } from "../inspect.js"
 import { ExitCode, printJson, setExitCode, table } from "../output.js"
@@ -36,12 +36,15 @@ export const eventProcess = Command.make(
       }
       const sql = yield* SqlClient.SqlClient
       const since = londonDateTime(Date.now() - 1)
+      // The message's person: their contacts are compared row by row (see inspect.ts).
+      const decoded = decodeMessage(body)
+      const crn = Either.isRight(decoded) ? crnOf(decoded.right.event) : ""
       const outcome = yield* sql
         .withTransaction(
           Effect.gen(function* () {
-            const before = yield* snapshot
+            const before = yield* snapshot(crn)
             const result = yield* handleDomainEvent(body)
-            const changes = yield* changesSince(before, since)
+            const changes = yield* changesSince(before, crn, since)
             return yield* new DryRunRollback({ result, changes })
           })
         )
