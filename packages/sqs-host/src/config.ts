@@ -61,6 +61,8 @@ export interface SqsHostConfig {
   readonly devStack: "auto" | "true" | "false"
   readonly devSqsPort: number
   readonly devReferAndMonitorPort: number
+  /** `QUEUE_HEALTH_PORT`: health endpoints of the queue host when it runs without the HTTP API (default 8081). */
+  readonly healthPort: number
   readonly consumer: ConsumerSettings
 }
 
@@ -92,6 +94,7 @@ export const sqsHostConfig: Config.Config<SqsHostConfig> = Config.all({
   devStack: Config.literal("auto", "true", "false")("QUEUE_DEV_STACK").pipe(Config.withDefault("auto" as const)),
   devSqsPort: devPort("DEV_SQS_PORT", 4566),
   devReferAndMonitorPort: devPort("DEV_REFER_AND_MONITOR_PORT", 8091),
+  healthPort: devPort("QUEUE_HEALTH_PORT", 8081),
   consumer: Config.all({
     waitTimeSeconds: seconds("QUEUE_WAIT_TIME_SECONDS", defaultConsumerSettings.waitTimeSeconds, 20),
     concurrency: Config.integer("QUEUE_CONCURRENCY").pipe(

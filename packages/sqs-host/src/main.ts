@@ -1,3 +1,4 @@
+import { startHealthServer } from "./healthServer.js"
 import { logJson, onShutdownSignals, startQueueHost } from "./host.js"
 
 /**
@@ -9,7 +10,12 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true"
 
 try {
   const host = await startQueueHost()
-  onShutdownSignals(host.stop)
+  const health = await startHealthServer({ port: host.config.healthPort, consumer: host.consumer })
+  logJson("Info", `Queue host health on port ${health.port}`)
+  onShutdownSignals(async () => {
+    await host.stop()
+    await health.close()
+  })
 } catch (error) {
   logJson("Error", `The queue host could not start: ${error instanceof Error ? error.message : String(error)}`)
   process.exit(1)

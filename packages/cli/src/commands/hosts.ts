@@ -21,7 +21,8 @@ export const serveCommand = Command.make(
   },
   ({ http, queue }) =>
     Effect.promise(async () => {
-      const { DEV_CLIENT_CREDENTIALS, devStackWanted, onShutdownSignals, sqsHostConfig, startQueueHost } = await queueHost()
+      const { DEV_CLIENT_CREDENTIALS, devStackWanted, onShutdownSignals, sqsHostConfig, startHealthServer, startQueueHost } =
+        await queueHost()
       const { startHttpServer } = await httpHost()
       const both = !http && !queue
       const config = await Effect.runPromise(sqsHostConfig)
@@ -49,8 +50,14 @@ export const serveCommand = Command.make(
               ...(queueConsumer !== undefined ? { healthComponents: { queue: () => queueConsumer.consumer.health() } } : {})
             })
           : undefined
+      // Without the HTTP API, the consumer still answers Kubernetes probes (QUEUE_HEALTH_PORT).
+      const queueHealth =
+        queueConsumer !== undefined && httpServer === undefined
+          ? await startHealthServer({ port: config.healthPort, consumer: queueConsumer.consumer })
+          : undefined
       onShutdownSignals(async () => {
         await httpServer?.close()
+        await queueHealth?.close()
         await queueConsumer?.stop()
         await runtime.dispose()
       })
