@@ -290,9 +290,12 @@ const merge = Effect.fn("Appointment.merge")(function* (crn: string, request: Me
             changes.rarActivity = "N"
             target = Option.getOrThrow(yield* contacts.findById(replacementId))
           }
-          if (Object.keys(changes).length > 0) yield* contacts.update(contact.contactId, changes, ctx)
-          if (request.outcome !== null) {
-            yield* applyOutcome(target, toOutcome(request.outcome), ctx as OutcomeContext)
+          if (request.outcome !== null && !rescheduled) {
+            // Step 9 on the contact itself: its step 6–8 changes go into the outcome's UPDATE (one ROW_VERSION step).
+            yield* applyOutcome(target, toOutcome(request.outcome), ctx as OutcomeContext, changes)
+          } else {
+            if (Object.keys(changes).length > 0) yield* contacts.update(contact.contactId, changes, ctx)
+            if (request.outcome !== null) yield* applyOutcome(target, toOutcome(request.outcome), ctx as OutcomeContext)
           }
           return target.contactId
         }),
@@ -351,12 +354,9 @@ const recordFeedback = Effect.fn("Appointment.recordFeedback")(function* (update
               }
             }
             if (contact === undefined) return yield* appointmentNotFound(update, urn, nsiUrn)
-            let notes = contact.notes
-            if (!containsNotes(notes, update.notes)) {
-              notes = appendNotes(notes, update.notes)
-              yield* contacts.update(contact.contactId, { notes }, ctx)
-            }
-            yield* applyOutcome({ ...contact, notes }, update.outcome, ctx)
+            // §7.5 step 2: notes appended once — in the same UPDATE as the outcome (one ROW_VERSION step, §8.2).
+            const notes = containsNotes(contact.notes, update.notes) ? contact.notes : appendNotes(contact.notes, update.notes)
+            yield* applyOutcome({ ...contact, notes }, update.outcome, ctx, notes === contact.notes ? {} : { notes })
           }),
         // No such person: no such appointment either (§7.5 rejection, with its reason).
         appointmentNotFound(update, urn, nsiUrn)

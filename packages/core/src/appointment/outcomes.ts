@@ -1,10 +1,10 @@
 import { Effect, Either, Option } from "effect"
 import type { WriteContext } from "../delius/repositories/common.js"
-import { type Contact, ContactRepository } from "../delius/repositories/ContactRepository.js"
+import { type Contact, type ContactChanges, ContactRepository } from "../delius/repositories/ContactRepository.js"
 import { EnforcementRepository } from "../delius/repositories/EnforcementRepository.js"
 import { EventRepository } from "../delius/repositories/EventRepository.js"
 import { NsiRepository } from "../delius/repositories/NsiRepository.js"
-import { ReferenceDataRepository } from "../delius/repositories/ReferenceDataRepository.js"
+import { type EnforcementAction, ReferenceDataRepository } from "../delius/repositories/ReferenceDataRepository.js"
 import { require } from "../delius/require.js"
 import { BadRequest, Conflict } from "../errors.js"
 import {
@@ -31,7 +31,13 @@ export type OutcomeContext = WriteContext & { readonly millis: number; readonly 
  * outcome's compliant flag is 'N', then the NSI's RAR recount (§7.7). Each step is idempotent, so a redelivered
  * feedback leaves the state of one delivery.
  */
-export const applyOutcome = (contact: Contact, outcome: AppointmentOutcome, ctx: OutcomeContext) =>
+export const applyOutcome = (
+  contact: Contact,
+  outcome: AppointmentOutcome,
+  ctx: OutcomeContext,
+  /** Other changes of the same workflow to this contact, written in the same UPDATE (ROW_VERSION moves once, §8.2). */
+  pending: ContactChanges = {}
+) =>
   Effect.gen(function* () {
     const reference = yield* ReferenceDataRepository
     const contacts = yield* ContactRepository
@@ -44,6 +50,11 @@ export const applyOutcome = (contact: Contact, outcome: AppointmentOutcome, ctx:
     if (contact.nsiId === null) {
       return yield* new Conflict({ message: `Contact ${contact.contactId} is not linked to a referral` })
     }
+    // §7.6: a non-compliant outcome records the enforcement action on the appointment itself too.
+    const action =
+      outcomeRow.outcomeCompliantAcceptable === "N"
+        ? yield* reference.enforcementAction("ROM").pipe(require("EnforcementAction", "code", "ROM"))
+        : undefined
     const start = contact.contactStartTime === null ? null : instantOfLondonDateTime(contact.contactStartTime)
     const end = contact.contactEndTime === null ? null : instantOfLondonDateTime(contact.contactEndTime)
     const updated: Contact = {
@@ -53,42 +64,34 @@ export const applyOutcome = (contact: Contact, outcome: AppointmentOutcome, ctx:
       attended: outcomeRow.outcomeAttendance,
       complied: outcomeRow.outcomeCompliantAcceptable,
       hoursCredited: start === null ? null : hoursCredited(code, start, end),
-      rarActivity: sessionHappened(outcome) ? contact.rarActivity : "N"
+      rarActivity: sessionHappened(outcome) ? contact.rarActivity : "N",
+      ...(action === undefined ? {} : { latestEnforcementActionId: action.enforcementActionId, enforcement: 1 })
     }
-    // Only an actual change is written (§8.2): re-applying the same outcome (a redelivered feedback event, an identical
-    // merge re-sent) must not move ROW_VERSION / LAST_UPDATED_* of the appointment.
-    if (
-      updated.contactOutcomeTypeId !== contact.contactOutcomeTypeId ||
-      updated.attended !== contact.attended ||
-      updated.complied !== contact.complied ||
-      updated.hoursCredited !== contact.hoursCredited ||
-      updated.rarActivity !== contact.rarActivity
-    ) {
-      yield* contacts.update(
-        contact.contactId,
-        {
-          contactOutcomeTypeId: updated.contactOutcomeTypeId,
-          attended: updated.attended,
-          complied: updated.complied,
-          hoursCredited: updated.hoursCredited,
-          ...(updated.rarActivity === "N" ? { rarActivity: "N" as const } : {})
-        },
-        ctx
-      )
+    // Only what actually changes is written, in one UPDATE (§8.2): re-applying the same outcome (a redelivered
+    // feedback event, an identical merge re-sent) leaves ROW_VERSION / LAST_UPDATED_* of the appointment alone.
+    const changes: { -readonly [K in keyof ContactChanges]: ContactChanges[K] } = { ...pending }
+    if (updated.contactOutcomeTypeId !== contact.contactOutcomeTypeId) changes.contactOutcomeTypeId = updated.contactOutcomeTypeId
+    if (updated.attended !== contact.attended) changes.attended = updated.attended
+    if (updated.complied !== contact.complied) changes.complied = updated.complied
+    if (updated.hoursCredited !== contact.hoursCredited) changes.hoursCredited = updated.hoursCredited
+    if (updated.rarActivity === "N" && contact.rarActivity !== "N") changes.rarActivity = "N"
+    if (action !== undefined && contact.latestEnforcementActionId !== action.enforcementActionId) {
+      changes.latestEnforcementActionId = action.enforcementActionId
     }
-    if (outcomeRow.outcomeCompliantAcceptable === "N") yield* handleNonCompliance(updated, ctx)
+    if (action !== undefined && contact.enforcement !== 1) changes.enforcement = 1
+    if (Object.keys(changes).length > 0) yield* contacts.update(contact.contactId, changes, ctx)
+    if (action !== undefined) yield* handleNonCompliance(updated, action, ctx)
     yield* recountRar(contact.nsiId, ctx)
     return updated
   }).pipe(Effect.withSpan("Appointment.applyOutcome"))
 
-/** §7.6: enforcement row and action contact (once), latest enforcement action, FTC recount, review trigger. */
-const handleNonCompliance = (appointment: Contact, ctx: OutcomeContext) =>
+/** §7.6: enforcement row and action contact (once), FTC recount, review trigger. */
+const handleNonCompliance = (appointment: Contact, action: EnforcementAction, ctx: OutcomeContext) =>
   Effect.gen(function* () {
     const reference = yield* ReferenceDataRepository
     const contacts = yield* ContactRepository
     const enforcements = yield* EnforcementRepository
     const events = yield* EventRepository
-    const action = yield* reference.enforcementAction("ROM").pipe(require("EnforcementAction", "code", "ROM"))
     if (!(yield* enforcements.existsForContact(appointment.contactId))) {
       yield* enforcements.insert(
         {
@@ -119,14 +122,6 @@ const handleNonCompliance = (appointment: Contact, ctx: OutcomeContext) =>
           ctx
         )
       }
-    }
-    // Unchanged values are not rewritten (§8.2; a redelivery must not move ROW_VERSION / LAST_UPDATED_*).
-    if (appointment.latestEnforcementActionId !== action.enforcementActionId || appointment.enforcement !== 1) {
-      yield* contacts.update(
-        appointment.contactId,
-        { latestEnforcementActionId: action.enforcementActionId, enforcement: 1 },
-        ctx
-      )
     }
     if (appointment.eventId === null) return
     const event = yield* events.eventForFtc(appointment.eventId).pipe(require("Event", "id", appointment.eventId))

@@ -77,7 +77,8 @@ describe.each(dialectsUnderTest)("feedback submitted events on %s", (kind) => {
       latestEnforcementActionId: null,
       notes: `${seededNotes("f56c5f7c-632f-4cad-a1b3-693541cb5f22")}\n${feedbackNotes("FE4536C")}`
     })
-    expect(contact.rowVersion as number).toBeGreaterThan(0)
+    // Notes and outcome change in one UPDATE: ROW_VERSION moves once (§8.2).
+    expect(contact.rowVersion).toBe(1)
     expect(others(await h.contacts(), 2)).toEqual(others(before, 2))
     expect(await h.count("ENFORCEMENT")).toBe(0)
     // §7.7: four RAR contacts on four dates, none failed (seeded as 3, recounted now).
@@ -115,7 +116,9 @@ describe.each(dialectsUnderTest)("feedback submitted events on %s", (kind) => {
       enforcement: 1,
       // The URN is not written by feedback (§7.5).
       externalReference: null,
-      notes: appointmentNotes
+      notes: appointmentNotes,
+      // Notes, outcome and the enforcement action in one UPDATE: ROW_VERSION moves once (§8.2).
+      rowVersion: 1
     })
 
     const enforcements = await h.rows("ENFORCEMENT", "ENFORCEMENT_ID")
