@@ -1,27 +1,19 @@
 import { randomUUID } from "node:crypto"
 import { DevIds, DevReferrals, londonDate, londonDateTime, plusDays } from "@ram-delius/core"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import {
-  type AuthServer,
-  coreLayer,
-  createSeededDatabase,
   request,
-  signToken,
-  startAuthServer,
-  startTestServer,
   type TestDatabase,
   type TestServer,
-  jwksAuth,
   useSeededServer
 } from "./support/harness.js"
 
 /** Every endpoint of spec §4.1–§4.11 over a real server, with the Delius rows checked for the two PUTs. */
 
 let db: TestDatabase
-let auth: AuthServer
 let server: TestServer
 let token: string
-useSeededServer((fixture) => ({ db, auth, server, token } = fixture))
+useSeededServer((fixture) => ({ db, server, token } = fixture))
 
 const get = (path: string) => request(server, "GET", path, { token })
 const put = (path: string, body: unknown) => request(server, "PUT", path, { token, body })

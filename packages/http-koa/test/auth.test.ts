@@ -43,8 +43,6 @@ afterEach(() => {
   process.env = { ...savedEnv }
 })
 
-const unauthorized = (message: string) => ({ status: 401, message })
-
 /** A read and a write endpoint: both must refuse the same way, and the write must write nothing. */
 const expectRefused = async (authorization: string | undefined, status: number, message: string, target: { url: string } = server) => {
   const headers: Record<string, string> = authorization === undefined ? {} : { authorization }

@@ -1,15 +1,8 @@
 import { DevIds, DevReferrals, parseInstant } from "@ram-delius/core"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import {
-  type AuthServer,
-  coreLayer,
-  createSeededDatabase,
-  jwksAuth,
   request,
   type Response,
-  signToken,
-  startAuthServer,
-  startTestServer,
   type TestDatabase,
   type TestServer,
   useSeededServer
@@ -241,10 +234,9 @@ const rawBody = (rng: Rng): { raw: string | Uint8Array; contentType?: string } =
 // --- the run ---------------------------------------------------------------------------------------------------------
 
 let db: TestDatabase
-let auth: AuthServer
 let server: TestServer
 let token: string
-useSeededServer((fixture) => ({ db, auth, server, token } = fixture))
+useSeededServer((fixture) => ({ db, server, token } = fixture))
 
 const validReferral = {
   referralId: "9b6e2f6c-1b7e-4f8a-9c55-0d7f3d2b1a10",

@@ -3,17 +3,14 @@ import type { AddressInfo } from "node:net"
 import { CaseReads } from "@ram-delius/core"
 import { Effect, Layer } from "effect"
 import Koa from "koa"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { createRoutes, DEFAULT_API_ROLES } from "../src/index.js"
 import {
   type AuthServer,
   coreLayer,
   coreRuntime,
-  createSeededDatabase,
   jwksAuth,
   request,
-  signToken,
-  startAuthServer,
   startTestServer,
   type TestDatabase,
   type TestServer,
