@@ -57,3 +57,43 @@ describe.each(dialectsUnderTest)("migrations and seed on %s", (kind) => {
     expect(sequences).toHaveLength(5)
   })
 })
+
+describe.each(dialectsUnderTest)("the reference dataset on %s", (kind) => {
+  let db: TestDatabase
+  beforeAll(async () => {
+    db = await createDatabase(kind)
+  })
+  afterAll(() => db.drop())
+
+  it("loads the codes of spec §8.5 and the fixed CRS assignment, and no people", async () => {
+    const counts = await Effect.runPromise(
+      Effect.gen(function* () {
+        yield* migrate
+        yield* seed("reference")
+        const sql = yield* SqlClient.SqlClient
+        const count = (table: string) =>
+          sql.unsafe<{ n: number }>(`SELECT COUNT(*) AS N FROM ${table}`).pipe(Effect.map((rows) => Number(rows[0]!.n)))
+        const codes = (table: string) =>
+          sql.unsafe<{ code: string }>(`SELECT CODE FROM ${table} ORDER BY CODE`).pipe(Effect.map((rows) => rows.map((r) => r.code)))
+        return {
+          contactTypes: yield* codes("R_CONTACT_TYPE"),
+          outcomes: yield* codes("R_CONTACT_OUTCOME_TYPE"),
+          statuses: yield* codes("R_NSI_STATUS"),
+          nsiTypes: yield* codes("R_NSI_TYPE"),
+          enforcement: yield* codes("R_ENFORCEMENT_ACTION"),
+          offenders: yield* count("OFFENDER"),
+          staff: yield* sql<{ officerCode: string }>`SELECT OFFICER_CODE FROM STAFF`,
+          users: yield* sql<{ distinguishedName: string }>`SELECT DISTINGUISHED_NAME FROM USER_`
+        }
+      }).pipe(Effect.provide(Database.layerFromUrl(db.url)))
+    )
+    expect(counts.contactTypes).toEqual(["AROM", "ARWS", "C091", "C092", "CRSAPT", "CRSNOTE", "CRSSAA", "NCOM", "NREF", "NTER"])
+    expect(counts.outcomes).toEqual(["AFTA", "AFTC", "APPK", "APPW", "ATSS", "ATTC", "RSOF", "RSSR"])
+    expect(counts.statuses).toEqual(["COMP", "INPROG"])
+    expect(counts.nsiTypes).toEqual(["CRS01", "CRS02", "CRS03", "CRS04", "CRS05", "CRS06", "CRS07", "CRS08"])
+    expect(counts.enforcement).toEqual(["ROM"])
+    expect(counts.offenders).toBe(0)
+    expect(counts.staff).toEqual([{ officerCode: "CRSUATU" }])
+    expect(counts.users).toEqual([{ distinguishedName: "ReferAndMonitorAndDelius" }])
+  })
+})
