@@ -3,7 +3,7 @@ import { Context, Effect, Layer, Option, Schema } from "effect"
 import type { DatabaseError } from "../../errors.js"
 import { toDatabaseError } from "../database.js"
 import { Dialect } from "../dialect.js"
-import { countOf, execute, findAll, findOne, StoredDate, StoredTimestamp , querySpan } from "../query.js"
+import { execute, findAll, findOne, StoredDate, StoredTimestamp, querySpan } from "../query.js"
 import { definedOnly, insertAuditColumns, type WriteContext } from "./common.js"
 
 /** The contact aggregate: `CONTACT` with its type and outcome (spec §7, §8.1, §8.4). */
@@ -124,8 +124,6 @@ export interface ContactRepositoryShape {
   readonly rarContacts: (nsiId: number) => Effect.Effect<ReadonlyArray<typeof RarContact.Type>, DatabaseError>
   /** §7.5 reason: the soft-deleted flag of a contact matched by CRN + URN or id, soft-deleted rows included. */
   readonly softDeletedFlag: (crn: string, urn: string, contactId: number) => Effect.Effect<Option.Option<number>, DatabaseError>
-  readonly countForNsi: (nsiId: number) => Effect.Effect<number, DatabaseError>
-  readonly linked: (contactId: number) => Effect.Effect<ReadonlyArray<Contact>, DatabaseError>
 }
 
 export class ContactRepository extends Context.Tag("@ram-delius/core/ContactRepository")<
@@ -244,12 +242,6 @@ export class ContactRepository extends Context.Tag("@ram-delius/core/ContactRepo
               WHERE (o.CRN = ${crn} AND c.EXTERNAL_REFERENCE = ${urn}) OR c.CONTACT_ID = ${contactId}
               ORDER BY c.SOFT_DELETED, c.CONTACT_ID`
         ).pipe(Effect.map(Option.map((r) => r.softDeleted))),
-      countForNsi: (nsiId) =>
-        countOf("Contact.countForNsi")(sql`SELECT COUNT(*) AS N FROM CONTACT WHERE NSI_ID = ${nsiId} AND SOFT_DELETED = 0`),
-      linked: (contactId) =>
-        findAll("Contact.linked", Contact)(
-          sql`${select} WHERE c.LINKED_CONTACT_ID = ${contactId} AND c.SOFT_DELETED = 0 ORDER BY c.CONTACT_ID`
-        )
     })
   })
 

@@ -3,7 +3,7 @@ import { Context, Effect, Layer, Option, Schema } from "effect"
 import { type DatabaseError } from "../../errors.js"
 import { toDatabaseError } from "../database.js"
 import { Dialect } from "../dialect.js"
-import { findAll, findOne, StoredDate , querySpan } from "../query.js"
+import { findAll, findOne, StoredDate, querySpan } from "../query.js"
 
 /** The person (`OFFENDER`) aggregate: identity, personal details, addresses, disabilities and managers (§4.3–§4.5). */
 export const Person = Schema.Struct({
