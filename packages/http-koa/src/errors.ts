@@ -1,3 +1,4 @@
+import { memoizedBy } from "@ram-delius/core"
 import { Cause, Data, Effect, Option, ParseResult, Predicate, Schema } from "effect"
 
 /**
@@ -73,18 +74,14 @@ export const fieldErrors = (error: ParseResult.ParseError): ReadonlyArray<FieldE
 
 /** Decode a request body as core's request Schemas expect: every issue reported, unknown properties ignored (§2.1). */
 export const decodeBody = <A, I>(schema: Schema.Schema<A, I>) => {
-  // Built once per Schema: constructing the parser on every request is measurable on the hot path.
-  let decode = decoders.get(schema) as ((body: unknown) => Effect.Effect<A, ParseResult.ParseError>) | undefined
-  if (decode === undefined) {
-    decode = Schema.decodeUnknown(schema, { errors: "all", onExcessProperty: "ignore" })
-    decoders.set(schema, decode)
-  }
-  const parse = decode
+  const parse = bodyDecoder(schema)
   return (body: unknown): Effect.Effect<A, InvalidBody> =>
     parse(body).pipe(Effect.mapError((error) => new InvalidBody({ fields: fieldErrors(error) })))
 }
 
-const decoders = new WeakMap<object, (body: unknown) => Effect.Effect<unknown, ParseResult.ParseError>>()
+// Built once per Schema: constructing the parser on every request is measurable on the hot path.
+const bodyDecoder: <A, I>(schema: Schema.Schema<A, I>) => (body: unknown) => Effect.Effect<A, ParseResult.ParseError> =
+  memoizedBy((schema: Schema.Schema<any, any>) => Schema.decodeUnknown(schema, { errors: "all", onExcessProperty: "ignore" })) as never
 
 const problem = (status: number, message: string, extra: Partial<ErrorResponse> = {}): ErrorResponse => ({
   body: { status, message },

@@ -2,6 +2,7 @@ import type { SqlError } from "@effect/sql"
 import { Effect, Option, Schema } from "effect"
 import type { ParseError } from "effect/ParseResult"
 import type { DatabaseError } from "../errors.js"
+import { memoizedBy } from "../memo.js"
 import { toDatabaseError } from "./database.js"
 
 /**
@@ -22,16 +23,9 @@ export const findAll =
       )
   }
 
-/** One decoder per row Schema: building a Schema and its parser on every query is measurable on the hot path. */
-const decoders = new WeakMap<object, (rows: ReadonlyArray<unknown>) => Effect.Effect<ReadonlyArray<any>, ParseError>>()
-const rowsDecoder = <A, I>(row: Schema.Schema<A, I>) => {
-  let decode = decoders.get(row)
-  if (decode === undefined) {
-    decode = Schema.decodeUnknown(Schema.Array(row))
-    decoders.set(row, decode)
-  }
-  return decode as (rows: ReadonlyArray<unknown>) => Effect.Effect<ReadonlyArray<A>, ParseError>
-}
+/** One decoder per row Schema (see memo.ts). */
+const rowsDecoder: <A, I>(row: Schema.Schema<A, I>) => (rows: ReadonlyArray<unknown>) => Effect.Effect<ReadonlyArray<A>, ParseError> =
+  memoizedBy((row: Schema.Schema<any, any>) => Schema.decodeUnknown(Schema.Array(row))) as never
 
 export const findOne =
   <A, I>(operation: string, row: Schema.Schema<A, I>) =>

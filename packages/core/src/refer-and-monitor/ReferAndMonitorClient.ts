@@ -1,4 +1,5 @@
 import { FetchHttpClient, HttpClient, HttpClientRequest } from "@effect/platform"
+import { memoizedBy } from "../memo.js"
 import {
   Context,
   Duration,
@@ -107,16 +108,9 @@ const make = (
         return response
       })
 
-    // One decoder per response Schema: building `parseJson(schema)` and its parser per call is measurable.
-    const decoders = new WeakMap<object, (body: string) => Effect.Effect<any, ParseResult.ParseError>>()
-    const bodyDecoder = <A, I>(schema: Schema.Schema<A, I>) => {
-      let decode = decoders.get(schema)
-      if (decode === undefined) {
-        decode = Schema.decodeUnknown(Schema.parseJson(schema), { errors: "all" })
-        decoders.set(schema, decode)
-      }
-      return decode as (body: string) => Effect.Effect<A, ParseResult.ParseError>
-    }
+    // One decoder per response Schema (see memo.ts).
+    const bodyDecoder: <A, I>(schema: Schema.Schema<A, I>) => (body: string) => Effect.Effect<A, ParseResult.ParseError> =
+      memoizedBy((schema: Schema.Schema<any, any>) => Schema.decodeUnknown(Schema.parseJson(schema), { errors: "all" })) as never
 
     const get = Effect.fn("ReferAndMonitorClient.get")(function* <A, I>(url: string, schema: Schema.Schema<A, I>) {
       yield* Effect.annotateCurrentSpan("url.full", url)
