@@ -13,7 +13,7 @@ import { ReferenceDataRepository } from "../delius/repositories/ReferenceDataRep
 import { require } from "../delius/require.js"
 import { BadRequest, Conflict, NotFound, Unprocessable } from "../errors.js"
 import { crsAssignment, findReferralNsi } from "../referral/nsiContacts.js"
-import { referralUrn } from "../referral/Referral.js"
+import { referralUrn, Uuid } from "../referral/Referral.js"
 import {
   appendNotes,
   type AppointmentOutcome,
@@ -31,7 +31,6 @@ import { applyOutcome, type OutcomeContext } from "./outcomes.js"
 
 export const appointmentUrn = (appointmentId: string) => `urn:hmpps:interventions-appointment:${appointmentId}`
 
-const Uuid = Schema.UUID.pipe(Schema.transform(Schema.String, { strict: true, decode: (s) => s.toLowerCase(), encode: (s) => s }))
 const optional = <A, I>(schema: Schema.Schema<A, I>) => Schema.optionalWith(Schema.NullOr(schema), { default: () => null })
 
 /** `outcome` of the merge request (§4.2): `attended` upper case; `notify` has the alias the real R&M sends. */

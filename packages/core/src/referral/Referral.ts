@@ -20,7 +20,8 @@ import { AuditRepository } from "../delius/repositories/AuditRepository.js"
 
 export const referralUrn = (referralId: string) => `urn:hmpps:interventions-referral:${referralId}`
 
-const Uuid = Schema.UUID.pipe(Schema.transform(Schema.String, { strict: true, decode: (s) => s.toLowerCase(), encode: (s) => s }))
+/** A UUID as R&M sends it, held lower-case canonical (URNs match exactly, §2.3). */
+export const Uuid = Schema.UUID.pipe(Schema.transform(Schema.String, { strict: true, decode: (s) => s.toLowerCase(), encode: (s) => s }))
 
 /** Body of `PUT /probation-case/{crn}/referrals` (spec §4.1); every field required, unknown fields ignored. */
 export class ReferralStarted extends Schema.Class<ReferralStarted>("ReferralStarted")({
