@@ -14,26 +14,19 @@ export interface TelemetryShape {
   readonly trackEvent: (name: string, properties: Readonly<Record<string, string>>) => Effect.Effect<void>
 }
 
+const jsonLines = (stream: { write: (line: string) => unknown }): TelemetryShape => ({
+  trackEvent: (name, properties) =>
+    Effect.sync(() => {
+      stream.write(`${JSON.stringify({ time: new Date().toISOString(), level: "info", type: "telemetry", name, properties })}\n`)
+    })
+})
+
 export class Telemetry extends Context.Tag("@ram-delius/core/Telemetry")<Telemetry, TelemetryShape>() {
   /** JSON lines on stdout: `{"level":"info","type":"telemetry","name":…,"properties":…}`. */
-  static readonly logLayer = Layer.succeed(Telemetry, {
-    trackEvent: (name, properties) =>
-      Effect.sync(() => {
-        process.stdout.write(
-          `${JSON.stringify({ time: new Date().toISOString(), level: "info", type: "telemetry", name, properties })}\n`
-        )
-      })
-  })
+  static readonly logLayer = Layer.succeed(Telemetry, jsonLines(process.stdout))
 
   /** The same JSON lines on stderr, for tools whose stdout is their output (the CLI's `--json`). */
-  static readonly stderrLayer = Layer.succeed(Telemetry, {
-    trackEvent: (name, properties) =>
-      Effect.sync(() => {
-        process.stderr.write(
-          `${JSON.stringify({ time: new Date().toISOString(), level: "info", type: "telemetry", name, properties })}\n`
-        )
-      })
-  })
+  static readonly stderrLayer = Layer.succeed(Telemetry, jsonLines(process.stderr))
 
   /** Collects events in memory; `TelemetryEvents` reads them back. */
   static readonly testLayer = Layer.effectContext(
