@@ -200,6 +200,15 @@ const feedbackSubmitted = (kind: "session" | "initial", crn: string, event: Doma
     return { appointmentId, crn, referralReference }
   })
 
+/** A message that can never be handled as it is (the reference's `IllegalArgumentException`): Failure → DLQ. */
+const badMessage = (common: Record<string, string>, message: string): Omit<EventResult, "eventType" | "messageId"> => ({
+  outcome: "Failure",
+  telemetryName: "IllegalArgumentException",
+  properties: { ...common, message },
+  transient: false,
+  message
+})
+
 /** The Java-style exception name the reference used as the telemetry event name of a Failure (§5.2 step 5). */
 const failureName = (error: unknown): string => {
   const tagged = error as { _tag?: string; exceptionName?: string }
@@ -234,50 +243,25 @@ export const handleDomainEvent = (body: unknown) =>
     const telemetry = yield* Telemetry
     const config = yield* EventHandlerConfig
     const decoded = decodeMessage(body)
-    if (Either.isLeft(decoded)) {
-      const result: EventResult = {
-        outcome: "Failure",
-        eventType: null,
-        messageId: null,
-        telemetryName: "IllegalArgumentException",
-        properties: { crn: "", referralId: "", message: decoded.left },
-        transient: false,
-        message: decoded.left
-      }
-      yield* telemetry.trackEvent(result.telemetryName, result.properties)
-      return result
-    }
+    const finish =
+      (eventType: string | null, messageId: string | null) => (result: Omit<EventResult, "eventType" | "messageId">) =>
+        Effect.as(telemetry.trackEvent(result.telemetryName, result.properties), { ...result, eventType, messageId })
+    if (Either.isLeft(decoded)) return yield* finish(null, null)(badMessage({ crn: "", referralId: "" }, decoded.left))
     const { event, eventType, messageId } = decoded.right
     const crn = crnOf(event)
     const common = { crn, referralId: referralIdOf(event) }
-    const finish = (result: Omit<EventResult, "eventType" | "messageId">) =>
-      Effect.as(telemetry.trackEvent(result.telemetryName, result.properties), { ...result, eventType, messageId })
+    const done = finish(eventType, messageId)
 
     // §5.2 step 1 and §16: a missing or empty detailUrl fails every event type, handled or not.
     const detailUrl = event.detailUrl ?? ""
-    if (detailUrl.trim() === "") {
-      return yield* finish({
-        outcome: "Failure",
-        telemetryName: "IllegalArgumentException",
-        properties: { ...common, message: "Detail Url Missing" },
-        transient: false,
-        message: "Detail Url Missing"
-      })
-    }
+    if (detailUrl.trim() === "") return yield* done(badMessage(common, "Detail Url Missing"))
     // §5.1: a missing occurredAt defaults to now; one that is present but not a date-time is a bad message (the
     // reference failed to deserialise it), not "now" — it dates the contacts written.
     const occurredAt: Instant | undefined = event.occurredAt
       ? parseInstant(event.occurredAt)
       : instantOfMillis(yield* Clock.currentTimeMillis)
     if (occurredAt === undefined) {
-      const message = `occurredAt is not a date-time: ${event.occurredAt}`
-      return yield* finish({
-        outcome: "Failure",
-        telemetryName: "IllegalArgumentException",
-        properties: { ...common, message },
-        transient: false,
-        message
-      })
+      return yield* done(badMessage(common, `occurredAt is not a date-time: ${event.occurredAt}`))
     }
 
     let handler: Effect.Effect<Record<string, string>, unknown, HandlerDependencies>
@@ -298,7 +282,7 @@ export const handleDomainEvent = (body: unknown) =>
         handler = feedbackSubmitted("session", crn, event, detailUrl)
         break
       default:
-        return yield* finish({
+        return yield* done({
           outcome: "Unhandled",
           telemetryName: "UnhandledEventReceived",
           properties: { ...common, eventType: eventType ?? "null" },
@@ -310,7 +294,7 @@ export const handleDomainEvent = (body: unknown) =>
       Effect.either
     )
     if (Either.isRight(outcome)) {
-      return yield* finish({
+      return yield* done({
         outcome: "Success",
         telemetryName: SUCCESS_NAMES[eventType!]!,
         properties: { ...common, ...outcome.right },
@@ -319,7 +303,7 @@ export const handleDomainEvent = (body: unknown) =>
     }
     const error = outcome.left
     if (error instanceof Unprocessable) {
-      return yield* finish({
+      return yield* done({
         outcome: "Rejected",
         telemetryName: "ReferAndMonitorFailureReport",
         properties: { ...common, ...error.properties, message: error.message },
@@ -329,7 +313,7 @@ export const handleDomainEvent = (body: unknown) =>
     }
     const message = (error as { message?: unknown }).message
     const text = typeof message === "string" && message !== "" ? message : String(error)
-    return yield* finish({
+    return yield* done({
       outcome: "Failure",
       telemetryName: failureName(error),
       properties: { ...common, message: text },
