@@ -1,12 +1,13 @@
 /**
  * Everything that differs between the databases this service runs on (DESIGN.md, The Delius data layer): the next
- * id from a Delius sequence, the per-person row lock, pagination, and the DDL
+ * id from a Delius sequence, the per-person row lock, the count of rows an UPDATE changed, pagination, and the DDL
  * and catalogue queries of the embedded/test schema. Nothing else in the code base branches on the database: code
  * outside this module asks the dialect instead of testing its name. The Oracle and SQL Server SQL here never runs in
  * this repository's tests, so test/dialect.test.ts pins its text through each database's statement compiler.
  */
-import type { SqlClient, SqlError } from "@effect/sql"
+import type { SqlClient, SqlError, Statement } from "@effect/sql"
 import { Context, Effect } from "effect"
+import type { OracleExecuteResult } from "./oracle/OracleClient.js"
 import type { ColumnType, SequenceName } from "./tables.js"
 
 export type DialectName = "sqlite" | "postgres" | "oracle" | "mssql"
@@ -27,6 +28,15 @@ export interface DialectShape {
    * It must be the first statement of the transaction (SQLite takes its write lock here, before any read snapshot).
    */
   readonly lockPerson: (sql: SqlClient.SqlClient, crn: string) => Effect.Effect<number | undefined, SqlError.SqlError>
+  /**
+   * Run an UPDATE (with no RETURNING of its own) and return how many rows it changed. The drivers report that count
+   * in different shapes, or not at all (@effect/sql-mssql drops tedious's row count), so each dialect asks for it in
+   * the way its database and client can answer.
+   */
+  readonly affectedRows: (
+    sql: SqlClient.SqlClient,
+    update: Statement.Statement<unknown>
+  ) => Effect.Effect<number, SqlError.SqlError>
   /** A statement that proves the connection works (readiness checks). */
   readonly ping: string
   /** Row-limiting clause appended to a query ordered by the caller. */
@@ -49,6 +59,11 @@ const firstNumber = (rows: ReadonlyArray<Record<string, unknown>>): number | und
 }
 
 const positiveCount = (rows: ReadonlyArray<Record<string, unknown>>): boolean => (firstNumber(rows) ?? 0) > 0
+
+// SQLite (3.35+) and PostgreSQL return one row per changed row: counting them needs nothing from the driver's raw
+// result, whose shape differs between SQLite drivers.
+const countReturnedRows = (sql: SqlClient.SqlClient, update: Statement.Statement<unknown>) =>
+  sql`${update} RETURNING 1`.pipe(Effect.map((rows) => rows.length))
 
 // PostgreSQL and SQL Server keep table names in information_schema; the DDL's unquoted names fold to lower case on
 // PostgreSQL, hence UPPER.
@@ -76,6 +91,7 @@ export const sqlite: DialectShape = {
     sql<Record<string, unknown>>`UPDATE OFFENDER SET SOFT_DELETED = SOFT_DELETED WHERE CRN = ${crn} AND SOFT_DELETED = 0 RETURNING OFFENDER_ID`.pipe(
       Effect.map(firstNumber)
     ),
+  affectedRows: countReturnedRows,
   limit: (n) => `LIMIT ${Math.trunc(n)}`,
   columnType: (type) => {
     if (typeof type === "object") return "TEXT"
@@ -112,6 +128,7 @@ export const postgres: DialectShape = {
     sql<Record<string, unknown>>`SELECT OFFENDER_ID FROM OFFENDER WHERE CRN = ${crn} AND SOFT_DELETED = 0 FOR UPDATE`.pipe(
       Effect.map(firstNumber)
     ),
+  affectedRows: countReturnedRows,
   limit: (n) => `LIMIT ${Math.trunc(n)}`,
   columnType: (type) => {
     if (typeof type === "object") return `VARCHAR(${type.varchar})`
@@ -151,6 +168,10 @@ export const oracle: DialectShape = {
     sql<Record<string, unknown>>`SELECT OFFENDER_ID FROM OFFENDER WHERE CRN = ${crn} AND SOFT_DELETED = 0 FOR UPDATE`.pipe(
       Effect.map(firstNumber)
     ),
+  // Oracle has no RETURNING without INTO out-binds; the project's Oracle client hands back oracledb's result, whose
+  // rowsAffected is the count.
+  affectedRows: (_sql, update) =>
+    update.raw.pipe(Effect.map((raw) => (raw as OracleExecuteResult).rowsAffected ?? 0)),
   limit: (n) => `FETCH FIRST ${Math.trunc(n)} ROWS ONLY`,
   columnType: (type) => {
     if (typeof type === "object") return `VARCHAR2(${type.varchar})`
@@ -191,6 +212,9 @@ export const mssql: DialectShape = {
     sql<Record<string, unknown>>`SELECT OFFENDER_ID FROM OFFENDER WITH (UPDLOCK, ROWLOCK, HOLDLOCK) WHERE CRN = ${crn} AND SOFT_DELETED = 0`.pipe(
       Effect.map(firstNumber)
     ),
+  // @effect/sql-mssql resolves a statement with its rows only; @@ROWCOUNT, read in the same batch, is the UPDATE's.
+  affectedRows: (sql, update) =>
+    sql<Record<string, unknown>>`${update}; SELECT @@ROWCOUNT AS N`.pipe(Effect.map((rows) => firstNumber(rows) ?? 0)),
   limit: (n) => `OFFSET 0 ROWS FETCH NEXT ${Math.trunc(n)} ROWS ONLY`,
   columnType: (type) => {
     if (typeof type === "object") return `NVARCHAR(${type.varchar})`
