@@ -15,7 +15,7 @@ export const prepareDatabase = (options: { readonly seed?: SeedDataset } = {}) =
   Effect.gen(function* () {
     const dialect = yield* Dialect
     const wasEmpty = (yield* currentVersion) === 0
-    const migrateWanted = dialect.name === "sqlite" || (yield* Config.boolean("DELIUS_MIGRATE").pipe(Config.withDefault(false)))
+    const migrateWanted = dialect.embedded || (yield* Config.boolean("DELIUS_MIGRATE").pipe(Config.withDefault(false)))
     if (!migrateWanted) return { migrated: [] as ReadonlyArray<number>, seeded: "none" as SeedDataset }
     const migrated = yield* migrate
     const dataset = options.seed ?? (yield* seedDatasetConfig)

@@ -1,32 +1,52 @@
-import type { SqlClient } from "@effect/sql"
-import { Context, Effect } from "effect"
-import type { ColumnType } from "./tables.js"
-import type { SequenceName } from "./tables.js"
-
 /**
  * Everything that differs between the databases this service runs on (DESIGN.md, The Delius data layer): the next
- * id from a Delius sequence, the per-person row lock, column types for the embedded/test DDL and pagination. Nothing
- * else in the code base branches on the database.
+ * id from a Delius sequence, the per-person row lock, the count of rows an UPDATE changed, pagination, and the DDL
+ * and catalogue queries of the embedded/test schema. Nothing else in the code base branches on the database: code
+ * outside this module asks the dialect instead of testing its name. The Oracle and SQL Server SQL here never runs in
+ * this repository's tests, so test/dialect.test.ts pins its text through each database's statement compiler.
  */
+import type { SqlClient, SqlError, Statement } from "@effect/sql"
+import { Context, Effect } from "effect"
+import type { OracleExecuteResult } from "./oracle/OracleClient.js"
+import type { ColumnType, SequenceName } from "./tables.js"
+
 export type DialectName = "sqlite" | "postgres" | "oracle" | "mssql"
 
 export interface DialectShape {
   readonly name: DialectName
+  /**
+   * The database lives with the service (SQLite): hosts migrate and seed it at start-up. Server databases (Oracle in
+   * production) are never migrated implicitly — the schema belongs to Delius (DESIGN.md).
+   */
+  readonly embedded: boolean
   /** Next value of a Delius sequence (allocation size 1, spec §8.1). */
-  readonly nextId: (sql: SqlClient.SqlClient, sequence: SequenceName) => Effect.Effect<number, unknown>
+  readonly nextId: (sql: SqlClient.SqlClient, sequence: SequenceName) => Effect.Effect<number, SqlError.SqlError>
   /**
    * Lock the person's `OFFENDER` row until the end of the current transaction and return its id (None when no
    * non-deleted person has that CRN). Every write workflow starts with this, so that R&M and SQS redeliveries running the
    * same operation at once — in any process — are serialised per person (DESIGN.md, Concurrency; decision Q1).
    * It must be the first statement of the transaction (SQLite takes its write lock here, before any read snapshot).
    */
-  readonly lockPerson: (sql: SqlClient.SqlClient, crn: string) => Effect.Effect<number | undefined, unknown>
+  readonly lockPerson: (sql: SqlClient.SqlClient, crn: string) => Effect.Effect<number | undefined, SqlError.SqlError>
+  /**
+   * Run an UPDATE (with no RETURNING of its own) and return how many rows it changed. The drivers report that count
+   * in different shapes, or not at all (@effect/sql-mssql drops tedious's row count), so each dialect asks for it in
+   * the way its database and client can answer.
+   */
+  readonly affectedRows: (
+    sql: SqlClient.SqlClient,
+    update: Statement.Statement<unknown>
+  ) => Effect.Effect<number, SqlError.SqlError>
   /** A statement that proves the connection works (readiness checks). */
   readonly ping: string
   /** Row-limiting clause appended to a query ordered by the caller. */
   readonly limit: (n: number) => string
   readonly columnType: (type: ColumnType) => string
+  /** DDL that must run before the tables and `createSequence` (SQLite emulates sequences with a table). */
+  readonly sequenceSupport: ReadonlyArray<string>
   readonly createSequence: (sequence: SequenceName) => ReadonlyArray<string>
+  /** Whether the current schema has a table of this (upper-case, unquoted) name. */
+  readonly tableExists: (sql: SqlClient.SqlClient, name: string) => Effect.Effect<boolean, SqlError.SqlError>
 }
 
 export class Dialect extends Context.Tag("@ram-delius/core/Dialect")<Dialect, DialectShape>() {}
@@ -38,6 +58,19 @@ const firstNumber = (rows: ReadonlyArray<Record<string, unknown>>): number | und
   return value === null || value === undefined ? undefined : Number(value)
 }
 
+const positiveCount = (rows: ReadonlyArray<Record<string, unknown>>): boolean => (firstNumber(rows) ?? 0) > 0
+
+// SQLite (3.35+) and PostgreSQL return one row per changed row: counting them needs nothing from the driver's raw
+// result, whose shape differs between SQLite drivers.
+const countReturnedRows = (sql: SqlClient.SqlClient, update: Statement.Statement<unknown>) =>
+  sql`${update} RETURNING 1`.pipe(Effect.map((rows) => rows.length))
+
+// PostgreSQL and SQL Server keep table names in information_schema; the DDL's unquoted names fold to lower case on
+// PostgreSQL, hence UPPER.
+const informationSchemaTableExists = (sql: SqlClient.SqlClient, name: string) =>
+  sql<Record<string, unknown>>`SELECT COUNT(*) AS N FROM information_schema.tables WHERE UPPER(table_name) = ${name}`
+    .pipe(Effect.map(positiveCount))
+
 const requireNumber = (sequence: string) => (rows: ReadonlyArray<Record<string, unknown>>) => {
   const n = firstNumber(rows)
   return n === undefined ? Effect.die(new Error(`Sequence ${sequence} returned no value`)) : Effect.succeed(n)
@@ -45,6 +78,7 @@ const requireNumber = (sequence: string) => (rows: ReadonlyArray<Record<string, 
 
 export const sqlite: DialectShape = {
   name: "sqlite",
+  embedded: true,
   ping: "SELECT 1",
   // SQLite has no sequences: a one-row-per-sequence table emulates them inside the caller's transaction.
   nextId: (sql, sequence) =>
@@ -57,6 +91,7 @@ export const sqlite: DialectShape = {
     sql<Record<string, unknown>>`UPDATE OFFENDER SET SOFT_DELETED = SOFT_DELETED WHERE CRN = ${crn} AND SOFT_DELETED = 0 RETURNING OFFENDER_ID`.pipe(
       Effect.map(firstNumber)
     ),
+  affectedRows: countReturnedRows,
   limit: (n) => `LIMIT ${Math.trunc(n)}`,
   columnType: (type) => {
     if (typeof type === "object") return "TEXT"
@@ -74,13 +109,18 @@ export const sqlite: DialectShape = {
         return "TEXT"
     }
   },
-  createSequence: (sequence) => [`INSERT INTO DELIUS_SEQUENCE (SEQUENCE_NAME, LAST_VALUE) VALUES ('${sequence}', 0)`]
+  sequenceSupport: ["CREATE TABLE DELIUS_SEQUENCE (SEQUENCE_NAME TEXT PRIMARY KEY, LAST_VALUE INTEGER NOT NULL)"],
+  createSequence: (sequence) => [`INSERT INTO DELIUS_SEQUENCE (SEQUENCE_NAME, LAST_VALUE) VALUES ('${sequence}', 0)`],
+  tableExists: (sql, name) =>
+    sql<Record<string, unknown>>`SELECT COUNT(*) AS N FROM sqlite_master WHERE type = 'table' AND name = ${name}`.pipe(
+      Effect.map(positiveCount)
+    )
 }
-
 
 // Sequence names below are interpolated only from the closed `SequenceName` union, never from input.
 export const postgres: DialectShape = {
   name: "postgres",
+  embedded: false,
   ping: "SELECT 1",
   nextId: (sql, sequence) =>
     sql.unsafe<Record<string, unknown>>(`SELECT nextval('${sequence}') AS ID`).pipe(Effect.flatMap(requireNumber(sequence))),
@@ -88,6 +128,7 @@ export const postgres: DialectShape = {
     sql<Record<string, unknown>>`SELECT OFFENDER_ID FROM OFFENDER WHERE CRN = ${crn} AND SOFT_DELETED = 0 FOR UPDATE`.pipe(
       Effect.map(firstNumber)
     ),
+  affectedRows: countReturnedRows,
   limit: (n) => `LIMIT ${Math.trunc(n)}`,
   columnType: (type) => {
     if (typeof type === "object") return `VARCHAR(${type.varchar})`
@@ -110,11 +151,14 @@ export const postgres: DialectShape = {
         return "TIMESTAMP(6)"
     }
   },
-  createSequence: (sequence) => [`CREATE SEQUENCE ${sequence} START WITH 1 INCREMENT BY 1`]
+  sequenceSupport: [],
+  createSequence: (sequence) => [`CREATE SEQUENCE ${sequence} START WITH 1 INCREMENT BY 1`],
+  tableExists: informationSchemaTableExists
 }
 
 export const oracle: DialectShape = {
   name: "oracle",
+  embedded: false,
   ping: "SELECT 1 FROM DUAL",
   nextId: (sql, sequence) =>
     sql
@@ -124,6 +168,10 @@ export const oracle: DialectShape = {
     sql<Record<string, unknown>>`SELECT OFFENDER_ID FROM OFFENDER WHERE CRN = ${crn} AND SOFT_DELETED = 0 FOR UPDATE`.pipe(
       Effect.map(firstNumber)
     ),
+  // Oracle has no RETURNING without INTO out-binds; the project's Oracle client hands back oracledb's result, whose
+  // rowsAffected is the count.
+  affectedRows: (_sql, update) =>
+    update.raw.pipe(Effect.map((raw) => (raw as OracleExecuteResult).rowsAffected ?? 0)),
   limit: (n) => `FETCH FIRST ${Math.trunc(n)} ROWS ONLY`,
   columnType: (type) => {
     if (typeof type === "object") return `VARCHAR2(${type.varchar})`
@@ -146,11 +194,17 @@ export const oracle: DialectShape = {
         return "TIMESTAMP(6)"
     }
   },
-  createSequence: (sequence) => [`CREATE SEQUENCE ${sequence} START WITH 1 INCREMENT BY 1`]
+  sequenceSupport: [],
+  createSequence: (sequence) => [`CREATE SEQUENCE ${sequence} START WITH 1 INCREMENT BY 1`],
+  tableExists: (sql, name) =>
+    sql<Record<string, unknown>>`SELECT COUNT(*) AS N FROM USER_TABLES WHERE TABLE_NAME = ${name}`.pipe(
+      Effect.map(positiveCount)
+    )
 }
 
 export const mssql: DialectShape = {
   name: "mssql",
+  embedded: false,
   ping: "SELECT 1",
   nextId: (sql, sequence) =>
     sql.unsafe<Record<string, unknown>>(`SELECT NEXT VALUE FOR ${sequence} AS ID`).pipe(Effect.flatMap(requireNumber(sequence))),
@@ -158,6 +212,9 @@ export const mssql: DialectShape = {
     sql<Record<string, unknown>>`SELECT OFFENDER_ID FROM OFFENDER WITH (UPDLOCK, ROWLOCK, HOLDLOCK) WHERE CRN = ${crn} AND SOFT_DELETED = 0`.pipe(
       Effect.map(firstNumber)
     ),
+  // @effect/sql-mssql resolves a statement with its rows only; @@ROWCOUNT, read in the same batch, is the UPDATE's.
+  affectedRows: (sql, update) =>
+    sql<Record<string, unknown>>`${update}; SELECT @@ROWCOUNT AS N`.pipe(Effect.map((rows) => firstNumber(rows) ?? 0)),
   limit: (n) => `OFFSET 0 ROWS FETCH NEXT ${Math.trunc(n)} ROWS ONLY`,
   columnType: (type) => {
     if (typeof type === "object") return `NVARCHAR(${type.varchar})`
@@ -180,7 +237,9 @@ export const mssql: DialectShape = {
         return "DATETIME2(6)"
     }
   },
-  createSequence: (sequence) => [`CREATE SEQUENCE ${sequence} AS BIGINT START WITH 1 INCREMENT BY 1`]
+  sequenceSupport: [],
+  createSequence: (sequence) => [`CREATE SEQUENCE ${sequence} AS BIGINT START WITH 1 INCREMENT BY 1`],
+  tableExists: informationSchemaTableExists
 }
 
 export const dialects: Record<DialectName, DialectShape> = { sqlite, postgres, oracle, mssql }

@@ -38,9 +38,7 @@ export const migrations: ReadonlyArray<Migration> = [
     version: 1,
     description: "Delius schema subset (spec §8.1) and sequences",
     statements: (dialect) => [
-      ...(dialect.name === "sqlite"
-        ? ["CREATE TABLE DELIUS_SEQUENCE (SEQUENCE_NAME TEXT PRIMARY KEY, LAST_VALUE INTEGER NOT NULL)"]
-        : []),
+      ...dialect.sequenceSupport,
       ...tables.flatMap((table) => createTable(dialect, table)),
       ...sequences.flatMap((sequence) => dialect.createSequence(sequence))
     ]
@@ -50,21 +48,11 @@ export const migrations: ReadonlyArray<Migration> = [
 /** DDL text of every migration for a dialect (used by `ram-delius db ddl` and the tests). */
 export const ddl = (dialect: DialectShape): ReadonlyArray<string> => migrations.flatMap((m) => m.statements(dialect))
 
-const tableExists = (sql: SqlClient.SqlClient, dialect: DialectShape, name: string) => {
-  const query =
-    dialect.name === "sqlite"
-      ? sql`SELECT COUNT(*) AS N FROM sqlite_master WHERE type = 'table' AND name = ${name}`
-      : dialect.name === "oracle"
-        ? sql`SELECT COUNT(*) AS N FROM USER_TABLES WHERE TABLE_NAME = ${name}`
-        : sql`SELECT COUNT(*) AS N FROM information_schema.tables WHERE UPPER(table_name) = ${name}`
-  return query.pipe(Effect.map((rows) => Number(Object.values(rows[0] ?? {})[0] ?? 0) > 0))
-}
-
 /** The schema version of the database, 0 when it has never been migrated. */
 export const currentVersion = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
   const dialect = yield* Dialect
-  if (!(yield* tableExists(sql, dialect, SCHEMA_VERSION_TABLE))) return 0
+  if (!(yield* dialect.tableExists(sql, SCHEMA_VERSION_TABLE))) return 0
   const rows = yield* sql.unsafe<Record<string, unknown>>(`SELECT MAX(VERSION) AS V FROM ${SCHEMA_VERSION_TABLE}`)
   return Number(Object.values(rows[0] ?? {})[0] ?? 0)
 }).pipe(Effect.mapError((cause) => new DatabaseError({ operation: "read schema version", message: String(cause), cause })))

@@ -203,11 +203,13 @@ export class ContactRepository extends Context.Tag("@ram-delius/core/ContactRepo
                 AND c.SOFT_DELETED = 0 AND c.CONTACT_OUTCOME_TYPE_ID IS NULL`
         ),
       withdrawFutureAppointments: (nsiId, today, outcome) =>
-        sql<{ n: number }>`UPDATE CONTACT SET CONTACT_OUTCOME_TYPE_ID = ${outcome.id}, ATTENDED = ${outcome.attended},
+        dialect.affectedRows(
+          sql,
+          sql`UPDATE CONTACT SET CONTACT_OUTCOME_TYPE_ID = ${outcome.id}, ATTENDED = ${outcome.attended},
               COMPLIED = ${outcome.complied}
             WHERE NSI_ID = ${nsiId} AND CONTACT_OUTCOME_TYPE_ID IS NULL AND CONTACT_DATE >= ${today}
-              AND CONTACT_TYPE_ID IN (SELECT CONTACT_TYPE_ID FROM R_CONTACT_TYPE WHERE CODE IN ('CRSAPT', 'CRSSAA'))`.raw.pipe(
-          Effect.map(rowsAffected),
+              AND CONTACT_TYPE_ID IN (SELECT CONTACT_TYPE_ID FROM R_CONTACT_TYPE WHERE CODE IN ('CRSAPT', 'CRSSAA'))`
+        ).pipe(
           Effect.mapError(toDatabaseError("Contact.withdrawFutureAppointments")),
           Effect.withSpan("Contact.withdrawFutureAppointments", querySpan)
         ),
@@ -246,16 +248,4 @@ export class ContactRepository extends Context.Tag("@ram-delius/core/ContactRepo
   })
 
   static readonly layer = Layer.effect(ContactRepository, ContactRepository.make)
-}
-
-/** Rows changed by an UPDATE, from each driver's raw result. */
-const rowsAffected = (raw: unknown): number => {
-  const r = raw as { changes?: number; rowCount?: number; rowsAffected?: number | ReadonlyArray<number> } | ReadonlyArray<unknown>
-  if (Array.isArray(r)) return r.length
-  const o = r as { changes?: number; rowCount?: number; rowsAffected?: number | ReadonlyArray<number> }
-  if (typeof o.changes === "number") return o.changes
-  if (typeof o.rowCount === "number") return o.rowCount
-  if (typeof o.rowsAffected === "number") return o.rowsAffected
-  if (Array.isArray(o.rowsAffected)) return o.rowsAffected.reduce((a: number, b: number) => a + b, 0)
-  return 0
 }
