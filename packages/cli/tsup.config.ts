@@ -6,5 +6,5 @@ export default defineConfig({
   dts: { entry: "src/index.ts" },
   sourcemap: true,
   clean: true,
-  target: "node20"
+  target: "node24"
 })

@@ -1,10 +1,10 @@
 import { defineConfig } from "tsup"
 
 export default defineConfig({
-  entry: ["src/index.ts", "src/main.ts"],
+  entry: ["src/index.ts", "src/dev.ts", "src/main.ts"],
   format: ["esm"],
-  dts: { entry: "src/index.ts" },
+  dts: { entry: ["src/index.ts", "src/dev.ts"] },
   sourcemap: true,
   clean: true,
-  target: "node20"
+  target: "node24"
 })
