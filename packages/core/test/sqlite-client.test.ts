@@ -38,8 +38,12 @@ describe("SqliteClient.makeCompiler", () => {
   })
 
   it("applies transformQueryNames to identifiers", () => {
-    const lower = Statement.make(Effect.never, SqliteClient.makeCompiler((name) => name.toUpperCase()), [], undefined)
-    expect(lower`SELECT ${lower("contactId")} FROM T`.compile()).toEqual(['SELECT "CONTACTID" FROM T', []])
+    // A distinct acquirer: Statement.make caches its constructor per acquirer.
+    const upper = Statement.make(Effect.suspend(() => Effect.never), SqliteClient.makeCompiler((name) => name.toUpperCase()), [], undefined)
+    expect(upper`INSERT INTO T ${upper.insert({ contactId: 1 })}`.compile()).toEqual([
+      'INSERT INTO T ("CONTACTID") VALUES (?)',
+      [1]
+    ])
   })
 })
 
