@@ -8,5 +8,7 @@ export default defineConfig({
   clean: true,
   target: "node24",
   // Keep `node:` specifiers: node:sqlite exists only under its prefix (tsup strips it by default).
-  removeNodeProtocol: false
+  removeNodeProtocol: false,
+  // A devDependency (tsup would bundle it): the dev stack imports it from node_modules, only when wanted.
+  external: ["fauxqs"]
 })

@@ -1,8 +1,9 @@
-import { execFileSync } from "node:child_process"
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs"
+import { execFile } from "node:child_process"
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { promisify } from "node:util"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 
 /**
@@ -13,24 +14,25 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
  */
 const coreDir = join(dirname(fileURLToPath(import.meta.url)), "..")
 const npm = process.platform === "win32" ? "npm.cmd" : "npm"
+// Asynchronous, so the test worker keeps answering vitest while npm runs.
+const run = async (file: string, args: ReadonlyArray<string>, options: { cwd: string; env?: NodeJS.ProcessEnv }) =>
+  (await promisify(execFile)(file, args, { ...options, encoding: "utf8", maxBuffer: 16 * 1024 * 1024 })).stdout
 
 let dir: string
 let project: string
-beforeAll(() => {
+beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "ram-delius-pack-"))
   project = join(dir, "consumer")
-  execFileSync(npm, ["pack", "--silent", "--pack-destination", dir], { cwd: coreDir, stdio: ["ignore", "ignore", "inherit"] })
+  await run(npm, ["pack", "--silent", "--pack-destination", dir], { cwd: coreDir })
   const tarball = readdirSync(dir).find((name) => name.endsWith(".tgz"))!
-  execFileSync("mkdir", [project])
+  mkdirSync(project)
   writeFileSync(
     join(project, "package.json"),
     JSON.stringify({ name: "consumer", private: true, type: "module", dependencies: { "@ram-delius/core": `file:../${tarball}` } })
   )
-  execFileSync(
-    npm,
-    ["install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error"],
-    { cwd: project, stdio: ["ignore", "ignore", "inherit"] }
-  )
+  await run(npm, ["install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error"], {
+    cwd: project
+  })
 }, 600_000)
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
@@ -84,13 +86,9 @@ describe("@ram-delius/core installed from its npm pack tarball", () => {
     expect(effectScoped).not.toContain("sql-sqlite-node")
   })
 
-  it("runs a rule and the appointment merge workflow on a migrated and seeded SQLite file", () => {
+  it("runs a rule and the appointment merge workflow on a migrated and seeded SQLite file", async () => {
     writeFileSync(join(project, "run.mjs"), script)
-    const out = execFileSync(process.execPath, ["run.mjs", join(dir, "delius.sqlite")], {
-      cwd: project,
-      encoding: "utf8",
-      env: { ...process.env, DATABASE_URL: "" }
-    })
+    const out = await run(process.execPath, ["run.mjs", join(dir, "delius.sqlite")], { cwd: project })
     expect(JSON.parse(out)).toEqual({
       nsiType: "CRS08",
       contact: {
@@ -101,7 +99,7 @@ describe("@ram-delius/core installed from its npm pack tarball", () => {
     })
   })
 
-  it("a postgres:// DATABASE_URL without the optional pg driver is a start-up error naming what to install", () => {
+  it("a postgres:// DATABASE_URL without the optional pg driver is a start-up error naming what to install", async () => {
     const missing = `
 import { Database } from "@ram-delius/core"
 import { Effect, Layer } from "effect"
@@ -109,7 +107,7 @@ const exit = await Effect.runPromiseExit(Layer.build(Database.layerFromUrl("post
 process.stdout.write(JSON.stringify(exit))
 `
     writeFileSync(join(project, "missing.mjs"), missing)
-    const out = execFileSync(process.execPath, ["missing.mjs"], { cwd: project, encoding: "utf8" })
+    const out = await run(process.execPath, ["missing.mjs"], { cwd: project })
     expect(out).toContain("DATABASE_URL: postgres:// needs pg and @effect/sql-pg installed")
   })
 })
