@@ -1,9 +1,9 @@
 import { Database, DevIds, DevReferrals, migrate, seed, Telemetry, UserDirectory, ReferAndMonitorClient, makeCoreLayer } from "@ram-delius/core"
-import Sqlite from "better-sqlite3"
 import { Effect, Either } from "effect"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { DatabaseSync } from "node:sqlite"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { bookAppointment, describeRules } from "../src/merge-with-own-repository.js"
 import { makeHandler } from "../src/lambda-handler.js"
@@ -46,7 +46,7 @@ describe("example (a): rules and Appointment.merge with the team's own repositor
       }, published)
     )
     expect(published).toEqual([result.appointmentId])
-    const row = new Sqlite(file, { readonly: true })
+    const row = new DatabaseSync(file, { readOnly: true })
       .prepare("SELECT c.OFFENDER_ID, t.CODE, c.EXTERNAL_REFERENCE, c.NOTES FROM CONTACT c JOIN R_CONTACT_TYPE t ON t.CONTACT_TYPE_ID = c.CONTACT_TYPE_ID WHERE CONTACT_ID = ?")
       .get(result.appointmentId)
     expect(row).toEqual({
@@ -99,7 +99,7 @@ describe("example (c): a Lambda-shaped single-message handler", () => {
     })
     await dispose()
     expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(["no-detail-url", "not-json"])
-    const notes = new Sqlite(file, { readonly: true })
+    const notes = new DatabaseSync(file, { readOnly: true })
       .prepare("SELECT c.NOTES FROM CONTACT c JOIN R_CONTACT_TYPE t ON t.CONTACT_TYPE_ID = c.CONTACT_TYPE_ID WHERE t.CODE = 'CRSNOTE'")
       .all()
     expect(notes).toEqual([

@@ -6,5 +6,7 @@ export default defineConfig({
   dts: true,
   sourcemap: true,
   clean: true,
-  target: "node20"
+  target: "node24",
+  // Keep `node:` specifiers: node:sqlite exists only under its prefix (tsup strips it by default).
+  removeNodeProtocol: false
 })

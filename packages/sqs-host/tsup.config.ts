@@ -1,10 +1,14 @@
 import { defineConfig } from "tsup"
 
 export default defineConfig({
-  entry: ["src/index.ts", "src/main.ts"],
+  entry: ["src/index.ts", "src/dev.ts", "src/main.ts"],
   format: ["esm"],
-  dts: { entry: "src/index.ts" },
+  dts: { entry: ["src/index.ts", "src/dev.ts"] },
   sourcemap: true,
   clean: true,
-  target: "node20"
+  target: "node24",
+  // Keep `node:` specifiers: node:sqlite exists only under its prefix (tsup strips it by default).
+  removeNodeProtocol: false,
+  // A devDependency (tsup would bundle it): the dev stack imports it from node_modules, only when wanted.
+  external: ["fauxqs"]
 })

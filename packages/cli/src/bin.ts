@@ -2,10 +2,6 @@ import { NodeContext, NodeRuntime } from "@effect/platform-node"
 import { Effect, Logger } from "effect"
 import { run } from "./cli.js"
 
-// The AWS SDK version is pinned to one that supports Node 20; its per-process notice about future releases needing
-// Node 22 is noise in every support engineer's command output.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true"
-
 run(process.argv).pipe(
   Effect.tapErrorCause(() => Effect.sync(() => {
     if (!process.exitCode) process.exitCode = 1

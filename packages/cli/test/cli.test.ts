@@ -1,12 +1,12 @@
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } from "@aws-sdk/client-sqs"
-import { type DevStack, startDevStack } from "@ram-delius/sqs-host"
-import Sqlite from "better-sqlite3"
+import { type DevStack, startDevStack } from "@ram-delius/sqs-host/dev"
 import { spawn, spawnSync } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { DatabaseSync } from "node:sqlite"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 
 /** The built binary, run as a support engineer would: real SQLite file, real SQS emulator. */
@@ -25,8 +25,8 @@ const run = (...args: Array<string>) =>
     child.stderr.on("data", (chunk) => (stderr += chunk))
     child.on("close", (code) => resolve({ code, stdout, stderr }))
   })
-const db = () => new Sqlite(join(dir, "delius.sqlite"), { readonly: true })
-const count = (sql: string) => (db().prepare(sql).pluck().get() as number)
+const db = () => new DatabaseSync(join(dir, "delius.sqlite"), { readOnly: true })
+const count = (sql: string) => (Object.values(db().prepare(sql).get()!)[0] as number)
 
 const freePort = () =>
   new Promise<number>((resolve) => {

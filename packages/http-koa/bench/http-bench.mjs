@@ -4,7 +4,7 @@
 // calls — appointment create (merge of new future appointments at distinct times, §4.2) and referral start (§4.1) —
 // with concurrent keep-alive clients, and prints them beside
 //   (a) the raw floor: the SQL statements the workflow runs (approximated from core's repositories), executed directly
-//       on better-sqlite3 in this process, one transaction per iteration;
+//       on node:sqlite in this process, one transaction per iteration;
 //   (b) a bare Koa handler: the same body read and JSON answer with no auth and no core.
 // Each figure is also given as a ratio, plus the p99 at half the peak rate (open loop, latency from the scheduled send
 // time) and the server's RSS. Request counts are bounded; everything stops by itself.
@@ -227,9 +227,21 @@ const REFERRAL_PATH = "/probation-case/S123456/referrals"
 // --- (a) the raw floor ------------------------------------------------------------------------------------------------
 
 const rawFloor = async (file) => {
-  const { default: Sqlite } = await import("better-sqlite3")
-  const db = new Sqlite(file)
-  db.pragma("journal_mode = WAL")
+  const { DatabaseSync } = await import("node:sqlite")
+  const db = new DatabaseSync(file)
+  db.exec("PRAGMA journal_mode = WAL")
+  // better-sqlite3's db.transaction(fn): BEGIN, fn, COMMIT — ROLLBACK if fn throws.
+  const transaction = (fn) => (...args) => {
+    db.exec("BEGIN")
+    try {
+      const result = fn(...args)
+      db.exec("COMMIT")
+      return result
+    } catch (error) {
+      db.exec("ROLLBACK")
+      throw error
+    }
+  }
   const now = () => new Date().toISOString().replace("T", " ").replace("Z", "000")
   const q = (sql) => db.prepare(sql)
   const s = {
@@ -291,7 +303,7 @@ const rawFloor = async (file) => {
   const assignment = () => ({ p: s.provider.get("CRS").ID, t: s.team.get("CRSUAT").ID, st: s.staff.get("CRSUATU").ID })
   const audit = (code, parameters) => s.audit.run(s.interaction.get(code, now()).ID, now(), parameters)
 
-  const referral = db.transaction((body) => {
+  const referral = transaction((body) => {
     const urn = `urn:hmpps:interventions-referral:${body.referralId}`
     const t = now()
     const offenderId = s.lock.get("S123456").OFFENDER_ID
@@ -315,7 +327,7 @@ const rawFloor = async (file) => {
     return { offenderId, nsiId }
   })
 
-  const merge = db.transaction((body) => {
+  const merge = transaction((body) => {
     const t = now()
     const urn = `urn:hmpps:interventions-appointment:${body.id}`
     const offenderId = s.lock.get("N049975").OFFENDER_ID
@@ -374,7 +386,7 @@ const main = async () => {
     const { issueDevToken } = await import("@ram-delius/http-koa")
     const token = await issueDevToken({ roles: ["ROLE_PROBATION_API__REFER_AND_MONITOR__CASE_DETAIL__RW"], file: keyFile, expiresIn: "1h" })
 
-    process.stdout.write(`raw floor: ${REQUESTS} + ${REQUESTS} transactions on better-sqlite3 …\n`)
+    process.stdout.write(`raw floor: ${REQUESTS} + ${REQUESTS} transactions on node:sqlite …\n`)
     const raw = await rawFloor(rawDb)
 
     process.stdout.write(`bare Koa: ${REQUESTS} requests × 2 …\n`)

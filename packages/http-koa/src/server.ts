@@ -102,6 +102,7 @@ export const startHttpServer = async (options: HttpServerOptions = {}): Promise<
     type: "start",
     message: `HTTP server listening on port ${port}`,
     port,
+    node: process.version,
     auth:
       auth.verification._tag === "Jwks"
         ? `HMPPS Auth, issuer ${auth.verification.issuer}`

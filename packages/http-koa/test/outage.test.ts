@@ -1,6 +1,6 @@
 import { SqlClient } from "@effect/sql"
-import BetterSqlite3 from "better-sqlite3"
 import { Effect, Fiber } from "effect"
+import { DatabaseSync } from "node:sqlite"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { startHttpServer } from "../src/index.js"
 import {
@@ -101,9 +101,9 @@ describe("the database hangs", () => {
 
 describe("another process holds the database's write lock", () => {
   it("writes answer 503 'Delius database unavailable', nothing is written; reads still work", async () => {
-    // Core waits 10 s for SQLite's lock; shorten it so the test does not (better-sqlite3 waits synchronously).
+    // Core waits 10 s for SQLite's lock; shorten it so the test does not (node:sqlite waits synchronously).
     await core.runPromise(Effect.flatMap(SqlClient.SqlClient, (sql) => sql.unsafe("PRAGMA busy_timeout = 100")))
-    const other = new BetterSqlite3(db.file)
+    const other = new DatabaseSync(db.file)
     other.exec("BEGIN IMMEDIATE")
     const nsis = db.count("SELECT COUNT(*) FROM NSI")
     try {

@@ -70,14 +70,16 @@ describe("health and info (client-contract §6)", () => {
     }
   })
 
-  it("/info", async () => {
+  it("/info, with the Node version serving (24: npm scripts run the pinned node devDependency)", async () => {
     const response = await request(server, "GET", "/info")
     expect(response.json).toEqual({
       git: { branch: "unknown", ref: "unknown" },
       build: { artifact: "refer-and-monitor-and-delius", version: "dev", name: "refer-and-monitor-and-delius" },
       productId: "HMPPS518",
+      runtime: { node: process.version },
       uptime: expect.any(Number)
     })
+    expect(process.version).toMatch(/^v24\./)
   })
 })
 

@@ -1,7 +1,7 @@
 /**
  * Queue benchmark (not a test; `npm run bench -w @ram-delius/sqs-host`). Session-feedback events end to end —
  * SendMessage to fauxqs → consumer → core → R&M stub callback → SQLite — beside the raw floor: the SQL that core ran
- * for one such event, replayed directly on better-sqlite3 in the same process.
+ * for one such event, replayed directly on node:sqlite in the same process.
  *
  *   events/s  — events handled per second of wall time (saturated: the queue is filled as fast as it drains)
  *   p50 / p99 — from SendMessage to the Delius write committed (the success telemetry core emits after the commit)
@@ -25,7 +25,7 @@ import {
   Telemetry,
   UserDirectory
 } from "@ram-delius/core"
-import Database from "better-sqlite3"
+import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite"
 import { Effect, Layer, Logger, LogLevel, ManagedRuntime, Redacted } from "effect"
 import { randomUUID } from "node:crypto"
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
@@ -60,17 +60,17 @@ await Effect.runPromise(
 const total = WARM_UP + 1 + SATURATED + 2 * SEQUENTIAL
 const appointments = Array.from({ length: total }, () => randomUUID())
 {
-  const db = new Database(path)
+  const db = new DatabaseSync(path)
   const template = db.prepare("SELECT * FROM CONTACT WHERE CONTACT_ID = 2").get() as Record<string, unknown>
   const columns = Object.keys(template)
   const insert = db.prepare(`INSERT INTO CONTACT (${columns.join(", ")}) VALUES (${columns.map((c) => `@${c}`).join(", ")})`)
   const next = db.prepare("UPDATE DELIUS_SEQUENCE SET LAST_VALUE = LAST_VALUE + 1 WHERE SEQUENCE_NAME = 'CONTACT_ID_SEQ' RETURNING LAST_VALUE")
-  db.transaction(() => {
-    for (const appointment of appointments) {
-      const id = (next.get() as { LAST_VALUE: number }).LAST_VALUE
-      insert.run({ ...template, CONTACT_ID: id, EXTERNAL_REFERENCE: `urn:hmpps:interventions-appointment:${appointment}` })
-    }
-  })()
+  db.exec("BEGIN")
+  for (const appointment of appointments) {
+    const id = (next.get() as { LAST_VALUE: number }).LAST_VALUE
+    insert.run({ ...template, CONTACT_ID: id, EXTERNAL_REFERENCE: `urn:hmpps:interventions-appointment:${appointment}` } as Record<string, SQLInputValue>)
+  }
+  db.exec("COMMIT")
   db.close()
 }
 
@@ -223,23 +223,22 @@ for (let i = 0; i < SEQUENTIAL; i++) {
 await runtime.dispose()
 await stack.close()
 
-// --- raw floor: the captured statements, one transaction per event, on better-sqlite3 -------------------------------
-const raw = new Database(path)
-raw.pragma("busy_timeout = 10000")
-const prepared = new Map<string, Database.Statement>()
+// --- raw floor: the captured statements, one transaction per event, on node:sqlite ------------------------------------
+const raw = new DatabaseSync(path, { timeout: 10000 })
+const prepared = new Map<string, StatementSync>()
 const toSqlite = (value: unknown) => (typeof value === "boolean" ? (value ? 1 : 0) : value)
-const replay = raw.transaction(() => {
+const replay = () => {
+  raw.exec("BEGIN")
   for (const [sql, params] of captured) {
     let statement = prepared.get(sql)
     if (statement === undefined) {
       statement = raw.prepare(sql)
       prepared.set(sql, statement)
     }
-    const values = params.map(toSqlite)
-    if (statement.reader) statement.all(...values)
-    else statement.run(...values)
+    statement.all(...(params.map(toSqlite) as Array<SQLInputValue>))
   }
-})
+  raw.exec("COMMIT")
+}
 for (let i = 0; i < WARM_UP; i++) replay()
 const floorLatency: Array<number> = []
 const f0 = performance.now()
@@ -259,7 +258,7 @@ const rows = [
   ["end to end, saturated", `${endToEndRate.toFixed(0)}/s`, ms(percentile(saturatedLatency, 50)), ms(percentile(saturatedLatency, 99))],
   ["end to end, one at a time", `${(1000 / (sequentialLatency.reduce((a, b) => a + b, 0) / SEQUENTIAL)).toFixed(0)}/s`, ms(percentile(sequentialLatency, 50)), ms(percentile(sequentialLatency, 99))],
   ["core only, one at a time", `${(1000 / (directLatency.reduce((a, b) => a + b, 0) / SEQUENTIAL)).toFixed(0)}/s`, ms(percentile(directLatency, 50)), ms(percentile(directLatency, 99))],
-  ["raw floor (better-sqlite3)", `${floorRate.toFixed(0)}/s`, ms(percentile(floorLatency, 50)), ms(percentile(floorLatency, 99))]
+  ["raw floor (node:sqlite)", `${floorRate.toFixed(0)}/s`, ms(percentile(floorLatency, 50)), ms(percentile(floorLatency, 99))]
 ]
 console.log(`\nqueue bench: ${SATURATED} saturated + ${SEQUENTIAL} sequential session-feedback events, concurrency ${CONCURRENCY}, ${captured.length} SQL statements per event`)
 console.log(`${"".padEnd(30)}${"events/s".padStart(10)}${"p50".padStart(12)}${"p99".padStart(12)}`)

@@ -133,3 +133,15 @@ export const sqsHostConfig: Config.Config<SqsHostConfig> = Config.all({
 export const devStackWanted = (config: SqsHostConfig): boolean =>
   config.devStack === "true" ||
   (config.devStack === "auto" && Option.isNone(config.endpoint) && !config.hmppsAuthConfigured)
+
+/** Defaults shared by `serve --queue` and `events send` running in separate processes. */
+export const DEV_STACK_DEFAULTS = {
+  region: "eu-west-2",
+  sqsPort: 4566,
+  referAndMonitorPort: 8091,
+  queueName: DEFAULT_QUEUE_NAME,
+  dlqName: DEFAULT_DLQ_NAME,
+  /** fauxqs accepts any credentials; the SDK still needs some to sign with. */
+  credentials: { accessKeyId: "dev", secretAccessKey: "dev" },
+  ...DEV_CLIENT_CREDENTIALS
+} as const

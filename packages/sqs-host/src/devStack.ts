@@ -1,27 +1,14 @@
 import type { SQSClient } from "@aws-sdk/client-sqs"
 import { startFauxqs, type FauxqsServer } from "fauxqs"
-import { readFile } from "node:fs/promises"
-import { DEFAULT_DLQ_NAME, DEFAULT_QUEUE_NAME, DEV_CLIENT_CREDENTIALS, MAX_RECEIVE_COUNT } from "./config.js"
+import { DEV_STACK_DEFAULTS, MAX_RECEIVE_COUNT } from "./config.js"
 import { startReferAndMonitorStub, type ReferAndMonitorStub } from "./referAndMonitorStub.js"
-import { makeSqsClient, sendEvent, type SqsConnection } from "./sqs.js"
+import { makeSqsClient, type SqsConnection } from "./sqs.js"
 
 /**
  * The dev stack: an in-process SQS emulator (fauxqs) holding the queue and its DLQ with the production redrive
  * policy (maxReceiveCount 3, §5.1), and the local Refer and Monitor API stub — everything on loopback, with dummy
  * credentials. `main` starts it when no SQS endpoint is configured; tests start one per test on free ports.
  */
-
-/** Defaults shared by `serve --queue` and `events send` running in separate processes. */
-export const DEV_STACK_DEFAULTS = {
-  region: "eu-west-2",
-  sqsPort: 4566,
-  referAndMonitorPort: 8091,
-  queueName: DEFAULT_QUEUE_NAME,
-  dlqName: DEFAULT_DLQ_NAME,
-  /** fauxqs accepts any credentials; the SDK still needs some to sign with. */
-  credentials: { accessKeyId: "dev", secretAccessKey: "dev" },
-  ...DEV_CLIENT_CREDENTIALS
-} as const
 
 export interface DevStackOptions {
   /** 0 = any free port (tests). Default `DEV_STACK_DEFAULTS.sqsPort`. */
@@ -104,19 +91,6 @@ export const startDevStack = async (options: DevStackOptions = {}): Promise<DevS
   }
 }
 
-/** Fixture `detailUrl`s carry `{wiremock.port}` or `{dev.wiremock.port}` where the R&M stub's port goes. */
-export const fillPlaceholders = (text: string, stubPort: number): string =>
-  text.replaceAll("{wiremock.port}", String(stubPort)).replaceAll("{dev.wiremock.port}", String(stubPort))
-
-export interface SendFixtureEventOptions {
-  /** A file of `fixtures/events/` (or any SQS body). */
-  readonly file: string
-  /** Port of the R&M stub the event's `detailUrl` should point at. */
-  readonly stubPort: number
-  readonly queueUrl: string
-  readonly client: SQSClient
-}
-
-/** `ram-delius events send <fixture-file>`: fill the stub port in and send to the queue. */
-export const sendFixtureEvent = async (options: SendFixtureEventOptions) =>
-  sendEvent(options.client, options.queueUrl, fillPlaceholders(await readFile(options.file, "utf8"), options.stubPort))
+// Re-exported for the dev tooling that imports everything from here.
+export { DEV_STACK_DEFAULTS } from "./config.js"
+export { fillPlaceholders, sendFixtureEvent, type SendFixtureEventOptions } from "./fixtureEvents.js"

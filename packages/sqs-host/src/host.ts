@@ -45,8 +45,14 @@ export const startQueueHost = async (options: QueueHostOptions = {}): Promise<Qu
   )
   let devStack: DevStack | undefined
   if (devStackWanted(config)) {
-    // Loaded only here, so a deployment never loads the emulator.
-    const { startDevStack } = await import("./devStack.js")
+    // Loaded only here, so a deployment never loads the emulator — nor installs it: fauxqs is a development dependency.
+    const { startDevStack } = await import("./devStack.js").catch((cause: unknown) => {
+      throw new Error(
+        "The queue dev stack needs the SQS emulator fauxqs (a development dependency of @ram-delius/sqs-host): install " +
+          "it, or point the host at a queue with AWS_ENDPOINT_URL_SQS / QUEUE_DEV_STACK=false",
+        { cause }
+      )
+    })
     const named = !/^https?:\/\//i.test(config.queue)
     devStack = await startDevStack({
       region: config.region,

@@ -5,9 +5,6 @@ import { logJson, onShutdownSignals, startQueueHost } from "./host.js"
  * `node packages/sqs-host/dist/main.js`: consume the domain-event queue until SIGTERM / SIGINT, then drain and exit.
  * Configuration is the environment (config.ts and core's own variables, DESIGN.md Configuration).
  */
-// The AWS SDK version is pinned to one that supports Node 20; its notice about future releases needing Node 22 is noise.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true"
-
 try {
   const host = await startQueueHost()
   const health = await startHealthServer({ port: host.config.healthPort, consumer: host.consumer })

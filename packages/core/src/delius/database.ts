@@ -1,12 +1,11 @@
-import { SqlClient } from "@effect/sql"
-import { PgClient } from "@effect/sql-pg"
-import { SqliteClient } from "@effect/sql-sqlite-node"
-import { Config, ConfigError, type Context, Effect, Layer, Redacted, String as Str } from "effect"
+import { Config, ConfigError, Effect, Layer, Redacted, String as Str } from "effect"
 import { mkdirSync } from "node:fs"
 import { dirname } from "node:path"
-import pg from "pg"
+import type pg from "pg"
 import { DatabaseError } from "../errors.js"
 import { Dialect, dialects } from "./dialect.js"
+import * as SqliteClient from "./sqlite/SqliteClient.js"
+import { DEFAULT_BUSY_TIMEOUT_MS } from "./sqlite/SqliteClient.js"
 
 /**
  * `DATABASE_URL` chooses the Delius database (DESIGN.md, Configuration):
@@ -14,6 +13,10 @@ import { Dialect, dialects } from "./dialect.js"
  * Every layer returns column names in camelCase (`CONTACT_ID` → `contactId`) whatever case the driver reports, and
  * date/timestamp columns as text (Delius stores Europe/London wall-clock values, §2.2 — converting them through a JS
  * Date in the process's zone would shift them).
+ *
+ * Only the embedded SQLite client (Node's built-in `node:sqlite`) is always loaded. The server drivers are optional peer
+ * dependencies of this package, imported only when their scheme is chosen, so a team on Oracle installs `oracledb` and
+ * nothing else: postgres:// needs `pg` and `@effect/sql-pg`, oracle:// `oracledb`, mssql:// `@effect/sql-mssql`.
  */
 export const DEFAULT_DATABASE_URL = "sqlite:./data/delius.sqlite"
 
@@ -45,36 +48,60 @@ type Either<A, E> = { readonly ok: true; readonly value: A } | { readonly ok: fa
 
 // node-postgres: DATE (1082), TIMESTAMP (1114) and TIMESTAMPTZ (1184) stay text; INT8 (20) and NUMERIC (1700) become
 // numbers (Delius ids and HOURS_CREDITED fit in a double).
-const pgTypes: pg.CustomTypesConfig = {
+const pgTypes = (types: typeof pg.types): pg.CustomTypesConfig => ({
   getTypeParser: ((oid: number, format?: "text" | "binary") => {
     if (oid === 1082 || oid === 1114 || oid === 1184) return (value: string) => value
     if (oid === 20 || oid === 1700) return (value: string) => Number(value)
-    return pg.types.getTypeParser(oid, format as "text")
+    return types.getTypeParser(oid, format as "text")
   }) as pg.CustomTypesConfig["getTypeParser"]
-}
+})
 
+// WAL and the busy timeout are set by the client (SqliteClient.ts): writers from other processes (the CLI, a second
+// host) wait up to 2 s for SQLite's lock instead of failing at once — synchronously, blocking the event loop (health
+// probes included) while they do, hence briefly.
 const sqliteLayer = (filename: string) =>
   Layer.unwrapEffect(
     Effect.sync(() => {
       if (filename !== ":memory:") mkdirSync(dirname(filename), { recursive: true })
-      return SqliteClient.layer({ filename, transformResultNames: resultName })
+      return SqliteClient.layer({ filename, transformResultNames: resultName, busyTimeout: DEFAULT_BUSY_TIMEOUT_MS })
     })
   )
 
-const pgLayer = (url: string, maxConnections?: number) =>
-  PgClient.layer({
-    url: Redacted.make(url),
-    transformResultNames: resultName,
-    // The DDL uses unquoted names, which PostgreSQL folds to lower case; quoted names from sql.insert must match.
-    transformQueryNames: (name) => name.toLowerCase(),
-    types: pgTypes,
-    ...(maxConnections !== undefined ? { maxConnections } : {})
+/** A driver module that is an optional peer dependency: a missing one is a start-up error saying what to install. */
+const importDriver = <A>(scheme: string, packages: string, load: () => Promise<A>) =>
+  Effect.tryPromise({
+    try: load,
+    catch: (e) =>
+      ConfigError.InvalidData(
+        ["DATABASE_URL"],
+        `DATABASE_URL: ${scheme} needs ${packages} installed (optional peer dependencies of @ram-delius/core): ${
+          e instanceof Error ? e.message : String(e)
+        }`
+      )
   })
+
+const pgLayer = (url: string, maxConnections?: number) =>
+  Layer.unwrapEffect(
+    importDriver("postgres://", "pg and @effect/sql-pg", () =>
+      Promise.all([import("@effect/sql-pg"), import("pg")])
+    ).pipe(
+      Effect.map(([{ PgClient }, { default: pgModule }]) =>
+        PgClient.layer({
+          url: Redacted.make(url),
+          transformResultNames: resultName,
+          // The DDL uses unquoted names, which PostgreSQL folds to lower case; quoted names from sql.insert must match.
+          transformQueryNames: (name) => name.toLowerCase(),
+          types: pgTypes(pgModule.types),
+          ...(maxConnections !== undefined ? { maxConnections } : {})
+        })
+      )
+    )
+  )
 
 // Oracle and SQL Server drivers are loaded only when chosen: the embedded default never pays for them.
 const mssqlLayer = (url: string) =>
   Layer.unwrapEffect(
-    Effect.promise(() => import("@effect/sql-mssql")).pipe(
+    importDriver("mssql://", "@effect/sql-mssql", () => import("@effect/sql-mssql")).pipe(
       Effect.map(({ MssqlClient }) => {
         const u = new URL(url)
         return MssqlClient.layer({
@@ -102,7 +129,7 @@ export const layerFromUrl = (url: string, options: DatabaseOptions = {}) => {
   const t = target.value
   switch (t._tag) {
     case "sqlite":
-      return Layer.merge(sqliteLayer(t.filename), Layer.succeed(Dialect, dialects.sqlite)).pipe(Layer.tap(sqlitePragmas))
+      return Layer.merge(sqliteLayer(t.filename), Layer.succeed(Dialect, dialects.sqlite))
     case "postgres":
       return Layer.merge(pgLayer(t.url, options.maxConnections), Layer.succeed(Dialect, dialects.postgres))
     case "oracle":
@@ -130,15 +157,6 @@ export const layerFromUrl = (url: string, options: DatabaseOptions = {}) => {
       return Layer.merge(mssqlLayer(t.url), Layer.succeed(Dialect, dialects.mssql))
   }
 }
-
-// Concurrent writers from other processes (the CLI, a second host) wait for SQLite's lock instead of failing at once —
-// briefly: better-sqlite3 waits synchronously, blocking the event loop (health probes included) while it does.
-const sqlitePragmas = (context: Context.Context<SqlClient.SqlClient>) =>
-  SqlClient.SqlClient.pipe(
-    Effect.flatMap((sql) => sql.unsafe("PRAGMA busy_timeout = 2000")),
-    Effect.provide(context),
-    Effect.orDie
-  )
 
 export const databaseUrl = Config.string("DATABASE_URL").pipe(Config.withDefault(DEFAULT_DATABASE_URL))
 

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs"
 import type { AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { DatabaseSync, type SQLInputValue } from "node:sqlite"
 import {
   Database,
   makeCoreLayer,
@@ -13,7 +14,6 @@ import {
   Telemetry,
   UserDirectory
 } from "@ram-delius/core"
-import BetterSqlite3 from "better-sqlite3"
 import { Effect, type Layer, ManagedRuntime } from "effect"
 import { exportJWK, generateKeyPair, type JWK, type KeyLike, SignJWT } from "jose"
 import {
@@ -38,7 +38,7 @@ export const RW_ROLE = "ROLE_PROBATION_API__REFER_AND_MONITOR__CASE_DETAIL__RW"
 export interface TestDatabase {
   readonly file: string
   readonly url: string
-  /** A read-only better-sqlite3 connection for checking Delius rows. */
+  /** A read-only node:sqlite connection for checking Delius rows. */
   readonly rows: <T = Record<string, unknown>>(query: string, ...params: ReadonlyArray<unknown>) => ReadonlyArray<T>
   readonly count: (query: string, ...params: ReadonlyArray<unknown>) => number
   readonly drop: () => void
@@ -54,8 +54,8 @@ export const createSeededDatabase = async (): Promise<TestDatabase> => {
       yield* seed("dev")
     }).pipe(Effect.provide(Database.layerFromUrl(url)), Effect.scoped)
   )
-  const db = new BetterSqlite3(file, { readonly: true })
-  const rows = <T,>(query: string, ...params: ReadonlyArray<unknown>) => db.prepare(query).all(...params) as ReadonlyArray<T>
+  const db = new DatabaseSync(file, { readOnly: true })
+  const rows = <T,>(query: string, ...params: ReadonlyArray<unknown>) => db.prepare(query).all(...(params as Array<SQLInputValue>)) as unknown as ReadonlyArray<T>
   return {
     file,
     url,

@@ -11,11 +11,11 @@ import {
   UserDirectory,
   type TelemetryEvent
 } from "@ram-delius/core"
-import Database from "better-sqlite3"
 import { Effect, Layer, Logger, LogLevel, ManagedRuntime, Redacted, Schedule } from "effect"
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { DatabaseSync, type SQLInputValue } from "node:sqlite"
 import type { ConsumerSettings } from "../../src/config.js"
 import { fillPlaceholders, startDevStack, type DevStack } from "../../src/devStack.js"
 import { startConsumer, type HandlerServices, type RunningConsumer } from "../../src/poller.js"
@@ -81,7 +81,7 @@ export const startHarness = async (options: HarnessOptions = {}) => {
     Layer.mergeAll(core, telemetry, Logger.minimumLogLevel(process.env.TEST_LOG_LEVEL === "debug" ? LogLevel.Debug : LogLevel.Error))
   )
   await runtime.runtime()
-  const sqlite = new Database(db.path, { readonly: true })
+  const sqlite = new DatabaseSync(db.path, { readOnly: true })
   const consumers: Array<RunningConsumer> = []
 
   const harness = {
@@ -116,7 +116,7 @@ export const startHarness = async (options: HarnessOptions = {}) => {
     telemetry: (): Promise<ReadonlyArray<TelemetryEvent>> => runtime.runPromise(Effect.flatMap(TelemetryEvents, (events) => events.all)),
 
     rows: <T = Record<string, unknown>>(sql: string, ...params: ReadonlyArray<unknown>): Array<T> =>
-      sqlite.prepare(sql).all(...params) as Array<T>,
+      sqlite.prepare(sql).all(...(params as Array<SQLInputValue>)) as unknown as Array<T>,
 
     /** Messages on a queue by state, without touching them. */
     queue: (which: "main" | "dlq" = "main") => {

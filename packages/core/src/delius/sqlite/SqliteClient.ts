@@ -1,0 +1,250 @@
+/**
+ * An `@effect/sql` client for the embedded SQLite database over Node's built-in `node:sqlite` (`DatabaseSync`), so the
+ * default `DATABASE_URL` needs no native addon compiled against a particular Node (better-sqlite3 12 aborts on Node 24).
+ *
+ * Shaped like Effect's own `@effect/sql-*` drivers and this package's Oracle client (`make`, `layer`, `layerConfig`,
+ * `makeCompiler`), with SQLite's specifics handled here:
+ *   - `?` placeholders and `"name"` identifiers (@effect/sql's SQLite compiler);
+ *   - one connection, guarded by a semaphore: a transaction holds it from BEGIN to COMMIT / ROLLBACK, so statements from
+ *     other fibers wait rather than run inside someone else's transaction; nested transactions are savepoints;
+ *   - WAL journal mode (readers do not block the writer) and a busy timeout, so writers in other processes (the CLI, a
+ *     second host) wait for the lock instead of failing at once — synchronously, blocking the event loop meanwhile;
+ *   - integers come back as JS numbers (`readBigInts` off: Delius ids fit in a double), BLOBs as `Uint8Array`.
+ *
+ * The statement path is kept lean (issue 13, "A lean statement path"): each SQL text is prepared once and kept in a
+ * bounded map, rows are fetched as arrays, and the result names of a prepared statement are transformed once and reused
+ * for every row and every later execution — there is no per-row name transform.
+ */
+import * as Reactivity from "@effect/experimental/Reactivity"
+import * as Client from "@effect/sql/SqlClient"
+import type { Connection } from "@effect/sql/SqlConnection"
+import { SqlError } from "@effect/sql/SqlError"
+import * as Statement from "@effect/sql/Statement"
+import * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite"
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Configuration
+// ---------------------------------------------------------------------------------------------------------------------
+
+export interface SqliteClientConfig {
+  /** A file name, or `:memory:`. */
+  readonly filename: string
+  readonly readonly?: boolean | undefined
+  /** Journal mode stays as the file has it (default: switch to WAL; `:memory:` databases ignore it). */
+  readonly disableWAL?: boolean | undefined
+  /** Milliseconds a statement waits for another connection's lock before failing with "database is locked". */
+  readonly busyTimeout?: number | undefined
+  /** Prepared statements kept (distinct SQL texts); the oldest is dropped beyond this. Default 500. */
+  readonly prepareCacheSize?: number | undefined
+  readonly transformResultNames?: ((str: string) => string) | undefined
+  readonly transformQueryNames?: ((str: string) => string) | undefined
+  readonly spanAttributes?: Record<string, unknown> | undefined
+}
+
+/** Today's wait for another writer (database.ts used `PRAGMA busy_timeout = 2000` on better-sqlite3). */
+export const DEFAULT_BUSY_TIMEOUT_MS = 2000
+
+const DEFAULT_PREPARE_CACHE_SIZE = 500
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Compiler
+// ---------------------------------------------------------------------------------------------------------------------
+
+/**
+ * Statement compiler for SQLite: `?` placeholders, `"name"` identifiers, `RETURNING` on insert / update. SQLite has no
+ * `UPDATE … FROM (VALUES …)` in the form @effect/sql emits, so `sql.updateValues` (and custom fragments) compile to
+ * nothing, as in Effect's own SQLite drivers.
+ */
+export const makeCompiler = (transform?: (str: string) => string): Statement.Compiler =>
+  Statement.makeCompilerSqlite(transform)
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Client
+// ---------------------------------------------------------------------------------------------------------------------
+
+export const TypeId: unique symbol = Symbol.for("@ram-delius/core/SqliteClient")
+export type TypeId = typeof TypeId
+
+export interface SqliteClient extends Client.SqlClient {
+  readonly [TypeId]: TypeId
+  readonly config: SqliteClientConfig
+  /** Prepared statements currently cached (for tests and diagnostics). */
+  readonly preparedStatements: Effect.Effect<number>
+}
+
+export const SqliteClient = Context.GenericTag<SqliteClient>("@ram-delius/core/SqliteClient")
+
+const sqlError = (message: string, cause: unknown) => new SqlError({ cause, message })
+
+/** A prepared statement with its result names, raw and transformed, worked out on first use. */
+interface Prepared {
+  readonly statement: StatementSync
+  names: ReadonlyArray<string> | undefined
+  transformedNames: ReadonlyArray<string> | undefined
+}
+
+// A schema change can alter the columns behind `SELECT *` (SQLite re-prepares the statement itself); dropping the cache
+// after DDL keeps the memoised result names right.
+const DDL = /^\s*(CREATE|ALTER|DROP)\b/i
+
+const toObjects = (rows: ReadonlyArray<ReadonlyArray<unknown>>, names: ReadonlyArray<string>) => {
+  const out = new Array<Record<string, unknown>>(rows.length)
+  const width = names.length
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]!
+    const object: Record<string, unknown> = {}
+    for (let j = 0; j < width; j++) object[names[j]!] = row[j]
+    out[i] = object
+  }
+  return out
+}
+
+/**
+ * Build a SQLite client. Opens the file (creating it if needed), sets WAL and the busy timeout, and closes the
+ * connection when the scope closes.
+ */
+export const make = (config: SqliteClientConfig): Effect.Effect<SqliteClient, SqlError, Scope.Scope | Reactivity.Reactivity> =>
+  Effect.gen(function* () {
+    const db = yield* Effect.acquireRelease(
+      Effect.try({
+        try: () =>
+          new DatabaseSync(config.filename, {
+            readOnly: config.readonly ?? false,
+            timeout: config.busyTimeout ?? DEFAULT_BUSY_TIMEOUT_MS,
+            readBigInts: false
+          }),
+        catch: (cause) => sqlError(`SqliteClient: failed to open ${config.filename}`, cause)
+      }),
+      (db) => Effect.sync(() => db.isOpen && db.close())
+    )
+    if (config.disableWAL !== true && config.readonly !== true) {
+      yield* Effect.try({
+        try: () => db.exec("PRAGMA journal_mode = WAL"),
+        catch: (cause) => sqlError("SqliteClient: failed to set WAL journal mode", cause)
+      })
+    }
+
+    const transformName = config.transformResultNames
+    const capacity = config.prepareCacheSize ?? DEFAULT_PREPARE_CACHE_SIZE
+    const cache = new Map<string, Prepared>()
+
+    const prepare = (sql: string): Prepared => {
+      const hit = cache.get(sql)
+      if (hit !== undefined) return hit
+      const statement = db.prepare(sql)
+      statement.setReturnArrays(true)
+      const prepared: Prepared = { statement, names: undefined, transformedNames: undefined }
+      if (cache.size >= capacity) cache.delete(cache.keys().next().value!)
+      cache.set(sql, prepared)
+      return prepared
+    }
+
+    const namesOf = (prepared: Prepared, transform: boolean): ReadonlyArray<string> => {
+      if (prepared.names === undefined) prepared.names = prepared.statement.columns().map((column) => column.name)
+      if (!transform || transformName === undefined) return prepared.names
+      if (prepared.transformedNames === undefined) prepared.transformedNames = prepared.names.map(transformName)
+      return prepared.transformedNames
+    }
+
+    const afterRun = (sql: string) => {
+      if (DDL.test(sql)) cache.clear()
+    }
+
+    // Runs synchronously: node:sqlite has no asynchronous API, and the semaphore keeps one statement at a time anyway.
+    const rows = (sql: string, params: ReadonlyArray<unknown>, transform: boolean) =>
+      Effect.try({
+        try: () => {
+          const prepared = prepare(sql)
+          const values = prepared.statement.all(...(params as Array<SQLInputValue>)) as unknown as ReadonlyArray<
+            ReadonlyArray<unknown>
+          >
+          afterRun(sql)
+          return values.length === 0 ? [] : toObjects(values, namesOf(prepared, transform))
+        },
+        catch: (cause) => sqlError("Failed to execute statement", cause)
+      })
+
+    const connection: Connection = {
+      // `transformRows` is only a flag here: the names were transformed once for the statement, not per row.
+      execute: (sql, params, transformRows) => rows(sql, params, transformRows !== undefined) as Effect.Effect<any, SqlError>,
+      executeRaw: (sql, params) =>
+        Effect.try({
+          try: () => {
+            const result = prepare(sql).statement.run(...(params as Array<SQLInputValue>))
+            afterRun(sql)
+            return result
+          },
+          catch: (cause) => sqlError("Failed to execute statement", cause)
+        }),
+      executeValues: (sql, params) =>
+        Effect.try({
+          try: () => {
+            const values = prepare(sql).statement.all(...(params as Array<SQLInputValue>)) as unknown as ReadonlyArray<
+              ReadonlyArray<unknown>
+            >
+            afterRun(sql)
+            return values
+          },
+          catch: (cause) => sqlError("Failed to execute statement", cause)
+        }),
+      // BEGIN / COMMIT / SAVEPOINT effect_sql_n come through here: a handful of fixed texts, so they are cached too.
+      executeUnprepared: (sql, params, transformRows) =>
+        rows(sql, params ?? [], transformRows !== undefined) as Effect.Effect<any, SqlError>,
+      // node:sqlite reads synchronously, so a stream is the fetched result emitted row by row.
+      executeStream: (sql, params, transformRows) =>
+        Stream.fromIterableEffect(rows(sql, params, transformRows !== undefined)) as Stream.Stream<any, SqlError>
+    }
+
+    const semaphore = yield* Effect.makeSemaphore(1)
+    // A statement outside a transaction waits until no transaction holds the connection.
+    const acquirer = semaphore.withPermits(1)(Effect.succeed(connection))
+    // A transaction keeps the permit until its scope closes (after COMMIT or ROLLBACK).
+    const transactionAcquirer = Effect.uninterruptibleMask((restore) =>
+      Effect.as(
+        Effect.zipRight(
+          restore(semaphore.take(1)),
+          Effect.tap(Effect.scope, (scope) => Scope.addFinalizer(scope, semaphore.release(1)))
+        ),
+        connection
+      )
+    )
+
+    const client = yield* Client.make({
+      acquirer,
+      transactionAcquirer,
+      compiler: makeCompiler(config.transformQueryNames),
+      spanAttributes: [...Object.entries(config.spanAttributes ?? {}), ["db.system.name", "sqlite"]],
+      // Never called (see `execute`): its presence tells the connection to use the transformed names.
+      transformRows: transformName === undefined ? undefined : <A extends object>(rows: ReadonlyArray<A>) => rows
+    })
+
+    return Object.assign(client, {
+      [TypeId]: TypeId,
+      config,
+      preparedStatements: Effect.sync(() => cache.size)
+    }) as SqliteClient
+  })
+
+const toContext = (client: SqliteClient) => Context.make(SqliteClient, client).pipe(Context.add(Client.SqlClient, client))
+
+/** `SqliteClient` and `SqlClient.SqlClient` for the given configuration. */
+export const layer = (config: SqliteClientConfig): Layer.Layer<SqliteClient | Client.SqlClient, SqlError> =>
+  Layer.scopedContext(Effect.map(make(config), toContext)).pipe(Layer.provide(Reactivity.layer))
+
+/** As {@link layer}, reading the configuration from Effect `Config`. */
+export const layerConfig = (
+  config: Config.Config.Wrap<SqliteClientConfig>
+): Layer.Layer<SqliteClient | Client.SqlClient, SqlError | ConfigError.ConfigError> =>
+  Layer.scopedContext(
+    Config.unwrap(config).pipe(
+      Effect.flatMap((resolved) => make(resolved)),
+      Effect.map(toContext)
+    )
+  ).pipe(Layer.provide(Reactivity.layer))
