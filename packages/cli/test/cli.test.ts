@@ -2,6 +2,7 @@ import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } 
 import { type DevStack, startDevStack } from "@ram-delius/sqs-host/dev"
 import { spawn, spawnSync } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { createServer as createHttpServer } from "node:http"
 import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -107,6 +108,52 @@ describe("ram-delius (built binary)", () => {
     const unhandled = join(dir, "unhandled.json")
     writeFileSync(unhandled, JSON.stringify({ eventType: "intervention.referral.sent", version: 1, detailUrl: "http://x/y", occurredAt: "2024-01-01T00:00:00Z" }))
     expect((await run("event", "process", unhandled)).code).toBe(3)
+  })
+
+  it("event process calls R&M only at MESSAGING_CONSUMER_DETAIL_URLS' origins (§5.3): another origin → exit 1, no request", async () => {
+    const seen: Array<string | undefined> = []
+    const foreign = await new Promise<import("node:http").Server>((resolve) => {
+      const server = createHttpServer((req, res) => {
+        seen.push(req.headers.authorization)
+        res.writeHead(200, { "content-type": "application/json" }).end("{}")
+      })
+      server.listen(0, "127.0.0.1", () => resolve(server))
+    })
+    try {
+      const origin = `http://127.0.0.1:${(foreign.address() as { port: number }).port}`
+      const file = join(dir, "foreign-detail-url.json")
+      writeFileSync(
+        file,
+        readFileSync(join(FIXTURES, "events/session-appointment-feedback-submitted-compliant.json"), "utf8").replace(
+          /http:\/\/localhost:\{(?:dev\.)?wiremock\.port\}/g,
+          origin
+        )
+      )
+      const result = await run("event", "process", "--json", file)
+      expect(result.code).toBe(1)
+      const report = JSON.parse(result.stdout)
+      expect(report).toMatchObject({ outcome: "Failure", telemetryName: "RestClientException" })
+      expect(report.message).toContain(`Refused to call ${origin}/referral/`)
+      expect(seen).toEqual([])
+    } finally {
+      await new Promise((resolve) => foreign.close(resolve))
+    }
+  })
+
+  it("a malformed CONTRACT_TYPE_NSI_TYPES refuses to run, naming the entry, exit 1", async () => {
+    const file = join(FIXTURES, "events/action-plan-submitted.json")
+    const before = count("SELECT COUNT(*) FROM CONTACT")
+    const child = spawnSync(process.execPath, [BIN, "event", "process", file], {
+      env: { ...process.env, ...env, CONTRACT_TYPE_NSI_TYPES: "FBD-XX:CRS08" },
+      cwd: dir,
+      encoding: "utf8"
+    })
+    expect(child.status).toBe(1)
+    // One line (the CLI's error report), naming the variable and the entry.
+    const lines = `${child.stdout}${child.stderr}`.trim().split("\n")
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toContain('CONTRACT_TYPE_NSI_TYPES: malformed entry \\"FBD-XX:CRS08\\"')
+    expect(count("SELECT COUNT(*) FROM CONTACT")).toBe(before)
   })
 
   it("appointment show by Delius contact id", async () => {

@@ -2,8 +2,8 @@ import { Schema } from "effect"
 
 /**
  * One error model for the whole product (DESIGN.md, Errors). Hosts map these to HTTP statuses or queue outcomes:
- * NotFound → 404, Conflict → 409, BadRequest → 400, Unprocessable → ack + ReferAndMonitorFailureReport,
- * the infrastructure failures → 503 / retry.
+ * NotFound → 404, Conflict → 409 (a §7.2 clash only), BadRequest → 400, InconsistentData → 500,
+ * Unprocessable → ack + ReferAndMonitorFailureReport, the infrastructure failures → 503 / retry.
  */
 
 /** `{Entity} with {field} of {value} not found` (spec §2.4), or an explicit message. */
@@ -45,6 +45,17 @@ export class InvalidState extends Schema.TaggedError<InvalidState>()("InvalidSta
   exceptionName: Schema.String
 }) {}
 
+/**
+ * Delius holds data this service cannot act on safely — two NSIs with one referral URN (§6.3 step 1), two active
+ * office locations with one code (§7.1 step 4), an appointment outcome for a contact without an NSI (§4.2). Not the
+ * caller's fault and not a clash: HTTP answers 500 naming the inconsistency (409 means a §7.2 clash only, because
+ * R&M shows every 409 as one, client-contract §2.3); a queue message is a Failure. Nothing is written.
+ */
+export class InconsistentData extends Schema.TaggedError<InconsistentData>()("InconsistentData", {
+  message: Schema.String,
+  exceptionName: Schema.optionalWith(Schema.String, { default: () => "IllegalStateException" })
+}) {}
+
 /** The Delius database failed; `operation` names what was being done. */
 export class DatabaseError extends Schema.TaggedError<DatabaseError>()("DatabaseError", {
   operation: Schema.String,
@@ -68,5 +79,5 @@ export class DirectoryError extends Schema.TaggedError<DirectoryError>()("Direct
   cause: Schema.optional(Schema.Defect)
 }) {}
 
-export type DomainError = NotFound | Conflict | BadRequest | Unprocessable | InvalidState
+export type DomainError = NotFound | Conflict | BadRequest | Unprocessable | InvalidState | InconsistentData
 export type InfrastructureError = DatabaseError | ReferAndMonitorError | DirectoryError

@@ -10,6 +10,7 @@ export * from "./telemetry/Telemetry.js"
 export * from "./audit/Audit.js"
 export * as Rules from "./rules/index.js"
 export * from "./referral/Referral.js"
+export * from "./referral/ContractTypes.js"
 export * from "./appointment/Appointment.js"
 export * from "./action-plan/ActionPlan.js"
 export * from "./case/CaseReads.js"
@@ -19,6 +20,14 @@ export * from "./events/handleDomainEvent.js"
 export * from "./directory/UserDirectory.js"
 export * from "./refer-and-monitor/ReferAndMonitorClient.js"
 export { HmppsAuthToken } from "./refer-and-monitor/HmppsAuth.js"
+export {
+  DETAIL_URLS_VARIABLE,
+  type DetailUrlOrigins,
+  detailUrlOriginsConfig,
+  devDetailUrlOrigins,
+  parseDetailUrlOrigins,
+  referAndMonitorSettings
+} from "./refer-and-monitor/config.js"
 export * as ReferAndMonitorSchemas from "./refer-and-monitor/schemas.js"
 export * as Database from "./delius/database.js"
 export * from "./delius/dialect.js"

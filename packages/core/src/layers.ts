@@ -10,6 +10,7 @@ import type { SeedDataset } from "./delius/seed.js"
 import { UserDirectory } from "./directory/UserDirectory.js"
 import { EventHandlerConfig } from "./events/handleDomainEvent.js"
 import { ReferAndMonitorClient } from "./refer-and-monitor/ReferAndMonitorClient.js"
+import { ContractTypes } from "./referral/ContractTypes.js"
 import { Referral } from "./referral/Referral.js"
 import { Telemetry } from "./telemetry/Telemetry.js"
 
@@ -57,8 +58,10 @@ export const makeCoreLayer = <EDb = never, ETel = never, EDir = never, ERm = nev
       ? sqlRepositories
       : Layer.merge(sqlRepositories, options.repositories.pipe(Layer.provide(sqlRepositories))) as typeof sqlRepositories
   const deliusUser = DeliusUser.layer.pipe(Layer.provideMerge(repositories))
+  // §6.2 with CONTRACT_TYPE_NSI_TYPES, checked against R_NSI_TYPE while core starts (a bad entry refuses to start).
+  const contractTypes = ContractTypes.layer.pipe(Layer.provideMerge(deliusUser))
   return Layer.mergeAll(Referral.layer, Appointment.layer, ActionPlan.layer, CaseReads.layer).pipe(
-    Layer.provideMerge(deliusUser),
+    Layer.provideMerge(contractTypes),
     Layer.provideMerge(infrastructure)
   )
 }

@@ -89,6 +89,9 @@ class FakeServices {
     return this.requestsTo("/auth/oauth/token")
   }
 
+  /** The same token endpoint under another path, as an in-cluster `HMPPS_AUTH_TOKEN_URL` would be. */
+  static readonly IN_CLUSTER_TOKEN_PATH = "/in-cluster/auth/oauth/token"
+
   private nextScripted(path: string): Reply | undefined {
     const replies = this.scripted.get(path)
     if (replies === undefined || replies.length === 0) return undefined
@@ -97,7 +100,7 @@ class FakeServices {
 
   private route(method: string, path: string, headers: IncomingHttpHeaders, body: string): Reply {
     const scripted = this.nextScripted(path)
-    if (path === "/auth/oauth/token") {
+    if (path === "/auth/oauth/token" || path === FakeServices.IN_CLUSTER_TOKEN_PATH) {
       if (scripted !== undefined) return scripted
       const basic = `Basic ${Buffer.from(`${CLIENT_ID}:${CLIENT_SECRET}`).toString("base64")}`
       if (
@@ -180,6 +183,7 @@ const clientLayer = (options: ReferAndMonitorClientOptions = {}) =>
     auth: { url: `${services.baseUrl}/auth`, clientId: CLIENT_ID, clientSecret: Redacted.make(CLIENT_SECRET) },
     retrySchedule: Schedule.recurs(2),
     timeouts: { connect: "1 second", read: "1 second" },
+    detailUrlOrigins: { origins: [services.baseUrl], set: true },
     ...options
   })
 
@@ -327,17 +331,18 @@ describe("ReferAndMonitorClient against a loopback HMPPS Auth and R&M", () => {
     }).pipe(Effect.provide(clientLayer()))
   )
 
-  it.live("the default schedule also gives 3 attempts in all", () =>
+  it.live("the default makes one attempt: the event handler's retry is the only layer (§5.2 step 6, §5.3)", () =>
     Effect.gen(function* () {
       const path = "/sent-referral/down-default"
       services.on(path, { status: 429 })
       const error = yield* getError(path, SentReferral)
       expect(error).toMatchObject({ status: 429, transient: true })
-      expect(services.requestsTo(path)).toHaveLength(3)
+      expect(services.requestsTo(path)).toHaveLength(1)
     }).pipe(
       Effect.provide(
         ReferAndMonitorClient.layerWith({
-          auth: { url: `${services.baseUrl}/auth`, clientId: CLIENT_ID, clientSecret: Redacted.make(CLIENT_SECRET) }
+          auth: { url: `${services.baseUrl}/auth`, clientId: CLIENT_ID, clientSecret: Redacted.make(CLIENT_SECRET) },
+          detailUrlOrigins: { origins: [services.baseUrl], set: true }
         })
       )
     )
@@ -367,12 +372,16 @@ describe("ReferAndMonitorClient against a loopback HMPPS Auth and R&M", () => {
       )
       yield* Effect.promise(() => new Promise<void>((resolve) => closed.close(() => resolve())))
       const url = `http://127.0.0.1:${port}/sent-referral/f56c5f7c-632f-4cad-a1b3-693541cb5f22`
-      const error = yield* Effect.flatMap(ReferAndMonitorClient, (client) => client.get(url, SentReferral)).pipe(Effect.flip)
+      const error = yield* Effect.flatMap(ReferAndMonitorClient, (client) => client.get(url, SentReferral)).pipe(
+        Effect.flip,
+        // The closed port is an allowed origin, so the request is really attempted (§5.3).
+        Effect.provide(clientLayer({ auth: undefined, detailUrlOrigins: { origins: [`http://127.0.0.1:${port}`], set: true } }))
+      )
       expect(error).toBeInstanceOf(ReferAndMonitorError)
       expect(error).toMatchObject({ url, transient: true })
       expect(error.status).toBeUndefined()
       expect(error.message).toMatch(/ECONNREFUSED/)
-    }).pipe(Effect.provide(clientLayer({ auth: undefined })))
+    })
   )
 
   it.live("a response slower than connect + read timeout → transient timeout error (each attempt)", () =>
@@ -574,7 +583,14 @@ describe("ReferAndMonitorClient against a loopback HMPPS Auth and R&M", () => {
       expect(lines.filter((line) => line.includes("HMPPS_AUTH_URL is not set"))).toHaveLength(1)
     }).pipe(
       Effect.provide(
-        ReferAndMonitorClient.layer.pipe(Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(new Map()))))
+        ReferAndMonitorClient.layer.pipe(
+          Layer.provide(
+            Layer.setConfigProvider(
+              // Dev mode allows the local R&M stub's origin (§5.3): here, this loopback server's port.
+              ConfigProvider.fromMap(new Map([["DEV_REFER_AND_MONITOR_PORT", new URL(services.baseUrl).port]]))
+            )
+          )
+        )
       ),
       Effect.provide(capture)
     )
@@ -594,6 +610,35 @@ describe("ReferAndMonitorClient against a loopback HMPPS Auth and R&M", () => {
               ConfigProvider.fromMap(
                 new Map([
                   ["HMPPS_AUTH_URL", `${services.baseUrl}/auth/`],
+                  ["MESSAGING_CONSUMER_DETAIL_URLS", services.baseUrl],
+                  ["OAUTH2_CLIENT_ID", CLIENT_ID],
+                  ["OAUTH2_CLIENT_SECRET", CLIENT_SECRET]
+                ])
+              )
+            )
+          )
+        )
+      )
+    )
+  )
+
+  it.live("HMPPS_AUTH_TOKEN_URL: the token is fetched there, not from HMPPS_AUTH_URL (§10)", () =>
+    Effect.gen(function* () {
+      const path = "/sent-referral/f56c5f7c-632f-4cad-a1b3-693541cb5f22"
+      yield* get(path, SentReferral)
+      expect(services.requestsTo(path)[0]?.headers.authorization).toBe("Bearer token-1")
+      expect(services.requestsTo(FakeServices.IN_CLUSTER_TOKEN_PATH)).toHaveLength(1)
+      expect(services.tokenRequests).toHaveLength(0)
+    }).pipe(
+      Effect.provide(
+        ReferAndMonitorClient.layer.pipe(
+          Layer.provide(
+            Layer.setConfigProvider(
+              ConfigProvider.fromMap(
+                new Map([
+                  ["HMPPS_AUTH_URL", `${services.baseUrl}/auth`],
+                  ["HMPPS_AUTH_TOKEN_URL", `${services.baseUrl}${FakeServices.IN_CLUSTER_TOKEN_PATH}`],
+                  ["MESSAGING_CONSUMER_DETAIL_URLS", services.baseUrl],
                   ["OAUTH2_CLIENT_ID", CLIENT_ID],
                   ["OAUTH2_CLIENT_SECRET", CLIENT_SECRET]
                 ])
@@ -615,5 +660,73 @@ describe("ReferAndMonitorClient against a loopback HMPPS Auth and R&M", () => {
       expect(Either.isLeft(result)).toBe(true)
       if (Either.isLeft(result)) expect(String(result.left)).toContain("OAUTH2_CLIENT_ID")
     })
+  )
+})
+
+describe("the token only goes to R&M: MESSAGING_CONSUMER_DETAIL_URLS (§5.3)", () => {
+  const envLayer = (entries: ReadonlyArray<readonly [string, string]>) =>
+    ReferAndMonitorClient.layer.pipe(
+      Layer.provide(
+        Layer.setConfigProvider(
+          ConfigProvider.fromMap(
+            new Map([
+              ["HMPPS_AUTH_URL", `${services.baseUrl}/auth`],
+              ["OAUTH2_CLIENT_ID", CLIENT_ID],
+              ["OAUTH2_CLIENT_SECRET", CLIENT_SECRET],
+              ...entries
+            ])
+          )
+        )
+      )
+    )
+  const refused = (url: string) =>
+    Effect.flatMap(ReferAndMonitorClient, (client) => client.get(url, SentReferral)).pipe(Effect.flip)
+
+  it.live("a listed origin is called with the token", () =>
+    Effect.gen(function* () {
+      const path = "/sent-referral/f56c5f7c-632f-4cad-a1b3-693541cb5f22"
+      yield* get(path, SentReferral)
+      expect(services.requestsTo(path)[0]?.headers.authorization).toBe("Bearer token-1")
+    }).pipe(Effect.provide(envLayer([["MESSAGING_CONSUMER_DETAIL_URLS", `https://r-and-m.example, ${services.baseUrl}/`]])))
+  )
+
+  it.live("another origin, relative, non-http(s) or malformed URLs: no request at all (no token fetched), not transient", () =>
+    Effect.gen(function* () {
+      const port = new URL(services.baseUrl).port
+      // The first two reach this very loopback server if sent: the counts below would see them.
+      const urls = [
+        `http://localhost:${port}/sent-referral/f56c5f7c-632f-4cad-a1b3-693541cb5f22`,
+        `https://127.0.0.1:${port}/sent-referral/f56c5f7c-632f-4cad-a1b3-693541cb5f22`,
+        "/sent-referral/f56c5f7c-632f-4cad-a1b3-693541cb5f22",
+        `ftp://127.0.0.1:${port}/sent-referral/x`,
+        "http://[not a url",
+        "https://r-and-m.example.evil.test/sent-referral/x"
+      ]
+      for (const url of urls) {
+        const error = yield* refused(url)
+        expect(error).toMatchObject({ _tag: "ReferAndMonitorError", url, transient: false })
+        expect(error.message.startsWith(`Refused to call ${url}: `)).toBe(true)
+        expect(error.message).toContain("no request was made")
+      }
+      expect(services.requests).toEqual([])
+    }).pipe(Effect.provide(envLayer([["MESSAGING_CONSUMER_DETAIL_URLS", `${services.baseUrl},https://r-and-m.example`]])))
+  )
+
+  it.live("HMPPS_AUTH_URL set and the variable unset: every URL is refused, naming the variable", () =>
+    Effect.gen(function* () {
+      const error = yield* refused(`${services.baseUrl}/sent-referral/f56c5f7c-632f-4cad-a1b3-693541cb5f22`)
+      expect(error.message).toContain("MESSAGING_CONSUMER_DETAIL_URLS is not set")
+      expect(services.requests).toEqual([])
+    }).pipe(Effect.provide(envLayer([])))
+  )
+
+  it.effect.each(["r-and-m.example", "https://r-and-m.example/api", "ftp://r-and-m.example", ","])(
+    "a malformed entry %j is a configuration error naming the variable",
+    (value) =>
+      Effect.gen(function* () {
+        const result = yield* Layer.build(envLayer([["MESSAGING_CONSUMER_DETAIL_URLS", value]])).pipe(Effect.scoped, Effect.either)
+        expect(Either.isLeft(result)).toBe(true)
+        if (Either.isLeft(result)) expect(String(result.left)).toContain("MESSAGING_CONSUMER_DETAIL_URLS")
+      })
   )
 })

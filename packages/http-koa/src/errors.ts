@@ -4,7 +4,8 @@ import { Cause, Data, Effect, Option, ParseResult, Predicate, Schema } from "eff
 /**
  * The HTTP face of core's one error model (DESIGN.md, Errors; spec §2.4): every failure answers
  * `{"status": n, "message": "…"}` (plus `fields` for invalid bodies, decision Q6). Bad input is always 4xx, an
- * unavailable dependency 503, and only a defect is a 500 — with a generic message; the detail goes to the log.
+ * unavailable dependency 503, inconsistent Delius data a 500 naming it, and any other defect a 500 with a generic
+ * message; the detail goes to the log.
  */
 export interface FieldError {
   readonly field: string
@@ -139,6 +140,10 @@ export const fromFailure = (error: unknown): ErrorResponse => {
       return problem(503, "Delius directory unavailable", { detail: describe(error) })
     case "ReferAndMonitorError":
       return problem(503, "Refer and Monitor unavailable", { detail: describe(error) })
+    // Delius data this service cannot act on (two NSIs for one URN, …): 500 naming it, never 409, which R&M reads as
+    // a clash (client-contract §2.3); core has raised `DeliusDataInconsistent` telemetry.
+    case "InconsistentData":
+      return problem(500, message, { detail: describe(error) })
     // Not expected over HTTP (queue-side errors); the reference answers these documented cases with a 500 (§4.1).
     case "Unprocessable":
     case "InvalidState":

@@ -94,6 +94,9 @@ const build = (): Json => {
           "204": { description: "The NSI exists and is in progress" },
           "400": failure("Invalid body, unknown contract type, or a committal for PSS breach"),
           "404": failure("Person, event or reference data not found"),
+          "500": failure(
+            "Inconsistent Delius data, named in the message: more than one NSI has the referral's URN (§6.3 step 1)"
+          ),
           ...standardFailures
         }
       }
@@ -116,7 +119,12 @@ const build = (): Json => {
           "200": ok(ref(AppointmentMergedSchema, "AppointmentMerged", "response")),
           "400": failure("Invalid body, or a past start without an outcome"),
           "404": failure("Referral (NSI), office location or reference data not found"),
-          "409": failure("The appointment clashes with an existing future appointment"),
+          // R&M shows every 409 here as a clash (client-contract §2.3), so 409 is the §7.2 clash and nothing else.
+          "409": failure("The appointment clashes with an existing future appointment (§7.2); used for nothing else"),
+          "500": failure(
+            "Inconsistent Delius data, named in the message: more than one NSI has the referral's URN (§6.3 step 1), " +
+              "more than one active office location has the code (§7.1 step 4), or the contact to outcome has no NSI (§4.2)"
+          ),
           ...standardFailures
         }
       }

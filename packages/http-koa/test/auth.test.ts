@@ -172,6 +172,23 @@ describe("accepted roles", () => {
   })
 })
 
+describe("HMPPS_AUTH_TOKEN_URL (an in-cluster token endpoint)", () => {
+  it("inbound tokens are still verified against HMPPS_AUTH_URL's JWKS and issuer", async () => {
+    process.env.HMPPS_AUTH_URL = auth.url
+    // Nothing listens there: only the outbound client-credentials fetch would use it, never the inbound checks.
+    process.env.HMPPS_AUTH_TOKEN_URL = "http://127.0.0.1:1/in-cluster/oauth/token"
+    const configured = await startTestServer({ layer: coreLayer(db.url) })
+    try {
+      const token = await signToken(auth, { authorities: [RW_ROLE] })
+      expect((await request(configured, "GET", "/office-locations", { token })).status).toBe(200)
+      const forged = await signToken(auth, { authorities: [RW_ROLE], issuer: "http://127.0.0.1:1/in-cluster/issuer" })
+      expect((await request(configured, "GET", "/office-locations", { token: forged })).status).toBe(401)
+    } finally {
+      await configured.close()
+    }
+  })
+})
+
 describe("unauthenticated endpoints (§3.1)", () => {
   it.each(["/health", "/health/liveness", "/health/readiness", "/health/ping", "/ping", "/info", "/v3/api-docs"])("%s", async (path) => {
     const response = await request(server, "GET", path)

@@ -113,6 +113,15 @@ describe("/v3/api-docs", () => {
     expect(doc.paths["/probation-case/{crn}/referrals/{referralId}/appointments"].put.responses["409"].content["application/json"].schema).toEqual({
       $ref: "#/components/schemas/ErrorBody"
     })
+    // 409 is the §7.2 clash only; inconsistent Delius data is a documented 500 (issue 9, client-contract §2.3).
+    const merge = doc.paths["/probation-case/{crn}/referrals/{referralId}/appointments"].put.responses
+    expect(merge["409"].description).toBe("The appointment clashes with an existing future appointment (§7.2); used for nothing else")
+    expect(merge["500"].description).toContain("more than one NSI has the referral's URN (§6.3 step 1)")
+    expect(merge["500"].description).toContain("more than one active office location has the code (§7.1 step 4)")
+    expect(merge["500"].description).toContain("the contact to outcome has no NSI (§4.2)")
+    const started = doc.paths["/probation-case/{crn}/referrals"].put.responses
+    expect(started["409"]).toBeUndefined()
+    expect(started["500"].description).toContain("more than one NSI has the referral's URN")
     const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"([^"]+)"/g)].map((m) => m[1]!)
     expect(refs.length).toBeGreaterThan(10)
     for (const ref of refs) expect(schemas[ref.replace("#/components/schemas/", "")], ref).toBeDefined()

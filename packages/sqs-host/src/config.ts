@@ -57,6 +57,11 @@ export interface SqsHostConfig {
   readonly endpoint: Option.Option<string>
   /** Whether `HMPPS_AUTH_URL` is set: always in a deployment, never on a developer's machine. */
   readonly hmppsAuthConfigured: boolean
+  /**
+   * Whether `MESSAGING_CONSUMER_DETAIL_URLS` is set (core parses and applies it, §5.3). With `HMPPS_AUTH_URL` set it
+   * is required: `startQueueHost` refuses to start without it (see `requireDetailUrls`).
+   */
+  readonly detailUrlsConfigured: boolean
   /** `QUEUE_DEV_STACK`: `auto` (default), `true` or `false`. */
   readonly devStack: "auto" | "true" | "false"
   readonly devSqsPort: number
@@ -91,6 +96,7 @@ export const sqsHostConfig: Config.Config<SqsHostConfig> = Config.all({
   region: Config.string("AWS_REGION").pipe(Config.withDefault("eu-west-2")),
   endpoint: nonBlank("AWS_ENDPOINT_URL_SQS"),
   hmppsAuthConfigured: Config.map(nonBlank("HMPPS_AUTH_URL"), Option.isSome),
+  detailUrlsConfigured: Config.map(nonBlank("MESSAGING_CONSUMER_DETAIL_URLS"), Option.isSome),
   devStack: Config.literal("auto", "true", "false")("QUEUE_DEV_STACK").pipe(Config.withDefault("auto" as const)),
   devSqsPort: devPort("DEV_SQS_PORT", 4566),
   devReferAndMonitorPort: devPort("DEV_REFER_AND_MONITOR_PORT", 8091),
@@ -145,3 +151,14 @@ export const DEV_STACK_DEFAULTS = {
   credentials: { accessKeyId: "dev", secretAccessKey: "dev" },
   ...DEV_CLIENT_CREDENTIALS
 } as const
+
+/**
+ * §5.3: the consumer sends its bearer token only to the origins in `MESSAGING_CONSUMER_DETAIL_URLS`. A deployment
+ * (`HMPPS_AUTH_URL` set) without the list would fail every R&M callback, so the queue host refuses to start instead,
+ * naming the variable. Undefined when the host may start.
+ */
+export const missingDetailUrls = (config: SqsHostConfig): string | undefined =>
+  config.hmppsAuthConfigured && !config.detailUrlsConfigured
+    ? "MESSAGING_CONSUMER_DETAIL_URLS is not set: with HMPPS_AUTH_URL set, list the Refer and Monitor origins " +
+      "(scheme://host[:port], comma-separated) the consumer may send its token to"
+    : undefined

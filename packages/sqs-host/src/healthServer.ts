@@ -5,7 +5,8 @@ import type { RunningConsumer } from "./poller.js"
  * Health endpoints for the queue host when it runs without the HTTP API (`npm run start:queue`,
  * `ram-delius serve --queue`): Kubernetes probes need `/health/liveness` and `/health/readiness`, and support engineers
  * the consumer's counters (client-contract §6). `/health` and `/health/readiness` answer 200 UP or 503 DOWN with the
- * queue, DLQ and counters; liveness never depends on SQS, so an SQS outage does not get the pod restarted.
+ * Delius database (`db`, as the HTTP host reports it) and the queue, DLQ and counters (`queue`); either DOWN makes the
+ * answer DOWN. Liveness depends on neither, so an outage does not get the pod restarted.
  */
 export interface HealthServer {
   readonly port: number
@@ -15,8 +16,23 @@ export interface HealthServer {
 export const startHealthServer = async (options: {
   readonly port: number
   readonly host?: string
-  readonly consumer: Pick<RunningConsumer, "health">
+  readonly consumer: Pick<RunningConsumer, "health"> & Partial<Pick<RunningConsumer, "database">>
+  /** Bound on the database check (default 5 s): a hung database reports DOWN instead of hanging the probe. */
+  readonly readinessTimeoutMs?: number
 }): Promise<HealthServer> => {
+  const database = async () => {
+    if (options.consumer.database === undefined) return undefined
+    try {
+      return await options.consumer.database(options.readinessTimeoutMs)
+    } catch (error) {
+      return { status: "DOWN" as const, error: String(error) }
+    }
+  }
+  const queue = () =>
+    options.consumer.health().then(
+      (health) => health,
+      (error: unknown) => ({ status: "DOWN" as const, error: String(error) })
+    )
   const server: Server = createServer((req, res) => {
     const send = (status: number, body: unknown) => {
       res.writeHead(status, { "content-type": "application/json" })
@@ -26,10 +42,11 @@ export const startHealthServer = async (options: {
     if (req.method !== "GET") return send(405, { status: 405, message: "Method not allowed" })
     if (path === "/health/liveness" || path === "/health/ping" || path === "/ping") return send(200, { status: "UP" })
     if (path === "/health" || path === "/health/readiness") {
-      options.consumer.health().then(
-        (queue) => send(queue.status === "UP" ? 200 : 503, { status: queue.status, components: { queue } }),
-        (error: unknown) => send(503, { status: "DOWN", components: { queue: { status: "DOWN", error: String(error) } } })
-      )
+      void Promise.all([database(), queue()]).then(([db, queueHealth]) => {
+        const components = { ...(db === undefined ? {} : { db }), queue: queueHealth }
+        const status = Object.values(components).every((c) => c.status === "UP") ? "UP" : "DOWN"
+        send(status === "UP" ? 200 : 503, { status, components })
+      })
       return
     }
     send(404, { status: 404, message: `No handler for ${path}` })

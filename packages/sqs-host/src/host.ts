@@ -1,7 +1,7 @@
 import type { SQSClient } from "@aws-sdk/client-sqs"
-import { makeCoreLayer, ReferAndMonitorClient, type CoreOptions } from "@ram-delius/core"
+import { devDetailUrlOrigins, makeCoreLayer, ReferAndMonitorClient, type CoreOptions } from "@ram-delius/core"
 import { ConfigProvider, Effect, Layer, Logger, LogLevel, ManagedRuntime, Option, Redacted } from "effect"
-import { DEV_CLIENT_CREDENTIALS, devStackWanted, sqsHostConfig, type SqsHostConfig } from "./config.js"
+import { DEV_CLIENT_CREDENTIALS, devStackWanted, missingDetailUrls, sqsHostConfig, type SqsHostConfig } from "./config.js"
 import type { DevStack } from "./devStack.js"
 import { startConsumer, type HandlerServices, type RunningConsumer } from "./poller.js"
 import { makeSqsClient } from "./sqs.js"
@@ -43,6 +43,8 @@ export const startQueueHost = async (options: QueueHostOptions = {}): Promise<Qu
   const config = await Effect.runPromise(
     options.configProvider === undefined ? sqsHostConfig : Effect.withConfigProvider(sqsHostConfig, options.configProvider)
   )
+  const missing = missingDetailUrls(config)
+  if (missing !== undefined) throw new Error(missing)
   let devStack: DevStack | undefined
   if (devStackWanted(config)) {
     // Loaded only here, so a deployment never loads the emulator — nor installs it: fauxqs is a development dependency.
@@ -79,7 +81,9 @@ export const startQueueHost = async (options: QueueHostOptions = {}): Promise<Qu
               url: devStack.referAndMonitor.authUrl,
               clientId: DEV_CLIENT_CREDENTIALS.clientId,
               clientSecret: Redacted.make(DEV_CLIENT_CREDENTIALS.clientSecret)
-            }
+            },
+            // The stub's origin, on whatever port it got (§5.3).
+            detailUrlOrigins: devDetailUrlOrigins(devStack.referAndMonitor.port)
           })
         }
       : {}

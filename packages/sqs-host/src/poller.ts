@@ -5,9 +5,11 @@ import {
   type Message,
   type SQSClient
 } from "@aws-sdk/client-sqs"
-import { handleDomainEvent, type EventResult } from "@ram-delius/core"
+import { SqlClient } from "@effect/sql"
+import { Dialect, handleDomainEvent, type EventResult } from "@ram-delius/core"
 import {
   Cause,
+  Duration,
   Effect,
   Exit,
   Fiber,
@@ -358,6 +360,12 @@ export interface RunningConsumer {
   readonly stats: ConsumerStats
   readonly state: ConsumerState
   readonly health: () => Promise<ConsumerHealth>
+  /**
+   * The Delius database behind the handlers: `SELECT 1` through core's SqlClient, bounded by `timeoutMs`, as the HTTP
+   * host's `db` component (http-koa health.ts) — a consumer whose database is down cannot handle anything, so its
+   * readiness must say so. DOWN (with the reason) when core has no SqlClient or the check fails or times out.
+   */
+  readonly database: (timeoutMs?: number) => Promise<{ readonly status: "UP" | "DOWN"; readonly error?: string }>
   /** Graceful drain (see `makeConsumer`), then release what `startConsumer` built. Idempotent. */
   readonly stop: () => Promise<void>
 }
@@ -387,6 +395,22 @@ export const startConsumer = async <E>(options: StartConsumerOptions<E>): Promis
       return consumer.state()
     },
     health: () => runtime.runPromise(consumer.health),
+    database: async (timeoutMs = 5_000) => {
+      const exit = await runtime.runPromiseExit(
+        Effect.gen(function* () {
+          // Not in HandlerServices' type, but every core layer has them (makeCoreLayer); absent → DOWN, not a crash.
+          const sql = yield* Effect.serviceOption(SqlClient.SqlClient)
+          const dialect = yield* Effect.serviceOption(Dialect)
+          if (Option.isNone(sql) || Option.isNone(dialect)) return yield* Effect.fail("no database in core")
+          yield* sql.value.unsafe(dialect.value.ping)
+        }).pipe(
+          // Answer at the deadline even if the database holds the check uninterruptibly (as http-koa health.ts).
+          Effect.disconnect,
+          Effect.timeoutFail({ duration: Duration.millis(timeoutMs), onTimeout: () => "timed out" })
+        )
+      )
+      return Exit.isSuccess(exit) ? { status: "UP" } : { status: "DOWN", error: Cause.pretty(exit.cause).split("\n")[0]! }
+    },
     stop: () =>
       (stopping ??= (async () => {
         await runtime.runPromise(consumer.drain)

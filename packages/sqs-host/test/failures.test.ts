@@ -33,13 +33,31 @@ describe("Refer and Monitor failures", () => {
     expect((await h.telemetry()).map((event) => event.name)).toEqual(["SessionAppointmentSubmitted"])
   })
 
+  it("R&M answering 500: exactly 3 GETs per receive (one retry layer, §5.2 step 6, §5.3)", async () => {
+    h = await startHarness()
+    let calls = 0
+    h.stub.use((request) => (request.path === SESSION_PATH ? (calls++, { status: 500, body: { status: 500 } }) : undefined))
+    // A long error visibility, so the first receive's attempts are counted before the message comes back.
+    const consumer = await h.start({ errorVisibilityTimeouts: [3600] })
+    await h.sendFixture("session-appointment-feedback-submitted-compliant")
+    await waitFor("the first receive failed", () => consumer.stats.failed === 1)
+    const callsOnFirstReceive = calls
+    await consumer.stop()
+
+    expect(callsOnFirstReceive).toBe(3)
+    expect(consumer.stats).toMatchObject({ received: 1, failed: 1, succeeded: 0 })
+    const failures = await h.telemetry()
+    expect(failures.map((event) => event.name)).toEqual(["RestClientException"])
+    expect(failures[0]!.properties.message).toContain("failed with status 500")
+  })
+
   it("down: three receives, failure telemetry each time, then the DLQ — no partial Delius write; a redrive after recovery processes it", async () => {
     h = await startHarness()
     const before = deliusSnapshot(h)
     h.stub.use((request) => (request.path.startsWith("/sent-referral/") ? "drop" : undefined))
     const consumer = await h.start()
     await h.sendFixture("referral-withdrawn")
-    // fauxqs 2 can show the message in the DLQ before the consumer has finished recording its third failure.
+    // The counters move after the visibility change that lets the DLQ move happen: wait for both.
     await waitFor("the message in the DLQ", () => h!.queue("dlq").total === 1 && consumer.stats.failed === 3)
 
     expect(consumer.stats).toMatchObject({ received: 3, failed: 3, succeeded: 0 })

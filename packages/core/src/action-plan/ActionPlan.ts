@@ -11,6 +11,7 @@ import { Unprocessable } from "../errors.js"
 import { findReferralNsi, insertNsiContact } from "../referral/nsiContacts.js"
 import { referralUrn } from "../referral/Referral.js"
 import { appendNotes } from "../rules/index.js"
+import type { Telemetry } from "../telemetry/Telemetry.js"
 import { type Instant, londonDateTime } from "../time.js"
 
 /** An action plan submitted or approved in R&M (spec §5.5). */
@@ -25,7 +26,16 @@ export interface ActionPlanEvent {
   readonly actionPlanProbationUserUrl: string
 }
 
-type Dependencies = SqlClient.SqlClient | PersonRepository | NsiRepository | ContactRepository | ReferenceDataRepository | OrganisationRepository | DeliusUser
+type Dependencies =
+  | SqlClient.SqlClient
+  | PersonRepository
+  | NsiRepository
+  | ContactRepository
+  | ReferenceDataRepository
+  | OrganisationRepository
+  | DeliusUser
+  // Inconsistent Delius data (two NSIs for the referral) is reported as telemetry too.
+  | Telemetry
 
 export class ActionPlan extends Context.Tag("@ram-delius/core/ActionPlan")<
   ActionPlan,

@@ -10,6 +10,7 @@ import { NsiRepository } from "../delius/repositories/NsiRepository.js"
 import { OrganisationRepository } from "../delius/repositories/OrganisationRepository.js"
 import type { PersonRepository } from "../delius/repositories/PersonRepository.js"
 import { ReferenceDataRepository } from "../delius/repositories/ReferenceDataRepository.js"
+import { inconsistentData } from "../delius/inconsistent.js"
 import { require } from "../delius/require.js"
 import { BadRequest, Conflict, NotFound, Unprocessable } from "../errors.js"
 import { crsAssignment, findReferralNsi } from "../referral/nsiContacts.js"
@@ -190,7 +191,7 @@ const merge = Effect.fn("Appointment.merge")(function* (crn: string, request: Me
             if (clash) return yield* new Conflict({ message: "Appointment conflicts with an existing future appointment" })
           }
           const assignment = yield* crsAssignment
-          const locationId = yield* resolveLocation(organisation, request.officeLocationCode, ctx.today)
+          const locationId = yield* resolveLocation(organisation, crn, request.officeLocationCode, ctx.today)
 
           // §7.1 step 5, with decisions Q2 (an already-processed reschedule finds its replacement by the new URN) and
           // Q4 (a contact found by deliusId must be this person's CRS appointment).
@@ -313,6 +314,7 @@ const merge = Effect.fn("Appointment.merge")(function* (crn: string, request: Me
 
 const resolveLocation = (
   organisation: typeof OrganisationRepository.Service,
+  crn: string,
   code: string | null,
   today: string
 ) =>
@@ -320,8 +322,9 @@ const resolveLocation = (
     if (code === null) return null
     const locations = yield* organisation.activeOfficeLocations(code, today)
     if (locations.length === 0) return yield* NotFound.of("Location", "code", code)
+    // §7.1 step 4 "multiple → error": Delius is inconsistent (500), not a clash (409 is §7.2's only).
     if (locations.length > 1) {
-      return yield* new Conflict({ message: `More than one active office location has code ${code}` })
+      return yield* inconsistentData(`More than one active office location has code ${code}`, { crn, officeLocationCode: code })
     }
     return locations[0]!.officeLocationId
   })

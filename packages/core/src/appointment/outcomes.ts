@@ -6,7 +6,8 @@ import { EventRepository } from "../delius/repositories/EventRepository.js"
 import { NsiRepository } from "../delius/repositories/NsiRepository.js"
 import { type EnforcementAction, ReferenceDataRepository } from "../delius/repositories/ReferenceDataRepository.js"
 import { require } from "../delius/require.js"
-import { BadRequest, Conflict } from "../errors.js"
+import { inconsistentData } from "../delius/inconsistent.js"
+import { BadRequest } from "../errors.js"
 import {
   appendNotes,
   type AppointmentOutcome,
@@ -47,8 +48,12 @@ export const applyOutcome = (
       onRight: Effect.succeed
     })
     const outcomeRow = yield* reference.contactOutcome(code).pipe(require("ContactOutcome", "code", code))
+    // §4.2 "contact found has no NSI id when applying an outcome → 500": inconsistent Delius data, not a clash.
     if (contact.nsiId === null) {
-      return yield* new Conflict({ message: `Contact ${contact.contactId} is not linked to a referral` })
+      return yield* inconsistentData(`Contact ${contact.contactId} is not linked to a referral`, {
+        crn: contact.crn,
+        contactId: String(contact.contactId)
+      })
     }
     // §7.6: a non-compliant outcome records the enforcement action on the appointment itself too.
     const action =

@@ -12,7 +12,7 @@ import {
   SynchronizedRef
 } from "effect"
 import { ReferAndMonitorError } from "../errors.js"
-import { defaultTimeouts, tokenRefreshMargin, type HmppsAuthCredentials, type HttpTimeouts } from "./config.js"
+import { defaultTimeouts, tokenRefreshMargin, tokenUrlOf, type HmppsAuthCredentials, type HttpTimeouts } from "./config.js"
 
 // --- one HTTP exchange with timeouts, shared by the token fetch and the R&M client ---------------------------------
 
@@ -122,7 +122,7 @@ export interface HmppsAuthTokenShape {
 }
 
 /**
- * Client-credentials token from HMPPS Auth (§5.3; spec §10 token URI `…/auth/oauth/token`): POST with
+ * Client-credentials token from HMPPS Auth (§5.3; spec §10 token URI `…/auth/oauth/token`, or `HMPPS_AUTH_TOKEN_URL`): POST with
  * `Authorization: Basic base64(clientId:clientSecret)` and form body `grant_type=client_credentials`.
  * The token is cached until `tokenRefreshMargin` (60 s) before `expires_in`; the cache is a `SynchronizedRef`, so
  * concurrent callers queue behind one fetch and then share its result. The secret and the token stay `Redacted`,
@@ -136,7 +136,7 @@ export class HmppsAuthToken extends Context.Tag("@ram-delius/core/HmppsAuthToken
     Effect.gen(function* () {
       const client = yield* HttpClient.HttpClient
       const cache = yield* SynchronizedRef.make(Option.none<CachedToken>())
-      const tokenUrl = `${credentials.url.replace(/\/+$/, "")}/oauth/token`
+      const tokenUrl = tokenUrlOf(credentials)
       const request = HttpClientRequest.post(tokenUrl).pipe(
         HttpClientRequest.basicAuth(credentials.clientId, credentials.clientSecret),
         HttpClientRequest.acceptJson,

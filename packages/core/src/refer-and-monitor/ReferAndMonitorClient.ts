@@ -13,7 +13,17 @@ import {
   type Redacted
 } from "effect"
 import { ReferAndMonitorError } from "../errors.js"
-import { defaultTimeouts, referAndMonitorSettings, type HmppsAuthCredentials, type HttpTimeouts } from "./config.js"
+import {
+  defaultTimeouts,
+  DETAIL_URLS_VARIABLE,
+  devDetailUrlOrigins,
+  devReferAndMonitorPort,
+  type DetailUrlOrigins,
+  httpOrigin,
+  referAndMonitorSettings,
+  type HmppsAuthCredentials,
+  type HttpTimeouts
+} from "./config.js"
 import { bodySnippet, exchange, HmppsAuthToken, isTransientStatus, type HttpExchange } from "./HmppsAuth.js"
 
 /**
@@ -21,10 +31,14 @@ import { bodySnippet, exchange, HmppsAuthToken, isTransientStatus, type HttpExch
  * bearer token, decoded with the caller's schema (`schemas.ts`).
  *
  * Failure model: every failure is a `ReferAndMonitorError`, which the queue host treats as a Failure (retry, then DLQ
- * — §5.2). `transient` only says whether retrying *here* can help: transport errors, timeouts, 5xx, 429 and 408 are
- * retried in-process (3 attempts in all, like the reference's HTTP client and listener retries, §5.2 step 6); other
- * 4xx and undecodable bodies are not. A 404 is still a Failure for the message (the event may have raced ahead of
- * R&M's commit, client-contract.md §3.1) — SQS redelivery retries it.
+ * — §5.2). `transient` only says whether retrying in-process can help: transport errors, timeouts, 5xx, 429 and 408
+ * are retried by the event handler (3 attempts in all per receive, §5.2 step 6, §5.3 — the client itself does not
+ * retry by default, so there is one retry layer); other 4xx and undecodable bodies are not. A 404 is still a Failure
+ * for the message (the event may have raced ahead of R&M's commit, client-contract.md §3.1) — SQS redelivery retries it.
+ *
+ * The bearer token only goes to R&M (§5.3 "Allowed hosts"): a URL whose origin is not one of the allowed
+ * `detailUrlOrigins` — or that is relative, not http(s), or malformed — is refused before any request (and before a
+ * token is fetched), as a non-transient error naming the URL, so the message fails to the DLQ where support sees it.
  */
 export interface ReferAndMonitorClientShape {
   /**
@@ -42,16 +56,26 @@ export interface ReferAndMonitorClientOptions {
     | { readonly connect?: Duration.DurationInput | undefined; readonly read?: Duration.DurationInput | undefined }
     | undefined
   /**
-   * Delays between attempts of a transient failure; its recurrences bound the retries. Default: 100 ms then 200 ms
-   * (3 attempts in all). Tests pass e.g. `Schedule.recurs(2)` to retry without waiting.
+   * Delays between attempts of a transient failure; its recurrences bound the retries. Default: none (one attempt),
+   * because the event handler already retries the whole handling 3 times (§5.2 step 6) and §5.3 allows 3 attempts in
+   * all per receive — retrying here too made a 5xx cost 9 GETs. An embedder calling R&M outside `handleDomainEvent`
+   * can pass e.g. `defaultRetrySchedule`.
    */
   readonly retrySchedule?: Schedule.Schedule<unknown, ReferAndMonitorError> | undefined
+  /**
+   * The origins URLs may have (`MESSAGING_CONSUMER_DETAIL_URLS`, §5.3). Default: dev mode's local R&M stub
+   * (`http://localhost:{DEV_REFER_AND_MONITOR_PORT}` and `http://127.0.0.1:…`, port default 8091).
+   */
+  readonly detailUrlOrigins?: DetailUrlOrigins | undefined
 }
 
-/** 3 attempts in all, with a short exponential back-off (100 ms, 200 ms). */
+/** For embedders that call R&M on their own: 3 attempts in all, with a short exponential back-off (100 ms, 200 ms). */
 export const defaultRetrySchedule: Schedule.Schedule<unknown, ReferAndMonitorError> = Schedule.exponential(
   "100 millis"
 ).pipe(Schedule.intersect(Schedule.recurs(2)))
+
+/** The client's own default: no retry — one retry layer, the event handler's (§5.2 step 6, §5.3). */
+const noRetry: Schedule.Schedule<unknown, ReferAndMonitorError> = Schedule.stop
 
 const resolveTimeouts = (timeouts: ReferAndMonitorClientOptions["timeouts"]): HttpTimeouts => ({
   connect: timeouts?.connect === undefined ? defaultTimeouts.connect : Duration.decode(timeouts.connect),
@@ -62,13 +86,30 @@ const isSuccess = (status: number) => status >= 200 && status <= 299
 
 /** Builds the client on whatever `HttpClient` and `HmppsAuthToken` the context holds (embedders bring their own). */
 const make = (
-  options: Pick<ReferAndMonitorClientOptions, "timeouts" | "retrySchedule"> = {}
+  options: Pick<ReferAndMonitorClientOptions, "timeouts" | "retrySchedule" | "detailUrlOrigins"> = {}
 ): Effect.Effect<ReferAndMonitorClientShape, never, HttpClient.HttpClient | HmppsAuthToken> =>
   Effect.gen(function* () {
     const client = yield* HttpClient.HttpClient
     const auth = yield* HmppsAuthToken
     const timeouts = resolveTimeouts(options.timeouts)
-    const retrySchedule = options.retrySchedule ?? defaultRetrySchedule
+    const retrySchedule = options.retrySchedule ?? noRetry
+    const allowed = options.detailUrlOrigins ?? devDetailUrlOrigins(yield* Effect.orDie(devReferAndMonitorPort))
+    const allowedOrigins = new Set(allowed.origins)
+
+    /** §5.3: the token only goes to a listed origin; anything else is refused before a request is made. */
+    const checkOrigin = (url: string): Effect.Effect<void, ReferAndMonitorError> => {
+      const origin = httpOrigin(url)
+      if (origin !== undefined && allowedOrigins.has(origin)) return Effect.void
+      const why =
+        origin === undefined
+          ? "it is not an absolute http(s) URL"
+          : !allowed.set
+            ? `${DETAIL_URLS_VARIABLE} is not set`
+            : `its origin ${origin} is not in ${DETAIL_URLS_VARIABLE} (${allowed.origins.join(", ")})`
+      return Effect.fail(
+        new ReferAndMonitorError({ url, transient: false, message: `Refused to call ${url}: ${why}; no request was made` })
+      )
+    }
 
     const send = (url: string, token: Option.Option<Redacted.Redacted<string>>) =>
       exchange(
@@ -114,6 +155,7 @@ const make = (
 
     const get = Effect.fn("ReferAndMonitorClient.get")(function* <A, I>(url: string, schema: Schema.Schema<A, I>) {
       yield* Effect.annotateCurrentSpan("url.full", url)
+      yield* checkOrigin(url)
       const response = yield* attempt(url).pipe(
         Effect.tapError((error) =>
           error.transient
@@ -160,15 +202,23 @@ export class ReferAndMonitorClient extends Context.Tag("@ram-delius/core/ReferAn
   static readonly layerWith = (options: ReferAndMonitorClientOptions = {}): Layer.Layer<ReferAndMonitorClient> => {
     const timeouts = resolveTimeouts(options.timeouts)
     return withTransport(
-      Layer.effect(ReferAndMonitorClient, make({ timeouts, retrySchedule: options.retrySchedule })),
+      Layer.effect(
+        ReferAndMonitorClient,
+        make({ timeouts, retrySchedule: options.retrySchedule, detailUrlOrigins: options.detailUrlOrigins })
+      ),
       options.auth,
       timeouts
     )
   }
 
-  /** Settings from the environment (`HMPPS_AUTH_URL`, `OAUTH2_CLIENT_ID`, `OAUTH2_CLIENT_SECRET` — config.ts). */
+  /**
+   * Settings from the environment (`HMPPS_AUTH_URL`, `HMPPS_AUTH_TOKEN_URL`, `OAUTH2_CLIENT_ID`, `OAUTH2_CLIENT_SECRET`,
+   * `MESSAGING_CONSUMER_DETAIL_URLS` — config.ts).
+   */
   static readonly layer: Layer.Layer<ReferAndMonitorClient, ConfigError.ConfigError> = Layer.unwrapEffect(
-    Effect.map(referAndMonitorSettings, (settings) => ReferAndMonitorClient.layerWith({ auth: settings.auth }))
+    Effect.map(referAndMonitorSettings, (settings) =>
+      ReferAndMonitorClient.layerWith({ auth: settings.auth, detailUrlOrigins: settings.detailUrlOrigins })
+    )
   )
 }
 

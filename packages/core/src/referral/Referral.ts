@@ -8,7 +8,8 @@ import { type Nsi, type NsiChanges, NsiRepository } from "../delius/repositories
 import { ReferenceDataRepository } from "../delius/repositories/ReferenceDataRepository.js"
 import { require } from "../delius/require.js"
 import { BadRequest, InvalidState, Unprocessable } from "../errors.js"
-import { appendNotes, nsiTypeForContractType, referralNotFoundReason } from "../rules/index.js"
+import { appendNotes, referralNotFoundReason } from "../rules/index.js"
+import { ContractTypes } from "./ContractTypes.js"
 import { trackEvent } from "../telemetry/Telemetry.js"
 import { type Instant, IsoDateTime, londonDate, londonDateTime, londonZonedString } from "../time.js"
 import { crsAssignment, findReferralNsi, insertNsiContact } from "./nsiContacts.js"
@@ -59,6 +60,7 @@ type Dependencies =
   | AuditRepository
   | DeliusUser
   | Telemetry
+  | ContractTypes
 
 /** Referral (NSI) workflows: start (find or create, §6.3) and end (terminate, §6.5). */
 export class Referral extends Context.Tag("@ram-delius/core/Referral")<
@@ -136,7 +138,7 @@ const createNsi = (offenderId: number, urn: string, request: ReferralStarted, ct
       return yield* new BadRequest({ message: "Cannot add referral to Committal for PSS Breach" })
     }
     const requirement = yield* events.rarRequirement(offenderId, disposal.disposalId)
-    const nsiTypeCode = nsiTypeForContractType(request.contractType)
+    const nsiTypeCode = (yield* ContractTypes).nsiTypeFor(request.contractType)
     if (nsiTypeCode === undefined) {
       // Decision Q5: an unknown contract type is bad input, not a 500.
       return yield* new BadRequest({ message: `Unexpected contract type: ${request.contractType}` })

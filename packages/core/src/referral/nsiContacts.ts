@@ -5,7 +5,7 @@ import { ContactRepository } from "../delius/repositories/ContactRepository.js"
 import { OrganisationRepository } from "../delius/repositories/OrganisationRepository.js"
 import type { WriteContext } from "../delius/repositories/common.js"
 import { CRS, require } from "../delius/require.js"
-import { Conflict } from "../errors.js"
+import { inconsistentData } from "../delius/inconsistent.js"
 
 /**
  * The NSI-contact pattern (spec §8.4): NREF, NCOM, status contacts, NTER and CRSNOTE contacts take the NSI's person,
@@ -45,14 +45,14 @@ export const insertNsiContact = (
   })
 
 /**
- * The NSI of a referral: §6.3 step 1 finds it by CRN and `EXTERNAL_REFERENCE`; more than one match is an error (409,
- * naming the URN) rather than a silent pick, because Delius would then hold two NSIs for one referral.
+ * The NSI of a referral: §6.3 step 1 finds it by CRN and `EXTERNAL_REFERENCE`; more than one match is inconsistent
+ * Delius data (500 naming the URN, never a 409, which means a clash) rather than a silent pick.
  */
 export const findReferralNsi = (crn: string, urn: string) =>
   Effect.flatMap(NsiRepository, (nsis) => nsis.findByCrnAndUrn(crn, urn)).pipe(
     Effect.flatMap((found) =>
       found.length > 1
-        ? Effect.fail(new Conflict({ message: `More than one NSI for ${crn} has EXTERNAL_REFERENCE ${urn}` }))
+        ? inconsistentData(`More than one NSI for ${crn} has EXTERNAL_REFERENCE ${urn}`, { crn, referralUrn: urn })
         : Effect.succeed(found[0])
     )
   )

@@ -4,6 +4,7 @@
  * R&M sends the contract type code on `PUT /probation-case/{crn}/referrals` (§4.1); the NSI created for the referral
  * gets the `R_NSI_TYPE.CODE` below. Matching is exact and case-sensitive (the reference uses a plain map lookup), and a
  * value outside the table is an error for the caller to report (decision Q5: 400 `Unexpected contract type: X`).
+ * Operations can add regional contracts without a release (`CONTRACT_TYPE_NSI_TYPES`, see `parseContractTypeMappings`).
  */
 
 /** The §6.2 table, in the spec's order. A `Map` (not an object) so that `toString`, `__proto__` … never match. */
@@ -15,7 +16,7 @@ const CONTRACT_TYPE_NSI_TYPE: ReadonlyMap<string, string> = new Map<string, stri
   ["PWB", "CRS05"],
   ["WOS", "CRS06"],
   ["WSM", "CRS07"],
-  // The 18 Finance, Benefit and Debt regional contracts (§6.2).
+  // The 19 Finance, Benefit and Debt regional contracts (§6.2).
   ["FBD-B", "CRS08"],
   ["FBD-BU", "CRS08"],
   ["FBD-EM", "CRS08"],
@@ -34,6 +35,8 @@ const CONTRACT_TYPE_NSI_TYPE: ReadonlyMap<string, string> = new Map<string, stri
   ["FBD-WI", "CRS08"],
   ["FBD-Y", "CRS08"],
   ["FBD-NW", "CRS08"],
+  // Finance, Benefit and Debt (Oldham): a live R&M contract missing from the reference's table (§6.2).
+  ["FBD-O", "CRS08"],
   // The 9 regional Dependency and Recovery contracts share the DNR NSI type (§6.2).
   ["DNR-K", "CRS04"],
   ["DNR-L", "CRS04"],
@@ -46,7 +49,7 @@ const CONTRACT_TYPE_NSI_TYPE: ReadonlyMap<string, string> = new Map<string, stri
   ["DNR-SW", "CRS04"]
 ])
 
-/** Every contract type code of §6.2 (34 codes), in table order. */
+/** Every contract type code of §6.2 (35 codes), in table order. */
 export const CONTRACT_TYPES: ReadonlyArray<string> = Array.from(CONTRACT_TYPE_NSI_TYPE.keys())
 
 /**
@@ -55,3 +58,33 @@ export const CONTRACT_TYPES: ReadonlyArray<string> = Array.from(CONTRACT_TYPE_NS
  */
 export const nsiTypeForContractType = (contractType: string): string | undefined =>
   CONTRACT_TYPE_NSI_TYPE.get(contractType)
+
+/**
+ * `CONTRACT_TYPE_NSI_TYPES`: extra §6.2 rows as `CONTRACT=NSI_TYPE` pairs separated by commas, e.g.
+ * `FBD-XX=CRS08,DNR-ZZ=CRS04` (blanks around entries ignored; an empty value adds nothing). Codes are kept as written
+ * (matching stays exact and case-sensitive). Left: what is malformed, naming the entry.
+ */
+export const parseContractTypeMappings = (
+  text: string
+): { readonly _tag: "Right"; readonly mappings: ReadonlyMap<string, string> } | { readonly _tag: "Left"; readonly message: string } => {
+  const mappings = new Map<string, string>()
+  for (const raw of text.split(",")) {
+    const entry = raw.trim()
+    if (entry === "") continue
+    const match = /^([^=\s]+)=([^=\s]+)$/.exec(entry)
+    if (match === null) return { _tag: "Left", message: `malformed entry ${JSON.stringify(entry)} (expected CONTRACT_TYPE=NSI_TYPE)` }
+    const [, contractType, nsiType] = match as unknown as [string, string, string]
+    const existing = mappings.get(contractType) ?? CONTRACT_TYPE_NSI_TYPE.get(contractType)
+    if (existing !== undefined && existing !== nsiType) {
+      return { _tag: "Left", message: `entry ${JSON.stringify(entry)} maps ${contractType}, already mapped to ${existing}` }
+    }
+    mappings.set(contractType, nsiType)
+  }
+  return { _tag: "Right", mappings }
+}
+
+/** The §6.2 lookup over the built-in table plus `extra` (from `parseContractTypeMappings`). */
+export const contractTypeLookup =
+  (extra: ReadonlyMap<string, string>) =>
+  (contractType: string): string | undefined =>
+    CONTRACT_TYPE_NSI_TYPE.get(contractType) ?? extra.get(contractType)

@@ -5,6 +5,7 @@ import { canonicalTimestamp } from "../../src/delius/query.js"
 import { tables } from "../../src/delius/tables.js"
 import { UserDirectory } from "../../src/directory/UserDirectory.js"
 import { makeCoreLayer } from "../../src/layers.js"
+import { devDetailUrlOrigins } from "../../src/refer-and-monitor/config.js"
 import { ReferAndMonitorClient } from "../../src/refer-and-monitor/ReferAndMonitorClient.js"
 import { Telemetry, type TelemetryEvent, TelemetryEvents } from "../../src/telemetry/Telemetry.js"
 import { londonDate, londonDateTime } from "../../src/time.js"
@@ -16,13 +17,17 @@ import { createSeededDatabase } from "./seeded.js"
  * embedded directory, R&M client without auth), and helpers that read Delius rows back in a dialect-neutral form
  * (camelCase keys, timestamps as `YYYY-MM-DD HH:MM:SS.ffffff`, dates as `YYYY-MM-DD`).
  */
-const coreLayer = (url: string, maxConnections: number | undefined) =>
+const coreLayer = (url: string, maxConnections: number | undefined, referAndMonitorPort?: number) =>
   makeCoreLayer({
     database: Database.layerFromUrl(url, maxConnections === undefined ? {} : { maxConnections }),
     prepare: false,
     telemetry: Telemetry.testLayer,
     directory: UserDirectory.embedded(),
-    referAndMonitor: ReferAndMonitorClient.layerWith({ retrySchedule: Schedule.recurs(0) })
+    referAndMonitor: ReferAndMonitorClient.layerWith({
+      retrySchedule: Schedule.recurs(0),
+      // The test's R&M stub is the dev-mode origin (§5.3), on whatever port it got.
+      ...(referAndMonitorPort === undefined ? {} : { detailUrlOrigins: devDetailUrlOrigins(referAndMonitorPort) })
+    })
   })
 
 /**
@@ -85,12 +90,17 @@ export interface Harness {
 export interface HarnessOptions {
   /** PostgreSQL pool size (concurrency tests). */
   readonly maxConnections?: number
+  /** The port of the test's R&M stub: the origins the client may call (§5.3); default the dev stub's 8091. */
+  readonly referAndMonitorPort?: number
 }
 
 export const makeHarness = async (kind: "sqlite" | "postgres", options: HarnessOptions = {}): Promise<Harness> => {
   const db = await createSeededDatabase(kind)
   // Warnings (e.g. "R&M is called without an Authorization header", expected in tests) are not printed.
-  const layer = Layer.provide(coreLayer(db.url, options.maxConnections), Logger.minimumLogLevel(LogLevel.Error))
+  const layer = Layer.provide(
+    coreLayer(db.url, options.maxConnections, options.referAndMonitorPort),
+    Logger.minimumLogLevel(LogLevel.Error)
+  )
   const runtime = ManagedRuntime.make(layer as Layer.Layer<Services, Layer.Layer.Error<typeof layer>>)
   await runtime.runtime()
   // The runtime's own (layer) errors surface on the first run; after `runtime.runtime()` above they cannot occur.

@@ -25,7 +25,7 @@ describe.each(dialectsUnderTest)("action plan events on %s", (kind) => {
   let h: Harness
   beforeEach(async () => {
     stub.reset()
-    h = await makeHarness(kind)
+    h = await makeHarness(kind, { referAndMonitorPort: stub.port })
   })
   afterEach(() => h.dispose())
   const deliver = (message: string) => h.run(handleDomainEvent(message))
@@ -124,7 +124,7 @@ describe.each(dialectsUnderTest)("dispatch on %s", (kind) => {
   let h: Harness
   beforeEach(async () => {
     stub.reset()
-    h = await makeHarness(kind)
+    h = await makeHarness(kind, { referAndMonitorPort: stub.port })
   })
   afterEach(() => h.dispose())
   const deliver = (message: unknown) => h.run(handleDomainEvent(message))

@@ -41,7 +41,7 @@ describe.each(dialectsUnderTest)("feedback submitted events on %s", (kind) => {
   let h: Harness
   beforeEach(async () => {
     stub.reset()
-    h = await makeHarness(kind)
+    h = await makeHarness(kind, { referAndMonitorPort: stub.port })
   })
   afterEach(() => h.dispose())
 

@@ -48,7 +48,7 @@ describe.each(dialectsUnderTest)("referral ended events on %s", (kind) => {
   let h: Harness
   beforeEach(async () => {
     stub.reset()
-    h = await makeHarness(kind)
+    h = await makeHarness(kind, { referAndMonitorPort: stub.port })
   })
   afterEach(() => h.dispose())
 

@@ -332,7 +332,7 @@ describe.each(dialectsUnderTest)("Referral.start with duplicate NSIs on %s", (ki
   })
   afterEach(() => h.dispose())
 
-  it("two NSIs for one referral URN → 409 naming the URN; nothing written (§6.3 step 1: multiple matches are an error)", async () => {
+  it("two NSIs for one referral URN → InconsistentData (500) naming the URN, telemetry; nothing written (§6.3 step 1)", async () => {
     await h.run(start("S123456", request()))
     // A second NSI row with the same external reference, as a data fix gone wrong could leave.
     await h.sql(
@@ -340,10 +340,15 @@ describe.each(dialectsUnderTest)("Referral.start with duplicate NSIs on %s", (ki
                    VALUES (99, ${DevIds.offender.S123456}, 1, 1, ${STARTED_WALL_CLOCK}, '2024-06-13', ${URN}, 0, 1, 0, 0)`
     )
     const before = await h.snapshot()
+    await h.clearTelemetry()
     const error = await h.failure(start("S123456", request({ notes: "changed" })))
-    expect(error).toMatchObject({ _tag: "Conflict", message: `More than one NSI for S123456 has EXTERNAL_REFERENCE ${URN}` })
+    const message = `More than one NSI for S123456 has EXTERNAL_REFERENCE ${URN}`
+    expect(error).toMatchObject({ _tag: "InconsistentData", message })
     const after = await h.snapshot()
     expect(after.NSI).toEqual(before.NSI)
     expect(after.CONTACT).toEqual(before.CONTACT)
+    expect(await h.telemetry()).toEqual([
+      { name: "DeliusDataInconsistent", properties: { crn: "S123456", referralUrn: URN, message } }
+    ])
   })
 })

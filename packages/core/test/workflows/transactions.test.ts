@@ -36,7 +36,7 @@ describe.each(dialectsUnderTest)("transactions on %s", (kind) => {
   let h: Harness
   beforeEach(async () => {
     stub.reset()
-    h = await makeHarness(kind)
+    h = await makeHarness(kind, { referAndMonitorPort: stub.port })
   })
   afterEach(() => h.dispose())
 

@@ -1,6 +1,7 @@
 import { SendMessageCommand } from "@aws-sdk/client-sqs"
 import {
   Database as CoreDatabase,
+  devDetailUrlOrigins,
   makeCoreLayer,
   type CoreOptions,
   migrate,
@@ -11,7 +12,7 @@ import {
   UserDirectory,
   type TelemetryEvent
 } from "@ram-delius/core"
-import { Effect, Layer, Logger, LogLevel, ManagedRuntime, Redacted, Schedule } from "effect"
+import { Effect, Layer, Logger, LogLevel, ManagedRuntime, Redacted } from "effect"
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -72,8 +73,9 @@ export const startHarness = async (options: HarnessOptions = {}) => {
     telemetry,
     directory: UserDirectory.embedded(),
     referAndMonitor: ReferAndMonitorClient.layerWith({
+      // The client's default retry (none): the event handler's is the one retry layer (§5.2 step 6, §5.3).
       auth: { url: stub.authUrl, clientId: "refer-and-monitor-and-delius", clientSecret: Redacted.make("secret") },
-      retrySchedule: Schedule.recurs(2)
+      detailUrlOrigins: devDetailUrlOrigins(stub.port)
     })
   })
   // The same `telemetry` layer value is built once, so TelemetryEvents reads what core tracked.
