@@ -10,7 +10,7 @@ import {
   TelemetryEvents,
   UserDirectory
 } from "@ram-delius/core"
-import BetterSqlite3 from "better-sqlite3"
+import { DatabaseSync, type SQLInputValue } from "node:sqlite"
 import { Effect, Layer, ManagedRuntime } from "effect"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import type { HostServices } from "../src/index.js"
@@ -35,7 +35,7 @@ let db: TestDatabase
 let auth: AuthServer
 let server: TestServer
 let token: string
-let writer: BetterSqlite3.Database
+let writer: DatabaseSync
 let runtime: ManagedRuntime.ManagedRuntime<HostServices | TelemetryEvents, unknown>
 
 beforeAll(async () => {
@@ -56,7 +56,7 @@ beforeAll(async () => {
   )
   server = await startTestServer({ runtime, auth: jwksAuth(auth) })
   token = await signToken(auth)
-  writer = new BetterSqlite3(db.file)
+  writer = new DatabaseSync(db.file)
 })
 afterAll(async () => {
   writer.close()
@@ -87,7 +87,7 @@ const duplicate = (table: string, idColumn: string, id: number, changes: Record<
   const columns = Object.keys(copy)
   writer
     .prepare(`INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`)
-    .run(...columns.map((c) => copy[c]))
+    .run(...columns.map((c) => copy[c] as SQLInputValue))
   return nextId
 }
 
