@@ -139,6 +139,11 @@ export const fromFailure = (error: unknown): ErrorResponse => {
       return problem(503, "Delius directory unavailable", { detail: describe(error) })
     case "ReferAndMonitorError":
       return problem(503, "Refer and Monitor unavailable", { detail: describe(error) })
+    // The queue-admin endpoints (issue 9 §8): hmpps-sqs's 404 for a name it does not know, and SQS unreachable.
+    case "QueueNotFound":
+      return problem(404, message)
+    case "QueueAdminUnavailable":
+      return problem(503, "Queue service unavailable", { detail: describe(error) })
     // Not expected over HTTP (queue-side errors); the reference answers these documented cases with a 500 (§4.1).
     case "Unprocessable":
     case "InvalidState":
