@@ -2,6 +2,7 @@ import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } 
 import { type DevStack, startDevStack } from "@ram-delius/sqs-host"
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -22,6 +23,15 @@ let stack: DevStack
 let env: Record<string, string>
 const children: Array<ChildProcessWithoutNullStreams> = []
 
+/** PORT must be a real port number (0 is refused): a free one, picked just before. */
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const server = createServer().listen(0, "127.0.0.1", () => {
+      const port = (server.address() as { port: number }).port
+      server.close(() => resolve(port))
+    })
+  })
+
 const waitFor = async (what: string, check: () => boolean, timeoutMs = 60_000) => {
   const deadline = Date.now() + timeoutMs
   while (!check()) {
@@ -40,7 +50,10 @@ const run = (args: ReadonlyArray<string>) =>
 
 /** `serve --http` with extra variables; resolves with its base URL once it listens. */
 const serve = async (extra: Record<string, string> = {}) => {
-  const child = spawn(process.execPath, [BIN, "serve", "--http"], { env: { ...process.env, ...env, ...extra }, cwd: dir })
+  const child = spawn(process.execPath, [BIN, "serve", "--http"], {
+    env: { ...process.env, ...env, PORT: String(await freePort()), ...extra },
+    cwd: dir
+  })
   children.push(child)
   let output = ""
   child.stdout.on("data", (chunk) => (output += chunk))
@@ -91,7 +104,6 @@ beforeAll(async () => {
     DEV_JWK_FILE: join(dir, "dev-key.json"),
     HMPPS_AUTH_URL: "",
     NODE_ENV: "test",
-    PORT: "0",
     AWS_ENDPOINT_URL_SQS: stack.connection.endpoint,
     AWS_REGION: "eu-west-2",
     AWS_ACCESS_KEY_ID: "dev",

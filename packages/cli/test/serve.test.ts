@@ -4,6 +4,7 @@ import { type DevStack, fillPlaceholders, sendEvent, startDevStack } from "@ram-
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { request as httpRequest } from "node:http"
+import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -27,7 +28,7 @@ let dbUrl: string
 let stack: DevStack
 let baseEnv: Record<string, string>
 
-const waitFor = async (what: string, check: () => boolean | Promise<boolean>, timeoutMs = 30_000) => {
+const waitFor = async (what: string, check: () => boolean | Promise<boolean>, timeoutMs = 90_000) => {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     if (await check()) return
@@ -56,10 +57,19 @@ interface Serving {
 
 const servers: Array<Serving> = []
 
+/** PORT must be a real port number (0 is refused): a free one, picked just before. */
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const server = createServer().listen(0, "127.0.0.1", () => {
+      const port = (server.address() as { port: number }).port
+      server.close(() => resolve(port))
+    })
+  })
+
 /** Starts `serve` and waits until it has logged its port (HTTP, or the queue host's health server). */
 const serve = async (args: ReadonlyArray<string>, env: Record<string, string> = {}): Promise<Serving> => {
   const child = spawn(process.execPath, [BIN, "serve", ...args], {
-    env: { ...process.env, ...baseEnv, ...env },
+    env: { ...process.env, ...baseEnv, PORT: String(await freePort()), ...env },
     cwd: dir
   })
   let output = ""
@@ -183,15 +193,20 @@ const queueCount = async (url: string) => {
 const detailRequests = (fragment: string) =>
   stack.referAndMonitor.requests.filter((r) => r.method === "GET" && r.path.includes(fragment)).length
 
-/** Contacts of the two action-plan events (the submitted one writes a contact; so does the approved one). */
-const actionPlanContacts = async () =>
-  Number(
-    (
-      await query<{ n: string }>(
-        "SELECT COUNT(*) AS n FROM CONTACT c JOIN OFFENDER o ON o.OFFENDER_ID = c.OFFENDER_ID WHERE o.CRN = 'T140223' AND c.NOTES LIKE '%Action Plan%'"
-      )
-    )[0]!.n
-  )
+/** The outcome code of a contact of the dev dataset (feedback events record it, §7.3). */
+const outcomeOf = async (contactId: number) =>
+  (
+    await query<{ outcome: string | null }>(
+      `SELECT o.CODE AS outcome FROM CONTACT c
+         LEFT JOIN R_CONTACT_OUTCOME_TYPE o ON o.CONTACT_OUTCOME_TYPE_ID = c.CONTACT_OUTCOME_TYPE_ID
+        WHERE c.CONTACT_ID = $1`,
+      [contactId]
+    )
+  )[0]?.outcome
+
+/** The people's contacts, to show nothing was written twice. */
+const contactCount = async () =>
+  Number((await query<{ n: string }>("SELECT COUNT(*) AS n FROM CONTACT"))[0]!.n)
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "ram-serve-"))
@@ -209,7 +224,6 @@ beforeAll(async () => {
     DEV_JWK_FILE: join(dir, "dev-key.json"),
     HMPPS_AUTH_URL: "",
     NODE_ENV: "test",
-    PORT: "0",
     QUEUE_HEALTH_PORT: "0",
     // The test's emulator (not a dev stack of serve's own), with the credentials fauxqs accepts.
     AWS_ENDPOINT_URL_SQS: stack.connection.endpoint,
@@ -233,17 +247,20 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-describe("serve: SIGTERM drains (issue 9 §1)", () => {
+// Four processes start on a loaded 2-core machine: generous bounds (conditions are waited on, never timed).
+describe("serve: SIGTERM drains (issue 9 §1)", { timeout: 240_000 }, () => {
   it("HTTP and queue together: requests in flight at the signal get their real answers, messages finish once and are deleted, exit 0", async () => {
     const rw = await token()
+    const contactsBefore = await contactCount()
     const server = await serve([])
     const lock = await lockPeople("S123456", "T140223")
     try {
       const answers = [1, 2].map(() =>
         call(server.port, "PUT", "/probation-case/S123456/referrals", { token: rw, body: referralStarted })
       )
-      await sendEvent(stack.client, stack.queueUrl, fixture("action-plan-submitted"))
-      await sendEvent(stack.client, stack.queueUrl, fixture("action-plan-approved"))
+      // Session feedback for T140223's appointments (contacts 2 and 4): each fetches the session from R&M once.
+      await sendEvent(stack.client, stack.queueUrl, fixture("session-appointment-feedback-submitted-compliant"))
+      await sendEvent(stack.client, stack.queueUrl, fixture("session-appointment-feedback-submitted-no-session"))
       // Two requests and two handlers blocked on the held rows.
       await waitFor("4 waiting on the person lock", async () => (await lockWaiters()) === 4)
 
@@ -263,25 +280,35 @@ describe("serve: SIGTERM drains (issue 9 §1)", () => {
       await lock.release()
     }
     expect(server.output()).toContain("Drained; exiting")
-    // Written once: one NSI for the referral; one contact per action-plan event, each fetched from R&M once.
+    // Written once: one NSI for the referral; each feedback recorded, its session fetched from R&M once.
     expect(
       await query("SELECT NSI_ID FROM NSI WHERE EXTERNAL_REFERENCE = $1", [`urn:hmpps:interventions-referral:${referralId}`])
     ).toHaveLength(1)
-    expect(await actionPlanContacts()).toBe(2)
-    expect(detailRequests("/action-plan/")).toBe(2)
+    expect(await outcomeOf(2)).toBe("ATTC")
+    expect(await outcomeOf(4)).toBe("ATSS")
+    expect(detailRequests("/delivery-session-appointments/")).toBe(2)
+    // The referral's own contacts (NREF, C091, NCOM …) are the only new rows: the same as one start writes.
+    const referralContacts = Number(
+      (
+        await query<{ n: string }>(
+          "SELECT COUNT(*) AS n FROM CONTACT c JOIN NSI n ON n.NSI_ID = c.NSI_ID WHERE n.EXTERNAL_REFERENCE = $1",
+          [`urn:hmpps:interventions-referral:${referralId}`]
+        )
+      )[0]!.n
+    )
+    expect(referralContacts).toBeGreaterThan(0)
+    expect(await contactCount()).toBe(contactsBefore + referralContacts)
     expect(await queueCount(stack.queueUrl)).toBe(0)
     expect(await queueCount(stack.dlqUrl)).toBe(0)
   })
 
   it("queue only: readiness answers 503 during the drain; the messages in flight finish, exit 0", async () => {
-    const before = await actionPlanContacts()
-    const requests = stack.referAndMonitor.requests.length
+    const requests = detailRequests("/delivery-session-appointments/")
     const server = await serve(["--queue"])
     expect((await call(server.port, "GET", "/health/readiness")) as { status: number }).toMatchObject({ status: 200 })
     const lock = await lockPeople("T140223")
     try {
-      // Already processed above: handled again (the handler is idempotent), so it takes the lock and waits again.
-      await sendEvent(stack.client, stack.queueUrl, fixture("action-plan-submitted"))
+      await sendEvent(stack.client, stack.queueUrl, fixture("session-appointment-feedback-submitted-not-attended"))
       await waitFor("1 waiting on the person lock", async () => (await lockWaiters()) === 1)
       server.child.kill("SIGTERM")
       await waitFor("readiness DOWN", async () => {
@@ -294,8 +321,8 @@ describe("serve: SIGTERM drains (issue 9 §1)", () => {
     } finally {
       await lock.release()
     }
-    expect(await actionPlanContacts()).toBe(before) // idempotent: nothing new
-    expect(stack.referAndMonitor.requests.length - requests).toBe(1)
+    expect(await outcomeOf(3)).toBe("AFTA")
+    expect(detailRequests("/delivery-session-appointments/") - requests).toBe(1)
     expect(await queueCount(stack.queueUrl)).toBe(0)
     expect(await queueCount(stack.dlqUrl)).toBe(0)
   })
