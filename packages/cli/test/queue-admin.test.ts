@@ -111,6 +111,7 @@ beforeAll(async () => {
     MESSAGING_CONSUMER_QUEUE: QUEUE
   }
   expect((await run(["db", "migrate"])).code).toBe(0)
+  expect((await run(["db", "seed", "--dataset", "dev"])).code).toBe(0)
 }, 120_000)
 
 afterAll(async () => {
@@ -119,7 +120,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-describe("/queue-admin (hmpps-sqs endpoints, issue 9 §8)", () => {
+describe("/queue-admin (hmpps-sqs endpoints, issue 9 §8)", { timeout: 180_000 }, () => {
   it("get-dlq-messages, retry-dlq, purge-queue, retry-all-dlqs: hmpps-sqs's shapes; 401, 403 and 404 as documented", async () => {
     const base = await serve()
     const admin = await token("ROLE_QUEUE_ADMIN")

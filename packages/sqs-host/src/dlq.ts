@@ -206,12 +206,20 @@ export const redrive = async (
  * Returns how many messages were on it (approximate for PurgeQueue, exact for receive + delete).
  */
 export const purge = async (client: SQSClient, queueUrl: string): Promise<{ readonly purged: number }> => {
+  // In-flight messages are purged too, so they count.
   const attributes = await client.send(
-    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["ApproximateNumberOfMessages"] })
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+    })
   )
   try {
     await client.send(new PurgeQueueCommand({ QueueUrl: queueUrl }))
-    return { purged: Number(attributes.Attributes?.ApproximateNumberOfMessages ?? "0") }
+    return {
+      purged:
+        Number(attributes.Attributes?.ApproximateNumberOfMessages ?? "0") +
+        Number(attributes.Attributes?.ApproximateNumberOfMessagesNotVisible ?? "0")
+    }
   } catch {
     let purged = 0
     for (;;) {
