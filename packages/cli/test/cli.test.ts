@@ -198,7 +198,9 @@ describe("ram-delius against the SQS emulator", () => {
     const id = (await stack.client.send(new SendMessageCommand({ QueueUrl: stack.dlqUrl, MessageBody: body }))).MessageId!
     const listed = await run("dlq", "list")
     expect(listed.code).toBe(0)
-    const [header, rule, row] = listed.stdout.trimEnd().split("\n")
+    // The row of this message (earlier tests may leave others on the DLQ).
+    const [header, rule, ...rows] = listed.stdout.trimEnd().split("\n")
+    const row = rows.find((line) => line.startsWith(id))
     expect(header!.split(/\s{2,}/)).toEqual(["MESSAGE ID", "EVENT TYPE", "CRN", "REFERRAL ID", "RECEIVES", "FIRST RECEIVED"])
     expect(rule).toMatch(/^[- ]+$/)
     const cells = row!.split(/\s{2,}/)
