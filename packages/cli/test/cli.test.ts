@@ -239,4 +239,60 @@ describe("ram-delius against the SQS emulator", () => {
     expect((await run("dlq", "purge", "--yes")).code).toBe(0)
     expect(await attribute(stack.dlqUrl)).toBe(0)
   })
+
+  it("dlq list shows event type, CRN, referral id, receive count and first received in columns; show names the CRN", async () => {
+    const body = readFileSync(join(FIXTURES, "events/action-plan-submitted.json"), "utf8")
+    const id = (await stack.client.send(new SendMessageCommand({ QueueUrl: stack.dlqUrl, MessageBody: body }))).MessageId!
+    const listed = await run("dlq", "list")
+    expect(listed.code).toBe(0)
+    // The row of this message (earlier tests may leave others on the DLQ).
+    const [header, rule, ...rows] = listed.stdout.trimEnd().split("\n")
+    const row = rows.find((line) => line.startsWith(id))
+    expect(header!.split(/\s{2,}/)).toEqual(["MESSAGE ID", "EVENT TYPE", "CRN", "REFERRAL ID", "RECEIVES", "FIRST RECEIVED"])
+    expect(rule).toMatch(/^[- ]+$/)
+    const cells = row!.split(/\s{2,}/)
+    expect(cells.slice(0, 4)).toEqual([id, "intervention.action-plan.submitted", "T140223", "68df9f6c-3fcb-4ec6-8fcf-96551cd9b080"])
+    expect(Number(cells[4])).toBeGreaterThanOrEqual(1)
+    expect(cells[5]).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}Z$/)
+    expect(listed.stdout).not.toContain("[object Object]")
+
+    const shown = await run("dlq", "show", id)
+    expect(shown.code).toBe(0)
+    expect(shown.stdout).toMatch(/CRN: +T140223/)
+    expect(shown.stdout).toMatch(/Event type: +intervention.action-plan.submitted/)
+    expect((JSON.parse((await run("dlq", "show", "--json", id)).stdout) as { crn: string }).crn).toBe("T140223")
+    await run("dlq", "purge", "--yes")
+  })
+
+  it("dlq show --body writes exactly the message body to stdout, for `> body.json`", async () => {
+    const body = readFileSync(join(FIXTURES, "events/action-plan-approved.json"), "utf8")
+    const id = (await stack.client.send(new SendMessageCommand({ QueueUrl: stack.dlqUrl, MessageBody: body }))).MessageId!
+    const shown = await run("dlq", "show", id, "--body")
+    expect(shown.code).toBe(0)
+    expect(shown.stdout).toBe(body)
+    expect(shown.stderr).toBe("")
+    await run("dlq", "purge", "--yes")
+  })
+
+  it("dlq redrive of an id not on the DLQ exits 2 and names it on stderr; the others are still moved", async () => {
+    const id = (await stack.client.send(new SendMessageCommand({ QueueUrl: stack.dlqUrl, MessageBody: "{}" }))).MessageId!
+    const redriven = await run("dlq", "redrive", "--json", id, "no-such-id")
+    expect(redriven.code).toBe(2)
+    expect(JSON.parse(redriven.stdout)).toEqual({ moved: [id], notFound: ["no-such-id"] })
+    expect(redriven.stderr).toContain("Not on the DLQ: no-such-id")
+    expect(await attribute(stack.dlqUrl)).toBe(0)
+    expect((await run("dlq", "redrive", "only-missing")).code).toBe(2)
+    await stack.client.send(new ReceiveMessageCommand({ QueueUrl: stack.queueUrl, MaxNumberOfMessages: 10 }))
+  })
+
+  it("dlq purge without --yes on a non-terminal stdin refuses at once: exit 4, nothing deleted", async () => {
+    await stack.client.send(new SendMessageCommand({ QueueUrl: stack.dlqUrl, MessageBody: "keep me" }))
+    // `run` gives the child a pipe for stdin (not a terminal) and never writes to it: a prompt would wait forever.
+    const refused = await run("dlq", "purge")
+    expect(refused.code).toBe(4)
+    expect(refused.stderr).toContain("--yes")
+    expect(refused.stdout).toBe("")
+    expect(await attribute(stack.dlqUrl)).toBe(1)
+    expect((await run("dlq", "purge", "--yes")).code).toBe(0)
+  })
 })

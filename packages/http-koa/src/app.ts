@@ -1,13 +1,15 @@
 import Router from "@koa/router"
+import type { QueueAdmin } from "@ram-delius/core"
 import type { ManagedRuntime } from "effect"
 import Koa from "koa"
 import compose from "koa-compose"
 import { type ApiServices, registerApiRoutes } from "./api.js"
 import type { AuthOptions } from "./auth.js"
 import { DEFAULT_BODY_LIMIT_BYTES } from "./body.js"
-import { type BuildInfo, DEFAULT_REQUEST_TIMEOUT_MS } from "./config.js"
+import { type BuildInfo, DEFAULT_QUEUE_ADMIN_ROLE, DEFAULT_REQUEST_TIMEOUT_MS } from "./config.js"
 import { type HealthComponents, type HealthServices, registerHealthRoutes } from "./health.js"
 import { type Logger, requestLogging, stdoutLogger } from "./logging.js"
+import { registerQueueAdminRoutes } from "./queueAdmin.js"
 import { errorHandling, methodErrors, notFound } from "./respond.js"
 
 /** The core services the host calls: the workflows, the case reads, and the SqlClient for readiness. */
@@ -31,6 +33,13 @@ export interface AppOptions {
   readonly build?: BuildInfo
   /** More `/health` components, e.g. `{ queue: () => consumer.health() }` when the queue host runs alongside. */
   readonly healthComponents?: HealthComponents
+  /** True once a shutdown has begun: readiness answers 503 DOWN (`startHttpServer`'s `close` sets it). */
+  readonly draining?: () => boolean
+  /**
+   * The hmpps-sqs `/queue-admin` endpoints over this queue admin (issue 9 §8); absent, the paths are unknown (404).
+   * `role` defaults to ROLE_QUEUE_ADMIN; `protectRetryAll` (default false) puts `retry-all-dlqs` behind it too.
+   */
+  readonly queueAdmin?: { readonly admin: QueueAdmin; readonly role?: string; readonly protectRetryAll?: boolean }
 }
 
 const DEFAULT_BUILD: BuildInfo = { buildNumber: "dev", gitRef: "unknown", gitBranch: "unknown", productId: "HMPPS518" }
@@ -43,6 +52,7 @@ const buildRouter = (options: AppOptions, log: Logger): Router => {
     build: options.build ?? DEFAULT_BUILD,
     jwks: options.auth.verification._tag === "PublicKey" ? options.auth.verification.jwks : undefined,
     ...(options.healthComponents !== undefined ? { components: options.healthComponents } : {}),
+    ...(options.draining !== undefined ? { draining: options.draining } : {}),
     log
   })
   registerApiRoutes(router, {
@@ -52,6 +62,15 @@ const buildRouter = (options: AppOptions, log: Logger): Router => {
     bodyLimitBytes: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
     log
   })
+  if (options.queueAdmin !== undefined) {
+    registerQueueAdminRoutes(router, {
+      queueAdmin: options.queueAdmin.admin,
+      verification: options.auth.verification,
+      role: options.queueAdmin.role ?? DEFAULT_QUEUE_ADMIN_ROLE,
+      protectRetryAll: options.queueAdmin.protectRetryAll ?? false,
+      log
+    })
+  }
   return router
 }
 

@@ -14,6 +14,8 @@ export const DEFAULT_API_ROLES: ReadonlyArray<string> = [
 export const DEFAULT_PORT = 8080
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000
 export const DEFAULT_DEV_JWK_FILE = "./data/dev-signing-key.json"
+/** hmpps-sqs's role for its queue-admin endpoints. */
+export const DEFAULT_QUEUE_ADMIN_ROLE = "ROLE_QUEUE_ADMIN"
 
 export interface HttpConfig {
   /** `PORT` (default 8080). */
@@ -30,6 +32,10 @@ export interface HttpConfig {
   readonly production: boolean
   /** Build metadata for `/info` and `/health` (HMPPS template names). */
   readonly build: BuildInfo
+  /** `QUEUE_ADMIN_ROLE` (default ROLE_QUEUE_ADMIN): the role the `/queue-admin` endpoints require. */
+  readonly queueAdminRole: string
+  /** `QUEUE_ADMIN_PROTECT_RETRY_ALL=true`: `retry-all-dlqs` needs that role too (by default it is open, as hmpps-sqs). */
+  readonly queueAdminProtectRetryAll: boolean
 }
 
 export interface BuildInfo {
@@ -71,7 +77,11 @@ export const httpConfig: Config.Config<HttpConfig> = Config.all({
     gitRef: withDefault("GIT_REF", "unknown"),
     gitBranch: withDefault("GIT_BRANCH", "unknown"),
     productId: withDefault("PRODUCT_ID", "HMPPS518")
-  })
+  }),
+  queueAdminRole: Config.map(optionalString("QUEUE_ADMIN_ROLE"), (role) =>
+    role === undefined ? DEFAULT_QUEUE_ADMIN_ROLE : normaliseRoles([role])[0]!
+  ),
+  queueAdminProtectRetryAll: Config.boolean("QUEUE_ADMIN_PROTECT_RETRY_ALL").pipe(Config.withDefault(false))
 })
 
 /** Read the configuration from the environment; an invalid value throws an error naming the variable. */

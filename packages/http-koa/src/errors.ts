@@ -144,6 +144,11 @@ export const fromFailure = (error: unknown): ErrorResponse => {
     // a clash (client-contract §2.3); core has raised `DeliusDataInconsistent` telemetry.
     case "InconsistentData":
       return problem(500, message, { detail: describe(error) })
+    // The queue-admin endpoints (issue 9 §8): hmpps-sqs's 404 for a name it does not know, and SQS unreachable.
+    case "QueueNotFound":
+      return problem(404, message)
+    case "QueueAdminUnavailable":
+      return problem(503, "Queue service unavailable", { detail: describe(error) })
     // Not expected over HTTP (queue-side errors); the reference answers these documented cases with a 500 (§4.1).
     case "Unprocessable":
     case "InvalidState":

@@ -23,6 +23,8 @@ export interface HealthOptions {
   readonly log: Logger
   /** More components of `/health` and `/health/readiness` (e.g. the queue consumer when both hosts run together). */
   readonly components?: HealthComponents
+  /** True once a shutdown has begun: `/health` and `/health/readiness` answer 503 DOWN (issue 9 §1). */
+  readonly draining?: () => boolean
 }
 
 /** A named health check: `status` DOWN makes the whole answer DOWN (503). */
@@ -61,12 +63,15 @@ export const registerHealthRoutes = (router: Router, options: HealthOptions): vo
   }
 
   const health = async (ctx: Router.RouterContext, extra: Record<string, unknown>) => {
-    const components = Object.fromEntries(
+    const components: Record<string, { readonly status: "UP" | "DOWN" }> = Object.fromEntries(
       await Promise.all([
         component("db", database),
         ...Object.entries(options.components ?? {}).map(([name, check]) => component(name, check))
       ])
     )
+    // Draining: stop being sent traffic, whatever the components say (the listener has stopped accepting too; this
+    // answers a probe that arrives on a connection opened before the signal).
+    if (options.draining?.() === true) components.shutdown = { status: "DOWN" }
     const status = Object.values(components).every((c) => c.status === "UP") ? "UP" : "DOWN"
     // Spring actuator answers 503 when DOWN, which is what the Kubernetes probes of this service expect.
     reply(ctx, { status: status === "UP" ? 200 : 503, body: { status, components, ...extra } })

@@ -20,6 +20,7 @@ export {
   DEFAULT_API_ROLES,
   DEFAULT_DEV_JWK_FILE,
   DEFAULT_PORT,
+  DEFAULT_QUEUE_ADMIN_ROLE,
   DEFAULT_REQUEST_TIMEOUT_MS,
   type HttpConfig,
   httpConfig,
@@ -31,4 +32,5 @@ export { type ErrorBody, type ErrorResponse, type FieldError, fromCause, HttpPro
 export { type HealthComponents, type HealthServices } from "./health.js"
 export { type Logger, type LogLine, silentLogger, stdoutLogger } from "./logging.js"
 export { openApiDocument } from "./openapi.js"
+export { registerQueueAdminRoutes, type QueueAdminRouteOptions } from "./queueAdmin.js"
 export { type HttpServer, type HttpServerOptions, startHttpServer } from "./server.js"

@@ -185,7 +185,8 @@ const build = (): Json => {
         "404": { description: "No such user (empty body)" }
       })
     },
-    "/users/{username}/access": { get: access, post: access }
+    "/users/{username}/access": { get: access, post: access },
+    ...queueAdminPaths(json, failure, components)
   }
 
   return {
@@ -207,6 +208,99 @@ const build = (): Json => {
           scheme: "bearer",
           bearerFormat: "JWT",
           description: "HMPPS Auth RS256 token; roles in the `authorities` claim"
+        }
+      }
+    }
+  }
+}
+
+/**
+ * hmpps-sqs's queue-admin endpoints (issue 9 §8), served when the queue host runs in the same process (`ram-delius
+ * serve`). Their bodies are hmpps-sqs's, written out here rather than from core Schemas: `body` is whatever the message
+ * held (JSON, or the raw string).
+ */
+const queueAdminPaths = (
+  json: (schema: Json) => Json,
+  failure: (description: string) => Json,
+  components: Record<string, unknown>
+): Json => {
+  components.QueueAdminMessage = {
+    type: "object",
+    required: ["body", "messageId"],
+    properties: {
+      body: { description: "The message body parsed as JSON (the SNS envelope), or the raw string when it is not JSON" },
+      messageId: { type: "string" }
+    }
+  }
+  const messages = { type: "array", items: { $ref: "#/components/schemas/QueueAdminMessage" } }
+  components.RetryDlqResult = {
+    type: "object",
+    required: ["messagesFoundCount", "messages"],
+    properties: { messagesFoundCount: { type: "integer" }, messages }
+  }
+  components.PurgeQueueResult = {
+    type: "object",
+    required: ["messagesFoundCount"],
+    properties: { messagesFoundCount: { type: "integer" } }
+  }
+  components.GetDlqMessagesResult = {
+    type: "object",
+    required: ["messagesFoundCount", "messagesReturnedCount", "messages"],
+    properties: { messagesFoundCount: { type: "integer" }, messagesReturnedCount: { type: "integer" }, messages }
+  }
+  const result = (name: string, description: string) => ({ description, ...json({ $ref: `#/components/schemas/${name}` }) })
+  const name = (param: string, description: string) => ({ name: param, in: "path", required: true, description, schema: { type: "string" } })
+  const dlqName = name("dlqName", "The DLQ's SQS queue name, e.g. refer-and-monitor-and-delius-dlq")
+  const guarded = {
+    "401": failure("Missing or invalid bearer token"),
+    "403": failure("The token does not have QUEUE_ADMIN_ROLE (default ROLE_QUEUE_ADMIN)"),
+    "503": failure("SQS unavailable")
+  }
+  const notFound = failure("No queue of this service has that name: `<name> not found`")
+  return {
+    "/queue-admin/retry-dlq/{dlqName}": {
+      put: {
+        tags: ["queue-admin"],
+        summary: "Move every message of the DLQ back onto its queue",
+        parameters: [dlqName],
+        responses: { "200": result("RetryDlqResult", "The messages moved"), "404": notFound, ...guarded }
+      }
+    },
+    "/queue-admin/retry-all-dlqs": {
+      put: {
+        tags: ["queue-admin"],
+        summary: "retry-dlq for every DLQ of the service",
+        description:
+          "Open (no token needed), as in hmpps-sqs: the platform's cronjob calls it from inside the cluster and the " +
+          "ingress blocks /queue-admin from outside. QUEUE_ADMIN_PROTECT_RETRY_ALL=true puts it behind the role too.",
+        security: [],
+        responses: {
+          "200": { description: "One result per DLQ", ...json({ type: "array", items: { $ref: "#/components/schemas/RetryDlqResult" } }) },
+          ...guarded
+        }
+      }
+    },
+    "/queue-admin/purge-queue/{queueName}": {
+      put: {
+        tags: ["queue-admin"],
+        summary: "Delete every message of the queue or the DLQ",
+        parameters: [name("queueName", "The SQS queue name of the queue or of its DLQ")],
+        responses: { "200": result("PurgeQueueResult", "How many messages were deleted"), "404": notFound, ...guarded }
+      }
+    },
+    "/queue-admin/get-dlq-messages/{dlqName}": {
+      get: {
+        tags: ["queue-admin"],
+        summary: "Look at the DLQ's messages (they stay on it)",
+        parameters: [
+          dlqName,
+          { name: "maxMessages", in: "query", required: false, schema: { type: "integer", minimum: 1, maximum: 1000, default: 100 } }
+        ],
+        responses: {
+          "200": result("GetDlqMessagesResult", "The messages read"),
+          "400": failure("maxMessages is not a whole number from 1 to 1000"),
+          "404": notFound,
+          ...guarded
         }
       }
     }

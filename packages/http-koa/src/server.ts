@@ -1,6 +1,6 @@
 import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
-import { makeCoreLayer } from "@ram-delius/core"
+import { makeCoreLayer, type QueueAdmin } from "@ram-delius/core"
 import { Cause, Effect, Exit, type Layer, ManagedRuntime } from "effect"
 import type { HealthComponents } from "./health.js"
 import { createApp, type HostServices } from "./app.js"
@@ -28,6 +28,11 @@ export interface HttpServerOptions {
   readonly shutdownGraceMs?: number
   /** More `/health` components (see `AppOptions.healthComponents`). */
   readonly healthComponents?: HealthComponents
+  /**
+   * Serve hmpps-sqs's `/queue-admin` endpoints over this (issue 9 §8; the queue host's SQS implementation under
+   * `ram-delius serve`), with `QUEUE_ADMIN_ROLE` and `QUEUE_ADMIN_PROTECT_RETRY_ALL` from the configuration.
+   */
+  readonly queueAdmin?: QueueAdmin
 }
 
 export interface HttpServer {
@@ -35,8 +40,13 @@ export interface HttpServer {
   readonly url: string
   readonly server: Server
   readonly auth: AuthOptions
-  /** Graceful shutdown: stop accepting, let in-flight requests finish, then dispose the runtime if it is ours. */
+  /**
+   * Graceful shutdown: readiness DOWN, stop accepting, let in-flight requests finish, then dispose the runtime if it
+   * is ours.
+   */
   readonly close: () => Promise<void>
+  /** The requests being answered now, as `METHOD /path` (for the shutdown timeout's log line). */
+  readonly inFlight: () => ReadonlyArray<string>
 }
 
 const describeCause = (error: unknown): string => {
@@ -59,15 +69,26 @@ export const startHttpServer = async (options: HttpServerOptions = {}): Promise<
     throw new Error(`Core services could not start:\n${Cause.pretty(built.cause)}`)
   }
 
+  let closing: Promise<void> | undefined
   const app = createApp({
     runtime,
+    draining: () => closing !== undefined,
     auth,
     requestTimeoutMs: config.requestTimeoutMs,
     ...(options.readinessTimeoutMs !== undefined ? { readinessTimeoutMs: options.readinessTimeoutMs } : {}),
     ...(options.bodyLimitBytes !== undefined ? { bodyLimitBytes: options.bodyLimitBytes } : {}),
     log,
     build: config.build,
-    ...(options.healthComponents !== undefined ? { healthComponents: options.healthComponents } : {})
+    ...(options.healthComponents !== undefined ? { healthComponents: options.healthComponents } : {}),
+    ...(options.queueAdmin !== undefined
+      ? {
+          queueAdmin: {
+            admin: options.queueAdmin,
+            role: config.queueAdminRole,
+            protectRetryAll: config.queueAdminProtectRetryAll
+          }
+        }
+      : {})
   })
   const server = createServer(app.callback())
   // Bound slow clients at the socket level too (headers, whole request).
@@ -76,10 +97,16 @@ export const startHttpServer = async (options: HttpServerOptions = {}): Promise<
 
   let inFlight = 0
   let drained: (() => void) | undefined
-  server.on("request", (_req, res) => {
+  // Method and path only: the query string could hold anything, and headers (the token) are never kept.
+  const requests = new Map<number, string>()
+  let nextRequest = 0
+  server.on("request", (req, res) => {
     inFlight++
+    const key = nextRequest++
+    requests.set(key, `${req.method ?? "?"} ${(req.url ?? "/").split("?")[0]}`)
     res.once("close", () => {
       inFlight--
+      requests.delete(key)
       if (inFlight === 0) drained?.()
     })
   })
@@ -109,7 +136,6 @@ export const startHttpServer = async (options: HttpServerOptions = {}): Promise<
         : `dev mode: tokens signed with ${config.devJwkFile} (issueDevToken / ram-delius token), issuer ${auth.verification.issuer}`
   })
 
-  let closing: Promise<void> | undefined
   const close = () =>
     (closing ??= (async () => {
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()))
@@ -131,5 +157,12 @@ export const startHttpServer = async (options: HttpServerOptions = {}): Promise<
       log({ level: "info", type: "stop", message: "HTTP server stopped" })
     })())
 
-  return { port, url: `http://${options.host ?? "localhost"}:${port}`, server, auth, close }
+  return {
+    port,
+    url: `http://${options.host ?? "localhost"}:${port}`,
+    server,
+    auth,
+    close,
+    inFlight: () => [...requests.values()]
+  }
 }

@@ -99,6 +99,10 @@ describe("/v3/api-docs", () => {
       "/probation-case/{crn}/referrals/{referralId}/appointments",
       "/probation-case/{crn}/responsible-officer",
       "/probation-delivery-units",
+      "/queue-admin/get-dlq-messages/{dlqName}",
+      "/queue-admin/purge-queue/{queueName}",
+      "/queue-admin/retry-all-dlqs",
+      "/queue-admin/retry-dlq/{dlqName}",
       "/users/{username}/access",
       "/users/{username}/details",
       "/users/{username}/managed-cases"

@@ -25,8 +25,36 @@ export interface DlqMessage {
   readonly receiveCount: number
   /** When it was first sent (to the main queue; a DLQ move keeps the timestamp), ISO. */
   readonly sentAt: string | undefined
+  /** The person (`personReference` CRN) and referral (`additionalInformation.referralId`) of the event, when it has them. */
+  readonly crn: string | undefined
+  readonly referralId: string | undefined
   readonly body: string
   readonly messageAttributes: Record<string, MessageAttributeValue>
+}
+
+/** The event inside a message body: the SNS envelope's `Message`, or the body itself. */
+const eventOf = (body: string): Record<string, unknown> | undefined => {
+  try {
+    const parsed = JSON.parse(body) as unknown
+    if (typeof parsed !== "object" || parsed === null) return undefined
+    const message = (parsed as { Message?: unknown }).Message
+    const inner = typeof message === "string" ? (JSON.parse(message) as unknown) : parsed
+    return typeof inner === "object" && inner !== null ? (inner as Record<string, unknown>) : undefined
+  } catch {
+    return undefined
+  }
+}
+
+const crnOf = (event: Record<string, unknown> | undefined): string | undefined => {
+  const identifiers = (event?.personReference as { identifiers?: unknown } | undefined)?.identifiers
+  if (!Array.isArray(identifiers)) return undefined
+  const crn = identifiers.find((i) => (i as { type?: unknown })?.type === "CRN") as { value?: unknown } | undefined
+  return typeof crn?.value === "string" ? crn.value : undefined
+}
+
+const referralIdOf = (event: Record<string, unknown> | undefined): string | undefined => {
+  const value = (event?.additionalInformation as { referralId?: unknown } | undefined)?.referralId
+  return typeof value === "string" ? value : undefined
 }
 
 /** How long peeked messages stay hidden while a listing or redrive walks the queue. */
@@ -34,11 +62,14 @@ const PEEK_VISIBILITY_SECONDS = 30
 
 const toDlqMessage = (message: Message): DlqMessage => {
   const sent = Number(message.Attributes?.SentTimestamp)
+  const event = eventOf(message.Body ?? "")
   return {
     messageId: message.MessageId ?? "",
     eventType: message.MessageAttributes?.eventType?.StringValue ?? eventTypeOf(message.Body ?? ""),
     receiveCount: Number(message.Attributes?.ApproximateReceiveCount ?? "0"),
     sentAt: Number.isFinite(sent) && sent > 0 ? new Date(sent).toISOString() : undefined,
+    crn: crnOf(event),
+    referralId: referralIdOf(event),
     body: message.Body ?? "",
     messageAttributes: message.MessageAttributes ?? {}
   }
@@ -96,6 +127,8 @@ export interface RedriveProgress {
 
 export interface RedriveResult {
   readonly moved: ReadonlyArray<string>
+  /** The moved messages with their bodies (what the queue-admin `retry-dlq` endpoint answers). */
+  readonly movedMessages: ReadonlyArray<{ readonly messageId: string; readonly body: string }>
   /** Requested ids that are not on the DLQ. */
   readonly notFound: ReadonlyArray<string>
 }
@@ -124,8 +157,10 @@ export const redrive = async (
   onProgress: (progress: RedriveProgress) => void = () => {}
 ): Promise<RedriveResult> => {
   const moved: Array<string> = []
+  const movedMessages: Array<{ readonly messageId: string; readonly body: string }> = []
   const record = (message: Message, total: number) => {
     moved.push(message.MessageId ?? "")
+    movedMessages.push({ messageId: message.MessageId ?? "", body: message.Body ?? "" })
     onProgress({ messageId: message.MessageId ?? "", moved: moved.length, total })
   }
   if (ids === "all") {
@@ -148,7 +183,7 @@ export const redrive = async (
         record(message, total)
       }
     }
-    return { moved, notFound: [] }
+    return { moved, movedMessages, notFound: [] }
   }
   const wanted = new Set(ids)
   const messages = await receiveAll(client, queues.dlqUrl, 10_000)
@@ -163,7 +198,7 @@ export const redrive = async (
     record(message, chosen.length)
   }
   const found = new Set(moved)
-  return { moved, notFound: [...wanted].filter((id) => !found.has(id)) }
+  return { moved, movedMessages, notFound: [...wanted].filter((id) => !found.has(id)) }
 }
 
 /**
@@ -171,12 +206,20 @@ export const redrive = async (
  * Returns how many messages were on it (approximate for PurgeQueue, exact for receive + delete).
  */
 export const purge = async (client: SQSClient, queueUrl: string): Promise<{ readonly purged: number }> => {
+  // In-flight messages are purged too, so they count.
   const attributes = await client.send(
-    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["ApproximateNumberOfMessages"] })
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+    })
   )
   try {
     await client.send(new PurgeQueueCommand({ QueueUrl: queueUrl }))
-    return { purged: Number(attributes.Attributes?.ApproximateNumberOfMessages ?? "0") }
+    return {
+      purged:
+        Number(attributes.Attributes?.ApproximateNumberOfMessages ?? "0") +
+        Number(attributes.Attributes?.ApproximateNumberOfMessagesNotVisible ?? "0")
+    }
   } catch {
     let purged = 0
     for (;;) {

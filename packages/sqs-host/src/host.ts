@@ -1,9 +1,17 @@
 import type { SQSClient } from "@aws-sdk/client-sqs"
-import { devDetailUrlOrigins, makeCoreLayer, ReferAndMonitorClient, type CoreOptions } from "@ram-delius/core"
+import {
+  devDetailUrlOrigins,
+  handleShutdownSignals,
+  loadShutdownTimeoutMs,
+  makeCoreLayer,
+  ReferAndMonitorClient,
+  type CoreOptions
+} from "@ram-delius/core"
 import { ConfigProvider, Effect, Layer, Logger, LogLevel, ManagedRuntime, Option, Redacted } from "effect"
 import { DEV_CLIENT_CREDENTIALS, devStackWanted, missingDetailUrls, sqsHostConfig, type SqsHostConfig } from "./config.js"
 import type { DevStack } from "./devStack.js"
 import { startConsumer, type HandlerServices, type RunningConsumer } from "./poller.js"
+import { makeSqsQueueAdmin, type SqsQueueAdmin } from "./queueAdmin.js"
 import { makeSqsClient } from "./sqs.js"
 
 /**
@@ -17,6 +25,8 @@ export interface QueueHost {
   /** Present when the in-process dev stack was started. */
   readonly devStack: DevStack | undefined
   readonly client: SQSClient
+  /** The queue-admin operations on this host's queue and DLQ (for the HTTP host's `/queue-admin` endpoints). */
+  readonly queueAdmin: SqsQueueAdmin
   /** Drain the consumer, then release core, the SQS client and the dev stack. Idempotent. */
   readonly stop: () => Promise<void>
 }
@@ -112,6 +122,7 @@ export const startQueueHost = async (options: QueueHostOptions = {}): Promise<Qu
     consumer,
     devStack,
     client,
+    queueAdmin: makeSqsQueueAdmin({ client, queue: devStack?.queueUrl ?? config.queue }),
     stop: () =>
       (stopping ??= (async () => {
         await consumer.stop()
@@ -122,33 +133,21 @@ export const startQueueHost = async (options: QueueHostOptions = {}): Promise<Qu
 }
 
 /**
- * SIGTERM (Kubernetes) or SIGINT (Ctrl-C): stop receiving, finish what is in flight, then exit. A second signal
- * exits at once (messages in flight are then simply redelivered: nothing unfinished was acknowledged).
+ * SIGTERM (Kubernetes) or SIGINT (Ctrl-C): stop receiving, finish what is in flight, then exit 0 — within
+ * `SHUTDOWN_TIMEOUT_SECONDS`, past which the process exits 1 naming the messages still in flight (core's
+ * `handleShutdownSignals`, issue 9 §1). A second signal exits at once (messages in flight are then simply
+ * redelivered: nothing unfinished was acknowledged).
  */
-export const onShutdownSignals = (stop: () => Promise<void>, exit: (code: number) => void = (code) => process.exit(code)) => {
-  let stopping = false
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (stopping) {
-      logJson("Warning", `${signal} again: exiting without waiting for the messages in flight`)
-      return exit(1)
-    }
-    stopping = true
-    logJson("Info", `${signal} received: draining the queue consumer`)
-    stop().then(
-      () => {
-        logJson("Info", "Queue consumer drained; exiting")
-        exit(0)
-      },
-      (error: unknown) => {
-        logJson("Error", `Shutdown failed: ${error instanceof Error ? error.message : String(error)}`)
-        exit(1)
-      }
-    )
-  }
-  process.on("SIGTERM", onSignal)
-  process.on("SIGINT", onSignal)
-  return () => {
-    process.off("SIGTERM", onSignal)
-    process.off("SIGINT", onSignal)
-  }
-}
+export const onShutdownSignals = (
+  stop: () => Promise<void>,
+  exit: (code: number) => void = (code) => process.exit(code),
+  options: { readonly inFlight?: () => string; readonly timeoutMs?: number } = {}
+) =>
+  handleShutdownSignals({
+    drain: stop,
+    inFlight: options.inFlight ?? (() => "unknown"),
+    timeoutMs: options.timeoutMs ?? loadShutdownTimeoutMs(),
+    log: (level, message) => logJson(level === "info" ? "Info" : level === "warn" ? "Warning" : "Error", message),
+    exit,
+    signals: process
+  })

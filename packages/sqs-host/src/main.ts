@@ -1,4 +1,5 @@
 import { startHealthServer } from "./healthServer.js"
+import { describeInFlight } from "@ram-delius/core"
 import { logJson, onShutdownSignals, startQueueHost } from "./host.js"
 
 /**
@@ -9,10 +10,15 @@ try {
   const host = await startQueueHost()
   const health = await startHealthServer({ port: host.config.healthPort, consumer: host.consumer })
   logJson("Info", `Queue host health on port ${health.port}`)
-  onShutdownSignals(async () => {
-    await host.stop()
-    await health.close()
-  })
+  // The health server answers 503 while the consumer drains, and closes last.
+  onShutdownSignals(
+    async () => {
+      await host.stop()
+      await health.close()
+    },
+    undefined,
+    { inFlight: () => describeInFlight("queue message", host.consumer.inFlight()) }
+  )
 } catch (error) {
   logJson("Error", `The queue host could not start: ${error instanceof Error ? error.message : String(error)}`)
   process.exit(1)

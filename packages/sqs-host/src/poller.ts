@@ -24,7 +24,16 @@ import {
   TSemaphore
 } from "effect"
 import { defaultConsumerSettings, MAX_RECEIVE_COUNT, type ConsumerSettings } from "./config.js"
-import { parseRedrivePolicy, queueAttributes, queueHealth, queueNameOf, resolveQueueUrl, sqsCall, type QueueHealth } from "./sqs.js"
+import {
+  eventTypeOf,
+  parseRedrivePolicy,
+  queueAttributes,
+  queueHealth,
+  queueNameOf,
+  resolveQueueUrl,
+  sqsCall,
+  type QueueHealth
+} from "./sqs.js"
 
 /**
  * The SQS consumer (transport only — what a message means is core's `handleDomainEvent`, spec §5.2).
@@ -82,6 +91,8 @@ export interface Consumer {
   readonly health: Effect.Effect<ConsumerHealth>
   /** Stop receiving, finish what is in flight, then return. Idempotent. */
   readonly drain: Effect.Effect<void>
+  /** The messages being handled now, as `<event type> (message <id>)` (for the shutdown timeout's log line). */
+  readonly inFlight: () => ReadonlyArray<string>
 }
 
 type Counter = "received" | "succeeded" | "rejected" | "failed" | "unhandled" | "inFlight" | "receiveErrors" | "acknowledgeErrors"
@@ -203,6 +214,8 @@ export const makeConsumer = <R = HandlerServices>(
         )
       )
 
+    /** The messages being handled, by receipt handle, in words. */
+    const handling = new Map<string, string>()
     const processMessage = (queueUrl: string, maxReceiveCount: number | undefined, message: Message) =>
       Effect.gen(function* () {
         const receiptHandle = message.ReceiptHandle ?? ""
@@ -235,7 +248,18 @@ export const makeConsumer = <R = HandlerServices>(
         }
         // Counted after the acknowledgement (or the retry visibility), so the counters describe finished work.
         yield* count(outcomeCounter[result.outcome])
-      }).pipe(Effect.annotateLogs({ sqsMessageId: message.MessageId ?? "" }))
+      }).pipe(
+        Effect.annotateLogs({ sqsMessageId: message.MessageId ?? "" }),
+        (handled) => {
+          const key = message.ReceiptHandle ?? ""
+          const eventType = message.MessageAttributes?.eventType?.StringValue ?? eventTypeOf(message.Body ?? "")
+          return Effect.acquireUseRelease(
+            Effect.sync(() => handling.set(key, `${eventType ?? "unknown event"} (message ${message.MessageId ?? "?"})`)),
+            () => handled,
+            () => Effect.sync(() => handling.delete(key))
+          )
+        }
+      )
 
     const receive = (queueUrl: string, max: number) =>
       sqsCall("ReceiveMessage", (abortSignal) =>
@@ -337,10 +361,12 @@ export const makeConsumer = <R = HandlerServices>(
       const queue: QueueHealth = Option.isSome(url)
         ? yield* queueHealth(client, url.value)
         : { status: "DOWN", details: { queueName: queueNameOf(options.queue), error: "The queue URL has not been resolved yet" } }
-      return { ...queue, consumer: { ...stats(), state, queueUrl: Option.getOrNull(url) } } satisfies ConsumerHealth
+      // Draining or stopped: DOWN, so that readiness stops sending traffic during a shutdown (issue 9 §1).
+      const status = state === "draining" || state === "stopped" ? "DOWN" : queue.status
+      return { ...queue, status, consumer: { ...stats(), state, queueUrl: Option.getOrNull(url) } } satisfies ConsumerHealth
     })
 
-    return { stats, state: () => state, health, drain } satisfies Consumer
+    return { stats, state: () => state, health, drain, inFlight: () => [...handling.values()] } satisfies Consumer
   })
 
 // --- Promise API for main, the CLI and tests --------------------------------------------------------------------------
@@ -368,6 +394,8 @@ export interface RunningConsumer {
   readonly database: (timeoutMs?: number) => Promise<{ readonly status: "UP" | "DOWN"; readonly error?: string }>
   /** Graceful drain (see `makeConsumer`), then release what `startConsumer` built. Idempotent. */
   readonly stop: () => Promise<void>
+  /** The messages being handled now (see `Consumer.inFlight`). */
+  readonly inFlight: () => ReadonlyArray<string>
 }
 
 /** Starts consuming; rejects only when core cannot be built (bad DATABASE_URL, …). SQS problems are retried. */
@@ -411,6 +439,7 @@ export const startConsumer = async <E>(options: StartConsumerOptions<E>): Promis
       )
       return Exit.isSuccess(exit) ? { status: "UP" } : { status: "DOWN", error: Cause.pretty(exit.cause).split("\n")[0]! }
     },
+    inFlight: () => consumer.inFlight(),
     stop: () =>
       (stopping ??= (async () => {
         await runtime.runPromise(consumer.drain)

@@ -60,7 +60,7 @@ describe("DLQ tools", () => {
     expect(await showDlqMessage(h.client, h.dlqUrl, "missing")).toBeUndefined()
 
     const one = await redrive(h.client, { dlqUrl: h.dlqUrl, queueUrl: h.queueUrl }, [a, "missing"])
-    expect(one).toEqual({ moved: [a], notFound: ["missing"] })
+    expect(one).toEqual({ moved: [a], movedMessages: [{ messageId: a, body: '{"a":1}' }], notFound: ["missing"] })
     expect(h.queue("dlq").ready).toBe(2)
     expect(h.queue().bodies).toEqual(['{"a":1}'])
 

@@ -1,17 +1,30 @@
-import { Args, Command, Options, Prompt } from "@effect/cli"
-import { makeCoreLayer, ReferAndMonitorClient } from "@ram-delius/core"
+import { Args, Command, Options } from "@effect/cli"
+import {
+  describeInFlight,
+  handleShutdownSignals,
+  loadShutdownTimeoutMs,
+  makeCoreLayer,
+  ReferAndMonitorClient
+} from "@ram-delius/core"
 // The hosts (Koa, jose, the AWS SDK, the SQS emulator) are loaded only by the commands that use them, so that the
 // database commands a support engineer runs most start quickly.
 const httpHost = () => import("@ram-delius/http-koa")
 const queueHost = () => import("@ram-delius/sqs-host")
 import { Config, Console, Effect, Layer, Logger, ManagedRuntime, Option, Redacted } from "effect"
-import { ExitCode, printJson, setExitCode, table } from "../output.js"
+import { ExitCode, setExitCode } from "../output.js"
+import { dlqCommand, serviceQueueAdmin } from "./dlq.js"
 
-const json = Options.boolean("json").pipe(Options.withDescription("Print JSON instead of text"))
+export { dlqCommand }
 
 /**
  * `serve [--http] [--queue]` (neither flag = both). Both hosts share one core runtime — one database pool, and for the
  * embedded SQLite file one connection, so the two never wait on each other's lock.
+ *
+ * Shutdown (issue 9 §1): the CLI's runtime (`NodeRuntime.runMain`) interrupts the command's fiber on SIGTERM / SIGINT
+ * and exits as soon as that fiber ends — which used to be before anything had drained. So the command waits
+ * uninterruptibly, and core's `handleShutdownSignals` owns the signals: readiness DOWN, no new connections or
+ * receives, in-flight requests answered and messages finished and deleted, then core (pools, telemetry) disposed and
+ * exit 0 — within SHUTDOWN_TIMEOUT_SECONDS, past which it exits 1 naming what was still in flight.
  */
 export const serveCommand = Command.make(
   "serve",
@@ -20,50 +33,70 @@ export const serveCommand = Command.make(
     queue: Options.boolean("queue").pipe(Options.withDescription("Run the queue consumer"))
   },
   ({ http, queue }) =>
-    Effect.promise(async () => {
-      const { DEV_CLIENT_CREDENTIALS, devStackWanted, onShutdownSignals, sqsHostConfig, startHealthServer, startQueueHost } =
-        await queueHost()
-      const { startHttpServer } = await httpHost()
-      const both = !http && !queue
-      const config = await Effect.runPromise(sqsHostConfig)
-      // In the dev stack the R&M callbacks take their token from the local stub (as the reference's dev profile).
-      const devAuth =
-        (both || queue) && devStackWanted(config) && !config.hmppsAuthConfigured
-          ? {
-              referAndMonitor: ReferAndMonitorClient.layerWith({
-                auth: {
-                  url: `http://127.0.0.1:${config.devReferAndMonitorPort}/auth`,
-                  clientId: DEV_CLIENT_CREDENTIALS.clientId,
-                  clientSecret: Redacted.make(DEV_CLIENT_CREDENTIALS.clientSecret)
-                }
-              })
-            }
-          : {}
-      const runtime = ManagedRuntime.make(Layer.merge(makeCoreLayer(devAuth), Logger.json))
-      await runtime.runPromise(Effect.void) // build core (migrate/seed the embedded database) before serving
-      const queueConsumer = both || queue ? await startQueueHost({ runtime: runtime as never }) : undefined
-      const httpServer =
-        both || http
-          ? await startHttpServer({
-              runtime: runtime as never,
-              // The consumer's queue, DLQ and counters on /health when both hosts run in this process.
-              ...(queueConsumer !== undefined ? { healthComponents: { queue: () => queueConsumer.consumer.health() } } : {})
-            })
-          : undefined
-      // Without the HTTP API, the consumer still answers Kubernetes probes (QUEUE_HEALTH_PORT).
-      const queueHealth =
-        queueConsumer !== undefined && httpServer === undefined
-          ? await startHealthServer({ port: config.healthPort, consumer: queueConsumer.consumer })
-          : undefined
-      onShutdownSignals(async () => {
-        await httpServer?.close()
-        await queueHealth?.close()
-        await queueConsumer?.stop()
-        await runtime.dispose()
-      })
-      await new Promise<never>(() => {}) // until a signal ends the process
-    })
+    Effect.zipRight(
+      Effect.promise(() => startServing({ http, queue })),
+      // Until a signal: `handleShutdownSignals` drains and ends the process itself.
+      Effect.uninterruptible(Effect.never)
+    )
 ).pipe(Command.withDescription("Run the HTTP API and/or the queue consumer (default: both) on DATABASE_URL"))
+
+const startServing = async ({ http, queue }: { readonly http: boolean; readonly queue: boolean }) => {
+  const host = await queueHost()
+  const { DEV_CLIENT_CREDENTIALS, devStackWanted, logJson, sqsHostConfig, startHealthServer, startQueueHost } = host
+  const { startHttpServer } = await httpHost()
+  const both = !http && !queue
+  const config = await Effect.runPromise(sqsHostConfig)
+  const timeoutMs = loadShutdownTimeoutMs()
+  // In the dev stack the R&M callbacks take their token from the local stub (as the reference's dev profile).
+  const devAuth =
+    (both || queue) && devStackWanted(config) && !config.hmppsAuthConfigured
+      ? {
+          referAndMonitor: ReferAndMonitorClient.layerWith({
+            auth: {
+              url: `http://127.0.0.1:${config.devReferAndMonitorPort}/auth`,
+              clientId: DEV_CLIENT_CREDENTIALS.clientId,
+              clientSecret: Redacted.make(DEV_CLIENT_CREDENTIALS.clientSecret)
+            }
+          })
+        }
+      : {}
+  const runtime = ManagedRuntime.make(Layer.merge(makeCoreLayer(devAuth), Logger.json))
+  await runtime.runPromise(Effect.void) // build core (migrate/seed the embedded database) before serving
+  const queueConsumer = both || queue ? await startQueueHost({ runtime: runtime as never }) : undefined
+  const httpServer =
+    both || http
+      ? await startHttpServer({
+          runtime: runtime as never,
+          // The consumer's queue, DLQ and counters on /health when both hosts run in this process.
+          // hmpps-sqs's /queue-admin endpoints, over the same implementation as `ram-delius dlq` (issue 9 §8).
+          queueAdmin: queueConsumer?.queueAdmin ?? (await Effect.runPromise(serviceQueueAdmin)),
+          ...(queueConsumer !== undefined ? { healthComponents: { queue: () => queueConsumer.consumer.health() } } : {})
+        })
+      : undefined
+  // Without the HTTP API, the consumer still answers Kubernetes probes (QUEUE_HEALTH_PORT).
+  const queueHealth =
+    queueConsumer !== undefined && httpServer === undefined
+      ? await startHealthServer({ port: config.healthPort, consumer: queueConsumer.consumer })
+      : undefined
+  if (queueHealth !== undefined) logJson("Info", `Queue host health on port ${queueHealth.port}`)
+  handleShutdownSignals({
+    drain: async () => {
+      // Both hosts drain at once; the queue's health server answers 503 meanwhile and closes after.
+      await Promise.all([httpServer?.close(), queueConsumer?.stop()])
+      await queueHealth?.close()
+      await runtime.dispose()
+    },
+    inFlight: () =>
+      [
+        ...(httpServer !== undefined ? [describeInFlight("HTTP request", httpServer.inFlight())] : []),
+        ...(queueConsumer !== undefined ? [describeInFlight("queue message", queueConsumer.consumer.inFlight())] : [])
+      ].join("; "),
+    timeoutMs,
+    log: (level, message) => logJson(level === "info" ? "Info" : level === "warn" ? "Warning" : "Error", message),
+    exit: (code) => process.exit(code),
+    signals: process
+  })
+}
 
 /** `token --roles …`: a token the dev-mode API accepts (refused when HMPPS_AUTH_URL is set or in production). */
 export const tokenCommand = Command.make(
@@ -106,72 +139,6 @@ const queues = Effect.gen(function* () {
   const dlqUrl = yield* resolveDlqUrl(client, queueUrl)
   return { client, queueUrl, dlqUrl, config, dev, host }
 })
-
-const dlqList = Command.make("list", { json, max: Options.integer("max").pipe(Options.withDefault(100)) }, ({ json, max }) =>
-  Effect.gen(function* () {
-    const { client, dlqUrl, host } = yield* queues
-    const messages = yield* Effect.promise(() => host.listDlq(client, dlqUrl, { max }))
-    if (json) return yield* printJson(messages)
-    yield* Console.log(table(messages.map((m) => ({ ...m, body: undefined })), 60))
-  })
-).pipe(Command.withDescription("List the messages in the dead-letter queue"))
-
-const dlqShow = Command.make("show", { id: Args.text({ name: "messageId" }), json }, ({ id, json }) =>
-  Effect.gen(function* () {
-    const { client, dlqUrl, host } = yield* queues
-    const message = yield* Effect.promise(() => host.showDlqMessage(client, dlqUrl, id))
-    if (message === undefined) {
-      yield* setExitCode(ExitCode.notFound)
-      return yield* Console.error(`No message ${id} in the DLQ`)
-    }
-    yield* json ? printJson(message) : Console.log(JSON.stringify(message, null, 2))
-  })
-).pipe(Command.withDescription("Show one DLQ message: body, event type, CRN, receive count"))
-
-const progressBar = (done: number, total: number) => {
-  const width = 30
-  const filled = total === 0 ? width : Math.round((done / total) * width)
-  return `[${"#".repeat(filled)}${"-".repeat(width - filled)}] ${done}/${total}`
-}
-
-const dlqRedrive = Command.make(
-  "redrive",
-  { all: Options.boolean("all"), ids: Args.text({ name: "messageId" }).pipe(Args.repeated), json },
-  ({ all, ids, json }) =>
-    Effect.gen(function* () {
-      if (!all && ids.length === 0) {
-        yield* setExitCode(ExitCode.badInput)
-        return yield* Console.error("Give message ids, or --all")
-      }
-      const { client, queueUrl, dlqUrl, host } = yield* queues
-      const result = yield* Effect.promise(() =>
-        host.redrive(client, { dlqUrl, queueUrl }, all ? "all" : ids, (progress) => {
-          if (!json) process.stderr.write(`\r${progressBar(progress.moved, progress.total)}`)
-        })
-      )
-      if (!json) process.stderr.write("\n")
-      if (json) return yield* printJson(result)
-      yield* Console.log(JSON.stringify(result))
-    })
-).pipe(Command.withDescription("Move DLQ messages back to the queue (--all or ids), with a progress bar"))
-
-const dlqPurge = Command.make(
-  "purge",
-  { yes: Options.boolean("yes").pipe(Options.withDescription("Do not ask for confirmation")) },
-  ({ yes }) =>
-    Effect.gen(function* () {
-      const { client, dlqUrl, host } = yield* queues
-      const confirmed = yes || (yield* Prompt.confirm({ message: `Delete every message in ${dlqUrl}?`, initial: false }))
-      if (!confirmed) return yield* Console.log("Nothing deleted.")
-      const result = yield* Effect.promise(() => host.purge(client, dlqUrl))
-      yield* Console.log(`Purged ${result.purged} message(s).`)
-    })
-).pipe(Command.withDescription("Delete every DLQ message (asks for confirmation)"))
-
-export const dlqCommand = Command.make("dlq").pipe(
-  Command.withDescription("Dead-letter queue: list, show, redrive, purge"),
-  Command.withSubcommands([dlqList, dlqShow, dlqRedrive, dlqPurge])
-)
 
 const eventsSend = Command.make(
   "send",

@@ -1,0 +1,198 @@
+import { Args, Command, Options, Prompt } from "@effect/cli"
+import type { QueueAdminUnavailable } from "@ram-delius/core"
+import type { DlqMessage, SqsQueueAdmin } from "@ram-delius/sqs-host"
+import { Console, Effect, Option } from "effect"
+import { ExitCode, printJson, setExitCode, table } from "../output.js"
+
+/**
+ * `ram-delius dlq …`: the service's dead-letter queue for support engineers. Every command runs the queue host's
+ * `SqsQueueAdmin` — the implementation the HTTP host's `/queue-admin` endpoints serve too (issue 9 §8) — so the CLI and
+ * the platform's retry cronjob move, count and purge messages the same way.
+ */
+
+// The queue host (the AWS SDK) is loaded only by the commands that use it, so that database commands start quickly.
+const queueHost = () => import("@ram-delius/sqs-host")
+
+/** The queue admin of the service's queue (dev: the emulator the running `serve` started). */
+export const serviceQueueAdmin: Effect.Effect<SqsQueueAdmin, unknown> = Effect.gen(function* () {
+  const host = yield* Effect.promise(queueHost)
+  const { DEV_STACK_DEFAULTS, devStackWanted, makeSqsClient, makeSqsQueueAdmin, sqsHostConfig } = host
+  const config = yield* sqsHostConfig
+  const dev = devStackWanted(config)
+  const client = makeSqsClient({
+    region: config.region,
+    endpoint: dev ? `http://127.0.0.1:${config.devSqsPort}` : Option.getOrUndefined(config.endpoint),
+    ...(dev ? { credentials: DEV_STACK_DEFAULTS.credentials } : {})
+  })
+  return makeSqsQueueAdmin({ client, queue: config.queue })
+})
+
+/** SQS not reachable: one sentence on stderr and exit 1 (in dev, the usual cause is that `serve` is not running). */
+const unreachable = (error: QueueAdminUnavailable) =>
+  Effect.zipRight(
+    setExitCode(ExitCode.failure),
+    Console.error(
+      `The queue could not be reached (${error.operation}: ${error.detail}). In dev the local queue runs inside ` +
+        "`ram-delius serve` (`npm start`): start it in another terminal."
+    )
+  )
+
+const withAdmin = <A, R>(run: (admin: SqsQueueAdmin) => Effect.Effect<A, QueueAdminUnavailable, R>) =>
+  Effect.flatMap(serviceQueueAdmin, run).pipe(
+    Effect.catchIf(
+      (error): error is QueueAdminUnavailable => (error as { _tag?: unknown })._tag === "QueueAdminUnavailable",
+      unreachable
+    )
+  )
+
+const json = Options.boolean("json").pipe(Options.withDescription("Print JSON instead of text"))
+
+/** `2026-12-01 23:15:10Z`: readable, and still unambiguous. */
+const readableTime = (iso: string | undefined) => (iso === undefined ? "" : `${iso.slice(0, 19).replace("T", " ")}Z`)
+
+/** The columns support picks a message by; ids are never cut (other commands take them). */
+const listRow = (m: DlqMessage) => ({
+  "MESSAGE ID": m.messageId,
+  "EVENT TYPE": m.eventType ?? "(unknown)",
+  CRN: m.crn ?? "",
+  "REFERRAL ID": m.referralId ?? "",
+  RECEIVES: m.receiveCount,
+  "FIRST RECEIVED": readableTime(m.sentAt)
+})
+
+const dlqList = Command.make(
+  "list",
+  {
+    json,
+    max: Options.integer("max").pipe(Options.withDefault(100), Options.withDescription("At most this many messages"))
+  },
+  ({ json, max }) =>
+    withAdmin((admin) =>
+      Effect.gen(function* () {
+        const messages = yield* admin.listDlq(max)
+        if (json) return yield* printJson(messages.map(({ messageAttributes: _, ...m }) => m))
+        yield* Console.log(table(messages.map(listRow), 80))
+      })
+    )
+).pipe(Command.withDescription("List the DLQ's messages: id, event type, CRN, referral id, receive count, first received"))
+
+const dlqShow = Command.make(
+  "show",
+  {
+    id: Args.text({ name: "messageId" }).pipe(Args.withDescription("The SQS message id (from `dlq list`)")),
+    json,
+    body: Options.boolean("body").pipe(Options.withDescription("Print only the message body (e.g. `> body.json`)"))
+  },
+  ({ id, json, body }) =>
+    withAdmin((admin) =>
+      Effect.gen(function* () {
+        const message = yield* admin.showDlqMessage(id)
+        if (message === undefined) {
+          yield* setExitCode(ExitCode.notFound)
+          return yield* Console.error(`No message ${id} in the DLQ`)
+        }
+        // Exactly the body, nothing added: `dlq show <id> --body > body.json` gives the file `event process` takes.
+        if (body) return yield* Effect.sync(() => void process.stdout.write(message.body))
+        if (json) return yield* printJson(message)
+        yield* Console.log(
+          [
+            `Message id:      ${message.messageId}`,
+            `Event type:      ${message.eventType ?? "(unknown)"}`,
+            `CRN:             ${message.crn ?? "(none)"}`,
+            `Referral id:     ${message.referralId ?? "(none)"}`,
+            `Receive count:   ${message.receiveCount}`,
+            `First received:  ${readableTime(message.sentAt)}`,
+            "Body:",
+            prettyBody(message.body)
+          ].join("\n")
+        )
+      })
+    )
+).pipe(Command.withDescription("Show one DLQ message: event type, CRN, referral id, receive count and body"))
+
+/** The SNS envelope's inner event pretty-printed, so its fields can be read (the raw body: `--body`). */
+const prettyBody = (body: string): string => {
+  try {
+    const parsed = JSON.parse(body) as { Message?: unknown }
+    if (typeof parsed.Message === "string") {
+      try {
+        return JSON.stringify({ ...parsed, Message: JSON.parse(parsed.Message) }, null, 2)
+      } catch {
+        // not JSON inside: show the envelope as it is
+      }
+    }
+    return JSON.stringify(parsed, null, 2)
+  } catch {
+    return body
+  }
+}
+
+const progressBar = (done: number, total: number) => {
+  const width = 30
+  const filled = total === 0 ? width : Math.round((done / total) * width)
+  return `[${"#".repeat(filled)}${"-".repeat(width - filled)}] ${done}/${total}`
+}
+
+const dlqRedrive = Command.make(
+  "redrive",
+  {
+    all: Options.boolean("all").pipe(Options.withDescription("Every message on the DLQ")),
+    ids: Args.text({ name: "messageId" }).pipe(Args.withDescription("SQS message ids (from `dlq list`)"), Args.repeated),
+    json
+  },
+  ({ all, ids, json }) =>
+    Effect.gen(function* () {
+      if (!all && ids.length === 0) {
+        yield* setExitCode(ExitCode.badInput)
+        return yield* Console.error("Give message ids, or --all")
+      }
+      yield* withAdmin((admin) =>
+        Effect.gen(function* () {
+          const result = yield* admin.redrive(all ? "all" : ids, (progress) => {
+            if (!json) process.stderr.write(`\r${progressBar(progress.moved, progress.total)}`)
+          })
+          if (!json) process.stderr.write("\n")
+          const { movedMessages: _, ...summary } = result
+          yield* json ? printJson(summary) : Console.log(JSON.stringify(summary))
+          // Documented exit codes: an id that is not on the DLQ is "not found" (2), even when others were moved.
+          if (result.notFound.length > 0) {
+            yield* setExitCode(ExitCode.notFound)
+            yield* Console.error(`Not on the DLQ: ${result.notFound.join(", ")}`)
+          }
+        })
+      )
+    })
+).pipe(Command.withDescription("Move DLQ messages back to the queue (--all or ids), with a progress bar"))
+
+const dlqPurge = Command.make(
+  "purge",
+  { yes: Options.boolean("yes").pipe(Options.withDescription("Do not ask for confirmation")) },
+  ({ yes }) =>
+    Effect.gen(function* () {
+      // Without a terminal there is no one to answer the prompt: refuse at once instead of waiting forever.
+      if (!yes && process.stdin.isTTY !== true) {
+        yield* setExitCode(ExitCode.badInput)
+        return yield* Console.error("dlq purge asks for confirmation and stdin is not a terminal: add --yes to purge")
+      }
+      yield* withAdmin((admin) =>
+        Effect.gen(function* () {
+          const { dlqName } = yield* admin.queues
+          const confirmed =
+            yes ||
+            (yield* Prompt.confirm({ message: `Delete every message in ${dlqName}?`, initial: false }).pipe(
+              Effect.orElseSucceed(() => false)
+            ))
+          if (!confirmed) return yield* Console.log("Nothing deleted.")
+          const result = yield* admin.purgeQueue(dlqName).pipe(
+            Effect.catchTag("QueueNotFound", (e) => Effect.die(e)) // its own DLQ's name: cannot be unknown
+          )
+          yield* Console.log(`Purged ${result.messagesFoundCount} message(s).`)
+        })
+      )
+    })
+).pipe(Command.withDescription("Delete every DLQ message (asks for confirmation; --yes without a terminal)"))
+
+export const dlqCommand = Command.make("dlq").pipe(
+  Command.withDescription("Dead-letter queue: list, show, redrive, purge"),
+  Command.withSubcommands([dlqList, dlqShow, dlqRedrive, dlqPurge])
+)
