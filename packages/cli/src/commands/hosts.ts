@@ -1,7 +1,7 @@
 import { Args, Command, Options, Prompt } from "@effect/cli"
-import { makeCoreLayer, ReferAndMonitorClient } from "@ram-delius/core"
-// The hosts (Koa, jose, the AWS SDK, the SQS emulator) are loaded only by the commands that use them, so that the
-// database commands a support engineer runs most start quickly.
+// The hosts (Koa, jose, the AWS SDK, the SQS emulator) and core (with its drivers) are loaded only by the commands
+// that use them, so that `--help` and the database commands a support engineer runs most start quickly.
+const core = () => import("@ram-delius/core")
 const httpHost = () => import("@ram-delius/http-koa")
 const queueHost = () => import("@ram-delius/sqs-host")
 import { Config, Console, Effect, Layer, Logger, ManagedRuntime, Option, Redacted } from "effect"
@@ -24,6 +24,7 @@ export const serveCommand = Command.make(
       const { DEV_CLIENT_CREDENTIALS, devStackWanted, onShutdownSignals, sqsHostConfig, startHealthServer, startQueueHost } =
         await queueHost()
       const { startHttpServer } = await httpHost()
+      const { makeCoreLayer, ReferAndMonitorClient } = await core()
       const both = !http && !queue
       const config = await Effect.runPromise(sqsHostConfig)
       // In the dev stack the R&M callbacks take their token from the local stub (as the reference's dev profile).
@@ -73,7 +74,7 @@ export const tokenCommand = Command.make(
       Options.withDefault("ROLE_PROBATION_API__REFER_AND_MONITOR__CASE_DETAIL__RW"),
       Options.withDescription("Comma-separated roles for the authorities claim")
     ),
-    expiresIn: Options.text("expires-in").pipe(Options.withDefault("1h"))
+    expiresIn: Options.text("expires-in").pipe(Options.withDefault("1h"), Options.withDescription("Lifetime, e.g. 1h, 30m"))
   },
   ({ roles, expiresIn }) =>
     Effect.gen(function* () {
