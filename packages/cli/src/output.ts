@@ -1,8 +1,9 @@
-import { Console, Effect } from "effect"
+import { Console, Data, Effect } from "effect"
 
 /**
- * Output for support engineers: readable tables by default, `--json` for scripts. Exit codes are set through
- * `process.exitCode` so that every command's result is machine-checkable:
+ * Output for support engineers: readable tables by default, `--json` for scripts. Data goes to stdout, errors to
+ * stderr as one sentence (issue #11 §3). Exit codes are set through `process.exitCode` so that every command's result
+ * is machine-checkable:
  *   0 success · 1 failure (database, R&M, handler failure) · 2 not found · 3 rejected/unhandled event · 4 bad input.
  */
 export const ExitCode = { ok: 0, failure: 1, notFound: 2, rejected: 3, badInput: 4 } as const
@@ -11,7 +12,16 @@ export const setExitCode = (code: number) => Effect.sync(() => {
   process.exitCode = code
 })
 
+/**
+ * A failure the user can act on: `bin.ts` prints `message` (one sentence) on stderr and exits with `exitCode`, with no
+ * stack — e.g. a missing database, a file that is not JSON, the local queue not running.
+ */
+export class CliError extends Data.TaggedError("CliError")<{ readonly message: string; readonly exitCode: number }> {}
+
 export const printJson = (value: unknown) => Console.log(JSON.stringify(value, null, 2))
+
+/** Terminal width budget for tables (issue #11 §3: tables fit 120 columns). */
+export const MAX_WIDTH = 120
 
 const cell = (value: unknown): string => {
   if (value === null || value === undefined) return ""
@@ -19,17 +29,61 @@ const cell = (value: unknown): string => {
   return text.replace(/\n/g, "⏎")
 }
 
-/** A plain-text table; long cells are cut so that one row stays on one line. */
-export const table = (rows: ReadonlyArray<Record<string, unknown>>, maxWidth = 60): string => {
+export interface TableOptions {
+  /** Columns never cut (the ids other commands take: URNs, UUIDs, contact ids); the others shrink to fit. */
+  readonly keep?: ReadonlyArray<string>
+  readonly width?: number
+}
+
+/**
+ * A plain-text table that fits `width` columns: the widest cuttable columns are cut (with …) until the row fits; the
+ * `keep` columns and every column's header stay whole. Rows too wide even then are printed as one `key: value` block
+ * per row, so an id is never lost.
+ */
+export const table = (rows: ReadonlyArray<Record<string, unknown>>, opts: TableOptions | number = {}): string => {
   if (rows.length === 0) return "(none)"
+  // A number was the old per-cell limit (kept for callers not yet moved over); the 120-column fit replaces it.
+  const options = typeof opts === "number" ? {} : opts
+  const width = options.width ?? MAX_WIDTH
+  const keep = new Set(options.keep ?? [])
   const columns = Object.keys(rows[0]!)
-  const text = rows.map((row) => columns.map((c) => {
-    const value = cell(row[c])
-    return value.length > maxWidth ? `${value.slice(0, maxWidth - 1)}…` : value
-  }))
+  const text = rows.map((row) => columns.map((c) => cell(row[c])))
   const widths = columns.map((c, i) => Math.max(c.length, ...text.map((r) => r[i]!.length)))
-  const line = (values: ReadonlyArray<string>) => values.map((v, i) => v.padEnd(widths[i]!)).join("  ").trimEnd()
+  const total = () => widths.reduce((a, b) => a + b, 0) + 2 * (columns.length - 1)
+  while (total() > width) {
+    let widest = -1
+    for (let i = 0; i < columns.length; i++) {
+      if (keep.has(columns[i]!) || widths[i]! <= Math.max(columns[i]!.length, 4)) continue
+      if (widest === -1 || widths[i]! > widths[widest]!) widest = i
+    }
+    if (widest === -1) return records(rows)
+    widths[widest] = Math.max(widths[widest]! - (total() - width), columns[widest]!.length, 4)
+  }
+  const fit = (value: string, w: number) => (value.length > w ? `${value.slice(0, w - 1)}…` : value)
+  const line = (values: ReadonlyArray<string>) => values.map((v, i) => fit(v, widths[i]!).padEnd(widths[i]!)).join("  ").trimEnd()
   return [line(columns), line(widths.map((w) => "-".repeat(w))), ...text.map(line)].join("\n")
 }
 
+/** One `key: value` block per row, for records with many columns (an NSI) or too wide for a table. */
+export const records = (rows: ReadonlyArray<Record<string, unknown>>): string => {
+  if (rows.length === 0) return "(none)"
+  return rows
+    .map((row) => {
+      const keys = Object.keys(row)
+      const pad = Math.max(...keys.map((k) => k.length))
+      return keys.map((k) => `${k.padEnd(pad)}  ${cell(row[k])}`.trimEnd()).join("\n")
+    })
+    .join("\n\n")
+}
+
 export const section = (title: string, body: string) => Console.log(`\n${title}\n${body}`)
+
+/**
+ * Run a command's implementation from a module loaded only when that command runs: `--help` and the commands that do
+ * not touch the database never load core, the drivers or the hosts (issue #11 §3, fast start). Its failures are
+ * reported by bin.ts, so the command's type does not carry the implementation's error types.
+ */
+export const lazy = <M>(
+  load: () => Promise<M>,
+  run: (module: M) => Effect.Effect<void, unknown>
+): Effect.Effect<void, unknown> => Effect.flatMap(Effect.promise(load), run)

@@ -1,13 +1,7 @@
 import { Args, Command, Options } from "@effect/cli"
-import {
-  describeInFlight,
-  handleShutdownSignals,
-  loadShutdownTimeoutMs,
-  makeCoreLayer,
-  ReferAndMonitorClient
-} from "@ram-delius/core"
-// The hosts (Koa, jose, the AWS SDK, the SQS emulator) are loaded only by the commands that use them, so that the
-// database commands a support engineer runs most start quickly.
+// The hosts (Koa, jose, the AWS SDK, the SQS emulator) and core (with its drivers) are loaded only by the commands
+// that use them, so that `--help` and the database commands a support engineer runs most start quickly.
+const core = () => import("@ram-delius/core")
 const httpHost = () => import("@ram-delius/http-koa")
 const queueHost = () => import("@ram-delius/sqs-host")
 import { Config, Console, Effect, Layer, Logger, ManagedRuntime, Option, Redacted } from "effect"
@@ -41,6 +35,7 @@ export const serveCommand = Command.make(
 ).pipe(Command.withDescription("Run the HTTP API and/or the queue consumer (default: both) on DATABASE_URL"))
 
 const startServing = async ({ http, queue }: { readonly http: boolean; readonly queue: boolean }) => {
+  const { describeInFlight, handleShutdownSignals, loadShutdownTimeoutMs, makeCoreLayer, ReferAndMonitorClient } = await core()
   const host = await queueHost()
   const { DEV_CLIENT_CREDENTIALS, devStackWanted, logJson, sqsHostConfig, startHealthServer, startQueueHost } = host
   const { startHttpServer } = await httpHost()
@@ -106,7 +101,7 @@ export const tokenCommand = Command.make(
       Options.withDefault("ROLE_PROBATION_API__REFER_AND_MONITOR__CASE_DETAIL__RW"),
       Options.withDescription("Comma-separated roles for the authorities claim")
     ),
-    expiresIn: Options.text("expires-in").pipe(Options.withDefault("1h"))
+    expiresIn: Options.text("expires-in").pipe(Options.withDefault("1h"), Options.withDescription("Lifetime, e.g. 1h, 30m"))
   },
   ({ roles, expiresIn }) =>
     Effect.gen(function* () {

@@ -1,5 +1,5 @@
-import { Config, ConfigError, Effect, Layer, Redacted, String as Str } from "effect"
-import { mkdirSync } from "node:fs"
+import { Config, ConfigError, Data, Effect, Layer, Redacted, String as Str } from "effect"
+import { existsSync, mkdirSync } from "node:fs"
 import { dirname } from "node:path"
 import type pg from "pg"
 import { DatabaseError } from "../errors.js"
@@ -59,13 +59,24 @@ const pgTypes = (types: typeof pg.types): pg.CustomTypesConfig => ({
 // WAL and the busy timeout are set by the client (SqliteClient.ts): writers from other processes (the CLI, a second
 // host) wait up to 2 s for SQLite's lock instead of failing at once — synchronously, blocking the event loop (health
 // probes included) while they do, hence briefly.
-const sqliteLayer = (filename: string) =>
+const sqliteLayer = (filename: string, create: boolean) =>
   Layer.unwrapEffect(
-    Effect.sync(() => {
-      if (filename !== ":memory:") mkdirSync(dirname(filename), { recursive: true })
-      return SqliteClient.layer({ filename, transformResultNames: resultName, busyTimeout: DEFAULT_BUSY_TIMEOUT_MS })
+    Effect.suspend(() => {
+      if (filename !== ":memory:") {
+        // Read-only callers (the CLI's show commands) must not leave a directory or an empty database behind.
+        if (!create && !existsSync(filename)) {
+          return Effect.fail(new DatabaseNotFound({ filename, message: `DATABASE_URL: no SQLite database at ${filename}` }))
+        }
+        if (create) mkdirSync(dirname(filename), { recursive: true })
+      }
+      return Effect.succeed(
+        SqliteClient.layer({ filename, transformResultNames: resultName, busyTimeout: DEFAULT_BUSY_TIMEOUT_MS })
+      )
     })
   )
+
+/** `create: false` and the embedded database file does not exist. */
+export class DatabaseNotFound extends Data.TaggedError("DatabaseNotFound")<{ readonly filename: string; readonly message: string }> {}
 
 /** A driver module that is an optional peer dependency: a missing one is a start-up error saying what to install. */
 const importDriver = <A>(scheme: string, packages: string, load: () => Promise<A>) =>
@@ -120,16 +131,23 @@ const mssqlLayer = (url: string) =>
 export interface DatabaseOptions {
   /** Pool size for server databases. */
   readonly maxConnections?: number
+  /**
+   * Create an embedded database file (and its directory) that does not exist yet (default true). `false` fails with
+   * DatabaseNotFound instead: for callers that only read or that need an existing, migrated database.
+   */
+  readonly create?: boolean
 }
 
 /** SqlClient + Dialect for a DATABASE_URL value. */
-export const layerFromUrl = (url: string, options: DatabaseOptions = {}) => {
+export const layerFromUrl = (url: string, options: DatabaseOptions = {}) => unified(driverLayer(url, options))
+
+const driverLayer = (url: string, options: DatabaseOptions) => {
   const target = parseDatabaseUrl(url)
   if (!target.ok) return Layer.fail(ConfigError.InvalidData(["DATABASE_URL"], target.error))
   const t = target.value
   switch (t._tag) {
     case "sqlite":
-      return Layer.merge(sqliteLayer(t.filename), Layer.succeed(Dialect, dialects.sqlite))
+      return Layer.merge(sqliteLayer(t.filename, options.create ?? true), Layer.succeed(Dialect, dialects.sqlite))
     case "postgres":
       return Layer.merge(pgLayer(t.url, options.maxConnections), Layer.succeed(Dialect, dialects.postgres))
     case "oracle":
@@ -158,10 +176,19 @@ export const layerFromUrl = (url: string, options: DatabaseOptions = {}) => {
   }
 }
 
+type AnyDatabaseLayer = ReturnType<typeof driverLayer>
+/** One Layer type for every driver's (TypeScript does not unify the switch's branches by itself). */
+const unified = (layer: AnyDatabaseLayer) =>
+  layer as Layer.Layer<Layer.Layer.Success<AnyDatabaseLayer>, Layer.Layer.Error<AnyDatabaseLayer>>
+
 export const databaseUrl = Config.string("DATABASE_URL").pipe(Config.withDefault(DEFAULT_DATABASE_URL))
 
 /** The database chosen by `DATABASE_URL`. */
 export const layer = Layer.unwrapEffect(Effect.map(databaseUrl, (url) => layerFromUrl(url)))
+
+/** The database chosen by `DATABASE_URL`, with options (e.g. `{ create: false }` for read-only callers). */
+export const layerWith = (options: DatabaseOptions) =>
+  Layer.unwrapEffect(Effect.map(databaseUrl, (url) => layerFromUrl(url, options)))
 
 export const describeTarget = (url: string): string => {
   const t = parseDatabaseUrl(url)

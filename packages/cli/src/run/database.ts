@@ -1,0 +1,38 @@
+import { currentVersion, Database, Dialect } from "@ram-delius/core"
+import { Effect, type Layer } from "effect"
+import { CliError, ExitCode } from "../output.js"
+
+/**
+ * The DATABASE_URL database for a command that needs an existing one (every command but `serve` and `db migrate`):
+ * never creates a file or a directory (issue #11 §3, no side effects from reads), and says which command fixes a
+ * missing or unmigrated embedded database instead of failing later with "no such table".
+ */
+type DatabaseLayer = typeof Database.layer
+export const existingDatabase: DatabaseLayer = Database.layerWith({ create: false })
+
+export const requireSchema = Effect.gen(function* () {
+  const dialect = yield* Dialect
+  // Only the embedded database is ours to migrate; a server database's schema belongs to Delius (DESIGN.md).
+  if (dialect.name === "sqlite" && (yield* currentVersion) === 0) {
+    return yield* new CliError({
+      message: "The database in DATABASE_URL has no Delius tables yet: run `ram-delius db migrate` and `ram-delius db seed` first.",
+      exitCode: ExitCode.failure
+    })
+  }
+})
+
+export const explainMissingDatabase = <A, E, R>(effect: Effect.Effect<A, E | Database.DatabaseNotFound, R>) =>
+  Effect.catchIf(
+    effect,
+    (e): e is Database.DatabaseNotFound => (e as { _tag?: unknown })?._tag === "DatabaseNotFound",
+    (e) =>
+      new CliError({
+        message: `DATABASE_URL points at ${e.filename}, which does not exist: create it with \`ram-delius db migrate\` and \`ram-delius db seed\`, or set DATABASE_URL to an existing database.`,
+        exitCode: ExitCode.failure
+      })
+  )
+
+export const withExistingDatabase = <A, E, R>(
+  effect: Effect.Effect<A, E, R>
+): Effect.Effect<A, unknown, Exclude<R, Layer.Layer.Success<DatabaseLayer>>> =>
+  Effect.zipRight(requireSchema, effect).pipe(Effect.provide(existingDatabase), explainMissingDatabase)
