@@ -1,5 +1,6 @@
 import { NodeContext, NodeRuntime } from "@effect/platform-node"
-import { Effect, Logger } from "effect"
+import { Log } from "@ram-delius/core"
+import { Effect } from "effect"
 import { run } from "./cli.js"
 
 // The AWS SDK version is pinned to one that supports Node 20; its per-process notice about future releases needing
@@ -10,8 +11,8 @@ run(process.argv).pipe(
   Effect.tapErrorCause(() => Effect.sync(() => {
     if (!process.exitCode) process.exitCode = 1
   })),
-  // Logs go to stderr: stdout is the command's output (tables, --json).
-  Effect.provide(Logger.replace(Logger.defaultLogger, Logger.withConsoleError(Logger.logfmtLogger))),
+  // Logs go to stderr, in the hosts' one JSON shape (core Log.ts, LOG_LEVEL): stdout is the command's output.
+  Effect.provide(Log.layer(process.stderr)),
   Effect.provide(NodeContext.layer),
   NodeRuntime.runMain({ disableErrorReporting: false, disablePrettyLogger: true })
 )

@@ -9,6 +9,7 @@ import { type BuildInfo, DEFAULT_REQUEST_TIMEOUT_MS } from "./config.js"
 import { type HealthComponents, type HealthServices, registerHealthRoutes } from "./health.js"
 import { type Logger, requestLogging, stdoutLogger } from "./logging.js"
 import { errorHandling, methodErrors, notFound } from "./respond.js"
+import { requestTracing } from "./tracing.js"
 
 /** The core services the host calls: the workflows, the case reads, and the SqlClient for readiness. */
 export type HostServices = ApiServices | HealthServices
@@ -64,6 +65,7 @@ export const createRoutes = (options: AppOptions): Koa.Middleware => {
   const log = options.log ?? stdoutLogger
   const router = buildRouter(options, log)
   const own = compose<Koa.Context>([
+    requestTracing(options.runtime as ManagedRuntime.ManagedRuntime<never, unknown>, router),
     requestLogging(log),
     errorHandling(log),
     methodErrors,
@@ -78,6 +80,7 @@ export const createApp = (options: AppOptions): Koa => {
   const log = options.log ?? stdoutLogger
   const router = buildRouter(options, log)
   const app = new Koa()
+  app.use(requestTracing(options.runtime as ManagedRuntime.ManagedRuntime<never, unknown>, router))
   app.use(requestLogging(log))
   app.use(errorHandling(log))
   app.use(methodErrors)

@@ -1,10 +1,10 @@
 import { Args, Command, Options, Prompt } from "@effect/cli"
-import { makeCoreLayer, ReferAndMonitorClient } from "@ram-delius/core"
+import { Log, makeCoreLayer, ReferAndMonitorClient } from "@ram-delius/core"
 // The hosts (Koa, jose, the AWS SDK, the SQS emulator) are loaded only by the commands that use them, so that the
 // database commands a support engineer runs most start quickly.
 const httpHost = () => import("@ram-delius/http-koa")
 const queueHost = () => import("@ram-delius/sqs-host")
-import { Config, Console, Effect, Layer, Logger, ManagedRuntime, Option, Redacted } from "effect"
+import { Config, Console, Effect, Layer, ManagedRuntime, Option, Redacted } from "effect"
 import { ExitCode, printJson, setExitCode, table } from "../output.js"
 
 const json = Options.boolean("json").pipe(Options.withDescription("Print JSON instead of text"))
@@ -39,7 +39,7 @@ export const serveCommand = Command.make(
               })
             }
           : {}
-      const runtime = ManagedRuntime.make(Layer.merge(makeCoreLayer(devAuth), Logger.json))
+      const runtime = ManagedRuntime.make(Layer.merge(makeCoreLayer(devAuth), Log.layer()))
       await runtime.runPromise(Effect.void) // build core (migrate/seed the embedded database) before serving
       const queueConsumer = both || queue ? await startQueueHost({ runtime: runtime as never }) : undefined
       const httpServer =
