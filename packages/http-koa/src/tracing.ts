@@ -42,7 +42,8 @@ export const requestTracing =
     } finally {
       if (span !== undefined) {
         span.attribute("http.response.status_code", ctx.status)
-        // A 4xx is the caller's mistake, not a failure of ours; App Insights marks >= 400 unsuccessful by status.
+        // Only a 5xx marks the request failed: a 4xx is the caller's mistake (client-contract), and App Insights still
+        // shows its status code. (A span status set here overrides the exporter's own "< 400" rule.)
         span.end(Effect.runSync(Clock.currentTimeNanos), ctx.status >= 500 ? Exit.fail(`status ${ctx.status}`) : Exit.void)
       }
     }

@@ -119,12 +119,15 @@ const hasOwnToString = (value: object) => {
   return typeof toString === "function" && toString !== Object.prototype.toString && toString !== Error.prototype.toString
 }
 
-/** The text of one failure: its message (or tag), never its stack. */
-const describeFailure = (error: unknown): string => {
+/** The text of one failure: its message (or tag), then its causes' (`PgClient: Failed to connect (connect ECONNREFUSED …)`), never a stack. */
+const describeFailure = (error: unknown, depth = 0): string => {
   if (error instanceof Error) {
     const tag = (error as { _tag?: unknown })._tag
-    if (error.message !== "") return error.message
-    return typeof tag === "string" ? tag : error.name
+    const text = error.message !== "" ? error.message : typeof tag === "string" ? tag : error.name
+    const cause = (error as { cause?: unknown }).cause
+    if (cause === undefined || cause === null || depth > 3) return text
+    const inner = describeFailure(cause, depth + 1)
+    return inner === "" || text.includes(inner) ? text : `${text} (${inner})`
   }
   if (typeof error === "object" && error !== null) {
     // ConfigError and Effect's other data types say what they are through toString, e.g. "(Invalid data at DATABASE_URL: …)".
