@@ -10,7 +10,7 @@ import type Koa from "koa"
  * by route (`PUT /probation-case/:crn/referrals`), never by path: paths carry CRNs.
  */
 interface SpanState {
-  span?: Tracer.Span
+  span?: Tracer.Span | undefined
 }
 
 export const requestTracing =
