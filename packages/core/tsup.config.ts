@@ -1,7 +1,8 @@
 import { defineConfig } from "tsup"
 
 export default defineConfig({
-  entry: ["src/index.ts"],
+  // `log` on its own: the CLI writes its log lines before (and without) loading the rest of core.
+  entry: { index: "src/index.ts", log: "src/telemetry/Log.ts" },
   format: ["esm"],
   dts: true,
   sourcemap: true,

@@ -2,7 +2,9 @@ import { ValidationError } from "@effect/cli"
 // Deep imports: the package index also loads its HTTP client (undici) and workers.
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import { Cause, Effect, Logger } from "effect"
+// Only core's logger: the rest of core (and its drivers) loads with the commands that need it.
+import * as Log from "@ram-delius/core/log"
+import { Cause, Effect } from "effect"
 import { run } from "./cli.js"
 import { withCliConsole } from "./console.js"
 import { CliError, ExitCode } from "./output.js"
@@ -54,8 +56,8 @@ const report = (cause: Cause.Cause<unknown>) =>
 run(process.argv).pipe(
   Effect.catchAllCause(report),
   withCliConsole(process.argv),
-  // Logs go to stderr: stdout is the command's output (tables, --json).
-  Effect.provide(Logger.replace(Logger.defaultLogger, Logger.withConsoleError(Logger.logfmtLogger))),
+  // Logs go to stderr, in the hosts' one JSON shape (core Log.ts, LOG_LEVEL): stdout is the command's output.
+  Effect.provide(Log.layer(process.stderr)),
   Effect.provide(NodeContext.layer),
   NodeRuntime.runMain({ disableErrorReporting: true, disablePrettyLogger: true })
 )

@@ -1,4 +1,4 @@
-import Sqlite from "better-sqlite3"
+import { DatabaseSync } from "node:sqlite"
 import { spawn, spawnSync } from "node:child_process"
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs"
 import { createServer } from "node:net"
@@ -138,7 +138,7 @@ describe("tables", () => {
     expect(result.stdout).toContain(`urn:hmpps:interventions-referral:${REFERRAL}`)
     expect(result.stdout).toContain("48911ad2-1213-4bd3-8312-3824dc29f131")
     expect(result.stdout).toContain("c8801fa4-4487-4b38-9169-efabd4be98c9")
-    const db = new Sqlite(join(dir, "delius.sqlite"), { readonly: true })
+    const db = new DatabaseSync(join(dir, "delius.sqlite"), { readOnly: true })
     const contacts = db.prepare("SELECT CONTACT_ID, CONTACT_DATE, CONTACT_START_TIME, CONTACT_END_TIME FROM CONTACT ORDER BY CONTACT_ID").all() as Array<
       { CONTACT_ID: number; CONTACT_DATE: string; CONTACT_START_TIME: string; CONTACT_END_TIME: string }
     >
@@ -177,7 +177,7 @@ describe("no side effects from reads", () => {
 
   it("an unmigrated database is a clear error and gets no tables", async () => {
     const empty = join(dir, "empty.sqlite")
-    new Sqlite(empty).close()
+    new DatabaseSync(empty).close()
     // SQLite's own companions of an open database (-wal, -shm) aside: the driver's concern, not a file the CLI makes.
     const files = () => readdirSync(dir).filter((f) => !/-(wal|shm)$/.test(f)).sort()
     const before = files()
@@ -187,8 +187,8 @@ describe("no side effects from reads", () => {
     expect(result.stderr).toContain("DATABASE_URL")
     expect(result.stderr).toContain("ram-delius db migrate")
     expectOneSentence(result.stderr)
-    const db = new Sqlite(empty, { readonly: true })
-    expect(db.prepare("SELECT COUNT(*) FROM sqlite_master").pluck().get()).toBe(0)
+    const db = new DatabaseSync(empty, { readOnly: true })
+    expect((db.prepare("SELECT COUNT(*) AS n FROM sqlite_master").get() as { n: number }).n).toBe(0)
     db.close()
     expect(files()).toEqual(before)
   })
@@ -201,8 +201,8 @@ describe("set-up", () => {
     expect((await run(["db", "migrate"], extra)).code).toBe(0)
     expect((await run(["db", "seed"], extra)).code).toBe(0)
     const count = () => {
-      const db = new Sqlite(file, { readonly: true })
-      const n = db.prepare("SELECT COUNT(*) FROM CONTACT").pluck().get()
+      const db = new DatabaseSync(file, { readOnly: true })
+      const n = (db.prepare("SELECT COUNT(*) AS n FROM CONTACT").get() as { n: number }).n
       db.close()
       return n
     }

@@ -1,6 +1,7 @@
 import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs"
 import { DevIds } from "@ram-delius/core"
-import { type DevStack, fillPlaceholders, sendEvent, startDevStack } from "@ram-delius/sqs-host"
+import { fillPlaceholders, sendEvent } from "@ram-delius/sqs-host"
+import { type DevStack, startDevStack } from "@ram-delius/sqs-host/dev"
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { request as httpRequest } from "node:http"

@@ -46,7 +46,7 @@ export const makeCoreLayer = <EDb = never, ETel = never, EDir = never, ERm = nev
           prepareDatabase(typeof options.prepare === "object" ? { seed: options.prepare.seed } : {}).pipe(Effect.provide(context))
         )
   const infrastructure = Layer.mergeAll(
-    options.telemetry ?? Telemetry.logLayer,
+    options.telemetry ?? Telemetry.layer,
     options.directory ?? UserDirectory.layerFromConfig,
     options.referAndMonitor ?? ReferAndMonitorClient.layer,
     options.eventHandler ?? EventHandlerConfig.layer

@@ -7,6 +7,7 @@ import { NO_BODY, readJsonBody } from "./body.js"
 import { decodeBody, fromCause, HttpProblem, RequestTimedOut } from "./errors.js"
 import type { Logger } from "./logging.js"
 import { type Reply, reply, replyWithError } from "./respond.js"
+import { withRequestSpan } from "./tracing.js"
 
 /**
  * The HTTP API of spec §4.1–§4.11: each route authenticates, reads its inputs, runs one core Effect bounded by the
@@ -44,6 +45,7 @@ export const registerApiRoutes = (router: Router, options: ApiOptions): void => 
     async (ctx: Router.RouterContext): Promise<void> => {
       const exit = await options.runtime.runPromiseExit(
         handler(ctx, ctx.params).pipe(
+          withRequestSpan(ctx),
           Effect.disconnect,
           Effect.timeoutFail({ duration: timeout, onTimeout: () => new RequestTimedOut({ timeoutMs: options.requestTimeoutMs }) })
         )

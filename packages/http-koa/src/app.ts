@@ -11,6 +11,7 @@ import { type HealthComponents, type HealthServices, registerHealthRoutes } from
 import { type Logger, requestLogging, stdoutLogger } from "./logging.js"
 import { registerQueueAdminRoutes } from "./queueAdmin.js"
 import { errorHandling, methodErrors, notFound } from "./respond.js"
+import { requestTracing } from "./tracing.js"
 
 /** The core services the host calls: the workflows, the case reads, and the SqlClient for readiness. */
 export type HostServices = ApiServices | HealthServices
@@ -83,6 +84,7 @@ export const createRoutes = (options: AppOptions): Koa.Middleware => {
   const log = options.log ?? stdoutLogger
   const router = buildRouter(options, log)
   const own = compose<Koa.Context>([
+    requestTracing(options.runtime as ManagedRuntime.ManagedRuntime<never, unknown>, router),
     requestLogging(log),
     errorHandling(log),
     methodErrors,
@@ -97,6 +99,7 @@ export const createApp = (options: AppOptions): Koa => {
   const log = options.log ?? stdoutLogger
   const router = buildRouter(options, log)
   const app = new Koa()
+  app.use(requestTracing(options.runtime as ManagedRuntime.ManagedRuntime<never, unknown>, router))
   app.use(requestLogging(log))
   app.use(errorHandling(log))
   app.use(methodErrors)

@@ -1,15 +1,29 @@
 import { randomUUID } from "node:crypto"
+import { Log } from "@ram-delius/core"
 import type Koa from "koa"
 
 /**
- * Structured JSON log lines on stdout, one per request (HMPPS services log JSON lines, client-contract §6). Request
- * headers are never logged, so neither is the bearer token.
+ * Structured JSON log lines on stdout, one per request (HMPPS services log JSON lines, client-contract §6), in core's
+ * one log shape (`time`, `level`, `message`, context; `LOG_LEVEL`; redacted — core's Log.ts). Request headers are
+ * never logged, so neither is the bearer token.
  */
 export type LogLine = Readonly<Record<string, unknown>>
 export type Logger = (line: LogLine) => void
 
+const levelOf = (level: unknown): Log.Level =>
+  level === "error" || level === "warn" || level === "debug" ? level : "info"
+
+/** A line without a message says what it is: a request line reads `GET /ping 200`. */
+const messageOf = (line: LogLine): string =>
+  typeof line.message === "string"
+    ? line.message
+    : line.type === "request"
+      ? `${String(line.method)} ${String(line.path)} ${String(line.status)}`
+      : String(line.type ?? "")
+
 export const stdoutLogger: Logger = (line) => {
-  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...line })}\n`)
+  const { level, message: _message, ...fields } = line
+  Log.logLine(levelOf(level), messageOf(line), fields)
 }
 
 export const silentLogger: Logger = () => {}

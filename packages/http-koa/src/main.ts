@@ -1,15 +1,16 @@
 /**
  * `node packages/http-koa/dist/main.js`: the HTTP host from the environment (PORT, DATABASE_URL, HMPPS_AUTH_URL,
  * API_ROLES, REQUEST_TIMEOUT_MS, …). SIGTERM / SIGINT shut it down gracefully (core's `handleShutdownSignals`, issue 9
- * §1): readiness DOWN, no new connections, in-flight requests finish, then the database pool closes, within
- * SHUTDOWN_TIMEOUT_SECONDS (past it: exit 1 naming the requests still in flight; a second signal exits at once).
+ * §1): readiness DOWN, no new connections, in-flight requests finish, then the database pool closes and telemetry is
+ * flushed, within SHUTDOWN_TIMEOUT_SECONDS (past it: exit 1 naming the requests still in flight; a second signal exits
+ * at once).
  */
-import { describeInFlight, handleShutdownSignals, loadShutdownTimeoutMs } from "@ram-delius/core"
-import { stdoutLogger } from "./logging.js"
+import { describeInFlight, handleShutdownSignals, loadShutdownTimeoutMs, Log } from "@ram-delius/core"
 import { startHttpServer } from "./server.js"
 
+// One JSON line naming the cause, then exit 1 (issue 11 §2); the stack only at LOG_LEVEL=debug.
 const fail = (message: string) => {
-  process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: "error", type: "start", message })}\n`)
+  Log.logLine("error", message, { type: "start" }, process.stderr)
   process.exit(1)
 }
 
@@ -19,13 +20,13 @@ const start = async () => {
   return { server, timeoutMs }
 }
 
-const { server, timeoutMs } = await start().catch((error: unknown) => fail(error instanceof Error ? error.message : String(error)))
+const { server, timeoutMs } = await start().catch((error: unknown) => fail(Log.describeError(error)))
 
 handleShutdownSignals({
   drain: server.close,
   inFlight: () => describeInFlight("HTTP request", server.inFlight()),
   timeoutMs,
-  log: (level, message) => stdoutLogger({ level, type: "stop", message }),
+  log: (level, message) => Log.logLine(level, message, { type: "stop" }),
   exit: (code) => process.exit(code),
   signals: process
 })

@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
-import { makeCoreLayer, type QueueAdmin } from "@ram-delius/core"
-import { Cause, Effect, Exit, type Layer, ManagedRuntime } from "effect"
+import { Log, makeCoreLayer, type QueueAdmin } from "@ram-delius/core"
+import { Effect, Exit, Layer, ManagedRuntime } from "effect"
 import type { HealthComponents } from "./health.js"
 import { createApp, type HostServices } from "./app.js"
 import { type AuthOptions, resolveVerification } from "./auth.js"
@@ -49,11 +49,6 @@ export interface HttpServer {
   readonly inFlight: () => ReadonlyArray<string>
 }
 
-const describeCause = (error: unknown): string => {
-  const cause = (error as Record<symbol, unknown>)[Symbol.for("effect/Runtime/FiberFailure/Cause")]
-  return Cause.isCause(cause) ? Cause.pretty(cause) : error instanceof Error ? error.message : String(error)
-}
-
 /** Start the HTTP host. Rejects — before listening — when auth or core cannot start (e.g. no HMPPS_AUTH_URL in production). */
 export const startHttpServer = async (options: HttpServerOptions = {}): Promise<HttpServer> => {
   const config: HttpConfig = { ...loadHttpConfig(), ...options.config }
@@ -61,12 +56,14 @@ export const startHttpServer = async (options: HttpServerOptions = {}): Promise<
   const auth = options.auth ?? { verification: await resolveVerification(config), acceptedRoles: config.apiRoles }
 
   const owned = options.runtime === undefined
-  const runtime = options.runtime ?? ManagedRuntime.make(options.layer ?? makeCoreLayer())
+  // Effect logs in the one JSON shape (core Log.ts), like the request lines.
+  const runtime = options.runtime ?? ManagedRuntime.make(options.layer ?? Layer.merge(makeCoreLayer(), Log.layer()))
   // Build core now (database connection, migrations for SQLite, the Delius user): fail at start-up, not per request.
   const built = await runtime.runPromiseExit(Effect.void)
   if (Exit.isFailure(built)) {
     if (owned) await runtime.dispose()
-    throw new Error(`Core services could not start:\n${Cause.pretty(built.cause)}`)
+    // One line naming the cause (e.g. "Invalid data at DATABASE_URL: …"); the stacks only at LOG_LEVEL=debug.
+    throw new Error(`Core services could not start: ${Log.describeCause(built.cause)}`)
   }
 
   let closing: Promise<void> | undefined
@@ -121,7 +118,7 @@ export const startHttpServer = async (options: HttpServerOptions = {}): Promise<
     })
   } catch (error) {
     if (owned) await runtime.dispose()
-    throw new Error(`HTTP server could not listen: ${describeCause(error)}`)
+    throw new Error(`HTTP server could not listen: ${Log.describeError(error)}`)
   }
   const port = (server.address() as AddressInfo).port
   log({

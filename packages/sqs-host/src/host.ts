@@ -3,11 +3,12 @@ import {
   devDetailUrlOrigins,
   handleShutdownSignals,
   loadShutdownTimeoutMs,
+  Log,
   makeCoreLayer,
   ReferAndMonitorClient,
   type CoreOptions
 } from "@ram-delius/core"
-import { ConfigProvider, Effect, Layer, Logger, LogLevel, ManagedRuntime, Option, Redacted } from "effect"
+import { ConfigProvider, Effect, Layer, ManagedRuntime, Option, Redacted } from "effect"
 import { DEV_CLIENT_CREDENTIALS, devStackWanted, missingDetailUrls, sqsHostConfig, type SqsHostConfig } from "./config.js"
 import type { DevStack } from "./devStack.js"
 import { startConsumer, type HandlerServices, type RunningConsumer } from "./poller.js"
@@ -40,14 +41,9 @@ export interface QueueHostOptions {
   readonly runtime?: ManagedRuntime.ManagedRuntime<HandlerServices, unknown>
 }
 
-/** One JSON log line outside any runtime (start-up and shutdown). */
+/** One JSON log line outside any runtime (start-up and shutdown), in core's one log shape (Log.ts). */
 export const logJson = (level: "Info" | "Warning" | "Error", message: string, annotations: Record<string, unknown> = {}) =>
-  Effect.runSync(
-    Effect.logWithLevel(LogLevel.fromLiteral(level), message).pipe(
-      Effect.annotateLogs(annotations),
-      Effect.provide(Logger.json)
-    ) as Effect.Effect<void>
-  )
+  Log.logLine(level === "Info" ? "info" : level === "Warning" ? "warn" : "error", message, annotations)
 
 export const startQueueHost = async (options: QueueHostOptions = {}): Promise<QueueHost> => {
   const config = await Effect.runPromise(
@@ -101,7 +97,7 @@ export const startQueueHost = async (options: QueueHostOptions = {}): Promise<Qu
     options.runtime ??
     Layer.merge(
       makeCoreLayer({ ...devReferAndMonitor, ...options.core }) as Layer.Layer<HandlerServices, unknown>,
-      Logger.json
+      Log.layer()
     )
 
   let consumer: RunningConsumer

@@ -1,3 +1,4 @@
+import { Log } from "@ram-delius/core"
 import { startHealthServer } from "./healthServer.js"
 import { describeInFlight } from "@ram-delius/core"
 import { logJson, onShutdownSignals, startQueueHost } from "./host.js"
@@ -20,6 +21,7 @@ try {
     { inFlight: () => describeInFlight("queue message", host.consumer.inFlight()) }
   )
 } catch (error) {
-  logJson("Error", `The queue host could not start: ${error instanceof Error ? error.message : String(error)}`)
+  // One line naming the cause (e.g. "Invalid data at DATABASE_URL: …"), then exit 1; stacks only at LOG_LEVEL=debug.
+  Log.logLine("error", `The queue host could not start: ${Log.describeError(error)}`, { type: "start" }, process.stderr)
   process.exit(1)
 }

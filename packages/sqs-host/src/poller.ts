@@ -248,8 +248,22 @@ export const makeConsumer = <R = HandlerServices>(
         }
         // Counted after the acknowledgement (or the retry visibility), so the counters describe finished work.
         yield* count(outcomeCounter[result.outcome])
+        yield* Effect.annotateCurrentSpan({ "event.type": result.eventType ?? "unknown", "message.outcome": result.outcome })
       }).pipe(
         Effect.annotateLogs({ sqsMessageId: message.MessageId ?? "" }),
+        // One consumer span per message: Application Insights shows it as a request, with the handler's database and
+        // R&M spans as its dependencies (issue 11 §1). A root span: each message is its own operation.
+        Effect.withSpan("ProcessMessage", {
+          kind: "consumer",
+          root: true,
+          captureStackTrace: false,
+          attributes: {
+            "ai.operation.name": "ProcessMessage",
+            "messaging.system": "aws_sqs",
+            "messaging.destination.name": queueNameOf(queueUrl),
+            "messaging.message.id": message.MessageId ?? ""
+          }
+        }),
         (handled) => {
           const key = message.ReceiptHandle ?? ""
           const eventType = message.MessageAttributes?.eventType?.StringValue ?? eventTypeOf(message.Body ?? "")

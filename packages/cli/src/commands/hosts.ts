@@ -4,7 +4,7 @@ import { Args, Command, Options } from "@effect/cli"
 const core = () => import("@ram-delius/core")
 const httpHost = () => import("@ram-delius/http-koa")
 const queueHost = () => import("@ram-delius/sqs-host")
-import { Config, Console, Effect, Layer, Logger, ManagedRuntime, Option, Redacted } from "effect"
+import { Config, Console, Effect, Layer, ManagedRuntime, Option, Redacted } from "effect"
 import { ExitCode, setExitCode } from "../output.js"
 import { dlqCommand, serviceQueueAdmin } from "./dlq.js"
 
@@ -35,7 +35,8 @@ export const serveCommand = Command.make(
 ).pipe(Command.withDescription("Run the HTTP API and/or the queue consumer (default: both) on DATABASE_URL"))
 
 const startServing = async ({ http, queue }: { readonly http: boolean; readonly queue: boolean }) => {
-  const { describeInFlight, handleShutdownSignals, loadShutdownTimeoutMs, makeCoreLayer, ReferAndMonitorClient } = await core()
+  const { describeInFlight, handleShutdownSignals, loadShutdownTimeoutMs, Log, makeCoreLayer, ReferAndMonitorClient } =
+    await core()
   const host = await queueHost()
   const { DEV_CLIENT_CREDENTIALS, devStackWanted, logJson, sqsHostConfig, startHealthServer, startQueueHost } = host
   const { startHttpServer } = await httpHost()
@@ -55,7 +56,7 @@ const startServing = async ({ http, queue }: { readonly http: boolean; readonly 
           })
         }
       : {}
-  const runtime = ManagedRuntime.make(Layer.merge(makeCoreLayer(devAuth), Logger.json))
+  const runtime = ManagedRuntime.make(Layer.merge(makeCoreLayer(devAuth), Log.layer()))
   await runtime.runPromise(Effect.void) // build core (migrate/seed the embedded database) before serving
   const queueConsumer = both || queue ? await startQueueHost({ runtime: runtime as never }) : undefined
   const httpServer =

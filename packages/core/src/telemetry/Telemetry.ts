@@ -1,9 +1,12 @@
-import { Context, Effect, Layer, Ref } from "effect"
+import { Config, type ConfigError, Context, Effect, Layer, Option, Ref } from "effect"
+import { formatLine, type Writable } from "./Log.js"
 
 /**
- * Application Insights-style custom events (spec §9). Names and property keys are exact: dashboards and alerts in
- * HMPPS key on them. The default layer writes one structured JSON line per event to stdout; the test layer collects
- * them so tests can assert names and properties.
+ * Application Insights custom events (spec §9). Names and property keys are exact: dashboards and alerts in HMPPS key
+ * on them. `Telemetry.layer` (core's default) writes one JSON line per event and, when
+ * `APPLICATIONINSIGHTS_CONNECTION_STRING` is set, also sends them — with Effect's spans as requests and dependencies —
+ * to Application Insights (ApplicationInsights.ts). The test layer collects them so tests can assert names and
+ * properties.
  */
 export interface TelemetryEvent {
   readonly name: string
@@ -14,14 +17,38 @@ export interface TelemetryShape {
   readonly trackEvent: (name: string, properties: Readonly<Record<string, string>>) => Effect.Effect<void>
 }
 
-const jsonLines = (stream: { write: (line: string) => unknown }): TelemetryShape => ({
+/** The log shape (Log.ts) with the event's name as the message: `{"time","level":"info","message":name,"type":"telemetry","name","properties"}`. */
+const jsonLines = (stream: Writable): TelemetryShape => ({
   trackEvent: (name, properties) =>
     Effect.sync(() => {
-      stream.write(`${JSON.stringify({ time: new Date().toISOString(), level: "info", type: "telemetry", name, properties })}\n`)
+      try {
+        stream.write(`${formatLine("info", name, { type: "telemetry", name, properties })}\n`)
+      } catch {
+        // stdout closed (EPIPE): telemetry never fails the work it describes
+      }
     })
 })
 
+const connectionString = Config.option(Config.string("APPLICATIONINSIGHTS_CONNECTION_STRING")).pipe(
+  Config.map(Option.filter((value) => value.trim() !== ""))
+)
+
 export class Telemetry extends Context.Tag("@ram-delius/core/Telemetry")<Telemetry, TelemetryShape>() {
+  /**
+   * The default: JSON lines on stdout, plus Application Insights when `APPLICATIONINSIGHTS_CONNECTION_STRING` is set.
+   * The exporter and OpenTelemetry are imported only then, so without the variable they cost nothing. Disposing the
+   * runtime built on this layer flushes what is still batched (bounded: ApplicationInsights.SHUTDOWN_TIMEOUT).
+   */
+  static readonly layer: Layer.Layer<Telemetry, ConfigError.ConfigError> = Layer.unwrapEffect(
+    Effect.gen(function* () {
+      const connection = yield* connectionString
+      if (Option.isNone(connection)) return Telemetry.logLayer
+      const serviceVersion = Option.getOrUndefined(yield* Config.option(Config.string("BUILD_NUMBER")))
+      const ApplicationInsights = yield* Effect.promise(() => import("./ApplicationInsights.js"))
+      return ApplicationInsights.layer({ connectionString: connection.value, local: jsonLines(process.stdout), serviceVersion })
+    })
+  )
+
   /** JSON lines on stdout: `{"level":"info","type":"telemetry","name":…,"properties":…}`. */
   static readonly logLayer = Layer.succeed(Telemetry, jsonLines(process.stdout))
 

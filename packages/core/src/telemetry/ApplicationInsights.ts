@@ -1,0 +1,135 @@
+/**
+ * Telemetry into Azure Application Insights (issue 11 §1), loaded only when `APPLICATIONINSIGHTS_CONNECTION_STRING`
+ * is set (`Telemetry.layer` imports this module dynamically): without it, no OpenTelemetry module is ever loaded.
+ *
+ * Why `@effect/opentelemetry` + `@azure/monitor-opentelemetry-exporter` rather than `applicationinsights` 3 (or the
+ * `@azure/monitor-opentelemetry` distro it wraps): the spans we want are Effect's own (`Effect.withSpan`, @effect/sql's
+ * statement spans, @effect/platform's HTTP client spans), and @effect/opentelemetry turns them into OpenTelemetry
+ * spans directly. The distro's value is auto-instrumentation by patching `require` (http, pg, …), which does not see
+ * ESM imports without a loader hook, would double-count what Effect already traces, and costs start-up time; it also
+ * installs global providers we would then have to fight. The bare exporter gives us the two processors we need
+ * (spans → requests/dependencies, log records → custom events) and nothing else.
+ *
+ * Custom events (spec §9) are OpenTelemetry log records carrying `microsoft.custom_event.name`: the exporter turns
+ * those into App Insights `EventData` with that name and the record's other attributes as properties (see the
+ * exporter's `logToEnvelope`). The role name is the resource's `service.name` (exporter: ai.cloud.role).
+ *
+ * Export is batched and asynchronous: a failing or unresponsive ingestion endpoint never delays a request or a
+ * message. Disposing the layer (the hosts' runtime) flushes and shuts both providers down, bounded by
+ * `SHUTDOWN_TIMEOUT` so a dead endpoint cannot hold a pod's shutdown.
+ */
+import { AzureMonitorLogExporter, AzureMonitorTraceExporter } from "@azure/monitor-opentelemetry-exporter"
+import * as OtelResource from "@effect/opentelemetry/Resource"
+import * as OtelTracer from "@effect/opentelemetry/Tracer"
+import { context as otelContext, trace } from "@opentelemetry/api"
+import { resourceFromAttributes } from "@opentelemetry/resources"
+import { BatchLogRecordProcessor, LoggerProvider } from "@opentelemetry/sdk-logs"
+import { BasicTracerProvider, BatchSpanProcessor } from "@opentelemetry/sdk-trace-base"
+import { ConfigError, Context, Duration, Effect, Layer, Option } from "effect"
+import { logLine, redactFields } from "./Log.js"
+import { Telemetry, type TelemetryShape } from "./Telemetry.js"
+
+/** `ai.cloud.role` in Application Insights: what HMPPS dashboards filter on. */
+export const ROLE_NAME = "refer-and-monitor-and-delius"
+
+/** How long disposing waits for the last batches (spans, events) before giving up on them. */
+export const SHUTDOWN_TIMEOUT = Duration.seconds(5)
+
+/** The custom-event marker the Azure Monitor exporter reads (its `ApplicationInsightsCustomEventName`). */
+const CUSTOM_EVENT_NAME = "microsoft.custom_event.name"
+
+export interface ApplicationInsightsOptions {
+  readonly connectionString: string
+  /** The JSON-lines telemetry also written locally (stdout for the hosts), so the logs keep the §9 events too. */
+  readonly local: TelemetryShape
+  /** Reported as `service.version` (the hosts' BUILD_NUMBER). */
+  readonly serviceVersion?: string | undefined
+}
+
+/**
+ * `Telemetry` (custom events) and Effect's tracer backed by OpenTelemetry, both exported to Application Insights.
+ * Fails with a ConfigError naming the variable when the connection string has no instrumentation key.
+ */
+export const layer = (options: ApplicationInsightsOptions): Layer.Layer<Telemetry, ConfigError.ConfigError> =>
+  Layer.unwrapScoped(
+    Effect.gen(function* () {
+      if (!/InstrumentationKey=[^;]+/i.test(options.connectionString)) {
+        return yield* Effect.fail(
+          ConfigError.InvalidData(
+            ["APPLICATIONINSIGHTS_CONNECTION_STRING"],
+            "expected InstrumentationKey=…;IngestionEndpoint=… (an Application Insights connection string)"
+          )
+        )
+      }
+      // Statsbeat is the exporter's own usage reporting to Microsoft's endpoints: not our telemetry, and one more
+      // outbound connection from the pod. This variable is the only switch the exporter reads.
+      process.env.APPLICATION_INSIGHTS_NO_STATSBEAT ??= "true"
+
+      const resourceConfig = {
+        serviceName: ROLE_NAME,
+        ...(options.serviceVersion !== undefined ? { serviceVersion: options.serviceVersion } : {})
+      }
+      const resource = resourceFromAttributes(OtelResource.configToAttributes(resourceConfig))
+      const exporterOptions = { connectionString: options.connectionString }
+      const tracerProvider = new BasicTracerProvider({
+        resource,
+        spanProcessors: [new BatchSpanProcessor(new AzureMonitorTraceExporter(exporterOptions))]
+      })
+      const loggerProvider = new LoggerProvider({
+        resource,
+        processors: [new BatchLogRecordProcessor(new AzureMonitorLogExporter(exporterOptions))]
+      })
+
+      // Disposal flushes what is batched, then shuts down: bounded, and never a failure of the host's shutdown.
+      const flush = (what: string, run: () => Promise<void>) =>
+        Effect.tryPromise(run).pipe(
+          Effect.timeoutFail({
+            duration: SHUTDOWN_TIMEOUT,
+            onTimeout: () => new Error(`timed out after ${Duration.format(SHUTDOWN_TIMEOUT)}`)
+          }),
+          Effect.catchAll((error) =>
+            Effect.sync(() =>
+              logLine("warn", `Application Insights: the last ${what} could not be sent`, {
+                type: "telemetry",
+                reason: error instanceof Error ? error.message : String(error)
+              })
+            )
+          )
+        )
+      yield* Effect.addFinalizer(() =>
+        Effect.all(
+          [
+            flush("spans", () => tracerProvider.forceFlush().then(() => tracerProvider.shutdown())),
+            flush("custom events", () => loggerProvider.forceFlush().then(() => loggerProvider.shutdown()))
+          ],
+          { concurrency: "unbounded", discard: true }
+        )
+      )
+
+      const eventLogger = loggerProvider.getLogger(ROLE_NAME)
+      const telemetry: TelemetryShape = {
+        trackEvent: (name, properties) =>
+          Effect.zipRight(
+            options.local.trackEvent(name, properties),
+            // The current span (the request or message being handled) ties the event to its operation.
+            Effect.flatMap(Effect.option(OtelTracer.currentOtelSpan), (span) =>
+              Effect.sync(() =>
+                eventLogger.emit({
+                  body: name,
+                  attributes: { ...(redactFields(properties) as Record<string, string>), [CUSTOM_EVENT_NAME]: name },
+                  ...(Option.isSome(span) ? { context: trace.setSpan(otelContext.active(), span.value) } : {})
+                })
+              )
+            )
+          )
+      }
+
+      // Effect's tracer becomes the OpenTelemetry one for the whole runtime built on this layer.
+      const tracer = OtelTracer.layer.pipe(
+        Layer.provide(Layer.succeed(OtelTracer.OtelTracerProvider, tracerProvider)),
+        Layer.provide(OtelResource.layer(resourceConfig)),
+        Layer.map(() => Context.empty())
+      )
+      return Layer.merge(Layer.succeed(Telemetry, telemetry), tracer)
+    })
+  )

@@ -1,0 +1,247 @@
+import { Cause, HashMap, Layer, Logger, LogLevel, Runtime } from "effect"
+
+/**
+ * One log shape for every line the hosts and the CLI write (issue 11 §2): one JSON object per line with `time`,
+ * `level` (`debug` | `info` | `warn` | `error`), `message`, then context fields. `LOG_LEVEL` sets the threshold
+ * (default `info`). Every line passes a redaction step first: values of secret-bearing fields, credentials in URLs,
+ * bearer tokens, JWTs and the values of secret-named environment variables never reach the output.
+ *
+ * `logLine` is for code outside any Effect runtime (start-up, shutdown, Koa middleware); `Log.layer` installs the
+ * same format as Effect's logger, with `LOG_LEVEL` as the minimum level.
+ */
+export type Level = "debug" | "info" | "warn" | "error"
+
+const rank: Record<Level, number> = { debug: 0, info: 1, warn: 2, error: 3 }
+
+const isLevel = (value: string): value is Level => Object.hasOwn(rank, value)
+
+/** `LOG_LEVEL`, case-insensitive; unset or unrecognised is `info` (a typo must not silence errors or flood debug). */
+export const logLevelFrom = (value: string | undefined = process.env.LOG_LEVEL): Level => {
+  const level = (value ?? "").trim().toLowerCase()
+  if (level === "warning") return "warn"
+  return isLevel(level) ? level : "info"
+}
+
+export const isDebug = (): boolean => logLevelFrom() === "debug"
+
+export const enabled = (level: Level, threshold: Level = logLevelFrom()): boolean => rank[level] >= rank[threshold]
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Redaction
+
+const REDACTED = "[redacted]"
+
+/** Field names whose value is a secret whatever it looks like (client secrets, passwords, tokens, connection strings). */
+const SECRET_FIELD = /secret|passw(or)?d|pwd|token|authorization|cookie|credential|api[-_]?key|connection[-_]?string|private[-_]?key/i
+
+/** Environment variables whose values are secrets: their values are scrubbed from every line, wherever they appear. */
+const SECRET_ENV = /SECRET|PASSWORD|PASSWD|TOKEN|CREDENTIAL|PRIVATE_KEY|CONNECTION_STRING/i
+
+/** Variables that are URLs and may carry `user:password@`: the password is a secret, the rest is useful context. */
+const URL_ENV = /(^|_)(URL|URI|DSN)$/i
+
+const escapeRegExp = (value: string) => value.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
+
+let secretValues: ReadonlyArray<string> | undefined
+
+/** Read once: the environment does not change under a running process (tests reset it with `resetRedaction`). */
+const knownSecrets = (): ReadonlyArray<string> => {
+  if (secretValues !== undefined) return secretValues
+  const values = new Set<string>()
+  for (const [name, value] of Object.entries(process.env)) {
+    if (value === undefined || value.length < 4) continue
+    if (SECRET_ENV.test(name)) values.add(value)
+    if (URL_ENV.test(name)) {
+      const password = /^[a-z][a-z0-9+.-]*:\/\/[^/:@\s]*:([^@/\s]+)@/i.exec(value)?.[1]
+      if (password !== undefined && password.length >= 3) {
+        values.add(password)
+        try {
+          values.add(decodeURIComponent(password))
+        } catch {
+          // not percent-encoded: the raw form is enough
+        }
+      }
+    }
+  }
+  // Longest first, so a secret that contains another is scrubbed whole.
+  secretValues = [...values].sort((a, b) => b.length - a.length)
+  return secretValues
+}
+
+/** For tests that change the environment in-process. */
+export const resetRedaction = (): void => {
+  secretValues = undefined
+}
+
+/** Scrub secrets out of free text (a message, an error's text, a URL). */
+export const redactText = (text: string): string => {
+  let out = text
+    // scheme://user:password@host → scheme://user:[redacted]@host
+    .replace(/([a-z][a-z0-9+.-]*:\/\/[^/:@\s"]*:)([^@/\s"]+)@/gi, `$1${REDACTED}@`)
+    .replace(/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/g, `$1 ${REDACTED}`)
+    // A JWT (header.payload.signature, both first parts base64url JSON).
+    .replace(/\beyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g, REDACTED)
+    // Application Insights connection strings: the instrumentation key authorises ingestion.
+    .replace(/(InstrumentationKey=)[^;"\s]+/gi, `$1${REDACTED}`)
+    .replace(/((?:client_secret|password|secret)=)[^&\s"]+/gi, `$1${REDACTED}`)
+  for (const secret of knownSecrets()) {
+    if (out.includes(secret)) out = out.replace(new RegExp(escapeRegExp(secret), "g"), REDACTED)
+  }
+  return out
+}
+
+const redactValue = (key: string, value: unknown, depth: number): unknown => {
+  if (value === undefined || value === null) return value
+  if (SECRET_FIELD.test(key) && typeof value !== "object") return REDACTED
+  if (typeof value === "string") return redactText(value)
+  if (typeof value === "bigint") return value.toString()
+  if (typeof value !== "object") return value
+  if (depth > 8) return "[…]"
+  if (value instanceof Date) return value.toISOString()
+  if (value instanceof Error) return redactText(describeError(value))
+  if (Array.isArray(value)) return value.map((item) => redactValue("", item, depth + 1))
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(value)) {
+    out[k] = SECRET_FIELD.test(k) ? (v === undefined || v === null ? v : REDACTED) : redactValue(k, v, depth + 1)
+  }
+  return out
+}
+
+/** A copy of `fields` with secrets removed (exported for the telemetry exporter, which sends properties off-host). */
+export const redactFields = (fields: Readonly<Record<string, unknown>>): Record<string, unknown> =>
+  redactValue("", fields, 0) as Record<string, unknown>
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Errors and causes, as one line
+
+const hasOwnToString = (value: object) => {
+  const toString = (value as { toString?: unknown }).toString
+  return typeof toString === "function" && toString !== Object.prototype.toString && toString !== Error.prototype.toString
+}
+
+/** The text of one failure: its message (or tag), then its causes' (`PgClient: Failed to connect (connect ECONNREFUSED …)`), never a stack. */
+const describeFailure = (error: unknown, depth = 0): string => {
+  if (error instanceof Error) {
+    const tag = (error as { _tag?: unknown })._tag
+    const text = error.message !== "" ? error.message : typeof tag === "string" ? tag : error.name
+    const cause = (error as { cause?: unknown }).cause
+    if (cause === undefined || cause === null || depth > 3) return text
+    const inner = describeFailure(cause, depth + 1)
+    return inner === "" || text.includes(inner) ? text : `${text} (${inner})`
+  }
+  if (typeof error === "object" && error !== null) {
+    // ConfigError and Effect's other data types say what they are through toString, e.g. "(Invalid data at DATABASE_URL: …)".
+    if (hasOwnToString(error)) return String(error)
+    const { _tag, message } = error as { _tag?: unknown; message?: unknown }
+    if (typeof message === "string" && message !== "") return message
+    if (typeof _tag === "string") return _tag
+    try {
+      return JSON.stringify(error)
+    } catch {
+      return String(error)
+    }
+  }
+  return String(error)
+}
+
+/** A Cause as one line: its failures and defects, joined; `Cause.pretty` (with stacks) only at `LOG_LEVEL=debug`. */
+export const describeCause = (cause: Cause.Cause<unknown>, debug: boolean = isDebug()): string => {
+  if (debug) return Cause.pretty(cause)
+  const parts = [...Cause.failures(cause), ...Cause.defects(cause)].map(describeFailure)
+  if (parts.length === 0) return Cause.isInterruptedOnly(cause) ? "interrupted" : "unknown failure"
+  return [...new Set(parts)].join("; ")
+}
+
+/** An error from anywhere (a rejected `runPromise` is a FiberFailure carrying its Cause) as one line. */
+export const describeError = (error: unknown, debug: boolean = isDebug()): string => {
+  if (Runtime.isFiberFailure(error)) return describeCause(error[Runtime.FiberFailureCauseId], debug)
+  const text = describeFailure(error)
+  if (!debug || !(error instanceof Error) || error.stack === undefined) return text
+  return error.stack.includes(text) ? error.stack : `${text}\n${error.stack}`
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// The line
+
+export interface Writable {
+  readonly write: (line: string) => unknown
+}
+
+const RESERVED = new Set(["time", "level", "message"])
+
+/** The JSON text of one line (no newline): `time`, `level`, `message`, then the redacted context fields. */
+export const formatLine = (
+  level: Level,
+  message: string,
+  fields: Readonly<Record<string, unknown>> = {},
+  time: Date = new Date()
+): string => {
+  const context: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(fields)) if (!RESERVED.has(key) && value !== undefined) context[key] = value
+  return JSON.stringify({ time: time.toISOString(), level, message: redactText(message), ...redactFields(context) })
+}
+
+/**
+ * One line on `stream` (default stdout) if `level` passes `LOG_LEVEL`. For code outside an Effect runtime; never
+ * throws (a log line must not turn into a failure).
+ */
+export const logLine = (
+  level: Level,
+  message: string,
+  fields: Readonly<Record<string, unknown>> = {},
+  stream: Writable = process.stdout
+): void => {
+  if (!enabled(level)) return
+  try {
+    stream.write(`${formatLine(level, message, fields)}\n`)
+  } catch {
+    // stdout closed (EPIPE): nothing useful to do
+  }
+}
+
+const fromEffectLevel = (level: LogLevel.LogLevel): Level =>
+  level._tag === "Debug" || level._tag === "Trace" || level._tag === "All"
+    ? "debug"
+    : level._tag === "Info"
+      ? "info"
+      : level._tag === "Warning"
+        ? "warn"
+        : "error"
+
+const toEffectLevel = (level: Level): LogLevel.LogLevel =>
+  level === "debug" ? LogLevel.Debug : level === "info" ? LogLevel.Info : level === "warn" ? LogLevel.Warning : LogLevel.Error
+
+const messageText = (message: unknown): string => {
+  const parts = Array.isArray(message) ? message : [message]
+  return parts
+    .filter((part) => part !== undefined)
+    .map((part) => (typeof part === "string" ? part : Cause.isCause(part) ? describeCause(part) : describeFailure(part)))
+    .join(" ")
+}
+
+/** Effect's logger in the one shape: annotations become context fields; a Cause becomes `cause` (or the message). */
+export const jsonLogger = (stream: Writable = process.stdout): Logger.Logger<unknown, void> =>
+  Logger.make(({ annotations, cause, date, logLevel, message }) => {
+    const fields: Record<string, unknown> = Object.fromEntries(HashMap.toEntries(annotations))
+    let text = messageText(message)
+    if (!Cause.isEmpty(cause)) {
+      const described = describeCause(cause)
+      if (text === "") text = described
+      else fields.cause = described
+    }
+    try {
+      stream.write(`${formatLine(fromEffectLevel(logLevel), text, fields, date)}\n`)
+    } catch {
+      // stdout closed (EPIPE)
+    }
+  })
+
+/**
+ * Effect's default logger replaced by the JSON one on `stream` (hosts: stdout; the CLI: stderr, its stdout is data),
+ * with `LOG_LEVEL` as the minimum level.
+ */
+export const layer = (stream: Writable = process.stdout): Layer.Layer<never> =>
+  Layer.merge(
+    Logger.replace(Logger.defaultLogger, jsonLogger(stream)),
+    Logger.minimumLogLevel(toEffectLevel(logLevelFrom()))
+  )
