@@ -232,6 +232,8 @@ beforeAll(async () => {
     AWS_ACCESS_KEY_ID: "dev",
     AWS_SECRET_ACCESS_KEY: "dev",
     MESSAGING_CONSUMER_QUEUE: stack.queueUrl,
+    // The fixtures' detailUrls point at the test's R&M stub; only its origin may receive the token (issue 9 §4).
+    MESSAGING_CONSUMER_DETAIL_URLS: `http://localhost:${stack.referAndMonitor.port}`,
     QUEUE_WAIT_TIME_SECONDS: "1",
     SHUTDOWN_TIMEOUT_SECONDS: "120"
   }

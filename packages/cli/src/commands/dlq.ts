@@ -3,6 +3,7 @@ import type { QueueAdminUnavailable } from "@ram-delius/core"
 import type { DlqMessage, SqsQueueAdmin } from "@ram-delius/sqs-host"
 import { Console, Effect, Option } from "effect"
 import { ExitCode, printJson, setExitCode, table } from "../output.js"
+import { describeRefused } from "../queue.js"
 
 /**
  * `ram-delius dlq …`: the service's dead-letter queue for support engineers. Every command runs the queue host's
@@ -27,15 +28,21 @@ export const serviceQueueAdmin: Effect.Effect<SqsQueueAdmin, unknown> = Effect.g
   return makeSqsQueueAdmin({ client, queue: config.queue })
 })
 
-/** SQS not reachable: one sentence on stderr and exit 1 (in dev, the usual cause is that `serve` is not running). */
-const unreachable = (error: QueueAdminUnavailable) =>
-  Effect.zipRight(
+/**
+ * SQS not reachable: one sentence on stderr and exit 1. A refused loopback connection is the local queue not running
+ * (`serve` not started): the same sentence as every other command gets (queue.ts), saying how to start it.
+ */
+const unreachable = (error: QueueAdminUnavailable) => {
+  const refused = /ECONNREFUSED (\S+):(\d+)/.exec(error.detail)
+  return Effect.zipRight(
     setExitCode(ExitCode.failure),
     Console.error(
-      `The queue could not be reached (${error.operation}: ${error.detail}). In dev the local queue runs inside ` +
-        "`ram-delius serve` (`npm start`): start it in another terminal."
+      refused !== null
+        ? describeRefused({ address: refused[1]!, port: Number(refused[2]) })
+        : `The queue could not be reached (${error.operation}: ${error.detail}).`
     )
   )
+}
 
 const withAdmin = <A, R>(run: (admin: SqsQueueAdmin) => Effect.Effect<A, QueueAdminUnavailable, R>) =>
   Effect.flatMap(serviceQueueAdmin, run).pipe(
@@ -71,7 +78,9 @@ const dlqList = Command.make(
       Effect.gen(function* () {
         const messages = yield* admin.listDlq(max)
         if (json) return yield* printJson(messages.map(({ messageAttributes: _, ...m }) => m))
-        yield* Console.log(table(messages.map(listRow), 80))
+        // Two whole UUIDs, a CRN and an event type rarely fit 120 columns: then each message is a `key: value` block, so no
+        // id is ever cut (issue 11 §3, tables).
+        yield* Console.log(table(messages.map(listRow), { keep: ["MESSAGE ID", "CRN", "REFERRAL ID"] }))
       })
     )
 ).pipe(Command.withDescription("List the DLQ's messages: id, event type, CRN, referral id, receive count, first received"))

@@ -83,6 +83,8 @@ export const layer = (options: ApplicationInsightsOptions): Layer.Layer<Telemetr
       // Disposal flushes what is batched, then shuts down: bounded, and never a failure of the host's shutdown.
       const flush = (what: string, run: () => Promise<void>) =>
         Effect.tryPromise(run).pipe(
+          // Finalizers run uninterruptibly: without this the timeout could not abandon a flush to a hung endpoint.
+          Effect.interruptible,
           Effect.timeoutFail({
             duration: SHUTDOWN_TIMEOUT,
             onTimeout: () => new Error(`timed out after ${Duration.format(SHUTDOWN_TIMEOUT)}`)
