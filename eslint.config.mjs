@@ -1,0 +1,37 @@
+// Lint rules that catch real bugs, not style (the formatter owns layout). Type-aware rules are chosen for the
+// mistakes an Effect + Koa code base can make silently: a promise nobody awaits (a lost error or a write that
+// outlives its request), a promise passed where a callback's result is ignored, an `await` of a non-promise.
+import js from "@eslint/js"
+import prettier from "eslint-config-prettier"
+import globals from "globals"
+import tseslint from "typescript-eslint"
+
+export default tseslint.config(
+  { ignores: ["**/dist/**", "**/node_modules/**", "**/.turbo/**", "**/coverage/**", "data/**", "**/*.d.ts"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ["**/*.ts", "**/*.mts"],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname }
+    },
+    rules: {
+      "@typescript-eslint/no-floating-promises": "error",
+      "@typescript-eslint/no-misused-promises": ["error", { checksVoidReturn: { arguments: false } }],
+      "@typescript-eslint/await-thenable": "error",
+      "@typescript-eslint/no-for-in-array": "error",
+      "@typescript-eslint/no-implied-eval": "error",
+      "@typescript-eslint/only-throw-error": "error",
+      "@typescript-eslint/switch-exhaustiveness-check": ["error", { considerDefaultExhaustiveForUnions: true }],
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      // Effect's generators: `Effect.gen(function* () { return x })` is idiomatic and correct.
+      "require-yield": "off",
+      // Effect's own typing uses `any` at its variance boundaries; the project's casts are reviewed where they stand.
+      "@typescript-eslint/no-explicit-any": "off"
+    }
+  },
+  // Build and test-runner configuration files are outside the packages' tsconfig projects: lint them without types.
+  { files: ["**/*.config.ts"], ...tseslint.configs.disableTypeChecked },
+  { files: ["**/*.mjs", "**/*.js"], languageOptions: { globals: globals.node } },
+  prettier
+)
