@@ -17,6 +17,7 @@ import {
   UserRepository
 } from "../src/delius/repositories/index.js"
 import { DevIds, DevReferrals } from "../src/delius/seed.js"
+import { rarCount } from "../src/rules/rar.js"
 import { londonDate, londonDateTime } from "../src/time.js"
 import { createDatabase, prepare, type TestDatabase } from "./support/databases.js"
 
@@ -273,6 +274,56 @@ describe.each(targets)("repository conformance on $name", ({ create }) => {
     expect(r.note).toBe(true)
     expect(r.rar.length).toBeGreaterThanOrEqual(4)
     expect(Option.getOrThrow(r.deletedFlag)).toBe(0)
+  })
+
+  it("RAR day count in SQL follows §7.7: distinct dates, RAR 'Y', not deleted, attended/complied null or 'Y'", async () => {
+    const r = await runtime.run(
+      Effect.gen(function* () {
+        const contacts = yield* ContactRepository
+        const sql = yield* SqlClient.SqlClient
+        const nsiId = DevIds.nsi.withdrawn
+        const before = yield* contacts.rarDayCount(nsiId)
+        const add = (date: string, rarActivity: "Y" | "N", urn: string) =>
+          contacts.insert(
+            {
+              offenderId: DevIds.offender.T140223,
+              contactTypeId: 3,
+              contactDate: date,
+              contactStartTime: `${date} 09:00:00.000000`,
+              eventId: DevIds.event.withNsi,
+              nsiId,
+              probationAreaId: 1,
+              teamId: 1,
+              staffId: 1,
+              rarActivity,
+              externalReference: `urn:hmpps:interventions-appointment:rar-${urn}`
+            },
+            ctx
+          )
+        // Two counted contacts on one day are one RAR day; a third day only through an attended + complied contact.
+        yield* add("2030-01-07", "Y", "a")
+        yield* add("2030-01-07", "Y", "b")
+        const attended = yield* add("2030-01-08", "Y", "c")
+        yield* contacts.update(attended, { attended: "Y", complied: "Y" }, ctx)
+        // Not counted: not RAR, did not attend, did not comply, soft deleted.
+        yield* add("2030-01-09", "N", "d")
+        const absent = yield* add("2030-01-10", "Y", "e")
+        yield* contacts.update(absent, { attended: "N" }, ctx)
+        const failed = yield* add("2030-01-11", "Y", "f")
+        yield* contacts.update(failed, { attended: "Y", complied: "N" }, ctx)
+        const deleted = yield* add("2030-01-12", "Y", "g")
+        yield* sql`UPDATE CONTACT SET SOFT_DELETED = 1 WHERE CONTACT_ID = ${deleted}`
+        return {
+          before,
+          after: yield* contacts.rarDayCount(nsiId),
+          inCode: rarCount(yield* contacts.rarContacts(nsiId)),
+          none: yield* contacts.rarDayCount(-1)
+        }
+      })
+    )
+    expect(r.after).toBe(r.before + 2)
+    expect(r.after).toBe(r.inCode)
+    expect(r.none).toBe(0)
   })
 
   it("enforcement, organisation, users, limited access, audit", async () => {

@@ -117,7 +117,9 @@ const runtime: ManagedRuntime.ManagedRuntime<HandlerServices, unknown> = Managed
       telemetry,
       directory: UserDirectory.embedded(),
       referAndMonitor: ReferAndMonitorClient.layerWith({
-        auth: { url: stack.referAndMonitor.authUrl, clientId: "bench", clientSecret: Redacted.make("bench") }
+        auth: { url: stack.referAndMonitor.authUrl, clientId: "bench", clientSecret: Redacted.make("bench") },
+        // The stub listens on an ephemeral port: allow exactly its origin (§5.3), as production lists R&M's.
+        detailUrlOrigins: { origins: [`http://127.0.0.1:${stack.referAndMonitor.port}`], set: true }
       })
     }),
     Logger.minimumLogLevel(LogLevel.Warning)
@@ -185,11 +187,17 @@ await waitForWrites([...warm.keys()])
 // Saturated: send everything as fast as SendMessageBatch allows while the consumer drains.
 const saturatedStart = WARM_UP + 1
 const saturatedSent = new Map<string, number>()
+const cpuMs = (since: NodeJS.CpuUsage) => {
+  const used = process.cpuUsage(since)
+  return (used.user + used.system) / 1000
+}
+const saturatedCpu = process.cpuUsage()
 const t0 = performance.now()
 for (let i = 0; i < SATURATED; i += 10) {
   await sendBatch(Array.from({ length: Math.min(10, SATURATED - i) }, (_, k) => saturatedStart + i + k), saturatedSent)
 }
 await waitForWrites([...saturatedSent.keys()])
+const saturatedCpuMs = cpuMs(saturatedCpu) / SATURATED
 const saturatedSeconds = (Math.max(...[...saturatedSent.keys()].map((id) => written.get(id)!)) - t0) / 1000
 const saturatedLatency = [...saturatedSent].map(([id, sent]) => written.get(id)! - sent)
 
@@ -215,11 +223,13 @@ const stats = consumer.stats
 // Core alone, one at a time (no SQS): what the transport adds is the difference to the sequential row.
 const directStart = sequentialStart + SEQUENTIAL
 const directLatency: Array<number> = []
+const directCpu = process.cpuUsage()
 for (let i = 0; i < SEQUENTIAL; i++) {
   const started = performance.now()
   await runtime.runPromise(handleDomainEvent(bodyFor(directStart + i)))
   directLatency.push(performance.now() - started)
 }
+const directCpuMs = cpuMs(directCpu) / SEQUENTIAL
 await runtime.dispose()
 await stack.close()
 
@@ -264,6 +274,8 @@ console.log(`\nqueue bench: ${SATURATED} saturated + ${SEQUENTIAL} sequential se
 console.log(`${"".padEnd(30)}${"events/s".padStart(10)}${"p50".padStart(12)}${"p99".padStart(12)}`)
 for (const [name, rate, p50, p99] of rows) console.log(`${name!.padEnd(30)}${rate!.padStart(10)}${p50!.padStart(12)}${p99!.padStart(12)}`)
 console.log(`floor ÷ end to end (saturated events/s): ${(floorRate / endToEndRate).toFixed(1)}×`)
+// One thread runs the emulator, the R&M stub and core here, so this is the whole process's CPU per event.
+console.log(`process CPU per event: saturated ${saturatedCpuMs.toFixed(2)} ms, core only ${directCpuMs.toFixed(2)} ms`)
 console.log(
   JSON.stringify({
     saturated: { events: SATURATED, eventsPerSecond: endToEndRate, p50Ms: percentile(saturatedLatency, 50), p99Ms: percentile(saturatedLatency, 99) },
@@ -271,6 +283,7 @@ console.log(
     coreOnly: { events: SEQUENTIAL, p50Ms: percentile(directLatency, 50), p99Ms: percentile(directLatency, 99) },
     floor: { eventsPerSecond: floorRate, p50Ms: percentile(floorLatency, 50), p99Ms: percentile(floorLatency, 99), statements: captured.length },
     floorOverEndToEnd: floorRate / endToEndRate,
+    cpuMsPerEvent: { saturated: saturatedCpuMs, coreOnly: directCpuMs },
     consumer: stats
   })
 )

@@ -17,7 +17,6 @@ import {
   hasOutstandingReview,
   hoursCredited,
   outcomeCodeFor,
-  rarCount,
   responseDate,
   reviewRequired,
   sessionHappened
@@ -167,6 +166,6 @@ export const recountRar = (nsiId: number, ctx: OutcomeContext) =>
     const nsi = yield* nsis.findById(nsiId)
     if (Option.isNone(nsi) || nsi.value.rqmntId === null) return
     if (!(yield* events.isRarRequirement(nsi.value.rqmntId))) return
-    const count = rarCount(yield* contacts.rarContacts(nsiId))
+    const count = yield* contacts.rarDayCount(nsiId)
     if (count !== nsi.value.rarCount) yield* nsis.update(nsiId, { rarCount: count }, ctx)
   })

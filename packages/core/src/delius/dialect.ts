@@ -41,6 +41,11 @@ export interface DialectShape {
   readonly ping: string
   /** Row-limiting clause appended to a query ordered by the caller. */
   readonly limit: (n: number) => string
+  /**
+   * SQL expression for the calendar date of a `date` column (spec §7.7 counts distinct contact *dates*): SQLite keeps
+   * dates as text (any time part is cut off, as `StoredDate` does when decoding), Oracle's DATE carries a time of day.
+   */
+  readonly dateOnly: (column: string) => string
   readonly columnType: (type: ColumnType) => string
   /** DDL that must run before the tables and `createSequence` (SQLite emulates sequences with a table). */
   readonly sequenceSupport: ReadonlyArray<string>
@@ -93,6 +98,7 @@ export const sqlite: DialectShape = {
     ),
   affectedRows: countReturnedRows,
   limit: (n) => `LIMIT ${Math.trunc(n)}`,
+  dateOnly: (column) => `substr(${column}, 1, 10)`,
   columnType: (type) => {
     if (typeof type === "object") return "TEXT"
     switch (type) {
@@ -130,6 +136,7 @@ export const postgres: DialectShape = {
     ),
   affectedRows: countReturnedRows,
   limit: (n) => `LIMIT ${Math.trunc(n)}`,
+  dateOnly: (column) => column,
   columnType: (type) => {
     if (typeof type === "object") return `VARCHAR(${type.varchar})`
     switch (type) {
@@ -173,6 +180,7 @@ export const oracle: DialectShape = {
   affectedRows: (_sql, update) =>
     update.raw.pipe(Effect.map((raw) => (raw as OracleExecuteResult).rowsAffected ?? 0)),
   limit: (n) => `FETCH FIRST ${Math.trunc(n)} ROWS ONLY`,
+  dateOnly: (column) => `TRUNC(${column})`,
   columnType: (type) => {
     if (typeof type === "object") return `VARCHAR2(${type.varchar})`
     switch (type) {
@@ -216,6 +224,7 @@ export const mssql: DialectShape = {
   affectedRows: (sql, update) =>
     sql<Record<string, unknown>>`${update}; SELECT @@ROWCOUNT AS N`.pipe(Effect.map((rows) => firstNumber(rows) ?? 0)),
   limit: (n) => `OFFSET 0 ROWS FETCH NEXT ${Math.trunc(n)} ROWS ONLY`,
+  dateOnly: (column) => column,
   columnType: (type) => {
     if (typeof type === "object") return `NVARCHAR(${type.varchar})`
     switch (type) {

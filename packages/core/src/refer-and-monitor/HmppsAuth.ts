@@ -26,7 +26,7 @@ export interface HttpExchange {
 export const isTransientStatus = (status: number): boolean => status >= 500 || status === 429 || status === 408
 
 /** The innermost useful text of a transport failure (fetch reports `fetch failed` with the socket error as cause). */
-const describeCause = (cause: unknown): string => {
+export const describeCause = (cause: unknown): string => {
   const parts: Array<string> = []
   let current: unknown = cause
   for (let depth = 0; depth < 4 && current !== undefined && current !== null; depth++) {

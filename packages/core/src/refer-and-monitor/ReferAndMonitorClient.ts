@@ -1,4 +1,4 @@
-import { FetchHttpClient, HttpClient, HttpClientRequest } from "@effect/platform"
+import { FetchHttpClient, HttpClient, HttpTraceContext } from "@effect/platform"
 import { memoizedBy } from "../memo.js"
 import {
   Context,
@@ -7,10 +7,10 @@ import {
   Layer,
   Option,
   ParseResult,
+  Redacted,
   Schedule,
   Schema,
-  type ConfigError,
-  type Redacted
+  type ConfigError
 } from "effect"
 import { ReferAndMonitorError } from "../errors.js"
 import {
@@ -24,7 +24,7 @@ import {
   type HmppsAuthCredentials,
   type HttpTimeouts
 } from "./config.js"
-import { bodySnippet, exchange, HmppsAuthToken, isTransientStatus, type HttpExchange } from "./HmppsAuth.js"
+import { bodySnippet, describeCause, HmppsAuthToken, isTransientStatus, type HttpExchange } from "./HmppsAuth.js"
 
 /**
  * The outbound Refer and Monitor client (spec §5.3): GET of the event's absolute `detailUrl` with a client-credentials
@@ -84,12 +84,15 @@ const resolveTimeouts = (timeouts: ReferAndMonitorClientOptions["timeouts"]): Ht
 
 const isSuccess = (status: number) => status >= 200 && status <= 299
 
-/** Builds the client on whatever `HttpClient` and `HmppsAuthToken` the context holds (embedders bring their own). */
+/**
+ * Builds the client on whatever `HmppsAuthToken` the context holds (embedders bring their own). The GET itself is a
+ * plain fetch (see `send`); `HttpClient` stays in the requirements so the signature embedders use is unchanged, and it
+ * still carries the token requests.
+ */
 const make = (
   options: Pick<ReferAndMonitorClientOptions, "timeouts" | "retrySchedule" | "detailUrlOrigins"> = {}
 ): Effect.Effect<ReferAndMonitorClientShape, never, HttpClient.HttpClient | HmppsAuthToken> =>
   Effect.gen(function* () {
-    const client = yield* HttpClient.HttpClient
     const auth = yield* HmppsAuthToken
     const timeouts = resolveTimeouts(options.timeouts)
     const retrySchedule = options.retrySchedule ?? noRetry
@@ -111,14 +114,71 @@ const make = (
       )
     }
 
-    const send = (url: string, token: Option.Option<Redacted.Redacted<string>>) =>
-      exchange(
-        client,
-        HttpClientRequest.get(url).pipe(
-          HttpClientRequest.acceptJson,
-          (request) => (Option.isSome(token) ? HttpClientRequest.bearerToken(request, token.value) : request)
-        ),
-        timeouts
+    const headersMs = Duration.toMillis(Duration.sum(timeouts.connect, timeouts.read))
+    const readMs = Duration.toMillis(timeouts.read)
+
+    /**
+     * One GET: a single `fetch` inside a single effect (issue 13: the platform client plus two stacked `timeoutFail`s
+     * cost 4–5 ms CPU a call against 0.9 ms for a plain fetch). Same timeouts as `exchange` (`HttpTimeouts`): the
+     * status and headers within connect + read, then the whole body within read; both abort the one request, as does
+     * interruption of the fiber. Same failures too: transport problems and timeouts are transient, the caller judges
+     * the status. The trace context goes along as the platform client sends it (b3 and traceparent headers).
+     */
+    const send = (url: string, token: Option.Option<Redacted.Redacted<string>>): Effect.Effect<HttpExchange, ReferAndMonitorError> =>
+      Effect.flatMap(Effect.currentSpan.pipe(Effect.option), (span) =>
+        Effect.async<HttpExchange, ReferAndMonitorError>((resume, interrupted) => {
+          const what = `GET ${url}`
+          const headers: Record<string, string> = { accept: "application/json" }
+          if (Option.isSome(token)) headers.authorization = `Bearer ${Redacted.value(token.value)}`
+          if (Option.isSome(span)) Object.assign(headers, HttpTraceContext.toHeaders(span.value))
+          const controller = new AbortController()
+          const onInterrupt = () => controller.abort()
+          interrupted.addEventListener("abort", onInterrupt, { once: true })
+          let timedOut: ReferAndMonitorError | undefined
+          let status: number | undefined
+          let timer = setTimeout(() => {
+            timedOut = new ReferAndMonitorError({
+              url,
+              message: `${what} timed out: no response within ${headersMs} ms (connect ${Duration.toMillis(timeouts.connect)} ms + read ${readMs} ms)`,
+              transient: true
+            })
+            controller.abort()
+          }, headersMs)
+          fetch(url, { headers, signal: controller.signal })
+            .then((response) => {
+              clearTimeout(timer)
+              status = response.status
+              timer = setTimeout(() => {
+                timedOut = new ReferAndMonitorError({
+                  url,
+                  message: `${what} timed out reading the response body (read timeout ${readMs} ms)`,
+                  status: response.status,
+                  transient: true
+                })
+                controller.abort()
+              }, readMs)
+              return response.text().then((body): HttpExchange => ({ status: response.status, body }))
+            })
+            .then(
+              (result) => resume(Effect.succeed(result)),
+              (cause: unknown) =>
+                resume(
+                  Effect.fail(
+                    timedOut ??
+                      new ReferAndMonitorError({
+                        url,
+                        message: `${what} failed: ${status === undefined ? "Transport error" : "reading the response failed"}: ${describeCause(cause)}`,
+                        transient: true,
+                        cause
+                      })
+                  )
+                )
+            )
+            .finally(() => {
+              clearTimeout(timer)
+              interrupted.removeEventListener("abort", onInterrupt)
+            })
+        })
       )
 
     /**

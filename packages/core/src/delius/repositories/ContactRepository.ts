@@ -3,7 +3,7 @@ import { Context, Effect, Layer, Option, Schema } from "effect"
 import type { DatabaseError } from "../../errors.js"
 import { toDatabaseError } from "../database.js"
 import { Dialect } from "../dialect.js"
-import { execute, findAll, findOne, StoredDate, StoredTimestamp, querySpan } from "../query.js"
+import { countOf, execute, findAll, findOne, StoredDate, StoredTimestamp, querySpan } from "../query.js"
 import { definedOnly, insertAuditColumns, type WriteContext } from "./common.js"
 
 /** The contact aggregate: `CONTACT` with its type and outcome (spec §7, §8.1, §8.4). */
@@ -122,6 +122,11 @@ export interface ContactRepositoryShape {
     contactTypeCode: string
   ) => Effect.Effect<ReadonlyArray<{ readonly contactDate: string; readonly outcomeId: number | null }>, DatabaseError>
   readonly rarContacts: (nsiId: number) => Effect.Effect<ReadonlyArray<typeof RarContact.Type>, DatabaseError>
+  /**
+   * §7.7 `NSI.RAR_COUNT`, counted by the database: distinct contact dates of the NSI's contacts with `RAR_ACTIVITY`='Y',
+   * not soft deleted, `ATTENDED` and `COMPLIED` each null or 'Y' — the rule of `rules/rar.ts` without fetching the rows.
+   */
+  readonly rarDayCount: (nsiId: number) => Effect.Effect<number, DatabaseError>
   /** §7.5 reason: the soft-deleted flag of a contact matched by CRN + URN or id, soft-deleted rows included. */
   readonly softDeletedFlag: (crn: string, urn: string, contactId: number) => Effect.Effect<Option.Option<number>, DatabaseError>
 }
@@ -141,6 +146,7 @@ export class ContactRepository extends Context.Tag("@ram-delius/core/ContactRepo
       FROM CONTACT c JOIN OFFENDER o ON o.OFFENDER_ID = c.OFFENDER_ID
       JOIN R_CONTACT_TYPE t ON t.CONTACT_TYPE_ID = c.CONTACT_TYPE_ID
       LEFT JOIN R_CONTACT_OUTCOME_TYPE oc ON oc.CONTACT_OUTCOME_TYPE_ID = c.CONTACT_OUTCOME_TYPE_ID`)
+    const rarDate = sql.literal(dialect.dateOnly("CONTACT_DATE"))
     return ContactRepository.of({
       findByCrnAndUrn: (crn, urn) =>
         findOne("Contact.findByCrnAndUrn", Contact)(
@@ -237,6 +243,12 @@ export class ContactRepository extends Context.Tag("@ram-delius/core/ContactRepo
         findAll("Contact.rarContacts", RarContact)(
           sql`SELECT CONTACT_DATE, RAR_ACTIVITY, SOFT_DELETED, ATTENDED, COMPLIED FROM CONTACT
               WHERE NSI_ID = ${nsiId} AND RAR_ACTIVITY = 'Y' AND SOFT_DELETED = 0`
+        ),
+      rarDayCount: (nsiId) =>
+        countOf("Contact.rarDayCount")(
+          sql`SELECT COUNT(DISTINCT ${rarDate}) AS N FROM CONTACT
+              WHERE NSI_ID = ${nsiId} AND RAR_ACTIVITY = 'Y' AND SOFT_DELETED = 0
+                AND (ATTENDED IS NULL OR ATTENDED = 'Y') AND (COMPLIED IS NULL OR COMPLIED = 'Y')`
         ),
       softDeletedFlag: (crn, urn, contactId) =>
         findOne("Contact.softDeletedFlag", SoftDeletedRow)(
