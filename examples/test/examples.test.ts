@@ -1,26 +1,20 @@
-import { Database, DevIds, DevReferrals, migrate, seed, Telemetry, UserDirectory, ReferAndMonitorClient, makeCoreLayer } from "@ram-delius/core"
+import { DevIds, DevReferrals } from "@ram-delius/core"
+import { createSeededDatabase, sqliteFile, testCoreLayer, type TestDatabase } from "@ram-delius/core/testing"
 import { Effect, Either } from "effect"
-import { mkdtempSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import { DatabaseSync } from "node:sqlite"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { bookAppointment, describeRules } from "../src/merge-with-own-repository.js"
 import { makeHandler } from "../src/lambda-handler.js"
 
-let dir: string
+let db: TestDatabase
 let url: string
 let file: string
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "ram-examples-"))
-  file = join(dir, "delius.sqlite")
-  url = `sqlite:${file}`
-  await Effect.runPromise(Effect.gen(function* () {
-    yield* migrate
-    yield* seed("dev")
-  }).pipe(Effect.provide(Database.layerFromUrl(url)), Effect.scoped))
+  db = await createSeededDatabase("sqlite")
+  url = db.url
+  file = sqliteFile(db)
 })
-afterAll(() => rmSync(dir, { recursive: true, force: true }))
+afterAll(() => db?.drop())
 
 describe("example (a): rules and Appointment.merge with the team's own repository layer", () => {
   it("uses the pure rules", () => {
@@ -61,12 +55,7 @@ describe("example (a): rules and Appointment.merge with the team's own repositor
 describe("example (c): a Lambda-shaped single-message handler", () => {
   it("acknowledges handled and unhandled messages and reports failures for redelivery", async () => {
     const { handler, dispose } = makeHandler(
-      makeCoreLayer({
-        database: Database.layerFromUrl(url),
-        telemetry: Telemetry.testLayer,
-        directory: UserDirectory.embedded(),
-        referAndMonitor: ReferAndMonitorClient.layerWith({})
-      })
+      testCoreLayer(url)
     )
     const event = (eventType: string, detailUrl: string | null, extra: Record<string, unknown> = {}) =>
       JSON.stringify({

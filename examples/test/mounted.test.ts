@@ -1,33 +1,20 @@
-import { Database, migrate, seed, Telemetry, UserDirectory, ReferAndMonitorClient, makeCoreLayer } from "@ram-delius/core"
+import { createSeededDatabase, sqliteFile, testCoreLayer, type TestDatabase } from "@ram-delius/core/testing"
 import { devVerification, issueDevToken } from "@ram-delius/http-koa"
-import { Effect } from "effect"
-import { mkdtempSync, rmSync } from "node:fs"
 import type { AddressInfo } from "node:net"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { dirname, join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { makeTeamApp } from "../src/mounted-in-koa.js"
 
 describe("example (b): the API mounted in an existing Koa app", () => {
-  let dir: string
+  let db: TestDatabase
   let base: string
   let close: () => Promise<void>
   let keyFile: string
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), "ram-mounted-"))
-    const url = `sqlite:${join(dir, "delius.sqlite")}`
-    await Effect.runPromise(Effect.gen(function* () {
-      yield* migrate
-      yield* seed("dev")
-    }).pipe(Effect.provide(Database.layerFromUrl(url)), Effect.scoped))
-    keyFile = join(dir, "key.json")
+    db = await createSeededDatabase("sqlite")
+    keyFile = join(dirname(sqliteFile(db)), "key.json")
     const { app, dispose } = await makeTeamApp({
-      core: makeCoreLayer({
-        database: Database.layerFromUrl(url),
-        telemetry: Telemetry.testLayer,
-        directory: UserDirectory.embedded(),
-        referAndMonitor: ReferAndMonitorClient.layerWith({})
-      }),
+      core: testCoreLayer(db.url),
       auth: { verification: await devVerification(keyFile), acceptedRoles: ["ROLE_PROBATION_API__REFER_AND_MONITOR__CASE_DETAIL__RW"] }
     })
     const server = app.listen(0, "127.0.0.1")
@@ -40,7 +27,7 @@ describe("example (b): the API mounted in an existing Koa app", () => {
   })
   afterAll(async () => {
     await close?.()
-    rmSync(dir, { recursive: true, force: true })
+    await db?.drop()
   })
 
   it("serves the integration's endpoints with its own auth", async () => {

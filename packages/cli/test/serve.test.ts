@@ -1,5 +1,6 @@
 import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs"
 import { DevIds } from "@ram-delius/core"
+import { createPostgresDatabase, type TestDatabase } from "@ram-delius/core/testing"
 import { fillPlaceholders, sendEvent } from "@ram-delius/sqs-host"
 import { type DevStack, startDevStack } from "@ram-delius/sqs-host/dev"
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process"
@@ -21,9 +22,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 
 const BIN = fileURLToPath(new URL("../bin/ram-delius.mjs", import.meta.url))
 const FIXTURES = fileURLToPath(new URL("../../../fixtures/", import.meta.url))
-const PG_ADMIN_URL = process.env.PG_TEST_URL ?? "postgres://postgres@127.0.0.1:5432/test"
-
 let dir: string
+let db: TestDatabase
 let dbName: string
 let dbUrl: string
 let stack: DevStack
@@ -211,14 +211,10 @@ const contactCount = async () =>
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "ram-serve-"))
-  dbName = `ram_delius_serve_${process.pid}_${Date.now().toString(36)}`
-  const admin = new pg.Client({ connectionString: PG_ADMIN_URL })
-  await admin.connect()
-  await admin.query(`CREATE DATABASE ${dbName}`)
-  await admin.end()
-  const url = new URL(PG_ADMIN_URL)
-  url.pathname = `/${dbName}`
-  dbUrl = url.toString()
+  // An empty database from core's test kit: `db migrate` and `db seed` below are the CLI's own, under test.
+  db = await createPostgresDatabase()
+  dbUrl = db.url
+  dbName = new URL(dbUrl).pathname.slice(1)
   stack = await startDevStack({ sqsPort: 0, referAndMonitorPort: 0 })
   baseEnv = {
     DATABASE_URL: dbUrl,
@@ -243,10 +239,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stack?.close()
-  const admin = new pg.Client({ connectionString: PG_ADMIN_URL })
-  await admin.connect()
-  await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`)
-  await admin.end()
+  await db?.drop()
   rmSync(dir, { recursive: true, force: true })
 })
 

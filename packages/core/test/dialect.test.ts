@@ -12,7 +12,7 @@ import { Dialect, type DialectName, dialects, type DialectShape } from "../src/d
 import { ddl, migrate } from "../src/delius/migrations.js"
 import * as OracleClient from "../src/delius/oracle/OracleClient.js"
 import type { ColumnType } from "../src/delius/tables.js"
-import { createDatabase, dialectsUnderTest, prepare, type TestDatabase } from "./support/databases.js"
+import { createDatabase, dialectsUnderTest, migrateAndSeed, type TestDatabase } from "../src/testing/index.js"
 
 /**
  * The SQL text of every dialect function, for all four databases. Oracle and SQL Server never run in these tests, so
@@ -513,7 +513,7 @@ describe.each(dialectsUnderTest)("affectedRows on a real %s database", (kind) =>
   let db: TestDatabase
   beforeAll(async () => {
     db = await createDatabase(kind)
-    await prepare(db.url)
+    await migrateAndSeed(db.url)
   }, 120_000)
   afterAll(() => db.drop())
 

@@ -6,9 +6,9 @@ import { Dialect } from "../src/delius/dialect.js"
 import { currentVersion, migrate } from "../src/delius/migrations.js"
 import { seed } from "../src/delius/seed.js"
 import { sequences, tables } from "../src/delius/tables.js"
-import { createDatabase, dialectsUnderTest, type TestDatabase } from "./support/databases.js"
+import { createDatabase, describeOnDialects, type TestDatabase } from "../src/testing/index.js"
 
-describe.each(dialectsUnderTest)("migrations and seed on %s", (kind) => {
+describeOnDialects(describe, "migrations and seed", (kind) => {
   let db: TestDatabase
   beforeAll(async () => {
     db = await createDatabase(kind)
@@ -58,7 +58,7 @@ describe.each(dialectsUnderTest)("migrations and seed on %s", (kind) => {
   })
 })
 
-describe.each(dialectsUnderTest)("the reference dataset on %s", (kind) => {
+describeOnDialects(describe, "the reference dataset", (kind) => {
   let db: TestDatabase
   beforeAll(async () => {
     db = await createDatabase(kind)

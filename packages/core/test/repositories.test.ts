@@ -19,7 +19,7 @@ import {
 import { DevIds, DevReferrals } from "../src/delius/seed.js"
 import { rarCount } from "../src/rules/rar.js"
 import { londonDate, londonDateTime } from "../src/time.js"
-import { createDatabase, prepare, type TestDatabase } from "./support/databases.js"
+import { createDatabase, migrateAndSeed, type TestDatabase } from "../src/testing/index.js"
 
 /**
  * One repository conformance suite, run on every database we can reach: SQLite (a temporary file) and PostgreSQL
@@ -44,7 +44,7 @@ describe.each(targets)("repository conformance on $name", ({ create }) => {
   let runtime: { run: <A, E>(e: Effect.Effect<A, E, any>) => Promise<A>; dispose: () => Promise<void> }
   beforeAll(async () => {
     db = await create()
-    await prepare(db.url, "dev")
+    await migrateAndSeed(db.url, "dev")
     layer = SqlRepositoriesLive.pipe(Layer.provideMerge(Database.layerFromUrl(db.url))) as never
     const { ManagedRuntime } = await import("effect")
     const managed = ManagedRuntime.make(layer)

@@ -31,29 +31,21 @@ const EVENT_WITHOUT_NSI = 2 // DevIds.event.withoutNsi (person S123456)
 // --- shared: seeded database ------------------------------------------------------------------------------------------
 
 const seededDatabase = async (file) => {
-  const { Database, migrate, seed } = await import("@ram-delius/core")
-  const { Effect } = await import("effect")
-  await Effect.runPromise(
-    Effect.gen(function* () {
-      yield* migrate
-      yield* seed("dev")
-    }).pipe(Effect.provide(Database.layerFromUrl(`sqlite:${file}`)), Effect.scoped)
-  )
+  const { migrateAndSeed } = await import("@ram-delius/core/testing")
+  await migrateAndSeed(`sqlite:${file}`, "dev")
 }
 
 // --- child processes: the servers -------------------------------------------------------------------------------------
 
 const serveHost = async (file, keyFile) => {
   const core = await import("@ram-delius/core")
+  const { testCoreOptions } = await import("@ram-delius/core/testing")
   const { Effect, Layer } = await import("effect")
   const { startHttpServer, silentLogger } = await import("@ram-delius/http-koa")
   const layer = core.makeCoreLayer({
-    database: core.Database.layerFromUrl(`sqlite:${file}`),
+    ...testCoreOptions(`sqlite:${file}`),
     // Telemetry lines would flood the terminal; the request log is off for the same reason.
-    telemetry: Layer.succeed(core.Telemetry, { trackEvent: () => Effect.void }),
-    directory: core.UserDirectory.embedded(),
-    referAndMonitor: core.ReferAndMonitorClient.layerWith({}),
-    prepare: false
+    telemetry: Layer.succeed(core.Telemetry, { trackEvent: () => Effect.void })
   })
   return startHttpServer({
     port: 0,

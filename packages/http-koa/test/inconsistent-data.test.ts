@@ -1,15 +1,6 @@
 import { randomUUID } from "node:crypto"
-import {
-  Database,
-  DevIds,
-  DevReferrals,
-  londonDateTime,
-  makeCoreLayer,
-  ReferAndMonitorClient,
-  Telemetry,
-  TelemetryEvents,
-  UserDirectory
-} from "@ram-delius/core"
+import { DevIds, DevReferrals, londonDateTime, TelemetryEvents } from "@ram-delius/core"
+import { testCoreLayer } from "@ram-delius/core/testing"
 import { DatabaseSync, type SQLInputValue } from "node:sqlite"
 import { Effect, Layer, ManagedRuntime } from "effect"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
@@ -41,19 +32,7 @@ let runtime: ManagedRuntime.ManagedRuntime<HostServices | TelemetryEvents, unkno
 beforeAll(async () => {
   db = await createSeededDatabase()
   auth = await startAuthServer()
-  const telemetry = Telemetry.testLayer
-  runtime = ManagedRuntime.make(
-    Layer.merge(
-      makeCoreLayer({
-        database: Database.layerFromUrl(db.url),
-        telemetry,
-        directory: UserDirectory.embedded(),
-        referAndMonitor: ReferAndMonitorClient.layerWith({}),
-        prepare: false
-      }),
-      telemetry
-    ) as Layer.Layer<HostServices | TelemetryEvents, unknown>
-  )
+  runtime = ManagedRuntime.make(testCoreLayer(db.url) as Layer.Layer<HostServices | TelemetryEvents, unknown>)
   server = await startTestServer({ runtime, auth: jwksAuth(auth) })
   token = await signToken(auth)
   writer = new DatabaseSync(db.file)

@@ -15,21 +15,12 @@
  */
 import { SendMessageBatchCommand, SendMessageCommand } from "@aws-sdk/client-sqs"
 import { Statement } from "@effect/sql"
-import {
-  Database as CoreDatabase,
-  handleDomainEvent,
-  makeCoreLayer,
-  migrate,
-  ReferAndMonitorClient,
-  seed,
-  Telemetry,
-  UserDirectory
-} from "@ram-delius/core"
+import { devDetailUrlOrigins, handleDomainEvent, makeCoreLayer, Telemetry } from "@ram-delius/core"
+import { createSeededDatabase, sqliteFile, testCoreOptions } from "@ram-delius/core/testing"
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite"
 import { Effect, Layer, Logger, LogLevel, ManagedRuntime, Redacted } from "effect"
 import { randomUUID } from "node:crypto"
-import { mkdtempSync, readFileSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { performance } from "node:perf_hooks"
 import { startDevStack } from "../src/devStack.js"
@@ -49,14 +40,8 @@ const percentile = (values: ReadonlyArray<number>, p: number) => {
 const ms = (value: number) => `${value.toFixed(2)} ms`
 
 // --- Delius: the dev dataset plus one CRSAPT contact per event ---------------------------------------------------
-const dir = mkdtempSync(join(tmpdir(), "ram-delius-queue-bench-"))
-const path = join(dir, "delius.sqlite")
-await Effect.runPromise(
-  Effect.gen(function* () {
-    yield* migrate
-    yield* seed("dev")
-  }).pipe(Effect.provide(CoreDatabase.layerFromUrl(`sqlite:${path}`)), Effect.scoped) as Effect.Effect<void, unknown>
-)
+const delius = await createSeededDatabase("sqlite")
+const path = sqliteFile(delius)
 const total = WARM_UP + 1 + SATURATED + 2 * SEQUENTIAL
 const appointments = Array.from({ length: total }, () => randomUUID())
 {
@@ -113,14 +98,14 @@ const telemetry = Layer.succeed(Telemetry, {
 const runtime: ManagedRuntime.ManagedRuntime<HandlerServices, unknown> = ManagedRuntime.make(
   Layer.merge(
     makeCoreLayer({
-      database: CoreDatabase.layerFromUrl(`sqlite:${path}`),
-      telemetry,
-      directory: UserDirectory.embedded(),
-      referAndMonitor: ReferAndMonitorClient.layerWith({
-        auth: { url: stack.referAndMonitor.authUrl, clientId: "bench", clientSecret: Redacted.make("bench") },
-        // The stub listens on an ephemeral port: allow exactly its origin (§5.3), as production lists R&M's.
-        detailUrlOrigins: { origins: [`http://127.0.0.1:${stack.referAndMonitor.port}`], set: true }
-      })
+      ...testCoreOptions(delius.url, {
+        referAndMonitor: {
+          auth: { url: stack.referAndMonitor.authUrl, clientId: "bench", clientSecret: Redacted.make("bench") },
+          // The stub is on an ephemeral port, not the dev default 8091: it is the one allowed detail-URL origin (§5.3).
+          detailUrlOrigins: devDetailUrlOrigins(stack.referAndMonitor.port)
+        }
+      }),
+      telemetry
     }),
     Logger.minimumLogLevel(LogLevel.Warning)
   )
@@ -259,7 +244,7 @@ for (let i = 0; i < SATURATED; i++) {
 }
 const floorSeconds = (performance.now() - f0) / 1000
 raw.close()
-rmSync(dir, { recursive: true, force: true })
+await delius.drop()
 
 // --- report ---------------------------------------------------------------------------------------------------------
 const endToEndRate = SATURATED / saturatedSeconds

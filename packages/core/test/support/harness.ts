@@ -3,38 +3,18 @@ import { Cause, Effect, Exit, Layer, Logger, LogLevel, ManagedRuntime, Option, S
 import * as Database from "../../src/delius/database.js"
 import { canonicalTimestamp } from "../../src/delius/query.js"
 import { tables } from "../../src/delius/tables.js"
-import { UserDirectory } from "../../src/directory/UserDirectory.js"
-import { makeCoreLayer } from "../../src/layers.js"
 import { devDetailUrlOrigins } from "../../src/refer-and-monitor/config.js"
-import { ReferAndMonitorClient } from "../../src/refer-and-monitor/ReferAndMonitorClient.js"
-import { Telemetry, type TelemetryEvent, TelemetryEvents } from "../../src/telemetry/Telemetry.js"
+import { type TelemetryEvent, TelemetryEvents } from "../../src/telemetry/Telemetry.js"
+import { cloneSeededDatabase, type TestCoreServices, testCoreLayer, type TestDatabase } from "../../src/testing/index.js"
 import { londonDate, londonDateTime } from "../../src/time.js"
-import type { TestDatabase } from "./databases.js"
-import { createSeededDatabase } from "./seeded.js"
 
 /**
- * One test's world: a fresh database with the dev dataset, the core wired as a host wires it (test telemetry,
- * embedded directory, R&M client without auth), and helpers that read Delius rows back in a dialect-neutral form
- * (camelCase keys, timestamps as `YYYY-MM-DD HH:MM:SS.ffffff`, dates as `YYYY-MM-DD`).
+ * One test's world: a fresh database with the dev dataset, the core wired as a host wires it (the kit's test core
+ * layer: test telemetry, embedded directory, R&M client without auth and without retries), and helpers that read
+ * Delius rows back in a dialect-neutral form (camelCase keys, timestamps as `YYYY-MM-DD HH:MM:SS.ffffff`, dates as
+ * `YYYY-MM-DD`).
  */
-const coreLayer = (url: string, maxConnections: number | undefined, referAndMonitorPort?: number) =>
-  makeCoreLayer({
-    database: Database.layerFromUrl(url, maxConnections === undefined ? {} : { maxConnections }),
-    prepare: false,
-    telemetry: Telemetry.testLayer,
-    directory: UserDirectory.embedded(),
-    referAndMonitor: ReferAndMonitorClient.layerWith({
-      retrySchedule: Schedule.recurs(0),
-      // The test's R&M stub is the dev-mode origin (§5.3), on whatever port it got.
-      ...(referAndMonitorPort === undefined ? {} : { detailUrlOrigins: devDetailUrlOrigins(referAndMonitorPort) })
-    })
-  })
-
-/**
- * What the tests can use. `makeCoreLayer` types its telemetry option as `Layer<Telemetry>`, but `Telemetry.testLayer`
- * also provides `TelemetryEvents`, which is kept in the output (provideMerge), hence the explicit union.
- */
-export type Services = Layer.Layer.Success<ReturnType<typeof coreLayer>> | TelemetryEvents
+export type Services = TestCoreServices
 
 export type Row = Record<string, unknown>
 
@@ -95,12 +75,17 @@ export interface HarnessOptions {
 }
 
 export const makeHarness = async (kind: "sqlite" | "postgres", options: HarnessOptions = {}): Promise<Harness> => {
-  const db = await createSeededDatabase(kind)
+  const db = await cloneSeededDatabase(kind)
+  const core = testCoreLayer(db.url, {
+    ...(options.maxConnections === undefined ? {} : { maxConnections: options.maxConnections }),
+    referAndMonitor: {
+      retrySchedule: Schedule.recurs(0),
+      // The test's R&M stub is the dev-mode origin (§5.3), on whatever port it got.
+      ...(options.referAndMonitorPort === undefined ? {} : { detailUrlOrigins: devDetailUrlOrigins(options.referAndMonitorPort) })
+    }
+  })
   // Warnings (e.g. "R&M is called without an Authorization header", expected in tests) are not printed.
-  const layer = Layer.provide(
-    coreLayer(db.url, options.maxConnections, options.referAndMonitorPort),
-    Logger.minimumLogLevel(LogLevel.Error)
-  )
+  const layer = Layer.provide(core, Logger.minimumLogLevel(LogLevel.Error))
   const runtime = ManagedRuntime.make(layer as Layer.Layer<Services, Layer.Layer.Error<typeof layer>>)
   await runtime.runtime()
   // The runtime's own (layer) errors surface on the first run; after `runtime.runtime()` above they cannot occur.

@@ -2,10 +2,9 @@ import { Effect, Schedule } from "effect"
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import { DevIds, DevReferrals } from "../../src/delius/seed.js"
 import { EventHandlerConfig, handleDomainEvent } from "../../src/events/handleDomainEvent.js"
-import { dialectsUnderTest } from "../support/databases.js"
+import { describeOnDialects, dropSeededDatabases } from "../../src/testing/index.js"
 import { type Harness, makeHarness } from "../support/harness.js"
 import { detailPath, fixtureMessage, type ReferAndMonitorStub, startReferAndMonitorStub } from "../support/referAndMonitorStub.js"
-import { dropSeededDatabases } from "../support/seeded.js"
 
 /** Action plan submitted / approved (spec §5.5) and the dispatcher's outcomes (§5.2, §16). */
 let stub: ReferAndMonitorStub
@@ -21,7 +20,7 @@ const ACTION_PLAN_URL =
   "https://hmpps-interventions-ui-dev.apps.live-1.cloud-platform.service.justice.gov.uk/probation-practitioner/referrals/68df9f6c-3fcb-4ec6-8fcf-96551cd9b080/action-plan"
 const PROVIDER = "Seetec Business Technology Centre Limited"
 
-describe.each(dialectsUnderTest)("action plan events on %s", (kind) => {
+describeOnDialects(describe, "action plan events", (kind) => {
   let h: Harness
   beforeEach(async () => {
     stub.reset()
@@ -120,7 +119,7 @@ describe.each(dialectsUnderTest)("action plan events on %s", (kind) => {
   })
 })
 
-describe.each(dialectsUnderTest)("dispatch on %s", (kind) => {
+describeOnDialects(describe, "dispatch", (kind) => {
   let h: Harness
   beforeEach(async () => {
     stub.reset()

@@ -4,9 +4,8 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest"
 import { Appointment, MergeAppointment } from "../../src/appointment/Appointment.js"
 import { DevIds, DevReferrals } from "../../src/delius/seed.js"
 import { parseInstant, plusDays } from "../../src/time.js"
-import { dialectsUnderTest } from "../support/databases.js"
+import { describeOnDialects, dropSeededDatabases } from "../../src/testing/index.js"
 import { type Harness, makeHarness, named, today } from "../support/harness.js"
-import { dropSeededDatabases } from "../support/seeded.js"
 
 /** Appointment merge (spec §4.2, §7.1–§7.4, decisions Q2–Q5) against real databases with the dev dataset. */
 afterAll(dropSeededDatabases)
@@ -52,7 +51,7 @@ const attendedOutcome = {
   noSessionReasonType: null
 }
 
-describe.each(dialectsUnderTest)("Appointment.merge on %s", (kind) => {
+describeOnDialects(describe, "Appointment.merge", (kind) => {
   let h: Harness
   beforeEach(async () => {
     h = await makeHarness(kind)

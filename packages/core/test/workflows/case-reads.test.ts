@@ -3,9 +3,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { CaseReads } from "../../src/case/CaseReads.js"
 import { DevIds } from "../../src/delius/seed.js"
 import { plusDays } from "../../src/time.js"
-import { dialectsUnderTest } from "../support/databases.js"
+import { describeOnDialects, dropSeededDatabases } from "../../src/testing/index.js"
 import { type Harness, makeHarness, today } from "../support/harness.js"
-import { dropSeededDatabases } from "../support/seeded.js"
 
 /** The read endpoints (spec §4.3–§4.11) against the dev dataset. Reads only, so one database per dialect. */
 afterAll(dropSeededDatabases)
@@ -42,7 +41,7 @@ const fullDetail = () => ({
   }
 })
 
-describe.each(dialectsUnderTest)("case reads on %s", (kind) => {
+describeOnDialects(describe, "case reads", (kind) => {
   let h: Harness
   beforeAll(async () => {
     h = await makeHarness(kind)

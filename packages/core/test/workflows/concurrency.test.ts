@@ -7,9 +7,8 @@ import { inPersonTransaction } from "../../src/delius/DeliusContext.js"
 import { DevIds, DevReferrals } from "../../src/delius/seed.js"
 import { Referral, ReferralStarted } from "../../src/referral/Referral.js"
 import { plusDays } from "../../src/time.js"
-import { dialectsUnderTest } from "../support/databases.js"
+import { describeOnDialects, dropSeededDatabases } from "../../src/testing/index.js"
 import { type Harness, makeHarness, named, today } from "../support/harness.js"
-import { dropSeededDatabases } from "../support/seeded.js"
 
 /**
  * Concurrency (decision Q1, §14 "lost race", DESIGN.md Concurrency). On PostgreSQL every transaction runs on its own
@@ -28,7 +27,7 @@ const startRequest = Schema.decodeUnknownSync(ReferralStarted)({
   notes: "notes"
 })
 
-describe.each(dialectsUnderTest)("concurrent identical requests on %s", (kind) => {
+describeOnDialects(describe, "concurrent identical requests", (kind) => {
   let h: Harness
   beforeEach(async () => {
     h = await makeHarness(kind, { maxConnections: 20 })

@@ -2,10 +2,9 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { DevIds, DevReferrals } from "../../src/delius/seed.js"
 import { handleDomainEvent } from "../../src/events/handleDomainEvent.js"
 import { plusDays } from "../../src/time.js"
-import { dialectsUnderTest } from "../support/databases.js"
+import { describeOnDialects, dropSeededDatabases } from "../../src/testing/index.js"
 import { type Harness, makeHarness, named, nowWallClock, type Row, today } from "../support/harness.js"
 import { detailPath, fixtureBody, fixtureMessage, type ReferAndMonitorStub, startReferAndMonitorStub } from "../support/referAndMonitorStub.js"
-import { dropSeededDatabases } from "../support/seeded.js"
 
 /**
  * Session / initial-assessment feedback submitted (spec §5.6, §7.4–§7.7) through the domain-event dispatcher, with the
@@ -37,7 +36,7 @@ const javaLocal = (wallClock: string) => {
   return `${date}T${hms}${millis === "000" ? "" : `.${millis}`}`
 }
 
-describe.each(dialectsUnderTest)("feedback submitted events on %s", (kind) => {
+describeOnDialects(describe, "feedback submitted events", (kind) => {
   let h: Harness
   beforeEach(async () => {
     stub.reset()

@@ -5,7 +5,7 @@ import { Appointment, MergeAppointment } from "../../src/appointment/Appointment
 import { DevIds, DevReferrals } from "../../src/delius/seed.js"
 import { EventHandlerConfig, handleDomainEvent } from "../../src/events/handleDomainEvent.js"
 import { plusDays } from "../../src/time.js"
-import { dialectsUnderTest } from "../support/databases.js"
+import { describeOnDialects, dropSeededDatabases } from "../../src/testing/index.js"
 import { type Harness, makeHarness, today } from "../support/harness.js"
 import {
   detailPath,
@@ -14,7 +14,6 @@ import {
   type ReferAndMonitorStub,
   startReferAndMonitorStub
 } from "../support/referAndMonitorStub.js"
-import { dropSeededDatabases } from "../support/seeded.js"
 
 /** Referral ended (spec §5.4, §6.5, §6.6, decision Q9) through the domain-event dispatcher. */
 let stub: ReferAndMonitorStub
@@ -44,7 +43,7 @@ const withdrawalFlag = (enabled: boolean) =>
     )
   )
 
-describe.each(dialectsUnderTest)("referral ended events on %s", (kind) => {
+describeOnDialects(describe, "referral ended events", (kind) => {
   let h: Harness
   beforeEach(async () => {
     stub.reset()

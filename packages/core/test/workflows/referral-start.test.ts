@@ -2,9 +2,8 @@ import { Effect, Schema } from "effect"
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest"
 import { DevIds, referenceId } from "../../src/delius/seed.js"
 import { Referral, ReferralStarted } from "../../src/referral/Referral.js"
-import { dialectsUnderTest } from "../support/databases.js"
+import { describeOnDialects, dropSeededDatabases } from "../../src/testing/index.js"
 import { type Harness, makeHarness, named } from "../support/harness.js"
-import { dropSeededDatabases } from "../support/seeded.js"
 
 /** Referral started (spec §4.1, §6.3, §14, decisions Q1/Q5) against real databases with the dev dataset. */
 afterAll(dropSeededDatabases)
@@ -29,7 +28,7 @@ const request = (overrides: Record<string, unknown> = {}) =>
 
 const start = (crn: string, body: ReferralStarted) => Effect.flatMap(Referral, (r) => r.start(crn, body))
 
-describe.each(dialectsUnderTest)("Referral.start on %s", (kind) => {
+describeOnDialects(describe, "Referral.start", (kind) => {
   let h: Harness
   beforeEach(async () => {
     h = await makeHarness(kind)
@@ -325,7 +324,7 @@ describe.each(dialectsUnderTest)("Referral.start on %s", (kind) => {
   })
 })
 
-describe.each(dialectsUnderTest)("Referral.start with duplicate NSIs on %s", (kind) => {
+describeOnDialects(describe, "Referral.start with duplicate NSIs", (kind) => {
   let h: Harness
   beforeEach(async () => {
     h = await makeHarness(kind)

@@ -6,10 +6,9 @@ import { DevIds, DevReferrals } from "../../src/delius/seed.js"
 import { handleDomainEvent } from "../../src/events/handleDomainEvent.js"
 import { Referral, ReferralStarted } from "../../src/referral/Referral.js"
 import { plusDays } from "../../src/time.js"
-import { dialectsUnderTest } from "../support/databases.js"
+import { describeOnDialects, dropSeededDatabases } from "../../src/testing/index.js"
 import { type Harness, makeHarness, today } from "../support/harness.js"
 import { fixtureMessage, type ReferAndMonitorStub, startReferAndMonitorStub } from "../support/referAndMonitorStub.js"
-import { dropSeededDatabases } from "../support/seeded.js"
 
 /**
  * Every write workflow is one transaction (DESIGN.md, Concurrency): a failure after rows were already written leaves
@@ -32,7 +31,7 @@ const startRequest = Schema.decodeUnknownSync(ReferralStarted)({
   notes: "notes"
 })
 
-describe.each(dialectsUnderTest)("transactions on %s", (kind) => {
+describeOnDialects(describe, "transactions", (kind) => {
   let h: Harness
   beforeEach(async () => {
     stub.reset()

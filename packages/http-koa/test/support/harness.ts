@@ -1,20 +1,9 @@
 import { afterAll, beforeAll } from "vitest"
 import { Agent, createServer, type IncomingHttpHeaders, request as httpRequest, type Server } from "node:http"
-import { mkdtempSync, rmSync } from "node:fs"
 import type { AddressInfo } from "node:net"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import { DatabaseSync, type SQLInputValue } from "node:sqlite"
-import {
-  Database,
-  makeCoreLayer,
-  migrate,
-  ReferAndMonitorClient,
-  seed,
-  Telemetry,
-  UserDirectory
-} from "@ram-delius/core"
-import { Effect, type Layer, ManagedRuntime } from "effect"
+import { createSeededDatabase as createKitDatabase, sqliteFile, testCoreLayer } from "@ram-delius/core/testing"
+import { type Layer, ManagedRuntime } from "effect"
 import { exportJWK, generateKeyPair, type JWK, type KeyLike, SignJWT } from "jose"
 import {
   type AuthOptions,
@@ -29,7 +18,7 @@ import {
 
 /**
  * Real things for the host's tests (DESIGN.md, Style): a temporary SQLite file migrated and seeded with the dev
- * dataset, a JWKS server on loopback serving a test key pair, RS256 tokens signed with jose, and the server itself on
+ * dataset (core's test kit), a JWKS server on loopback serving a test key pair, RS256 tokens signed with jose, and the server itself on
  * port 0 over loopback.
  */
 
@@ -44,16 +33,11 @@ export interface TestDatabase {
   readonly drop: () => void
 }
 
+/** The kit's seeded SQLite file (`@ram-delius/core/testing`), with a read-only connection for checking rows. */
 export const createSeededDatabase = async (): Promise<TestDatabase> => {
-  const dir = mkdtempSync(join(tmpdir(), "ram-delius-http-"))
-  const file = join(dir, "delius.sqlite")
-  const url = `sqlite:${file}`
-  await Effect.runPromise(
-    Effect.gen(function* () {
-      yield* migrate
-      yield* seed("dev")
-    }).pipe(Effect.provide(Database.layerFromUrl(url)), Effect.scoped)
-  )
+  const seeded = await createKitDatabase("sqlite")
+  const file = sqliteFile(seeded)
+  const url = seeded.url
   const db = new DatabaseSync(file, { readOnly: true })
   const rows = <T,>(query: string, ...params: ReadonlyArray<unknown>) => db.prepare(query).all(...(params as Array<SQLInputValue>)) as unknown as ReadonlyArray<T>
   return {
@@ -63,20 +47,14 @@ export const createSeededDatabase = async (): Promise<TestDatabase> => {
     count: (query, ...params) => Number(Object.values(rows<Record<string, unknown>>(query, ...params)[0] ?? {})[0] ?? 0),
     drop: () => {
       db.close()
-      rmSync(dir, { recursive: true, force: true })
+      // A SQLite database's drop removes its directory before its promise settles.
+      void seeded.drop()
     }
   }
 }
 
 /** Core on the test database: test telemetry, the embedded directory, no R&M calls, no implicit migration. */
-export const coreLayer = (url: string): Layer.Layer<HostServices, unknown> =>
-  makeCoreLayer({
-    database: Database.layerFromUrl(url),
-    telemetry: Telemetry.testLayer,
-    directory: UserDirectory.embedded(),
-    referAndMonitor: ReferAndMonitorClient.layerWith({}),
-    prepare: false
-  })
+export const coreLayer = (url: string): Layer.Layer<HostServices, unknown> => testCoreLayer(url)
 
 export const coreRuntime = (url: string): ManagedRuntime.ManagedRuntime<HostServices, unknown> =>
   ManagedRuntime.make(coreLayer(url))

@@ -1,20 +1,8 @@
 import { SendMessageCommand } from "@aws-sdk/client-sqs"
-import {
-  Database as CoreDatabase,
-  devDetailUrlOrigins,
-  makeCoreLayer,
-  type CoreOptions,
-  migrate,
-  seed,
-  ReferAndMonitorClient,
-  Telemetry,
-  TelemetryEvents,
-  UserDirectory,
-  type TelemetryEvent
-} from "@ram-delius/core"
+import { devDetailUrlOrigins, type CoreOptions, TelemetryEvents, type TelemetryEvent } from "@ram-delius/core"
+import { createSeededDatabase, sqliteFile, testCoreLayer } from "@ram-delius/core/testing"
 import { Effect, Layer, Logger, LogLevel, ManagedRuntime, Redacted } from "effect"
-import { mkdtempSync, readFileSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { DatabaseSync, type SQLInputValue } from "node:sqlite"
 import type { ConsumerSettings } from "../../src/config.js"
@@ -38,22 +26,10 @@ export const fastSettings: Partial<ConsumerSettings> = {
   drainTimeoutMillis: 10_000
 }
 
-/**
- * A temporary SQLite file, migrated and seeded with the dev dataset through its own short-lived connection — what
- * core's test helper (`packages/core/test/support/databases.ts`) does, over core's public API: importing that file by a
- * relative path would pull core's sources into this package's `tsc` program, outside its rootDir.
- */
+/** A temporary SQLite file, migrated and seeded with the dev dataset (core's test kit, `@ram-delius/core/testing`). */
 export const createDevDatabase = async () => {
-  const dir = mkdtempSync(join(tmpdir(), "ram-delius-sqs-"))
-  const path = join(dir, "delius.sqlite")
-  const url = `sqlite:${path}`
-  await Effect.runPromise(
-    Effect.gen(function* () {
-      yield* migrate
-      yield* seed("dev")
-    }).pipe(Effect.provide(CoreDatabase.layerFromUrl(url)), Effect.scoped) as Effect.Effect<void, unknown>
-  )
-  return { url, path, drop: async () => rmSync(dir, { recursive: true, force: true }) }
+  const db = await createSeededDatabase("sqlite")
+  return { url: db.url, path: sqliteFile(db), drop: db.drop }
 }
 
 export const fixtureFile = (name: string) => join(defaultFixturesDir(), "events", `${name}.json`)
@@ -67,20 +43,16 @@ export const startHarness = async (options: HarnessOptions = {}) => {
   const stack: DevStack = await startDevStack({ sqsPort: 0, referAndMonitorPort: 0 })
   const stub = stack.referAndMonitor
   const db = await createDevDatabase()
-  const telemetry = Telemetry.testLayer
-  const core = makeCoreLayer({
-    database: options.database?.(db.url) ?? CoreDatabase.layerFromUrl(db.url),
-    telemetry,
-    directory: UserDirectory.embedded(),
-    referAndMonitor: ReferAndMonitorClient.layerWith({
+  const core = testCoreLayer(db.url, {
+    ...(options.database === undefined ? {} : { database: options.database }),
+    referAndMonitor: {
       // The client's default retry (none): the event handler's is the one retry layer (§5.2 step 6, §5.3).
       auth: { url: stub.authUrl, clientId: "refer-and-monitor-and-delius", clientSecret: Redacted.make("secret") },
       detailUrlOrigins: devDetailUrlOrigins(stub.port)
-    })
+    }
   })
-  // The same `telemetry` layer value is built once, so TelemetryEvents reads what core tracked.
   const runtime: ManagedRuntime.ManagedRuntime<HandlerServices | TelemetryEvents, unknown> = ManagedRuntime.make(
-    Layer.mergeAll(core, telemetry, Logger.minimumLogLevel(process.env.TEST_LOG_LEVEL === "debug" ? LogLevel.Debug : LogLevel.Error))
+    Layer.merge(core, Logger.minimumLogLevel(process.env.TEST_LOG_LEVEL === "debug" ? LogLevel.Debug : LogLevel.Error))
   )
   await runtime.runtime()
   const sqlite = new DatabaseSync(db.path, { readOnly: true })
