@@ -3,7 +3,7 @@ import { Context, Effect, Layer, Option, ParseResult, Schema } from "effect"
 import { audited } from "../audit/Audit.js"
 import { DeliusUser, inPersonTransaction, writeContext } from "../delius/DeliusContext.js"
 import type { AuditRepository } from "../delius/repositories/AuditRepository.js"
-import { type Contact, type ContactChanges, ContactRepository } from "../delius/repositories/ContactRepository.js"
+import { type ContactChanges, ContactRepository } from "../delius/repositories/ContactRepository.js"
 import type { EnforcementRepository } from "../delius/repositories/EnforcementRepository.js"
 import { EventRepository } from "../delius/repositories/EventRepository.js"
 import { NsiRepository } from "../delius/repositories/NsiRepository.js"
@@ -22,13 +22,13 @@ import {
   appointmentNotFoundReasonDetail,
   containsNotes,
   hasClash,
-  isRescheduled,
   parseAttended,
-  rescheduleOutcome
+  planMerge
 } from "../rules/index.js"
 import { Telemetry, trackEvent } from "../telemetry/Telemetry.js"
 import { instantOfLondonDateTime, IsoDateTime, londonDate, londonDateTime, londonOffsetIso } from "../time.js"
-import { applyOutcome, type OutcomeContext } from "./outcomes.js"
+import { findAppointmentContact, insertAppointmentContact } from "./contacts.js"
+import { applyOutcome } from "./outcomes.js"
 
 export const appointmentUrn = (appointmentId: string) => `urn:hmpps:interventions-appointment:${appointmentId}`
 
@@ -129,19 +129,6 @@ export class Appointment extends Context.Tag("@ram-delius/core/Appointment")<
 export type MergeError = Effect.Effect.Error<ReturnType<typeof merge>>
 export type FeedbackError = Effect.Effect.Error<ReturnType<typeof recordFeedback>>
 
-const CRS_APPOINTMENT_TYPES = ["CRSAPT", "CRSSAA"]
-
-/**
- * The `deliusId` fallback (§7.1 step 5b, §7.5 step 1) with decision Q4: the contact must be this person's CRS
- * appointment, otherwise it is treated as not found.
- */
-const findOwnedAppointment = (crn: string, contactId: number) =>
-  Effect.map(Effect.flatMap(ContactRepository, (contacts) => contacts.findById(contactId)), (found) =>
-    Option.getOrUndefined(
-      Option.filter(found, (contact) => contact.crn === crn && CRS_APPOINTMENT_TYPES.includes(contact.contactTypeCode))
-    )
-  )
-
 const merge = Effect.fn("Appointment.merge")(function* (crn: string, request: MergeAppointment) {
   const urn = appointmentUrn(request.id)
   const previousUrn = request.previousId === null ? null : appointmentUrn(request.previousId)
@@ -192,112 +179,113 @@ const merge = Effect.fn("Appointment.merge")(function* (crn: string, request: Me
           }
           const assignment = yield* crsAssignment
           const locationId = yield* resolveLocation(organisation, crn, request.officeLocationCode, ctx.today)
+          // The NSI was read above; its RAR flag is read at most once, by whichever step needs it first (§7.1, §7.7).
+          const rqmntId = nsi.rqmntId
+          const isRarRequirement = yield* Effect.cached(rqmntId === null ? Effect.succeed(false) : events.isRarRequirement(rqmntId))
+          const known = { nsi, isRarRequirement }
+          const outcome = request.outcome === null ? null : toOutcome(request.outcome)
 
-          // §7.1 step 5, with decisions Q2 (an already-processed reschedule finds its replacement by the new URN) and
-          // Q4 (a contact found by deliusId must be this person's CRS appointment).
-          let contact: Contact | undefined = Option.getOrUndefined(yield* contacts.findByCrnAndUrn(crn, urn))
-          if (contact === undefined && previousUrn !== null) {
-            contact = Option.getOrUndefined(yield* contacts.findByCrnAndUrn(crn, previousUrn))
-          }
-          if (contact === undefined && request.deliusId !== null) {
-            contact = yield* findOwnedAppointment(crn, request.deliusId)
-            if (contact !== undefined) {
-              yield* trackEvent("Appointment Found By Delius Id - Merge Appointment", {
-                crn,
-                urn,
-                deliusId: String(request.deliusId),
-                referralReference: request.referralReference,
-                referralUrn: nsiUrn
-              })
+          const found = yield* findAppointmentContact({
+            crn,
+            urn,
+            previousUrn,
+            deliusId: request.deliusId,
+            referralReference: request.referralReference,
+            referralUrn: nsiUrn,
+            workflow: "Merge Appointment"
+          })
+          const plan = planMerge(
+            {
+              urn,
+              startMillis,
+              endMillis,
+              locationId,
+              notes: request.notes,
+              rescheduleRequestedBy: request.rescheduleRequestedBy
+            },
+            found === undefined
+              ? undefined
+              : {
+                  contact: found,
+                  externalReference: found.externalReference,
+                  officeLocationId: found.officeLocationId,
+                  notes: found.notes,
+                  storedStart: found.contactStartTime === null ? null : instantOfLondonDateTime(found.contactStartTime),
+                  storedEnd: found.contactEndTime === null ? null : instantOfLondonDateTime(found.contactEndTime)
+                }
+          )
+          const at = { crn, startMillis, endMillis, officeLocationId: locationId, urn }
+          switch (plan.kind) {
+            case "create": {
+              const typeCode = request.countsTowardsRar ? "CRSAPT" : "CRSSAA"
+              const type = yield* reference.contactType(typeCode).pipe(require("ContactType", "code", typeCode))
+              // Step 7's notes are written with the new row rather than by a second UPDATE, so a brand-new contact
+              // has ROW_VERSION 0 (§8.2) like the reference's single insert at flush.
+              const created = yield* insertAppointmentContact(
+                {
+                  ...at,
+                  offenderId: nsi.offenderId,
+                  contactTypeId: type.contactTypeId,
+                  contactTypeCode: typeCode,
+                  eventId: nsi.eventId,
+                  nsiId: nsi.nsiId,
+                  ...assignment,
+                  rarActivity: request.countsTowardsRar && (yield* isRarRequirement),
+                  notes: plan.notes
+                },
+                ctx
+              )
+              yield* audit.set("contactId", created.contactId)
+              if (outcome !== null) yield* applyOutcome(created, outcome, ctx, {}, known)
+              return created.contactId
+            }
+            case "update": {
+              const { contact } = plan.found
+              yield* audit.set("contactId", contact.contactId)
+              // Steps 6–7 and the re-key change the contact in one UPDATE, and only when something changes (§8.2:
+              // ROW_VERSION and LAST_UPDATED_* move once per entity update), so an identical merge re-sent leaves the
+              // row untouched and cannot break a Delius user's optimistic lock. Step 9's outcome joins that UPDATE.
+              const target = { ...contact, ...plan.changes }
+              if (outcome !== null) yield* applyOutcome(target, outcome, ctx, plan.changes, known)
+              else if (Object.keys(plan.changes).length > 0) yield* contacts.update(contact.contactId, plan.changes, ctx)
+              return contact.contactId
+            }
+            case "reschedule": {
+              const { contact } = plan.found
+              yield* audit.set("contactId", contact.contactId)
+              // Step 8: a replacement at the new time; the original is outcomed RSSR / RSOF in one UPDATE with its
+              // step 6–7 changes.
+              const replacement = yield* insertAppointmentContact(
+                {
+                  ...at,
+                  offenderId: contact.offenderId,
+                  contactTypeId: contact.contactTypeId,
+                  contactTypeCode: contact.contactTypeCode,
+                  eventId: contact.eventId,
+                  nsiId: contact.nsiId,
+                  probationAreaId: contact.probationAreaId ?? assignment.probationAreaId,
+                  teamId: contact.teamId ?? assignment.teamId,
+                  staffId: contact.staffId ?? assignment.staffId,
+                  rarActivity: request.countsTowardsRar,
+                  notes: plan.replacementNotes
+                },
+                ctx
+              )
+              const code = plan.outcomeCode
+              const rescheduled = yield* reference.contactOutcome(code).pipe(require("ContactOutcome", "code", code))
+              const changes: ContactChanges = {
+                ...plan.changes,
+                contactOutcomeTypeId: rescheduled.contactOutcomeTypeId,
+                attended: rescheduled.outcomeAttendance,
+                complied: rescheduled.outcomeCompliantAcceptable,
+                hoursCredited: null,
+                rarActivity: "N"
+              }
+              yield* contacts.update(contact.contactId, changes, ctx)
+              if (outcome !== null) yield* applyOutcome(replacement, outcome, ctx, {}, known)
+              return replacement.contactId
             }
           }
-          if (contact === undefined) {
-            const typeCode = request.countsTowardsRar ? "CRSAPT" : "CRSSAA"
-            const type = yield* reference.contactType(typeCode).pipe(require("ContactType", "code", typeCode))
-            const rar = request.countsTowardsRar && nsi.rqmntId !== null && (yield* events.isRarRequirement(nsi.rqmntId))
-            const id = yield* contacts.insert(
-              {
-                offenderId: nsi.offenderId,
-                contactTypeId: type.contactTypeId,
-                contactDate: londonDate(startMillis),
-                contactStartTime: start,
-                contactEndTime: end,
-                eventId: nsi.eventId,
-                nsiId: nsi.nsiId,
-                ...assignment,
-                officeLocationId: locationId,
-                rarActivity: rar ? "Y" : "N",
-                externalReference: urn,
-                // Step 7's notes are written with the new row rather than by a second UPDATE, so a brand-new contact
-                // has ROW_VERSION 0 (§8.2) like the reference's single insert at flush.
-                notes: request.notes === null ? null : appendNotes(null, request.notes)
-              },
-              ctx
-            )
-            contact = Option.getOrThrow(yield* contacts.findById(id))
-          }
-          yield* audit.set("contactId", contact.contactId)
-
-          // Steps 6–8 change the contact found in one UPDATE, and only when something changes (§8.2: ROW_VERSION and
-          // LAST_UPDATED_* move once per entity update), so an identical merge re-sent leaves the row untouched and
-          // cannot break a Delius user's optimistic lock.
-          const changes: { -readonly [K in keyof ContactChanges]: ContactChanges[K] } = {}
-          // Step 6: the location is always the resolved one (null clears it).
-          if (contact.officeLocationId !== locationId) changes.officeLocationId = locationId
-          // Step 7: notes appended once.
-          if (request.notes !== null && !containsNotes(contact.notes, request.notes)) {
-            changes.notes = appendNotes(contact.notes, request.notes)
-          }
-          const rescheduled = isRescheduled({
-            storedStart: contact.contactStartTime === null ? null : instantOfLondonDateTime(contact.contactStartTime),
-            storedEnd: contact.contactEndTime === null ? null : instantOfLondonDateTime(contact.contactEndTime),
-            newStart: startMillis,
-            newEnd: endMillis
-          })
-          let target: Contact = { ...contact, officeLocationId: locationId, notes: changes.notes ?? contact.notes }
-          if (!rescheduled) {
-            // Unchanged times: this is how a previousId re-keys the contact to the new appointment id.
-            if (contact.externalReference !== urn) changes.externalReference = urn
-            target = { ...target, externalReference: urn }
-          } else {
-            // Step 8: a replacement at the new time; the original is outcomed RSSR / RSOF.
-            const replacementId = yield* contacts.insert(
-              {
-                offenderId: contact.offenderId,
-                contactTypeId: contact.contactTypeId,
-                contactDate: londonDate(startMillis),
-                contactStartTime: start,
-                contactEndTime: end,
-                eventId: contact.eventId,
-                nsiId: contact.nsiId,
-                probationAreaId: contact.probationAreaId ?? assignment.probationAreaId,
-                teamId: contact.teamId ?? assignment.teamId,
-                staffId: contact.staffId ?? assignment.staffId,
-                officeLocationId: locationId,
-                rarActivity: request.countsTowardsRar ? "Y" : "N",
-                externalReference: urn,
-                // Decision Q3: no notes → nothing appended (the reference appended the text "null").
-                notes: request.notes === null ? null : appendNotes(null, request.notes)
-              },
-              ctx
-            )
-            const code = rescheduleOutcome(request.rescheduleRequestedBy)
-            const outcome = yield* reference.contactOutcome(code).pipe(require("ContactOutcome", "code", code))
-            changes.contactOutcomeTypeId = outcome.contactOutcomeTypeId
-            changes.attended = outcome.outcomeAttendance
-            changes.complied = outcome.outcomeCompliantAcceptable
-            changes.hoursCredited = null
-            changes.rarActivity = "N"
-            target = Option.getOrThrow(yield* contacts.findById(replacementId))
-          }
-          if (request.outcome !== null && !rescheduled) {
-            // Step 9 on the contact itself: its step 6–8 changes go into the outcome's UPDATE (one ROW_VERSION step).
-            yield* applyOutcome(target, toOutcome(request.outcome), ctx as OutcomeContext, changes)
-          } else {
-            if (Object.keys(changes).length > 0) yield* contacts.update(contact.contactId, changes, ctx)
-            if (request.outcome !== null) yield* applyOutcome(target, toOutcome(request.outcome), ctx as OutcomeContext)
-          }
-          return target.contactId
         }),
       Effect.failSync(nsiNotFound)
     )
@@ -339,22 +327,16 @@ const recordFeedback = Effect.fn("Appointment.recordFeedback")(function* (update
         update.crn,
         () =>
           Effect.gen(function* () {
-            const contacts = yield* ContactRepository
             const ctx = yield* writeContext
-            let contact = Option.getOrUndefined(yield* contacts.findByCrnAndUrn(update.crn, urn))
-            if (contact === undefined && update.deliusId !== null) {
-              // The same ownership rule as decision Q4: never write feedback onto another person's contact.
-              contact = yield* findOwnedAppointment(update.crn, update.deliusId)
-              if (contact !== undefined) {
-                yield* trackEvent("Appointment Found By Delius Id - Feedback Submitted", {
-                  crn: update.crn,
-                  urn,
-                  deliusId: String(update.deliusId),
-                  referralReference: update.referralReference,
-                  referralUrn: nsiUrn
-                })
-              }
-            }
+            const contact = yield* findAppointmentContact({
+              crn: update.crn,
+              urn,
+              previousUrn: null,
+              deliusId: update.deliusId,
+              referralReference: update.referralReference,
+              referralUrn: nsiUrn,
+              workflow: "Feedback Submitted"
+            })
             if (contact === undefined) return yield* appointmentNotFound(update, urn, nsiUrn)
             // §7.5 step 2: notes appended once — in the same UPDATE as the outcome (one ROW_VERSION step, §8.2).
             const notes = containsNotes(contact.notes, update.notes) ? contact.notes : appendNotes(contact.notes, update.notes)
