@@ -17,7 +17,7 @@ import {
   UserRepository
 } from "../src/delius/repositories/index.js"
 import { DevIds, DevReferrals } from "../src/delius/seed.js"
-import { londonDate, londonDateTime } from "../src/time.js"
+import { londonDate, londonDateTime } from "../src/domain/time.js"
 import { createDatabase, prepare, type TestDatabase } from "./support/databases.js"
 
 /**

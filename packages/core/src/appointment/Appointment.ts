@@ -14,7 +14,7 @@ import { inconsistentData } from "../delius/inconsistent.js"
 import { require } from "../delius/require.js"
 import { BadRequest, Conflict, NotFound, Unprocessable } from "../errors.js"
 import { crsAssignment, findReferralNsi } from "../referral/nsiContacts.js"
-import { referralUrn, Uuid } from "../referral/Referral.js"
+import { appointmentUrn, referralUrn, Uuid } from "../domain/index.js"
 import {
   appendNotes,
   type AppointmentOutcome,
@@ -26,11 +26,9 @@ import {
   planMerge
 } from "../rules/index.js"
 import { Telemetry, trackEvent } from "../telemetry/Telemetry.js"
-import { instantOfLondonDateTime, IsoDateTime, londonDate, londonDateTime, londonOffsetIso } from "../time.js"
+import { instantOfLondonDateTime, IsoDateTime, londonDate, londonDateTime, londonOffsetIso } from "../domain/index.js"
 import { findAppointmentContact, insertAppointmentContact } from "./contacts.js"
 import { applyOutcome } from "./outcomes.js"
-
-export const appointmentUrn = (appointmentId: string) => `urn:hmpps:interventions-appointment:${appointmentId}`
 
 const optional = <A, I>(schema: Schema.Schema<A, I>) => Schema.optionalWith(Schema.NullOr(schema), { default: () => null })
 

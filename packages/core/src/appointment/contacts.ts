@@ -3,7 +3,7 @@ import { Effect, Option } from "effect"
 import type { WriteContext } from "../delius/repositories/common.js"
 import { ContactRepository, insertedContact, type NewContact } from "../delius/repositories/ContactRepository.js"
 import { trackEvent } from "../telemetry/Telemetry.js"
-import { londonDate, londonDateTime } from "../time.js"
+import { londonDate, londonDateTime } from "../domain/index.js"
 
 const CRS_APPOINTMENT_TYPES = ["CRSAPT", "CRSSAA"]
 

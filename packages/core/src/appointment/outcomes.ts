@@ -22,7 +22,7 @@ import {
   reviewRequired,
   sessionHappened
 } from "../rules/index.js"
-import { instantOfLondonDateTime, londonIsoLocal } from "../time.js"
+import { instantOfLondonDateTime, londonIsoLocal } from "../domain/index.js"
 
 export type OutcomeContext = WriteContext & { readonly millis: number; readonly today: string }
 

@@ -8,7 +8,7 @@ import { makeCoreLayer } from "../../src/layers.js"
 import { devDetailUrlOrigins } from "../../src/refer-and-monitor/config.js"
 import { ReferAndMonitorClient } from "../../src/refer-and-monitor/ReferAndMonitorClient.js"
 import { Telemetry, type TelemetryEvent, TelemetryEvents } from "../../src/telemetry/Telemetry.js"
-import { londonDate, londonDateTime } from "../../src/time.js"
+import { londonDate, londonDateTime } from "../../src/domain/time.js"
 import type { TestDatabase } from "./databases.js"
 import { createSeededDatabase } from "./seeded.js"
 
