@@ -1,12 +1,12 @@
 import type { SqlClient } from "@effect/sql"
 import { Context, Effect, Layer, Option, ParseResult, Schema } from "effect"
-import { audited } from "../audit/Audit.js"
+import { type AuditParameters, audited } from "../audit/Audit.js"
 import { DeliusUser, inPersonTransaction, writeContext } from "../delius/DeliusContext.js"
 import type { AuditRepository } from "../delius/repositories/AuditRepository.js"
-import { type ContactChanges, ContactRepository } from "../delius/repositories/ContactRepository.js"
+import { type Contact, ContactRepository } from "../delius/repositories/ContactRepository.js"
 import type { EnforcementRepository } from "../delius/repositories/EnforcementRepository.js"
 import { EventRepository } from "../delius/repositories/EventRepository.js"
-import { NsiRepository } from "../delius/repositories/NsiRepository.js"
+import { type Nsi, NsiRepository } from "../delius/repositories/NsiRepository.js"
 import { OrganisationRepository } from "../delius/repositories/OrganisationRepository.js"
 import type { PersonRepository } from "../delius/repositories/PersonRepository.js"
 import { ReferenceDataRepository } from "../delius/repositories/ReferenceDataRepository.js"
@@ -23,12 +23,14 @@ import {
   containsNotes,
   hasClash,
   parseAttended,
+  type MergeChanges,
+  type MergePlan,
   planMerge
 } from "../rules/index.js"
 import { Telemetry, trackEvent } from "../telemetry/Telemetry.js"
 import { instantOfLondonDateTime, IsoDateTime, londonDate, londonDateTime, londonOffsetIso } from "../domain/index.js"
-import { findAppointmentContact, insertAppointmentContact } from "./contacts.js"
-import { applyOutcome } from "./outcomes.js"
+import { findAppointmentContact, insertAppointmentContact, type NewAppointment } from "./contacts.js"
+import { applyOutcome, type KnownNsi, type OutcomeContext } from "./outcomes.js"
 
 const optional = <A, I>(schema: Schema.Schema<A, I>) => Schema.optionalWith(Schema.NullOr(schema), { default: () => null })
 
@@ -137,8 +139,6 @@ const merge = Effect.fn("Appointment.merge")(function* (crn: string, request: Me
       crn,
       (offenderId) =>
         Effect.gen(function* () {
-          const contacts = yield* ContactRepository
-          const reference = yield* ReferenceDataRepository
           const organisation = yield* OrganisationRepository
           const events = yield* EventRepository
           const ctx = yield* writeContext
@@ -147,34 +147,8 @@ const merge = Effect.fn("Appointment.merge")(function* (crn: string, request: Me
           yield* audit.set("offenderId", offenderId)
           const startMillis = request.start.epochMillis
           const endMillis = startMillis + request.durationInMinutes * 60_000
-          const start = londonDateTime(startMillis)
-          const end = londonDateTime(endMillis)
-          if (ctx.millis > startMillis && request.outcome === null) {
-            yield* trackEvent("PastAppointmentWithoutOutcome", {
-              crn,
-              referralId: request.referralId,
-              referralReference: request.referralReference,
-              appointmentId: request.id,
-              startTime: londonOffsetIso(startMillis),
-              outcome: "null"
-            })
-            return yield* new BadRequest({ message: "Appointment started in the past and no outcome was provided" })
-          }
-          if (startMillis > ctx.millis) {
-            const candidates = yield* contacts.clashCandidates(nsi.offenderId, londonDate(startMillis))
-            const clash = hasClash({
-              candidates: candidates.map((c) => ({
-                externalReference: c.externalReference,
-                startTime: c.contactStartTime,
-                endTime: c.contactEndTime
-              })),
-              urn,
-              previousUrn,
-              newStart: start,
-              newEnd: end
-            })
-            if (clash) return yield* new Conflict({ message: "Appointment conflicts with an existing future appointment" })
-          }
+          const times = { offenderId: nsi.offenderId, urn, previousUrn, startMillis, endMillis, now: ctx.millis }
+          yield* checkTimes(crn, request, times)
           const assignment = yield* crsAssignment
           const locationId = yield* resolveLocation(organisation, crn, request.officeLocationCode, ctx.today)
           // The NSI was read above; its RAR flag is read at most once, by whichever step needs it first (§7.1, §7.7).
@@ -212,77 +186,23 @@ const merge = Effect.fn("Appointment.merge")(function* (crn: string, request: Me
                   storedEnd: found.contactEndTime === null ? null : instantOfLondonDateTime(found.contactEndTime)
                 }
           )
-          const at = { crn, startMillis, endMillis, officeLocationId: locationId, urn }
+          const scope: MergeScope = {
+            request,
+            nsi,
+            at: { crn, startMillis, endMillis, officeLocationId: locationId, urn },
+            assignment,
+            outcome,
+            known,
+            ctx,
+            audit
+          }
           switch (plan.kind) {
-            case "create": {
-              const typeCode = request.countsTowardsRar ? "CRSAPT" : "CRSSAA"
-              const type = yield* reference.contactType(typeCode).pipe(require("ContactType", "code", typeCode))
-              // Step 7's notes are written with the new row rather than by a second UPDATE, so a brand-new contact
-              // has ROW_VERSION 0 (§8.2) like the reference's single insert at flush.
-              const created = yield* insertAppointmentContact(
-                {
-                  ...at,
-                  offenderId: nsi.offenderId,
-                  contactTypeId: type.contactTypeId,
-                  contactTypeCode: typeCode,
-                  eventId: nsi.eventId,
-                  nsiId: nsi.nsiId,
-                  ...assignment,
-                  rarActivity: request.countsTowardsRar && (yield* isRarRequirement),
-                  notes: plan.notes
-                },
-                ctx
-              )
-              yield* audit.set("contactId", created.contactId)
-              if (outcome !== null) yield* applyOutcome(created, outcome, ctx, {}, known)
-              return created.contactId
-            }
-            case "update": {
-              const { contact } = plan.found
-              yield* audit.set("contactId", contact.contactId)
-              // Steps 6–7 and the re-key change the contact in one UPDATE, and only when something changes (§8.2:
-              // ROW_VERSION and LAST_UPDATED_* move once per entity update), so an identical merge re-sent leaves the
-              // row untouched and cannot break a Delius user's optimistic lock. Step 9's outcome joins that UPDATE.
-              const target = { ...contact, ...plan.changes }
-              if (outcome !== null) yield* applyOutcome(target, outcome, ctx, plan.changes, known)
-              else if (Object.keys(plan.changes).length > 0) yield* contacts.update(contact.contactId, plan.changes, ctx)
-              return contact.contactId
-            }
-            case "reschedule": {
-              const { contact } = plan.found
-              yield* audit.set("contactId", contact.contactId)
-              // Step 8: a replacement at the new time; the original is outcomed RSSR / RSOF in one UPDATE with its
-              // step 6–7 changes.
-              const replacement = yield* insertAppointmentContact(
-                {
-                  ...at,
-                  offenderId: contact.offenderId,
-                  contactTypeId: contact.contactTypeId,
-                  contactTypeCode: contact.contactTypeCode,
-                  eventId: contact.eventId,
-                  nsiId: contact.nsiId,
-                  probationAreaId: contact.probationAreaId ?? assignment.probationAreaId,
-                  teamId: contact.teamId ?? assignment.teamId,
-                  staffId: contact.staffId ?? assignment.staffId,
-                  rarActivity: request.countsTowardsRar,
-                  notes: plan.replacementNotes
-                },
-                ctx
-              )
-              const code = plan.outcomeCode
-              const rescheduled = yield* reference.contactOutcome(code).pipe(require("ContactOutcome", "code", code))
-              const changes: ContactChanges = {
-                ...plan.changes,
-                contactOutcomeTypeId: rescheduled.contactOutcomeTypeId,
-                attended: rescheduled.outcomeAttendance,
-                complied: rescheduled.outcomeCompliantAcceptable,
-                hoursCredited: null,
-                rarActivity: "N"
-              }
-              yield* contacts.update(contact.contactId, changes, ctx)
-              if (outcome !== null) yield* applyOutcome(replacement, outcome, ctx, {}, known)
-              return replacement.contactId
-            }
+            case "create":
+              return yield* createAppointment(scope, plan.notes)
+            case "update":
+              return yield* updateAppointment(scope, plan.found.contact, plan.changes)
+            case "reschedule":
+              return yield* rescheduleAppointment(scope, plan.found.contact, plan)
           }
         }),
       Effect.failSync(nsiNotFound)
@@ -297,6 +217,158 @@ const merge = Effect.fn("Appointment.merge")(function* (crn: string, request: Me
   })
   return { appointmentId: result }
 })
+
+/**
+ * §7.1 steps 2–3: an appointment that started in the past needs an outcome (400, with telemetry), and a future one
+ * must not clash with another future appointment of the person (409, §7.2 — the only 409).
+ */
+const checkTimes = (
+  crn: string,
+  request: MergeAppointment,
+  times: {
+    readonly offenderId: number
+    readonly urn: string
+    readonly previousUrn: string | null
+    readonly startMillis: number
+    readonly endMillis: number
+    readonly now: number
+  }
+) =>
+  Effect.gen(function* () {
+    const contacts = yield* ContactRepository
+    const { endMillis, previousUrn, startMillis, urn } = times
+    const start = londonDateTime(startMillis)
+    const end = londonDateTime(endMillis)
+    if (times.now > startMillis && request.outcome === null) {
+      yield* trackEvent("PastAppointmentWithoutOutcome", {
+        crn,
+        referralId: request.referralId,
+        referralReference: request.referralReference,
+        appointmentId: request.id,
+        startTime: londonOffsetIso(startMillis),
+        outcome: "null"
+      })
+      return yield* new BadRequest({ message: "Appointment started in the past and no outcome was provided" })
+    }
+    if (startMillis > times.now) {
+      const candidates = yield* contacts.clashCandidates(times.offenderId, londonDate(startMillis))
+      const clash = hasClash({
+        candidates: candidates.map((c) => ({
+          externalReference: c.externalReference,
+          startTime: c.contactStartTime,
+          endTime: c.contactEndTime
+        })),
+        urn,
+        previousUrn,
+        newStart: start,
+        newEnd: end
+      })
+      if (clash) return yield* new Conflict({ message: "Appointment conflicts with an existing future appointment" })
+    }
+  })
+
+/** What the steps carrying out a merge plan share (§7.1). */
+interface MergeScope {
+  readonly request: MergeAppointment
+  readonly nsi: Nsi
+  /** Where and when the appointment is, and its URN. */
+  readonly at: Pick<NewAppointment, "crn" | "startMillis" | "endMillis" | "officeLocationId" | "urn">
+  readonly assignment: Pick<NewAppointment, "probationAreaId" | "teamId" | "staffId">
+  readonly outcome: AppointmentOutcome | null
+  readonly known: KnownNsi
+  readonly ctx: OutcomeContext
+  readonly audit: AuditParameters
+}
+
+/** Step 5c: nothing found, so the appointment contact is created (CRSAPT when it counts towards RAR, else CRSSAA). */
+const createAppointment = (scope: MergeScope, notes: string | null) =>
+  Effect.gen(function* () {
+    const { request, nsi, ctx } = scope
+    const reference = yield* ReferenceDataRepository
+    const typeCode = request.countsTowardsRar ? "CRSAPT" : "CRSSAA"
+    const type = yield* reference.contactType(typeCode).pipe(require("ContactType", "code", typeCode))
+    // Step 7's notes are written with the new row rather than by a second UPDATE, so a brand-new contact has
+    // ROW_VERSION 0 (§8.2) like the reference's single insert at flush.
+    const created = yield* insertAppointmentContact(
+      {
+        ...scope.at,
+        offenderId: nsi.offenderId,
+        contactTypeId: type.contactTypeId,
+        contactTypeCode: typeCode,
+        eventId: nsi.eventId,
+        nsiId: nsi.nsiId,
+        ...scope.assignment,
+        rarActivity: request.countsTowardsRar && (yield* scope.known.isRarRequirement),
+        notes
+      },
+      ctx
+    )
+    yield* scope.audit.set("contactId", created.contactId)
+    if (scope.outcome !== null) yield* applyOutcome(created, scope.outcome, ctx, {}, scope.known)
+    return created.contactId
+  })
+
+/**
+ * Steps 6–7 and the re-key change the contact in one UPDATE, and only when something changes (§8.2: ROW_VERSION and
+ * LAST_UPDATED_* move once per entity update), so an identical merge re-sent leaves the row untouched and cannot break
+ * a Delius user's optimistic lock. Step 9's outcome joins that UPDATE.
+ */
+const updateAppointment = (scope: MergeScope, contact: Contact, changes: MergeChanges) =>
+  Effect.gen(function* () {
+    const contacts = yield* ContactRepository
+    yield* scope.audit.set("contactId", contact.contactId)
+    if (scope.outcome !== null) yield* applyOutcome({ ...contact, ...changes }, scope.outcome, scope.ctx, changes, scope.known)
+    else if (Object.keys(changes).length > 0) yield* contacts.update(contact.contactId, changes, scope.ctx)
+    return contact.contactId
+  })
+
+/**
+ * Step 8: a replacement at the new time (on the original's person, event, NSI and manager), and the original outcomed
+ * RSSR / RSOF in one UPDATE with its step 6–7 changes; an outcome sent is the replacement's.
+ */
+const rescheduleAppointment = (
+  scope: MergeScope,
+  contact: Contact,
+  plan: Pick<MergePlan & { kind: "reschedule" }, "changes" | "outcomeCode" | "replacementNotes">
+) =>
+  Effect.gen(function* () {
+    const contacts = yield* ContactRepository
+    const reference = yield* ReferenceDataRepository
+    const { assignment, ctx } = scope
+    yield* scope.audit.set("contactId", contact.contactId)
+    const replacement = yield* insertAppointmentContact(
+      {
+        ...scope.at,
+        offenderId: contact.offenderId,
+        contactTypeId: contact.contactTypeId,
+        contactTypeCode: contact.contactTypeCode,
+        eventId: contact.eventId,
+        nsiId: contact.nsiId,
+        probationAreaId: contact.probationAreaId ?? assignment.probationAreaId,
+        teamId: contact.teamId ?? assignment.teamId,
+        staffId: contact.staffId ?? assignment.staffId,
+        rarActivity: scope.request.countsTowardsRar,
+        notes: plan.replacementNotes
+      },
+      ctx
+    )
+    const code = plan.outcomeCode
+    const rescheduled = yield* reference.contactOutcome(code).pipe(require("ContactOutcome", "code", code))
+    yield* contacts.update(
+      contact.contactId,
+      {
+        ...plan.changes,
+        contactOutcomeTypeId: rescheduled.contactOutcomeTypeId,
+        attended: rescheduled.outcomeAttendance,
+        complied: rescheduled.outcomeCompliantAcceptable,
+        hoursCredited: null,
+        rarActivity: "N"
+      },
+      ctx
+    )
+    if (scope.outcome !== null) yield* applyOutcome(replacement, scope.outcome, ctx, {}, scope.known)
+    return replacement.contactId
+  })
 
 const resolveLocation = (
   organisation: typeof OrganisationRepository.Service,
