@@ -4,7 +4,7 @@
  * repositories they run on.
  */
 export * from "./errors.js"
-export * from "./time.js"
+export * from "./domain/index.js"
 export * from "./layers.js"
 export * from "./telemetry/Telemetry.js"
 export * as Log from "./telemetry/Log.js"

@@ -18,7 +18,7 @@ import {
 } from "../src/delius/repositories/index.js"
 import { DevIds, DevReferrals } from "../src/delius/seed.js"
 import { rarCount } from "../src/rules/rar.js"
-import { londonDate, londonDateTime } from "../src/time.js"
+import { londonDate, londonDateTime } from "../src/domain/time.js"
 import { createDatabase, migrateAndSeed, type TestDatabase } from "../src/testing/index.js"
 
 /**

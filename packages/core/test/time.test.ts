@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { instantOfLondonDateTime, londonDate, londonDateTime, londonOffsetIso, londonZonedString, parseInstant } from "../src/time.js"
+import { instantOfLondonDateTime, londonDate, londonDateTime, londonOffsetIso, londonZonedString, parseInstant } from "../src/domain/time.js"
 
 /** London wall clock straight from Intl, to check the cached-offset arithmetic of time.ts against. */
 const reference = (millis: number) => {

@@ -9,10 +9,10 @@ import { ReferenceDataRepository } from "../delius/repositories/ReferenceDataRep
 import { require } from "../delius/require.js"
 import { Unprocessable } from "../errors.js"
 import { findReferralNsi, insertNsiContact } from "../referral/nsiContacts.js"
-import { referralUrn } from "../referral/Referral.js"
+import { referralUrn } from "../domain/index.js"
 import { appendNotes } from "../rules/index.js"
 import type { Telemetry } from "../telemetry/Telemetry.js"
-import { type Instant, londonDateTime } from "../time.js"
+import { type Instant, londonDateTime } from "../domain/index.js"
 
 /** An action plan submitted or approved in R&M (spec §5.5). */
 export interface ActionPlanEvent {

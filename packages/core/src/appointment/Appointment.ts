@@ -1,12 +1,12 @@
 import type { SqlClient } from "@effect/sql"
 import { Context, Effect, Layer, Option, ParseResult, Schema } from "effect"
-import { audited } from "../audit/Audit.js"
+import { type AuditParameters, audited } from "../audit/Audit.js"
 import { DeliusUser, inPersonTransaction, writeContext } from "../delius/DeliusContext.js"
 import type { AuditRepository } from "../delius/repositories/AuditRepository.js"
-import { type Contact, type ContactChanges, ContactRepository } from "../delius/repositories/ContactRepository.js"
+import { type Contact, ContactRepository } from "../delius/repositories/ContactRepository.js"
 import type { EnforcementRepository } from "../delius/repositories/EnforcementRepository.js"
 import { EventRepository } from "../delius/repositories/EventRepository.js"
-import { NsiRepository } from "../delius/repositories/NsiRepository.js"
+import { type Nsi, NsiRepository } from "../delius/repositories/NsiRepository.js"
 import { OrganisationRepository } from "../delius/repositories/OrganisationRepository.js"
 import type { PersonRepository } from "../delius/repositories/PersonRepository.js"
 import { ReferenceDataRepository } from "../delius/repositories/ReferenceDataRepository.js"
@@ -14,7 +14,7 @@ import { inconsistentData } from "../delius/inconsistent.js"
 import { require } from "../delius/require.js"
 import { BadRequest, Conflict, NotFound, Unprocessable } from "../errors.js"
 import { crsAssignment, findReferralNsi } from "../referral/nsiContacts.js"
-import { referralUrn, Uuid } from "../referral/Referral.js"
+import { appointmentUrn, referralUrn, Uuid } from "../domain/index.js"
 import {
   appendNotes,
   type AppointmentOutcome,
@@ -22,15 +22,15 @@ import {
   appointmentNotFoundReasonDetail,
   containsNotes,
   hasClash,
-  isRescheduled,
   parseAttended,
-  rescheduleOutcome
+  type MergeChanges,
+  type MergePlan,
+  planMerge
 } from "../rules/index.js"
 import { Telemetry, trackEvent } from "../telemetry/Telemetry.js"
-import { instantOfLondonDateTime, IsoDateTime, londonDate, londonDateTime, londonOffsetIso } from "../time.js"
-import { applyOutcome, type OutcomeContext } from "./outcomes.js"
-
-export const appointmentUrn = (appointmentId: string) => `urn:hmpps:interventions-appointment:${appointmentId}`
+import { instantOfLondonDateTime, IsoDateTime, londonDate, londonDateTime, londonOffsetIso } from "../domain/index.js"
+import { findAppointmentContact, insertAppointmentContact, type NewAppointment } from "./contacts.js"
+import { applyOutcome, type KnownNsi, type OutcomeContext } from "./outcomes.js"
 
 const optional = <A, I>(schema: Schema.Schema<A, I>) => Schema.optionalWith(Schema.NullOr(schema), { default: () => null })
 
@@ -129,19 +129,6 @@ export class Appointment extends Context.Tag("@ram-delius/core/Appointment")<
 export type MergeError = Effect.Effect.Error<ReturnType<typeof merge>>
 export type FeedbackError = Effect.Effect.Error<ReturnType<typeof recordFeedback>>
 
-const CRS_APPOINTMENT_TYPES = ["CRSAPT", "CRSSAA"]
-
-/**
- * The `deliusId` fallback (§7.1 step 5b, §7.5 step 1) with decision Q4: the contact must be this person's CRS
- * appointment, otherwise it is treated as not found.
- */
-const findOwnedAppointment = (crn: string, contactId: number) =>
-  Effect.map(Effect.flatMap(ContactRepository, (contacts) => contacts.findById(contactId)), (found) =>
-    Option.getOrUndefined(
-      Option.filter(found, (contact) => contact.crn === crn && CRS_APPOINTMENT_TYPES.includes(contact.contactTypeCode))
-    )
-  )
-
 const merge = Effect.fn("Appointment.merge")(function* (crn: string, request: MergeAppointment) {
   const urn = appointmentUrn(request.id)
   const previousUrn = request.previousId === null ? null : appointmentUrn(request.previousId)
@@ -152,8 +139,6 @@ const merge = Effect.fn("Appointment.merge")(function* (crn: string, request: Me
       crn,
       (offenderId) =>
         Effect.gen(function* () {
-          const contacts = yield* ContactRepository
-          const reference = yield* ReferenceDataRepository
           const organisation = yield* OrganisationRepository
           const events = yield* EventRepository
           const ctx = yield* writeContext
@@ -162,142 +147,63 @@ const merge = Effect.fn("Appointment.merge")(function* (crn: string, request: Me
           yield* audit.set("offenderId", offenderId)
           const startMillis = request.start.epochMillis
           const endMillis = startMillis + request.durationInMinutes * 60_000
-          const start = londonDateTime(startMillis)
-          const end = londonDateTime(endMillis)
-          if (ctx.millis > startMillis && request.outcome === null) {
-            yield* trackEvent("PastAppointmentWithoutOutcome", {
-              crn,
-              referralId: request.referralId,
-              referralReference: request.referralReference,
-              appointmentId: request.id,
-              startTime: londonOffsetIso(startMillis),
-              outcome: "null"
-            })
-            return yield* new BadRequest({ message: "Appointment started in the past and no outcome was provided" })
-          }
-          if (startMillis > ctx.millis) {
-            const candidates = yield* contacts.clashCandidates(nsi.offenderId, londonDate(startMillis))
-            const clash = hasClash({
-              candidates: candidates.map((c) => ({
-                externalReference: c.externalReference,
-                startTime: c.contactStartTime,
-                endTime: c.contactEndTime
-              })),
-              urn,
-              previousUrn,
-              newStart: start,
-              newEnd: end
-            })
-            if (clash) return yield* new Conflict({ message: "Appointment conflicts with an existing future appointment" })
-          }
+          const times = { offenderId: nsi.offenderId, urn, previousUrn, startMillis, endMillis, now: ctx.millis }
+          yield* checkTimes(crn, request, times)
           const assignment = yield* crsAssignment
           const locationId = yield* resolveLocation(organisation, crn, request.officeLocationCode, ctx.today)
+          // The NSI was read above; its RAR flag is read at most once, by whichever step needs it first (§7.1, §7.7).
+          const rqmntId = nsi.rqmntId
+          const isRarRequirement = yield* Effect.cached(rqmntId === null ? Effect.succeed(false) : events.isRarRequirement(rqmntId))
+          const known = { nsi, isRarRequirement }
+          const outcome = request.outcome === null ? null : toOutcome(request.outcome)
 
-          // §7.1 step 5, with decisions Q2 (an already-processed reschedule finds its replacement by the new URN) and
-          // Q4 (a contact found by deliusId must be this person's CRS appointment).
-          let contact: Contact | undefined = Option.getOrUndefined(yield* contacts.findByCrnAndUrn(crn, urn))
-          if (contact === undefined && previousUrn !== null) {
-            contact = Option.getOrUndefined(yield* contacts.findByCrnAndUrn(crn, previousUrn))
-          }
-          if (contact === undefined && request.deliusId !== null) {
-            contact = yield* findOwnedAppointment(crn, request.deliusId)
-            if (contact !== undefined) {
-              yield* trackEvent("Appointment Found By Delius Id - Merge Appointment", {
-                crn,
-                urn,
-                deliusId: String(request.deliusId),
-                referralReference: request.referralReference,
-                referralUrn: nsiUrn
-              })
-            }
-          }
-          if (contact === undefined) {
-            const typeCode = request.countsTowardsRar ? "CRSAPT" : "CRSSAA"
-            const type = yield* reference.contactType(typeCode).pipe(require("ContactType", "code", typeCode))
-            const rar = request.countsTowardsRar && nsi.rqmntId !== null && (yield* events.isRarRequirement(nsi.rqmntId))
-            const id = yield* contacts.insert(
-              {
-                offenderId: nsi.offenderId,
-                contactTypeId: type.contactTypeId,
-                contactDate: londonDate(startMillis),
-                contactStartTime: start,
-                contactEndTime: end,
-                eventId: nsi.eventId,
-                nsiId: nsi.nsiId,
-                ...assignment,
-                officeLocationId: locationId,
-                rarActivity: rar ? "Y" : "N",
-                externalReference: urn,
-                // Step 7's notes are written with the new row rather than by a second UPDATE, so a brand-new contact
-                // has ROW_VERSION 0 (§8.2) like the reference's single insert at flush.
-                notes: request.notes === null ? null : appendNotes(null, request.notes)
-              },
-              ctx
-            )
-            contact = Option.getOrThrow(yield* contacts.findById(id))
-          }
-          yield* audit.set("contactId", contact.contactId)
-
-          // Steps 6–8 change the contact found in one UPDATE, and only when something changes (§8.2: ROW_VERSION and
-          // LAST_UPDATED_* move once per entity update), so an identical merge re-sent leaves the row untouched and
-          // cannot break a Delius user's optimistic lock.
-          const changes: { -readonly [K in keyof ContactChanges]: ContactChanges[K] } = {}
-          // Step 6: the location is always the resolved one (null clears it).
-          if (contact.officeLocationId !== locationId) changes.officeLocationId = locationId
-          // Step 7: notes appended once.
-          if (request.notes !== null && !containsNotes(contact.notes, request.notes)) {
-            changes.notes = appendNotes(contact.notes, request.notes)
-          }
-          const rescheduled = isRescheduled({
-            storedStart: contact.contactStartTime === null ? null : instantOfLondonDateTime(contact.contactStartTime),
-            storedEnd: contact.contactEndTime === null ? null : instantOfLondonDateTime(contact.contactEndTime),
-            newStart: startMillis,
-            newEnd: endMillis
+          const found = yield* findAppointmentContact({
+            crn,
+            urn,
+            previousUrn,
+            deliusId: request.deliusId,
+            referralReference: request.referralReference,
+            referralUrn: nsiUrn,
+            workflow: "Merge Appointment"
           })
-          let target: Contact = { ...contact, officeLocationId: locationId, notes: changes.notes ?? contact.notes }
-          if (!rescheduled) {
-            // Unchanged times: this is how a previousId re-keys the contact to the new appointment id.
-            if (contact.externalReference !== urn) changes.externalReference = urn
-            target = { ...target, externalReference: urn }
-          } else {
-            // Step 8: a replacement at the new time; the original is outcomed RSSR / RSOF.
-            const replacementId = yield* contacts.insert(
-              {
-                offenderId: contact.offenderId,
-                contactTypeId: contact.contactTypeId,
-                contactDate: londonDate(startMillis),
-                contactStartTime: start,
-                contactEndTime: end,
-                eventId: contact.eventId,
-                nsiId: contact.nsiId,
-                probationAreaId: contact.probationAreaId ?? assignment.probationAreaId,
-                teamId: contact.teamId ?? assignment.teamId,
-                staffId: contact.staffId ?? assignment.staffId,
-                officeLocationId: locationId,
-                rarActivity: request.countsTowardsRar ? "Y" : "N",
-                externalReference: urn,
-                // Decision Q3: no notes → nothing appended (the reference appended the text "null").
-                notes: request.notes === null ? null : appendNotes(null, request.notes)
-              },
-              ctx
-            )
-            const code = rescheduleOutcome(request.rescheduleRequestedBy)
-            const outcome = yield* reference.contactOutcome(code).pipe(require("ContactOutcome", "code", code))
-            changes.contactOutcomeTypeId = outcome.contactOutcomeTypeId
-            changes.attended = outcome.outcomeAttendance
-            changes.complied = outcome.outcomeCompliantAcceptable
-            changes.hoursCredited = null
-            changes.rarActivity = "N"
-            target = Option.getOrThrow(yield* contacts.findById(replacementId))
+          const plan = planMerge(
+            {
+              urn,
+              startMillis,
+              endMillis,
+              locationId,
+              notes: request.notes,
+              rescheduleRequestedBy: request.rescheduleRequestedBy
+            },
+            found === undefined
+              ? undefined
+              : {
+                  contact: found,
+                  externalReference: found.externalReference,
+                  officeLocationId: found.officeLocationId,
+                  notes: found.notes,
+                  storedStart: found.contactStartTime === null ? null : instantOfLondonDateTime(found.contactStartTime),
+                  storedEnd: found.contactEndTime === null ? null : instantOfLondonDateTime(found.contactEndTime)
+                }
+          )
+          const scope: MergeScope = {
+            request,
+            nsi,
+            at: { crn, startMillis, endMillis, officeLocationId: locationId, urn },
+            assignment,
+            outcome,
+            known,
+            ctx,
+            audit
           }
-          if (request.outcome !== null && !rescheduled) {
-            // Step 9 on the contact itself: its step 6–8 changes go into the outcome's UPDATE (one ROW_VERSION step).
-            yield* applyOutcome(target, toOutcome(request.outcome), ctx as OutcomeContext, changes)
-          } else {
-            if (Object.keys(changes).length > 0) yield* contacts.update(contact.contactId, changes, ctx)
-            if (request.outcome !== null) yield* applyOutcome(target, toOutcome(request.outcome), ctx as OutcomeContext)
+          switch (plan.kind) {
+            case "create":
+              return yield* createAppointment(scope, plan.notes)
+            case "update":
+              return yield* updateAppointment(scope, plan.found.contact, plan.changes)
+            case "reschedule":
+              return yield* rescheduleAppointment(scope, plan.found.contact, plan)
           }
-          return target.contactId
         }),
       Effect.failSync(nsiNotFound)
     )
@@ -311,6 +217,158 @@ const merge = Effect.fn("Appointment.merge")(function* (crn: string, request: Me
   })
   return { appointmentId: result }
 })
+
+/**
+ * §7.1 steps 2–3: an appointment that started in the past needs an outcome (400, with telemetry), and a future one
+ * must not clash with another future appointment of the person (409, §7.2 — the only 409).
+ */
+const checkTimes = (
+  crn: string,
+  request: MergeAppointment,
+  times: {
+    readonly offenderId: number
+    readonly urn: string
+    readonly previousUrn: string | null
+    readonly startMillis: number
+    readonly endMillis: number
+    readonly now: number
+  }
+) =>
+  Effect.gen(function* () {
+    const contacts = yield* ContactRepository
+    const { endMillis, previousUrn, startMillis, urn } = times
+    const start = londonDateTime(startMillis)
+    const end = londonDateTime(endMillis)
+    if (times.now > startMillis && request.outcome === null) {
+      yield* trackEvent("PastAppointmentWithoutOutcome", {
+        crn,
+        referralId: request.referralId,
+        referralReference: request.referralReference,
+        appointmentId: request.id,
+        startTime: londonOffsetIso(startMillis),
+        outcome: "null"
+      })
+      return yield* new BadRequest({ message: "Appointment started in the past and no outcome was provided" })
+    }
+    if (startMillis > times.now) {
+      const candidates = yield* contacts.clashCandidates(times.offenderId, londonDate(startMillis))
+      const clash = hasClash({
+        candidates: candidates.map((c) => ({
+          externalReference: c.externalReference,
+          startTime: c.contactStartTime,
+          endTime: c.contactEndTime
+        })),
+        urn,
+        previousUrn,
+        newStart: start,
+        newEnd: end
+      })
+      if (clash) return yield* new Conflict({ message: "Appointment conflicts with an existing future appointment" })
+    }
+  })
+
+/** What the steps carrying out a merge plan share (§7.1). */
+interface MergeScope {
+  readonly request: MergeAppointment
+  readonly nsi: Nsi
+  /** Where and when the appointment is, and its URN. */
+  readonly at: Pick<NewAppointment, "crn" | "startMillis" | "endMillis" | "officeLocationId" | "urn">
+  readonly assignment: Pick<NewAppointment, "probationAreaId" | "teamId" | "staffId">
+  readonly outcome: AppointmentOutcome | null
+  readonly known: KnownNsi
+  readonly ctx: OutcomeContext
+  readonly audit: AuditParameters
+}
+
+/** Step 5c: nothing found, so the appointment contact is created (CRSAPT when it counts towards RAR, else CRSSAA). */
+const createAppointment = (scope: MergeScope, notes: string | null) =>
+  Effect.gen(function* () {
+    const { request, nsi, ctx } = scope
+    const reference = yield* ReferenceDataRepository
+    const typeCode = request.countsTowardsRar ? "CRSAPT" : "CRSSAA"
+    const type = yield* reference.contactType(typeCode).pipe(require("ContactType", "code", typeCode))
+    // Step 7's notes are written with the new row rather than by a second UPDATE, so a brand-new contact has
+    // ROW_VERSION 0 (§8.2) like the reference's single insert at flush.
+    const created = yield* insertAppointmentContact(
+      {
+        ...scope.at,
+        offenderId: nsi.offenderId,
+        contactTypeId: type.contactTypeId,
+        contactTypeCode: typeCode,
+        eventId: nsi.eventId,
+        nsiId: nsi.nsiId,
+        ...scope.assignment,
+        rarActivity: request.countsTowardsRar && (yield* scope.known.isRarRequirement),
+        notes
+      },
+      ctx
+    )
+    yield* scope.audit.set("contactId", created.contactId)
+    if (scope.outcome !== null) yield* applyOutcome(created, scope.outcome, ctx, {}, scope.known)
+    return created.contactId
+  })
+
+/**
+ * Steps 6–7 and the re-key change the contact in one UPDATE, and only when something changes (§8.2: ROW_VERSION and
+ * LAST_UPDATED_* move once per entity update), so an identical merge re-sent leaves the row untouched and cannot break
+ * a Delius user's optimistic lock. Step 9's outcome joins that UPDATE.
+ */
+const updateAppointment = (scope: MergeScope, contact: Contact, changes: MergeChanges) =>
+  Effect.gen(function* () {
+    const contacts = yield* ContactRepository
+    yield* scope.audit.set("contactId", contact.contactId)
+    if (scope.outcome !== null) yield* applyOutcome({ ...contact, ...changes }, scope.outcome, scope.ctx, changes, scope.known)
+    else if (Object.keys(changes).length > 0) yield* contacts.update(contact.contactId, changes, scope.ctx)
+    return contact.contactId
+  })
+
+/**
+ * Step 8: a replacement at the new time (on the original's person, event, NSI and manager), and the original outcomed
+ * RSSR / RSOF in one UPDATE with its step 6–7 changes; an outcome sent is the replacement's.
+ */
+const rescheduleAppointment = (
+  scope: MergeScope,
+  contact: Contact,
+  plan: Pick<MergePlan & { kind: "reschedule" }, "changes" | "outcomeCode" | "replacementNotes">
+) =>
+  Effect.gen(function* () {
+    const contacts = yield* ContactRepository
+    const reference = yield* ReferenceDataRepository
+    const { assignment, ctx } = scope
+    yield* scope.audit.set("contactId", contact.contactId)
+    const replacement = yield* insertAppointmentContact(
+      {
+        ...scope.at,
+        offenderId: contact.offenderId,
+        contactTypeId: contact.contactTypeId,
+        contactTypeCode: contact.contactTypeCode,
+        eventId: contact.eventId,
+        nsiId: contact.nsiId,
+        probationAreaId: contact.probationAreaId ?? assignment.probationAreaId,
+        teamId: contact.teamId ?? assignment.teamId,
+        staffId: contact.staffId ?? assignment.staffId,
+        rarActivity: scope.request.countsTowardsRar,
+        notes: plan.replacementNotes
+      },
+      ctx
+    )
+    const code = plan.outcomeCode
+    const rescheduled = yield* reference.contactOutcome(code).pipe(require("ContactOutcome", "code", code))
+    yield* contacts.update(
+      contact.contactId,
+      {
+        ...plan.changes,
+        contactOutcomeTypeId: rescheduled.contactOutcomeTypeId,
+        attended: rescheduled.outcomeAttendance,
+        complied: rescheduled.outcomeCompliantAcceptable,
+        hoursCredited: null,
+        rarActivity: "N"
+      },
+      ctx
+    )
+    if (scope.outcome !== null) yield* applyOutcome(replacement, scope.outcome, ctx, {}, scope.known)
+    return replacement.contactId
+  })
 
 const resolveLocation = (
   organisation: typeof OrganisationRepository.Service,
@@ -339,22 +397,16 @@ const recordFeedback = Effect.fn("Appointment.recordFeedback")(function* (update
         update.crn,
         () =>
           Effect.gen(function* () {
-            const contacts = yield* ContactRepository
             const ctx = yield* writeContext
-            let contact = Option.getOrUndefined(yield* contacts.findByCrnAndUrn(update.crn, urn))
-            if (contact === undefined && update.deliusId !== null) {
-              // The same ownership rule as decision Q4: never write feedback onto another person's contact.
-              contact = yield* findOwnedAppointment(update.crn, update.deliusId)
-              if (contact !== undefined) {
-                yield* trackEvent("Appointment Found By Delius Id - Feedback Submitted", {
-                  crn: update.crn,
-                  urn,
-                  deliusId: String(update.deliusId),
-                  referralReference: update.referralReference,
-                  referralUrn: nsiUrn
-                })
-              }
-            }
+            const contact = yield* findAppointmentContact({
+              crn: update.crn,
+              urn,
+              previousUrn: null,
+              deliusId: update.deliusId,
+              referralReference: update.referralReference,
+              referralUrn: nsiUrn,
+              workflow: "Feedback Submitted"
+            })
             if (contact === undefined) return yield* appointmentNotFound(update, urn, nsiUrn)
             // §7.5 step 2: notes appended once — in the same UPDATE as the outcome (one ROW_VERSION step, §8.2).
             const notes = containsNotes(contact.notes, update.notes) ? contact.notes : appendNotes(contact.notes, update.notes)

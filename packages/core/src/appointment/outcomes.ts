@@ -3,11 +3,11 @@ import type { WriteContext } from "../delius/repositories/common.js"
 import { type Contact, type ContactChanges, ContactRepository } from "../delius/repositories/ContactRepository.js"
 import { EnforcementRepository } from "../delius/repositories/EnforcementRepository.js"
 import { EventRepository } from "../delius/repositories/EventRepository.js"
-import { NsiRepository } from "../delius/repositories/NsiRepository.js"
+import { type Nsi, NsiRepository } from "../delius/repositories/NsiRepository.js"
 import { type EnforcementAction, ReferenceDataRepository } from "../delius/repositories/ReferenceDataRepository.js"
 import { require } from "../delius/require.js"
 import { inconsistentData } from "../delius/inconsistent.js"
-import { BadRequest } from "../errors.js"
+import { BadRequest, type DatabaseError } from "../errors.js"
 import {
   appendNotes,
   type AppointmentOutcome,
@@ -21,9 +21,18 @@ import {
   reviewRequired,
   sessionHappened
 } from "../rules/index.js"
-import { instantOfLondonDateTime, londonIsoLocal } from "../time.js"
+import { instantOfLondonDateTime, londonIsoLocal } from "../domain/index.js"
 
 export type OutcomeContext = WriteContext & { readonly millis: number; readonly today: string }
+
+/**
+ * The referral NSI a workflow has already read, and its RAR flag (read at most once, cached by the workflow), so that
+ * the §7.7 recount does not read them again.
+ */
+export interface KnownNsi {
+  readonly nsi: Nsi
+  readonly isRarRequirement: Effect.Effect<boolean, DatabaseError>
+}
 
 /**
  * Apply an attendance outcome to an appointment contact (spec §7.4): outcome, attended/complied from the outcome row,
@@ -36,7 +45,8 @@ export const applyOutcome = (
   outcome: AppointmentOutcome,
   ctx: OutcomeContext,
   /** Other changes of the same workflow to this contact, written in the same UPDATE (ROW_VERSION moves once, §8.2). */
-  pending: ContactChanges = {}
+  pending: ContactChanges = {},
+  known?: KnownNsi
 ) =>
   Effect.gen(function* () {
     const reference = yield* ReferenceDataRepository
@@ -85,7 +95,7 @@ export const applyOutcome = (
     if (action !== undefined && contact.enforcement !== 1) changes.enforcement = 1
     if (Object.keys(changes).length > 0) yield* contacts.update(contact.contactId, changes, ctx)
     if (action !== undefined) yield* handleNonCompliance(updated, action, ctx)
-    yield* recountRar(contact.nsiId, ctx)
+    yield* recountRar(contact.nsiId, ctx, known)
     return updated
   }).pipe(Effect.withSpan("Appointment.applyOutcome"))
 
@@ -158,14 +168,16 @@ const handleNonCompliance = (appointment: Contact, action: EnforcementAction, ct
   }).pipe(Effect.withSpan("Appointment.handleNonCompliance"))
 
 /** §7.7: distinct RAR days of the NSI, when its requirement is a RAR (main category F). */
-export const recountRar = (nsiId: number, ctx: OutcomeContext) =>
+export const recountRar = (nsiId: number, ctx: OutcomeContext, known?: KnownNsi) =>
   Effect.gen(function* () {
     const nsis = yield* NsiRepository
     const events = yield* EventRepository
     const contacts = yield* ContactRepository
-    const nsi = yield* nsis.findById(nsiId)
-    if (Option.isNone(nsi) || nsi.value.rqmntId === null) return
-    if (!(yield* events.isRarRequirement(nsi.value.rqmntId))) return
+    const isKnown = known !== undefined && known.nsi.nsiId === nsiId
+    const nsi = isKnown ? known.nsi : Option.getOrUndefined(yield* nsis.findById(nsiId))
+    if (nsi === undefined || nsi.rqmntId === null) return
+    const rar = isKnown ? yield* known.isRarRequirement : yield* events.isRarRequirement(nsi.rqmntId)
+    if (!rar) return
     const count = yield* contacts.rarDayCount(nsiId)
-    if (count !== nsi.value.rarCount) yield* nsis.update(nsiId, { rarCount: count }, ctx)
+    if (count !== nsi.rarCount) yield* nsis.update(nsiId, { rarCount: count }, ctx)
   })

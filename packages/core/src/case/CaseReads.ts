@@ -10,7 +10,7 @@ import {
 import { type Manager as ManagerRow, PersonRepository } from "../delius/repositories/PersonRepository.js"
 import { UserRepository } from "../delius/repositories/UserRepository.js"
 import { UserDirectory } from "../directory/UserDirectory.js"
-import { londonDate, londonDateTime } from "../time.js"
+import { londonDate, londonDateTime } from "../domain/index.js"
 import type * as S from "./schemas.js"
 
 type ReadError = DatabaseError | DirectoryError

@@ -1,7 +1,7 @@
 import { SqlClient, SqlError } from "@effect/sql"
 import { Clock, Config, Context, Effect, Layer, Option } from "effect"
 import { DatabaseError, NotFound } from "../errors.js"
-import { londonDate, londonDateTime } from "../time.js"
+import { londonDate, londonDateTime } from "../domain/index.js"
 import { describeCause } from "./database.js"
 import type { WriteContext } from "./repositories/common.js"
 import { PersonRepository } from "./repositories/PersonRepository.js"

@@ -1,7 +1,7 @@
 import { SqlClient } from "@effect/sql"
 import { Clock, Effect } from "effect"
 import { DatabaseError } from "../errors.js"
-import { londonDate, londonDateTime, plusDays } from "../time.js"
+import { londonDate, londonDateTime, plusDays } from "../domain/index.js"
 import { Dialect } from "./dialect.js"
 import type { SequenceName } from "./tables.js"
 

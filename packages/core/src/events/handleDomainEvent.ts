@@ -14,7 +14,7 @@ import {
   withdrawalOutcome
 } from "../rules/index.js"
 import { Telemetry } from "../telemetry/Telemetry.js"
-import { type Instant, instantOfMillis, parseInstant } from "../time.js"
+import { type Instant, instantOfMillis, parseInstant } from "../domain/index.js"
 import { crnOf, decodeMessage, type DomainEvent, referralIdOf } from "./DomainEvent.js"
 
 /**
@@ -38,22 +38,6 @@ export interface EventResult {
   /** For Failure: whether retrying can help (infrastructure) — informational; the host retries every Failure. */
   readonly transient: boolean
   readonly message?: string
-}
-
-export const EVENT_TYPES = {
-  referralEnded: "intervention.referral.ended",
-  actionPlanSubmitted: "intervention.action-plan.submitted",
-  actionPlanApproved: "intervention.action-plan.approved",
-  initialAssessmentFeedback: "intervention.initial-assessment-appointment.session-feedback-submitted",
-  sessionFeedback: "intervention.session-appointment.session-feedback-submitted"
-} as const
-
-const SUCCESS_NAMES: Record<string, string> = {
-  [EVENT_TYPES.referralEnded]: "ReferralEnded",
-  [EVENT_TYPES.actionPlanSubmitted]: "ActionPlanSubmitted",
-  [EVENT_TYPES.actionPlanApproved]: "ActionPlanApproved",
-  [EVENT_TYPES.initialAssessmentFeedback]: "InitialAppointmentSubmitted",
-  [EVENT_TYPES.sessionFeedback]: "SessionAppointmentSubmitted"
 }
 
 type HandlerDependencies = ReferAndMonitorClient | Referral | Appointment | ActionPlan | EventHandlerConfig
@@ -150,30 +134,60 @@ const actionPlan = (type: "Submitted" | "Approved", crn: string, event: DomainEv
     return {}
   })
 
-const feedbackSubmitted = (kind: "session" | "initial", crn: string, event: DomainEvent, detailUrl: string) =>
+/** The feedback a feedback event points at (§7.5 "Building the update"), from R&M's session or supplier assessment. */
+interface SelectedFeedback {
+  readonly referralId: string
+  readonly deliusId: number | null
+  readonly selected: ReturnType<typeof latestSessionFeedback>
+}
+
+const appointmentNotRetrieved = (detailUrl: string) => illegalArgument(`Unable to retrieve appointment: ${detailUrl}`)
+
+const sessionFeedback = (event: DomainEvent, detailUrl: string) =>
+  Effect.gen(function* () {
+    const referralId = yield* requireText(event, "referralId")
+    const session = yield* get(detailUrl, ReferralSession)
+    if (session === null) return yield* appointmentNotRetrieved(detailUrl)
+    const found: SelectedFeedback = {
+      referralId,
+      deliusId: session.deliusAppointmentId ?? null,
+      selected: latestSessionFeedback(session, referralId)
+    }
+    return found
+  })
+
+const initialAssessmentFeedback = (event: DomainEvent, detailUrl: string) =>
+  Effect.gen(function* () {
+    const assessment = yield* get(detailUrl, SupplierAssessment)
+    if (assessment === null) return yield* appointmentNotRetrieved(detailUrl)
+    const found: SelectedFeedback = {
+      referralId: assessment.referralId,
+      deliusId: yield* optionalDeliusId(text(event, "deliusAppointmentId")),
+      selected: latestAssessmentFeedback(assessment)
+    }
+    return found
+  })
+
+/** `additionalInformation.deliusAppointmentId` of an initial-assessment event: absent or "" → none; else digits. */
+const optionalDeliusId = (raw: string | undefined) =>
+  raw === undefined || raw === ""
+    ? Effect.succeed(null)
+    : /^\d+$/.test(raw)
+      ? Effect.succeed(Number(raw))
+      : Effect.fail(illegalArgument(`deliusAppointmentId is not a number: ${raw}`))
+
+const feedbackSubmitted = <E, R>(
+  source: (event: DomainEvent, detailUrl: string) => Effect.Effect<SelectedFeedback, E, R>,
+  crn: string,
+  event: DomainEvent,
+  detailUrl: string
+) =>
   Effect.gen(function* () {
     const referralReference = yield* requireText(event, "referralReference")
     const contractTypeName = yield* requireText(event, "contractTypeName")
     const primeProviderName = yield* requireText(event, "primeProviderName")
     const userUrl = yield* requireText(event, "referralProbationUserURL")
-    const notFound = () => illegalArgument(`Unable to retrieve appointment: ${detailUrl}`)
-    let selected: Either.Either<{ appointmentId: string; feedback: (typeof ReferralSession.Type)["appointmentFeedback"] }, string>
-    let referralId: string
-    let deliusId: number | null
-    if (kind === "session") {
-      referralId = yield* requireText(event, "referralId")
-      const session = yield* get(detailUrl, ReferralSession)
-      if (session === null) return yield* notFound()
-      selected = latestSessionFeedback(session, referralId)
-      deliusId = session.deliusAppointmentId ?? null
-    } else {
-      const assessment = yield* get(detailUrl, SupplierAssessment)
-      if (assessment === null) return yield* notFound()
-      referralId = assessment.referralId
-      selected = latestAssessmentFeedback(assessment)
-      const raw = text(event, "deliusAppointmentId")
-      deliusId = raw === undefined || raw === "" ? null : /^\d+$/.test(raw) ? Number(raw) : yield* illegalArgument(`deliusAppointmentId is not a number: ${raw}`)
-    }
+    const { deliusId, referralId, selected } = yield* source(event, detailUrl)
     // Feedback not yet visible (R&M publishes before it commits, §16): a Failure, so SQS retries later.
     if (Either.isLeft(selected)) return yield* illegalState(selected.left)
     const { appointmentId, feedback } = selected.right
@@ -199,6 +213,52 @@ const feedbackSubmitted = (kind: "session" | "initial", crn: string, event: Doma
     })
     return { appointmentId, crn, referralReference }
   })
+
+/** What a handler is given: the event, its CRN, its (present) detail URL and when it occurred (§5.1). */
+interface HandlerInput {
+  readonly crn: string
+  readonly event: DomainEvent
+  readonly detailUrl: string
+  readonly occurredAt: Instant
+}
+
+/**
+ * §5.2 steps 2–4, the reference's handler map: each handled event type, the telemetry name of its Success and its
+ * handler. An event type not in the table is Unhandled.
+ */
+export const eventHandlers = {
+  "intervention.referral.ended": {
+    successName: "ReferralEnded",
+    handle: ({ crn, detailUrl, event }: HandlerInput) => referralEnded(crn, event, detailUrl)
+  },
+  "intervention.action-plan.submitted": {
+    successName: "ActionPlanSubmitted",
+    handle: ({ crn, event, occurredAt }: HandlerInput) => actionPlan("Submitted", crn, event, occurredAt)
+  },
+  "intervention.action-plan.approved": {
+    successName: "ActionPlanApproved",
+    handle: ({ crn, event, occurredAt }: HandlerInput) => actionPlan("Approved", crn, event, occurredAt)
+  },
+  "intervention.initial-assessment-appointment.session-feedback-submitted": {
+    successName: "InitialAppointmentSubmitted",
+    handle: ({ crn, detailUrl, event }: HandlerInput) => feedbackSubmitted(initialAssessmentFeedback, crn, event, detailUrl)
+  },
+  "intervention.session-appointment.session-feedback-submitted": {
+    successName: "SessionAppointmentSubmitted",
+    handle: ({ crn, detailUrl, event }: HandlerInput) => feedbackSubmitted(sessionFeedback, crn, event, detailUrl)
+  }
+} satisfies Record<string, EventHandler<unknown>>
+
+interface EventHandler<E> {
+  readonly successName: string
+  readonly handle: (input: HandlerInput) => Effect.Effect<Record<string, string>, E, HandlerDependencies>
+}
+
+/** Every handler's failure, as the handlers declare them. */
+type HandlerError = Effect.Effect.Error<ReturnType<(typeof eventHandlers)[keyof typeof eventHandlers]["handle"]>>
+
+const handlerOf = (eventType: string | null): EventHandler<HandlerError> | undefined =>
+  Object.entries(eventHandlers).find(([type]) => type === eventType)?.[1]
 
 /** A message that can never be handled as it is (the reference's `IllegalArgumentException`): Failure → DLQ. */
 const badMessage = (common: Record<string, string>, message: string): Omit<EventResult, "eventType" | "messageId"> => ({
@@ -264,39 +324,23 @@ export const handleDomainEvent = (body: unknown) =>
       return yield* done(badMessage(common, `occurredAt is not a date-time: ${event.occurredAt}`))
     }
 
-    let handler: Effect.Effect<Record<string, string>, unknown, HandlerDependencies>
-    switch (eventType) {
-      case EVENT_TYPES.referralEnded:
-        handler = referralEnded(crn, event, detailUrl)
-        break
-      case EVENT_TYPES.actionPlanSubmitted:
-        handler = actionPlan("Submitted", crn, event, occurredAt)
-        break
-      case EVENT_TYPES.actionPlanApproved:
-        handler = actionPlan("Approved", crn, event, occurredAt)
-        break
-      case EVENT_TYPES.initialAssessmentFeedback:
-        handler = feedbackSubmitted("initial", crn, event, detailUrl)
-        break
-      case EVENT_TYPES.sessionFeedback:
-        handler = feedbackSubmitted("session", crn, event, detailUrl)
-        break
-      default:
-        return yield* done({
-          outcome: "Unhandled",
-          telemetryName: "UnhandledEventReceived",
-          properties: { ...common, eventType: eventType ?? "null" },
-          transient: false
-        })
+    const handler = handlerOf(eventType)
+    if (handler === undefined) {
+      return yield* done({
+        outcome: "Unhandled",
+        telemetryName: "UnhandledEventReceived",
+        properties: { ...common, eventType: eventType ?? "null" },
+        transient: false
+      })
     }
-    const outcome = yield* handler.pipe(
+    const outcome = yield* handler.handle({ crn, event, detailUrl, occurredAt }).pipe(
       Effect.retry({ schedule: config.retrySchedule, while: isTransient }),
       Effect.either
     )
     if (Either.isRight(outcome)) {
       return yield* done({
         outcome: "Success",
-        telemetryName: SUCCESS_NAMES[eventType!]!,
+        telemetryName: handler.successName,
         properties: { ...common, ...outcome.right },
         transient: false
       })

@@ -1,5 +1,5 @@
 import { Option, ParseResult, Schema } from "effect"
-import { IsoDateTime } from "../time.js"
+import { IsoDateTime } from "../domain/index.js"
 
 /**
  * Bodies of the Refer and Monitor endpoints this service calls back on `detailUrl` (spec §5.4, §5.6;

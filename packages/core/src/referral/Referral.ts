@@ -1,5 +1,6 @@
 import { Context, Effect, Layer, Option, Schema } from "effect"
 import { audited } from "../audit/Audit.js"
+import { referralUrn, Uuid } from "../domain/index.js"
 import { DeliusUser, inPersonTransaction, personNotFound, writeContext } from "../delius/DeliusContext.js"
 import type { WriteContext } from "../delius/repositories/common.js"
 import { ContactRepository } from "../delius/repositories/ContactRepository.js"
@@ -11,18 +12,13 @@ import { BadRequest, InvalidState, Unprocessable } from "../errors.js"
 import { appendNotes, referralNotFoundReason } from "../rules/index.js"
 import { ContractTypes } from "./ContractTypes.js"
 import { trackEvent } from "../telemetry/Telemetry.js"
-import { type Instant, IsoDateTime, londonDate, londonDateTime, londonZonedString } from "../time.js"
+import { type Instant, IsoDateTime, londonDate, londonDateTime, londonZonedString } from "../domain/index.js"
 import { crsAssignment, findReferralNsi, insertNsiContact } from "./nsiContacts.js"
 import { Telemetry } from "../telemetry/Telemetry.js"
 import type { SqlClient } from "@effect/sql"
 import { PersonRepository } from "../delius/repositories/PersonRepository.js"
 import { OrganisationRepository } from "../delius/repositories/OrganisationRepository.js"
 import { AuditRepository } from "../delius/repositories/AuditRepository.js"
-
-export const referralUrn = (referralId: string) => `urn:hmpps:interventions-referral:${referralId}`
-
-/** A UUID as R&M sends it, held lower-case canonical (URNs match exactly, §2.3). */
-export const Uuid = Schema.UUID.pipe(Schema.transform(Schema.String, { strict: true, decode: (s) => s.toLowerCase(), encode: (s) => s }))
 
 /** Body of `PUT /probation-case/{crn}/referrals` (spec §4.1); every field required, unknown fields ignored. */
 export class ReferralStarted extends Schema.Class<ReferralStarted>("ReferralStarted")({

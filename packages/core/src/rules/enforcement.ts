@@ -1,4 +1,4 @@
-import { plusDays } from "../time.js"
+import { plusDays } from "../domain/index.js"
 
 /**
  * Non-compliance / enforcement decisions (spec §7.6), applied when an outcome's compliant flag is 'N' (AFTC, AFTA).

@@ -1,6 +1,6 @@
 import { Either } from "effect"
 import type { Appointment, AppointmentFeedback, ReferralSession, SupplierAssessment } from "../refer-and-monitor/schemas.js"
-import type { Instant } from "../time.js"
+import type { Instant } from "../domain/index.js"
 
 /**
  * Which appointment's feedback a "session feedback submitted" event is about (spec §5.6, "Selecting the feedback").

@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import { ReferralSession, SupplierAssessment } from "../../src/refer-and-monitor/schemas.js"
 import { latestAssessmentFeedback, latestSessionFeedback } from "../../src/rules/latestFeedback.js"
-import { IsoDateTime } from "../../src/time.js"
+import { IsoDateTime } from "../../src/domain/time.js"
 
 /** The shared fixtures (the repository's fixtures/, a copy of shared/fixtures); `RAM_FIXTURES_DIR` overrides the location. */
 const fixturesDir =

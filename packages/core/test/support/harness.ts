@@ -6,7 +6,7 @@ import { tables } from "../../src/delius/tables.js"
 import { devDetailUrlOrigins } from "../../src/refer-and-monitor/config.js"
 import { type TelemetryEvent, TelemetryEvents } from "../../src/telemetry/Telemetry.js"
 import { cloneSeededDatabase, type TestCoreServices, testCoreLayer, type TestDatabase } from "../../src/testing/index.js"
-import { londonDate, londonDateTime } from "../../src/time.js"
+import { londonDate, londonDateTime } from "../../src/domain/time.js"
 
 /**
  * One test's world: a fresh database with the dev dataset, the core wired as a host wires it (the kit's test core

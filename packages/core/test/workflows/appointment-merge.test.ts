@@ -3,7 +3,7 @@ import { Effect, Schema } from "effect"
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest"
 import { Appointment, MergeAppointment } from "../../src/appointment/Appointment.js"
 import { DevIds, DevReferrals } from "../../src/delius/seed.js"
-import { parseInstant, plusDays } from "../../src/time.js"
+import { parseInstant, plusDays } from "../../src/domain/time.js"
 import { describeOnDialects, dropSeededDatabases } from "../../src/testing/index.js"
 import { type Harness, makeHarness, named, today } from "../support/harness.js"
 

@@ -2,7 +2,7 @@ import { Effect, Option } from "effect"
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import { CaseReads } from "../../src/case/CaseReads.js"
 import { DevIds } from "../../src/delius/seed.js"
-import { plusDays } from "../../src/time.js"
+import { plusDays } from "../../src/domain/time.js"
 import { describeOnDialects, dropSeededDatabases } from "../../src/testing/index.js"
 import { type Harness, makeHarness, today } from "../support/harness.js"
 

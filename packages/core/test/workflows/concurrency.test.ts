@@ -6,7 +6,7 @@ import { Appointment, MergeAppointment } from "../../src/appointment/Appointment
 import { inPersonTransaction } from "../../src/delius/DeliusContext.js"
 import { DevIds, DevReferrals } from "../../src/delius/seed.js"
 import { Referral, ReferralStarted } from "../../src/referral/Referral.js"
-import { plusDays } from "../../src/time.js"
+import { plusDays } from "../../src/domain/time.js"
 import { describeOnDialects, dropSeededDatabases } from "../../src/testing/index.js"
 import { type Harness, makeHarness, named, today } from "../support/harness.js"
 

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import { DevIds, DevReferrals } from "../../src/delius/seed.js"
 import { handleDomainEvent } from "../../src/events/handleDomainEvent.js"
-import { plusDays } from "../../src/time.js"
+import { plusDays } from "../../src/domain/time.js"
 import { describeOnDialects, dropSeededDatabases } from "../../src/testing/index.js"
 import { type Harness, makeHarness, named, nowWallClock, type Row, today } from "../support/harness.js"
 import { detailPath, fixtureBody, fixtureMessage, type ReferAndMonitorStub, startReferAndMonitorStub } from "../support/referAndMonitorStub.js"

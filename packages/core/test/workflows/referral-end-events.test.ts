@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { Appointment, MergeAppointment } from "../../src/appointment/Appointment.js"
 import { DevIds, DevReferrals } from "../../src/delius/seed.js"
 import { EventHandlerConfig, handleDomainEvent } from "../../src/events/handleDomainEvent.js"
-import { plusDays } from "../../src/time.js"
+import { plusDays } from "../../src/domain/time.js"
 import { describeOnDialects, dropSeededDatabases } from "../../src/testing/index.js"
 import { type Harness, makeHarness, today } from "../support/harness.js"
 import {

@@ -5,7 +5,7 @@ import { Appointment, MergeAppointment } from "../../src/appointment/Appointment
 import { DevIds, DevReferrals } from "../../src/delius/seed.js"
 import { handleDomainEvent } from "../../src/events/handleDomainEvent.js"
 import { Referral, ReferralStarted } from "../../src/referral/Referral.js"
-import { plusDays } from "../../src/time.js"
+import { plusDays } from "../../src/domain/time.js"
 import { describeOnDialects, dropSeededDatabases } from "../../src/testing/index.js"
 import { type Harness, makeHarness, today } from "../support/harness.js"
 import { fixtureMessage, type ReferAndMonitorStub, startReferAndMonitorStub } from "../support/referAndMonitorStub.js"

@@ -55,6 +55,44 @@ export interface NewContact {
   readonly notes?: string | null
 }
 
+/**
+ * The row an insert wrote, built from the inserted values and the allocated id rather than read back: Oracle gives no
+ * `INSERT … RETURNING` result set through @effect/sql, and every column not inserted has a known value on a new row
+ * (no outcome, no enforcement, ROW_VERSION 0, §8.2). `crn` and `contactTypeCode` are the caller's, who chose them.
+ */
+export const insertedContact = (
+  contactId: number,
+  contact: NewContact,
+  joined: { readonly crn: string; readonly contactTypeCode: string }
+): Contact => ({
+  contactId,
+  offenderId: contact.offenderId,
+  crn: joined.crn,
+  contactTypeId: contact.contactTypeId,
+  contactTypeCode: joined.contactTypeCode,
+  contactDate: contact.contactDate,
+  contactStartTime: contact.contactStartTime,
+  contactEndTime: contact.contactEndTime ?? null,
+  attended: null,
+  complied: null,
+  contactOutcomeTypeId: null,
+  outcomeCode: null,
+  hoursCredited: null,
+  latestEnforcementActionId: null,
+  enforcement: null,
+  eventId: contact.eventId,
+  nsiId: contact.nsiId,
+  probationAreaId: contact.probationAreaId,
+  teamId: contact.teamId,
+  staffId: contact.staffId,
+  officeLocationId: contact.officeLocationId ?? null,
+  rarActivity: contact.rarActivity ?? null,
+  linkedContactId: contact.linkedContactId ?? null,
+  externalReference: contact.externalReference ?? null,
+  notes: contact.notes ?? null,
+  rowVersion: 0
+})
+
 export interface ContactChanges {
   readonly officeLocationId?: number | null
   readonly notes?: string | null
