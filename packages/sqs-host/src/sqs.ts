@@ -6,7 +6,7 @@ import {
   type SQSClientConfig
 } from "@aws-sdk/client-sqs"
 import { eventTypeOf } from "@ram-delius/core"
-import { Data, Effect } from "effect"
+import { Data, Effect, Either } from "effect"
 
 /**
  * Small SQS helpers shared by the consumer, the dev stack, the DLQ tools and the health snapshot.
@@ -146,7 +146,7 @@ export const queueHealth = (client: SQSClient, queueUrl: string, timeoutMillis =
       Effect.flatMap((dlqUrl) => queueAttributes(client, dlqUrl, ["ApproximateNumberOfMessages"])),
       Effect.either
     )
-    return dlq._tag === "Right"
+    return Either.isRight(dlq)
       ? ({
           status: "UP",
           details: { ...queue, dlqName, dlqStatus: "UP", messagesOnDlq: dlq.right.ApproximateNumberOfMessages ?? "0" }
