@@ -6,7 +6,8 @@ import {
   Log,
   makeCoreLayer,
   ReferAndMonitorClient,
-  type CoreOptions
+  type CoreOptions,
+  type DetailUrlOrigins
 } from "@ram-delius/core"
 import { ConfigProvider, Effect, Layer, ManagedRuntime, Option, Redacted } from "effect"
 import { DEV_CLIENT_CREDENTIALS, devStackWanted, missingDetailUrls, sqsHostConfig, type SqsHostConfig } from "./config.js"
@@ -43,17 +44,21 @@ export interface QueueHostOptions {
 
 /**
  * Core's options for the dev stack's Refer and Monitor stub on `port` (§10, as the reference's dev profile): R&M
- * callbacks take their token from the stub's `/auth` with the dev client credentials, and detail URLs are accepted on
- * the stub's origin only (§5.3). Used by this host and by the CLI's `serve`, which builds core before the stub starts.
+ * callbacks take their token from the stub's `/auth` with the dev client credentials. Detail URLs are accepted on
+ * `detailUrlOrigins` (§5.3), by default as configured (`MESSAGING_CONSUMER_DETAIL_URLS`, else the stub's configured
+ * port). Used by this host and by the CLI's `serve`, which builds core before the stub starts.
  */
-export const devReferAndMonitor = (port: number): Pick<CoreOptions, "referAndMonitor"> => ({
+export const devReferAndMonitor = (
+  port: number,
+  detailUrlOrigins?: DetailUrlOrigins
+): Pick<CoreOptions, "referAndMonitor"> => ({
   referAndMonitor: ReferAndMonitorClient.layerWith({
     auth: {
       url: `http://127.0.0.1:${port}/auth`,
       clientId: DEV_CLIENT_CREDENTIALS.clientId,
       clientSecret: Redacted.make(DEV_CLIENT_CREDENTIALS.clientSecret)
     },
-    detailUrlOrigins: devDetailUrlOrigins(port)
+    detailUrlOrigins
   })
 })
 
@@ -95,7 +100,9 @@ export const startQueueHost = async (options: QueueHostOptions = {}): Promise<Qu
     devStack?.client ?? makeSqsClient({ region: config.region, endpoint: Option.getOrUndefined(config.endpoint) })
 
   // In the dev stack, R&M callbacks fetch their token from the stub, on whatever port it got.
-  const devClient = devStack !== undefined && !config.hmppsAuthConfigured ? devReferAndMonitor(devStack.referAndMonitor.port) : {}
+  const stub = devStack?.referAndMonitor
+  const devClient =
+    stub !== undefined && !config.hmppsAuthConfigured ? devReferAndMonitor(stub.port, devDetailUrlOrigins(stub.port)) : {}
   const core =
     options.runtime ??
     Layer.merge(
