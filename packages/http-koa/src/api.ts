@@ -1,10 +1,10 @@
 import type Router from "@koa/router"
 import { Appointment, CaseReads, CaseSchemas, MergeAppointment, Referral, ReferralStarted } from "@ram-delius/core"
-import { Duration, Effect, Exit, type ManagedRuntime, Option, Schema } from "effect"
+import { Duration, Effect, Exit, type ManagedRuntime, Option, Runtime, Schema } from "effect"
 import type Koa from "koa"
 import { type AuthOptions, authenticated } from "./auth.js"
 import { NO_BODY, readJsonBody } from "./body.js"
-import { decodeBody, fromCause, HttpProblem, RequestTimedOut } from "./errors.js"
+import { decodeBody, fromCause, type HostError, HttpProblem, RequestTimedOut } from "./errors.js"
 import type { Logger } from "./logging.js"
 import { type Reply, reply, replyWithError } from "./respond.js"
 import { withRequestSpan } from "./tracing.js"
@@ -41,9 +41,11 @@ export const registerApiRoutes = (router: Router, options: ApiOptions): void => 
    * background as soon as it can be (an open transaction rolls back).
    */
   const handle =
-    (handler: (ctx: Koa.Context, params: Record<string, string>) => Effect.Effect<Reply, unknown, ApiServices>) =>
+    (handler: (ctx: Koa.Context, params: Record<string, string>) => Effect.Effect<Reply, HostError, ApiServices>) =>
     async (ctx: Router.RouterContext): Promise<void> => {
-      const exit = await options.runtime.runPromiseExit(
+      // The runtime was built at start-up (server.ts), so its own build failure cannot reach a request: run on the
+      // built Runtime, whose Exit carries the route's error type alone.
+      const exit = await Runtime.runPromiseExit(await options.runtime.runtime())(
         handler(ctx, ctx.params).pipe(
           withRequestSpan(ctx),
           Effect.disconnect,
@@ -102,7 +104,7 @@ export const registerApiRoutes = (router: Router, options: ApiOptions): void => 
     )
   )
 
-  const read = (path: string, run: (params: Record<string, string>) => Effect.Effect<Reply, unknown, ApiServices>) =>
+  const read = (path: string, run: (params: Record<string, string>) => Effect.Effect<Reply, HostError, ApiServices>) =>
     router.get(path, ...guard, handle((_, params) => run(params)))
 
   read("/probation-case/:crn/responsible-officer", ({ crn }) =>

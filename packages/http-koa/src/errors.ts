@@ -1,12 +1,16 @@
-import { memoizedBy } from "@ram-delius/core"
-import { Cause, Data, Effect, Option, ParseResult, Predicate, Schema } from "effect"
-
 /**
  * The HTTP face of core's one error model (DESIGN.md, Errors; spec §2.4): every failure answers
  * `{"status": n, "message": "…"}` (plus `fields` for invalid bodies, decision Q6). Bad input is always 4xx, an
  * unavailable dependency 503, inconsistent Delius data a 500 naming it, and any other defect a 500 with a generic
- * message; the detail goes to the log.
+ * message; the detail goes to the log. The status is the error's own (`ErrorMeaning.httpStatus`); this module decides
+ * only what the client is told. `RESPONSES` is keyed by every tag of `HostError`, so an error added to a route's
+ * channel without an answer here does not compile.
  */
+import type { SqlError } from "@effect/sql"
+import type { CoreError, ErrorMeaning, QueueAdminError } from "@ram-delius/core"
+import { memoizedBy } from "@ram-delius/core"
+import { Cause, Data, Effect, Option, ParseResult, Predicate, Schema } from "effect"
+
 export interface FieldError {
   readonly field: string
   readonly message: string
@@ -19,22 +23,62 @@ export interface ErrorBody {
 }
 
 /** A failure decided by the host itself (auth, body reading, path variables, routing). */
-export class HttpProblem extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly headers: Readonly<Record<string, string>> = {}
-  ) {
-    super(message)
-    this.name = "HttpProblem"
+export class HttpProblem
+  extends Data.TaggedError("HttpProblem")<{
+    readonly status: number
+    readonly message: string
+    readonly headers: Readonly<Record<string, string>>
+  }>
+  implements ErrorMeaning
+{
+  constructor(status: number, message: string, headers: Readonly<Record<string, string>> = {}) {
+    super({ status, message, headers })
+  }
+  get httpStatus() {
+    return this.status
+  }
+  get telemetryName() {
+    return "ResponseStatusException"
+  }
+  get retryable() {
+    return false
   }
 }
 
 /** A request body that does not match its Schema (decision Q6). */
-export class InvalidBody extends Data.TaggedError("InvalidBody")<{ readonly fields: ReadonlyArray<FieldError> }> {}
+export class InvalidBody
+  extends Data.TaggedError("InvalidBody")<{ readonly fields: ReadonlyArray<FieldError> }>
+  implements ErrorMeaning
+{
+  get httpStatus() {
+    return 400
+  }
+  get telemetryName() {
+    return "MethodArgumentNotValidException"
+  }
+  get retryable() {
+    return false
+  }
+}
 
 /** The request's work did not finish within `REQUEST_TIMEOUT_MS` (a hung database must answer 503, not hang). */
-export class RequestTimedOut extends Data.TaggedError("RequestTimedOut")<{ readonly timeoutMs: number }> {}
+export class RequestTimedOut extends Data.TaggedError("RequestTimedOut")<{ readonly timeoutMs: number }> implements ErrorMeaning {
+  get httpStatus() {
+    return 503
+  }
+  get telemetryName() {
+    return "TimeoutException"
+  }
+  get retryable() {
+    return true
+  }
+}
+
+/**
+ * Every failure a route's Effect can end with: core's errors, the queue-admin ones, the host's own. `SqlError` is
+ * @effect/sql's, which core wraps in DatabaseError; it is answered as one should it ever reach a route unwrapped.
+ */
+export type HostError = CoreError | QueueAdminError | InvalidBody | RequestTimedOut | HttpProblem | SqlError.SqlError
 
 /** What to answer, and what (if anything) to log beside the request line. */
 export interface ErrorResponse {
@@ -112,54 +156,51 @@ const describe = (error: unknown): string => {
   return parts.join(" ← ")
 }
 
-/** A typed failure from core (tagged errors) or from the host. */
-export const fromFailure = (error: unknown): ErrorResponse => {
-  if (error instanceof HttpProblem) return problem(error.status, error.message, { headers: error.headers })
-  const tag = Predicate.hasProperty(error, "_tag") ? String(error._tag) : undefined
-  const message = Predicate.hasProperty(error, "message") ? String(error.message) : ""
-  switch (tag) {
-    case "NotFound":
-      return problem(404, message)
-    case "Conflict":
-      return problem(409, message)
-    case "BadRequest": {
-      const fields = (error as { fields?: ReadonlyArray<FieldError> }).fields
-      return { body: { status: 400, message, ...(fields !== undefined && fields.length > 0 ? { fields } : {}) } }
-    }
-    case "InvalidBody":
-      return { body: { status: 400, message: "Validation failure", fields: (error as InvalidBody).fields } }
-    case "RequestTimedOut":
-      return problem(503, "Request to Delius timed out", {
-        detail: `request exceeded ${(error as RequestTimedOut).timeoutMs} ms`
-      })
-    // Infrastructure: the caller (R&M) can retry; the detail (SQL text, hosts) stays in the log.
-    case "DatabaseError":
-    case "SqlError":
-      return problem(503, "Delius database unavailable", { detail: describe(error) })
-    case "DirectoryError":
-      return problem(503, "Delius directory unavailable", { detail: describe(error) })
-    case "ReferAndMonitorError":
-      return problem(503, "Refer and Monitor unavailable", { detail: describe(error) })
-    // Delius data this service cannot act on (two NSIs for one URN, …): 500 naming it, never 409, which R&M reads as
-    // a clash (client-contract §2.3); core has raised `DeliusDataInconsistent` telemetry.
-    case "InconsistentData":
-      return problem(500, message, { detail: describe(error) })
-    // The queue-admin endpoints (issue 9 §8): hmpps-sqs's 404 for a name it does not know, and SQS unreachable.
-    case "QueueNotFound":
-      return problem(404, message)
-    case "QueueAdminUnavailable":
-      return problem(503, "Queue service unavailable", { detail: describe(error) })
-    // Not expected over HTTP (queue-side errors); the reference answers these documented cases with a 500 (§4.1).
-    case "Unprocessable":
-    case "InvalidState":
-      return problem(500, message, { detail: describe(error) })
-    default:
-      return problem(500, INTERNAL, { detail: describe(error) })
-  }
+type Responses = { readonly [Tag in HostError["_tag"]]: (error: Extract<HostError, { readonly _tag: Tag }>) => ErrorResponse }
+
+// Infrastructure: the caller (R&M) can retry; the detail (SQL text, hosts) stays in the log.
+const unavailable = (message: string) => (error: HostError & ErrorMeaning) =>
+  problem(error.httpStatus, message, { detail: describe(error) })
+
+// Not expected over HTTP (queue-side errors); the reference answers these documented cases with a 500 (§4.1).
+const withDetail = (error: HostError & ErrorMeaning) => problem(error.httpStatus, error.message, { detail: describe(error) })
+
+const RESPONSES: Responses = {
+  NotFound: (error) => problem(error.httpStatus, error.message),
+  Conflict: (error) => problem(error.httpStatus, error.message),
+  BadRequest: ({ fields, httpStatus, message }) => ({
+    body: { status: httpStatus, message, ...(fields !== undefined && fields.length > 0 ? { fields } : {}) }
+  }),
+  InvalidBody: ({ fields, httpStatus }) => ({ body: { status: httpStatus, message: "Validation failure", fields } }),
+  RequestTimedOut: (error) =>
+    problem(error.httpStatus, "Request to Delius timed out", { detail: `request exceeded ${error.timeoutMs} ms` }),
+  HttpProblem: (error) => problem(error.httpStatus, error.message, { headers: error.headers }),
+  DatabaseError: unavailable("Delius database unavailable"),
+  SqlError: (error) => problem(503, "Delius database unavailable", { detail: describe(error) }),
+  DirectoryError: unavailable("Delius directory unavailable"),
+  ReferAndMonitorError: unavailable("Refer and Monitor unavailable"),
+  // Delius data this service cannot act on (two NSIs for one URN, …): 500 naming it, never 409, which R&M reads as
+  // a clash (client-contract §2.3); core has raised `DeliusDataInconsistent` telemetry.
+  InconsistentData: withDetail,
+  // The queue-admin endpoints (issue 9 §8): hmpps-sqs's 404 for a name it does not know, and SQS unreachable.
+  QueueNotFound: (error) => problem(error.httpStatus, error.message),
+  QueueAdminUnavailable: unavailable("Queue service unavailable"),
+  Unprocessable: withDetail,
+  InvalidState: withDetail
 }
 
+const isHostError = (error: unknown): error is HostError =>
+  Predicate.hasProperty(error, "_tag") && typeof error._tag === "string" && Object.hasOwn(RESPONSES, error._tag)
+
+/** The answer for one typed failure; anything else that reaches here (a bug) is a 500 with a generic message. */
+export const fromFailure = (error: HostError | unknown): ErrorResponse =>
+  // The one cast: the entry chosen is the one for the error's own tag, which TypeScript cannot correlate.
+  isHostError(error)
+    ? (RESPONSES[error._tag] as (error: HostError) => ErrorResponse)(error)
+    : problem(500, INTERNAL, { detail: describe(error) })
+
 /** The answer for a failed request Effect. */
-export const fromCause = (cause: Cause.Cause<unknown>): ErrorResponse => {
+export const fromCause = (cause: Cause.Cause<HostError>): ErrorResponse => {
   const failure = Cause.failureOption(cause)
   if (Option.isSome(failure)) return fromFailure(failure.value)
   if (Cause.isInterruptedOnly(cause)) return problem(503, "Request interrupted: the service is shutting down")

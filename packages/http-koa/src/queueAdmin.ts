@@ -3,7 +3,7 @@ import type { QueueAdmin } from "@ram-delius/core"
 import { Effect, Exit } from "effect"
 import type Koa from "koa"
 import { authenticate, requireRole, type TokenVerification } from "./auth.js"
-import { fromCause, HttpProblem } from "./errors.js"
+import { fromCause, type HostError, HttpProblem } from "./errors.js"
 import type { Logger } from "./logging.js"
 import { reply, replyWithError } from "./respond.js"
 
@@ -32,7 +32,7 @@ export const registerQueueAdminRoutes = (router: Router, options: QueueAdminRout
   const guard: ReadonlyArray<Koa.Middleware> = [authenticate(options.verification, options.log), requireRole([options.role])]
 
   const handle =
-    (run: (ctx: Router.RouterContext) => Effect.Effect<unknown, unknown>) =>
+    (run: (ctx: Router.RouterContext) => Effect.Effect<unknown, HostError>) =>
     async (ctx: Router.RouterContext): Promise<void> => {
       const exit = await Effect.runPromiseExit(run(ctx))
       if (Exit.isSuccess(exit)) reply(ctx, { status: 200, body: exit.value })

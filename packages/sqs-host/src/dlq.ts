@@ -9,7 +9,7 @@ import {
   type MessageAttributeValue,
   type SQSClient
 } from "@aws-sdk/client-sqs"
-import { eventTypeOf } from "./sqs.js"
+import { eventTypeOf } from "@ram-delius/core"
 
 /**
  * Support tools over the DLQ (`ram-delius dlq …`): list, show, redrive, purge. The emulator has no

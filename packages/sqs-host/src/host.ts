@@ -6,7 +6,8 @@ import {
   Log,
   makeCoreLayer,
   ReferAndMonitorClient,
-  type CoreOptions
+  type CoreOptions,
+  type DetailUrlOrigins
 } from "@ram-delius/core"
 import { ConfigProvider, Effect, Layer, ManagedRuntime, Option, Redacted } from "effect"
 import { DEV_CLIENT_CREDENTIALS, devStackWanted, missingDetailUrls, sqsHostConfig, type SqsHostConfig } from "./config.js"
@@ -40,6 +41,26 @@ export interface QueueHostOptions {
   /** A core runtime shared with another host; `stop` leaves it running. */
   readonly runtime?: ManagedRuntime.ManagedRuntime<HandlerServices, unknown>
 }
+
+/**
+ * Core's options for the dev stack's Refer and Monitor stub on `port` (§10, as the reference's dev profile): R&M
+ * callbacks take their token from the stub's `/auth` with the dev client credentials. Detail URLs are accepted on
+ * `detailUrlOrigins` (§5.3), by default as configured (`MESSAGING_CONSUMER_DETAIL_URLS`, else the stub's configured
+ * port). Used by this host and by the CLI's `serve`, which builds core before the stub starts.
+ */
+export const devReferAndMonitor = (
+  port: number,
+  detailUrlOrigins?: DetailUrlOrigins
+): Pick<CoreOptions, "referAndMonitor"> => ({
+  referAndMonitor: ReferAndMonitorClient.layerWith({
+    auth: {
+      url: `http://127.0.0.1:${port}/auth`,
+      clientId: DEV_CLIENT_CREDENTIALS.clientId,
+      clientSecret: Redacted.make(DEV_CLIENT_CREDENTIALS.clientSecret)
+    },
+    detailUrlOrigins
+  })
+})
 
 /** One JSON log line outside any runtime (start-up and shutdown), in core's one log shape (Log.ts). */
 export const logJson = (level: "Info" | "Warning" | "Error", message: string, annotations: Record<string, unknown> = {}) =>
@@ -78,25 +99,14 @@ export const startQueueHost = async (options: QueueHostOptions = {}): Promise<Qu
   const client =
     devStack?.client ?? makeSqsClient({ region: config.region, endpoint: Option.getOrUndefined(config.endpoint) })
 
-  // In the dev stack, R&M callbacks fetch their token from the stub, as the reference's dev profile does (§10).
-  const devReferAndMonitor =
-    devStack !== undefined && !config.hmppsAuthConfigured
-      ? {
-          referAndMonitor: ReferAndMonitorClient.layerWith({
-            auth: {
-              url: devStack.referAndMonitor.authUrl,
-              clientId: DEV_CLIENT_CREDENTIALS.clientId,
-              clientSecret: Redacted.make(DEV_CLIENT_CREDENTIALS.clientSecret)
-            },
-            // The stub's origin, on whatever port it got (§5.3).
-            detailUrlOrigins: devDetailUrlOrigins(devStack.referAndMonitor.port)
-          })
-        }
-      : {}
+  // In the dev stack, R&M callbacks fetch their token from the stub, on whatever port it got.
+  const stub = devStack?.referAndMonitor
+  const devClient =
+    stub !== undefined && !config.hmppsAuthConfigured ? devReferAndMonitor(stub.port, devDetailUrlOrigins(stub.port)) : {}
   const core =
     options.runtime ??
     Layer.merge(
-      makeCoreLayer({ ...devReferAndMonitor, ...options.core }) as Layer.Layer<HandlerServices, unknown>,
+      makeCoreLayer({ ...devClient, ...options.core }) as Layer.Layer<HandlerServices, unknown>,
       Log.layer()
     )
 

@@ -6,7 +6,7 @@ import {
   type SQSClient
 } from "@aws-sdk/client-sqs"
 import { SqlClient } from "@effect/sql"
-import { Dialect, handleDomainEvent, type EventResult } from "@ram-delius/core"
+import { Dialect, eventTypeOf, handleDomainEvent, type EventResult } from "@ram-delius/core"
 import {
   Cause,
   Duration,
@@ -25,7 +25,6 @@ import {
 } from "effect"
 import { defaultConsumerSettings, MAX_RECEIVE_COUNT, type ConsumerSettings } from "./config.js"
 import {
-  eventTypeOf,
   parseRedrivePolicy,
   queueAttributes,
   queueHealth,

@@ -5,7 +5,8 @@ import {
   SQSClient,
   type SQSClientConfig
 } from "@aws-sdk/client-sqs"
-import { Data, Effect } from "effect"
+import { eventTypeOf } from "@ram-delius/core"
+import { Data, Effect, Either } from "effect"
 
 /**
  * Small SQS helpers shared by the consumer, the dev stack, the DLQ tools and the health snapshot.
@@ -145,7 +146,7 @@ export const queueHealth = (client: SQSClient, queueUrl: string, timeoutMillis =
       Effect.flatMap((dlqUrl) => queueAttributes(client, dlqUrl, ["ApproximateNumberOfMessages"])),
       Effect.either
     )
-    return dlq._tag === "Right"
+    return Either.isRight(dlq)
       ? ({
           status: "UP",
           details: { ...queue, dlqName, dlqStatus: "UP", messagesOnDlq: dlq.right.ApproximateNumberOfMessages ?? "0" }
@@ -160,19 +161,6 @@ export const queueHealth = (client: SQSClient, queueUrl: string, timeoutMillis =
       Effect.succeed<QueueHealth>({ status: "DOWN", details: { queueName: queueNameOf(queueUrl), error: error.message } })
     )
   )
-
-/** The event type of an SQS body: the SNS attribute first, else the domain event's own (§5.2 step 2). */
-export const eventTypeOf = (body: string): string | undefined => {
-  try {
-    const parsed = JSON.parse(body) as { MessageAttributes?: { eventType?: { Value?: unknown } }; Message?: unknown; eventType?: unknown }
-    const attribute = parsed.MessageAttributes?.eventType?.Value
-    if (typeof attribute === "string") return attribute
-    const inner = typeof parsed.Message === "string" ? (JSON.parse(parsed.Message) as { eventType?: unknown }) : parsed
-    return typeof inner.eventType === "string" ? inner.eventType : undefined
-  } catch {
-    return undefined
-  }
-}
 
 /**
  * Sends a body as the HMPPS domain events topic would deliver it: with the `eventType` message attribute that the

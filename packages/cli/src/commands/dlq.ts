@@ -1,7 +1,7 @@
 import { Args, Command, Options, Prompt } from "@effect/cli"
 import type { QueueAdminUnavailable } from "@ram-delius/core"
 import type { DlqMessage, SqsQueueAdmin } from "@ram-delius/sqs-host"
-import { Console, Effect, Option } from "effect"
+import { type ConfigError, Console, Effect, Option } from "effect"
 import { ExitCode, printJson, setExitCode, table } from "../output.js"
 import { describeRefused } from "../queue.js"
 
@@ -15,7 +15,7 @@ import { describeRefused } from "../queue.js"
 const queueHost = () => import("@ram-delius/sqs-host")
 
 /** The queue admin of the service's queue (dev: the emulator the running `serve` started). */
-export const serviceQueueAdmin: Effect.Effect<SqsQueueAdmin, unknown> = Effect.gen(function* () {
+export const serviceQueueAdmin: Effect.Effect<SqsQueueAdmin, ConfigError.ConfigError> = Effect.gen(function* () {
   const host = yield* Effect.promise(queueHost)
   const { DEV_STACK_DEFAULTS, devStackWanted, makeSqsClient, makeSqsQueueAdmin, sqsHostConfig } = host
   const config = yield* sqsHostConfig
@@ -45,12 +45,7 @@ const unreachable = (error: QueueAdminUnavailable) => {
 }
 
 const withAdmin = <A, R>(run: (admin: SqsQueueAdmin) => Effect.Effect<A, QueueAdminUnavailable, R>) =>
-  Effect.flatMap(serviceQueueAdmin, run).pipe(
-    Effect.catchIf(
-      (error): error is QueueAdminUnavailable => (error as { _tag?: unknown })._tag === "QueueAdminUnavailable",
-      unreachable
-    )
-  )
+  Effect.flatMap(serviceQueueAdmin, run).pipe(Effect.catchTag("QueueAdminUnavailable", unreachable))
 
 const json = Options.boolean("json").pipe(Options.withDescription("Print JSON instead of text"))
 

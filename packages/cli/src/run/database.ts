@@ -24,7 +24,7 @@ export const requireSchema = Effect.gen(function* () {
 export const explainMissingDatabase = <A, E, R>(effect: Effect.Effect<A, E | Database.DatabaseNotFound, R>) =>
   Effect.catchIf(
     effect,
-    (e): e is Database.DatabaseNotFound => (e as { _tag?: unknown })?._tag === "DatabaseNotFound",
+    (e): e is Database.DatabaseNotFound => e instanceof Database.DatabaseNotFound,
     (e) =>
       new CliError({
         message: `DATABASE_URL points at ${e.filename}, which does not exist: create it with \`ram-delius db migrate\` and \`ram-delius db seed\`, or set DATABASE_URL to an existing database.`,

@@ -1,9 +1,10 @@
-import { Either, Schema } from "effect"
-
 /**
  * The SQS message body: an SNS `Notification` envelope whose `Message` is the HMPPS domain event as a JSON string,
- * or (tests, replays) the bare domain event (spec §5.1, client-contract.md §3.5, §5.1).
+ * or (tests, replays) the bare domain event (spec §5.1, client-contract.md §3.5, §5.1). The envelope is read here
+ * only (`decodeMessage` for the handler, `eventTypeOf` for the queue host's logs and listings).
  */
+import { Either, Schema } from "effect"
+
 export const DomainEvent = Schema.Struct({
   eventType: Schema.optionalWith(Schema.NullOr(Schema.String), { default: () => null }),
   version: Schema.optional(Schema.NullOr(Schema.Number)),
@@ -39,8 +40,16 @@ export interface DecodedMessage {
 const record = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value)
 
-/** Decode a message body (text or already-parsed JSON). Left = why it can never be processed. */
-export const decodeMessage = (body: unknown): Either.Either<DecodedMessage, string> => {
+interface Envelope {
+  readonly messageId: string | null
+  /** The SNS `eventType` message attribute, when the body is an SNS notification that has one. */
+  readonly attributeType: string | null
+  /** The domain event, not yet decoded: the SNS `Message` parsed, or the bare body. */
+  readonly inner: unknown
+}
+
+/** The one reading of the SNS envelope (§5.1): text or already-parsed JSON. Left = why it can never be processed. */
+const envelopeOf = (body: unknown): Either.Either<Envelope, string> => {
   let parsed: unknown = body
   if (typeof body === "string") {
     try {
@@ -50,25 +59,39 @@ export const decodeMessage = (body: unknown): Either.Either<DecodedMessage, stri
     }
   }
   if (!record(parsed)) return Either.left("Message body is not a JSON object")
-  let inner: unknown = parsed
-  let attributeType: string | null = null
-  let messageId: string | null = typeof parsed.MessageId === "string" ? parsed.MessageId : null
-  if (typeof parsed.Message === "string") {
-    try {
-      inner = JSON.parse(parsed.Message)
-    } catch {
-      return Either.left("SNS Message is not JSON")
-    }
-    const attributes = parsed.MessageAttributes
-    if (record(attributes) && record(attributes.eventType) && typeof attributes.eventType.Value === "string") {
-      attributeType = attributes.eventType.Value
-    }
-  } else {
-    messageId = null
+  if (typeof parsed.Message !== "string") return Either.right({ messageId: null, attributeType: null, inner: parsed })
+  let inner: unknown
+  try {
+    inner = JSON.parse(parsed.Message)
+  } catch {
+    return Either.left("SNS Message is not JSON")
   }
-  const event = decodeDomainEvent(inner)
-  if (Either.isLeft(event)) return Either.left("Message is not an HMPPS domain event")
-  return Either.right({ messageId, eventType: attributeType ?? event.right.eventType, event: event.right })
+  const attributes = parsed.MessageAttributes
+  const attributeType =
+    record(attributes) && record(attributes.eventType) && typeof attributes.eventType.Value === "string"
+      ? attributes.eventType.Value
+      : null
+  return Either.right({ messageId: typeof parsed.MessageId === "string" ? parsed.MessageId : null, attributeType, inner })
+}
+
+/** Decode a message body (text or already-parsed JSON). Left = why it can never be processed. */
+export const decodeMessage = (body: unknown): Either.Either<DecodedMessage, string> =>
+  Either.flatMap(envelopeOf(body), ({ attributeType, inner, messageId }) => {
+    const event = decodeDomainEvent(inner)
+    if (Either.isLeft(event)) return Either.left("Message is not an HMPPS domain event")
+    return Either.right({ messageId, eventType: attributeType ?? event.right.eventType, event: event.right })
+  })
+
+/**
+ * The event type of a message body, for logs, counters and DLQ listings: the SNS attribute first, else the event's
+ * own (§5.2 step 2) — read even from a message that will not decode as a domain event.
+ */
+export const eventTypeOf = (body: unknown): string | undefined => {
+  const envelope = envelopeOf(body)
+  if (Either.isLeft(envelope)) return undefined
+  if (envelope.right.attributeType !== null) return envelope.right.attributeType
+  const { inner } = envelope.right
+  return record(inner) && typeof inner.eventType === "string" ? inner.eventType : undefined
 }
 
 export const crnOf = (event: DomainEvent): string =>

@@ -1,7 +1,7 @@
 import { Clock, Config, Context, Duration, Effect, Either, Layer, Schedule, type Schema } from "effect"
 import { ActionPlan } from "../action-plan/ActionPlan.js"
 import { Appointment } from "../appointment/Appointment.js"
-import { InvalidState, NotFound, Unprocessable } from "../errors.js"
+import { InvalidState, NotFound } from "../errors.js"
 import { ReferAndMonitorClient } from "../refer-and-monitor/ReferAndMonitorClient.js"
 import { ReferralSession, SentReferral, SupplierAssessment } from "../refer-and-monitor/schemas.js"
 import { Referral } from "../referral/Referral.js"
@@ -16,6 +16,7 @@ import {
 import { Telemetry } from "../telemetry/Telemetry.js"
 import { type Instant, instantOfMillis, parseInstant } from "../domain/index.js"
 import { crnOf, decodeMessage, type DomainEvent, referralIdOf } from "./DomainEvent.js"
+import { failureOutcome, type HandlerError, isRetryable } from "./outcome.js"
 
 /**
  * Domain-event dispatch (spec §5.2). Every message ends in exactly one of:
@@ -247,15 +248,12 @@ export const eventHandlers = {
     successName: "SessionAppointmentSubmitted",
     handle: ({ crn, detailUrl, event }: HandlerInput) => feedbackSubmitted(sessionFeedback, crn, event, detailUrl)
   }
-} satisfies Record<string, EventHandler<unknown>>
+} satisfies Record<string, EventHandler<HandlerError>>
 
 interface EventHandler<E> {
   readonly successName: string
   readonly handle: (input: HandlerInput) => Effect.Effect<Record<string, string>, E, HandlerDependencies>
 }
-
-/** Every handler's failure, as the handlers declare them. */
-type HandlerError = Effect.Effect.Error<ReturnType<(typeof eventHandlers)[keyof typeof eventHandlers]["handle"]>>
 
 const handlerOf = (eventType: string | null): EventHandler<HandlerError> | undefined =>
   Object.entries(eventHandlers).find(([type]) => type === eventType)?.[1]
@@ -268,31 +266,6 @@ const badMessage = (common: Record<string, string>, message: string): Omit<Event
   transient: false,
   message
 })
-
-/** The Java-style exception name the reference used as the telemetry event name of a Failure (§5.2 step 5). */
-const failureName = (error: unknown): string => {
-  const tagged = error as { _tag?: string; exceptionName?: string }
-  if (typeof tagged.exceptionName === "string") return tagged.exceptionName
-  switch (tagged._tag) {
-    case "DatabaseError":
-      return "DataAccessException"
-    case "ReferAndMonitorError":
-      return "RestClientException"
-    case "DirectoryError":
-      return "LdapException"
-    case "BadRequest":
-      return "IllegalArgumentException"
-    case "Conflict":
-      return "ConflictException"
-    default:
-      return "RuntimeException"
-  }
-}
-
-const isTransient = (error: unknown): boolean => {
-  const tagged = error as { _tag?: string; transient?: boolean }
-  return tagged._tag === "DatabaseError" || (tagged._tag === "ReferAndMonitorError" && tagged.transient === true)
-}
 
 /**
  * Handle one SQS message body. Dependencies: the workflows (Referral, Appointment, ActionPlan), the R&M client,
@@ -334,7 +307,7 @@ export const handleDomainEvent = (body: unknown) =>
       })
     }
     const outcome = yield* handler.handle({ crn, event, detailUrl, occurredAt }).pipe(
-      Effect.retry({ schedule: config.retrySchedule, while: isTransient }),
+      Effect.retry({ schedule: config.retrySchedule, while: isRetryable }),
       Effect.either
     )
     if (Either.isRight(outcome)) {
@@ -345,25 +318,7 @@ export const handleDomainEvent = (body: unknown) =>
         transient: false
       })
     }
-    const error = outcome.left
-    if (error instanceof Unprocessable) {
-      return yield* done({
-        outcome: "Rejected",
-        telemetryName: "ReferAndMonitorFailureReport",
-        properties: { ...common, ...error.properties, message: error.message },
-        transient: false,
-        message: error.message
-      })
-    }
-    const message = (error as { message?: unknown }).message
-    const text = typeof message === "string" && message !== "" ? message : String(error)
-    return yield* done({
-      outcome: "Failure",
-      telemetryName: failureName(error),
-      properties: { ...common, message: text },
-      transient: isTransient(error),
-      message: text
-    })
+    return yield* done(failureOutcome(outcome.left, common))
   }).pipe(
     // A defect (a bug) is still a Failure: the message is retried and lands in the DLQ, the host never crashes.
     Effect.catchAllDefect((defect) =>

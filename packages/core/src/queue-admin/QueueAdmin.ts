@@ -1,4 +1,5 @@
 import { Data, type Effect } from "effect"
+import type { ErrorMeaning } from "../errors.js"
 
 /**
  * The hmpps-sqs queue-admin operations (issue 9 §8) as a transport-neutral interface: the HTTP host serves them at
@@ -32,9 +33,19 @@ export interface GetDlqMessagesResult {
 }
 
 /** No queue (or DLQ) of this service has that name → 404 `{"status":404,"message":"<name> not found"}`. */
-export class QueueNotFound extends Data.TaggedError("QueueNotFound")<{ readonly queueName: string }> {
+export class QueueNotFound extends Data.TaggedError("QueueNotFound")<{ readonly queueName: string }> implements ErrorMeaning {
   override get message() {
     return `${this.queueName} not found`
+  }
+  get httpStatus() {
+    return 404
+  }
+  /** hmpps-sqs's exception for a queue name it does not know. */
+  get telemetryName() {
+    return "MissingQueueException"
+  }
+  get retryable() {
+    return false
   }
 }
 
@@ -42,9 +53,18 @@ export class QueueNotFound extends Data.TaggedError("QueueNotFound")<{ readonly 
 export class QueueAdminUnavailable extends Data.TaggedError("QueueAdminUnavailable")<{
   readonly operation: string
   readonly detail: string
-}> {
+}> implements ErrorMeaning {
   override get message() {
     return `${this.operation} failed: ${this.detail}`
+  }
+  get httpStatus() {
+    return 503
+  }
+  get telemetryName() {
+    return "SqsException"
+  }
+  get retryable() {
+    return true
   }
 }
 
