@@ -27,7 +27,12 @@ export default tseslint.config(
       // Effect's generators: `Effect.gen(function* () { return x })` is idiomatic and correct.
       "require-yield": "off",
       // Effect's own typing uses `any` at its variance boundaries; the project's casts are reviewed where they stand.
-      "@typescript-eslint/no-explicit-any": "off"
+      "@typescript-eslint/no-explicit-any": "off",
+      // Effect's Schema classes: \`interface X extends Schema.Schema.Type<typeof X> {}\` names the decoded type.
+      "@typescript-eslint/no-empty-object-type": ["error", { allowInterfaces: "with-single-extends" }],
+      // Control characters in patterns are the point where they appear: ANSI codes stripped from help text, control
+      // characters stripped from notes (§2.5).
+      "no-control-regex": "off"
     }
   },
   // Build and test-runner configuration files are outside the packages' tsconfig projects: lint them without types.

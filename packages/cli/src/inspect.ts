@@ -62,7 +62,7 @@ export const appointmentRows = (crn: string, appointmentId: string) =>
   })
 
 /** Tables a workflow may write, with their id column (dry-run reporting). */
-export const WRITTEN_TABLES = [
+const WRITTEN_TABLES = [
   ["NSI", "NSI_ID"],
   ["NSI_MANAGER", "NSI_MANAGER_ID"],
   ["NSI_STATUS_HISTORY", "NSI_STATUS_HISTORY_ID"],

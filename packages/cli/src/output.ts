@@ -21,7 +21,7 @@ export class CliError extends Data.TaggedError("CliError")<{ readonly message: s
 export const printJson = (value: unknown) => Console.log(JSON.stringify(value, null, 2))
 
 /** Terminal width budget for tables (issue #11 §3: tables fit 120 columns). */
-export const MAX_WIDTH = 120
+const MAX_WIDTH = 120
 
 const cell = (value: unknown): string => {
   if (value === null || value === undefined) return ""

@@ -13,7 +13,7 @@ export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024
  * decoded: Schema's error messages print the value received, recursively, and a very deep value would overflow the
  * stack.
  */
-export const MAX_JSON_DEPTH = 32
+const MAX_JSON_DEPTH = 32
 
 /** Body absent or empty. */
 export const NO_BODY: unique symbol = Symbol("NoBody")

@@ -36,7 +36,9 @@ const readKeyFile = async (file: string): Promise<DevSigningKey> => {
   try {
     return await fromStoredJwk(JSON.parse(text) as JWK)
   } catch (error) {
-    throw new Error(`DEV_JWK_FILE ${file} is not a usable RS256 key: ${error instanceof Error ? error.message : String(error)}`)
+    throw new Error(`DEV_JWK_FILE ${file} is not a usable RS256 key: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error
+    })
   }
 }
 

@@ -96,7 +96,7 @@ const truncate = (text: string, max: number) => (text.length <= max ? text : `${
  * One entry per bad field, named by its path (`outcome.attended`; `body` for the body as a whole), with the Schema
  * issues for that field joined. Messages are truncated: they quote the value received, which can be large.
  */
-export const fieldErrors = (error: ParseResult.ParseError): ReadonlyArray<FieldError> => {
+const fieldErrors = (error: ParseResult.ParseError): ReadonlyArray<FieldError> => {
   const byField = new Map<string, Array<string>>()
   for (const issue of ParseResult.ArrayFormatter.formatErrorSync(error)) {
     const field = issue.path.length === 0 ? "body" : issue.path.map(String).join(".")

@@ -9,13 +9,13 @@ import { JSONSchema, Schema } from "effect"
 const FieldErrorSchema = Schema.Struct({ field: Schema.String, message: Schema.String })
 
 /** Error body of every failure (§2.4; `fields` for invalid bodies, decision Q6). */
-export const ErrorBodySchema = Schema.Struct({
+const ErrorBodySchema = Schema.Struct({
   status: Schema.Int,
   message: Schema.String,
   fields: Schema.optional(Schema.Array(FieldErrorSchema))
 }).annotations({ identifier: "ErrorBody" })
 
-export const AppointmentMergedSchema = Schema.Struct({ appointmentId: Schema.Int }).annotations({
+const AppointmentMergedSchema = Schema.Struct({ appointmentId: Schema.Int }).annotations({
   identifier: "AppointmentMerged",
   description: "The Delius CONTACT_ID of the appointment that now represents the session (§4.2)"
 })

@@ -118,7 +118,7 @@ export const startHttpServer = async (options: HttpServerOptions = {}): Promise<
     })
   } catch (error) {
     if (owned) await runtime.dispose()
-    throw new Error(`HTTP server could not listen: ${Log.describeError(error)}`)
+    throw new Error(`HTTP server could not listen: ${Log.describeError(error)}`, { cause: error })
   }
   const port = (server.address() as AddressInfo).port
   log({

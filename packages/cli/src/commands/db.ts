@@ -4,7 +4,7 @@ import { lazy } from "../output.js"
 const json = Options.boolean("json").pipe(Options.withDescription("Print JSON instead of text"))
 
 /** `db migrate`: create the Delius schema subset in an embedded or test database (never in production Delius). */
-export const migrateCommand = Command.make("migrate", { json }, (args) => lazy(() => import("../run/db.js"), (m) => m.migrate(args))).pipe(
+const migrateCommand = Command.make("migrate", { json }, (args) => lazy(() => import("../run/db.js"), (m) => m.migrate(args))).pipe(
   Command.withDescription("Create or upgrade the Delius schema subset (embedded and test databases only) in DATABASE_URL")
 )
 
@@ -13,7 +13,7 @@ const dataset = Options.choice("dataset", ["dev", "reference"]).pipe(
   Options.withDescription("dev: the dev dataset (people, NSIs, contacts); reference: only the codes of spec §§6–8")
 )
 
-export const seedCommand = Command.make("seed", { dataset, json }, (args) => lazy(() => import("../run/db.js"), (m) => m.seed(args))).pipe(
+const seedCommand = Command.make("seed", { dataset, json }, (args) => lazy(() => import("../run/db.js"), (m) => m.seed(args))).pipe(
   Command.withDescription("Load the reference codes or the dev dataset into DATABASE_URL (a migrated database; does nothing if already seeded)")
 )
 
@@ -22,7 +22,7 @@ const dialect = Args.choice(
   { name: "dialect" }
 ).pipe(Args.withDescription("The database the DDL is for"))
 
-export const ddlCommand = Command.make("ddl", { dialect }, (args) => lazy(() => import("../run/db.js"), (m) => m.ddl(args))).pipe(
+const ddlCommand = Command.make("ddl", { dialect }, (args) => lazy(() => import("../run/db.js"), (m) => m.ddl(args))).pipe(
   Command.withDescription("Print the DDL of the Delius schema subset for a database (for test databases)")
 )
 

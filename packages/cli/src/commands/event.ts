@@ -6,7 +6,7 @@ import { lazy } from "../output.js"
  * handler as the queue host — e.g. a message copied from the DLQ. With --dry-run everything runs inside one
  * transaction that is rolled back, and the rows it would have written are printed.
  */
-export const eventProcess = Command.make(
+const eventProcess = Command.make(
   "process",
   {
     file: Args.file({ name: "file", exists: "yes" }).pipe(

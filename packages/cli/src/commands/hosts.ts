@@ -154,4 +154,3 @@ export const eventsCommand = Command.make("events").pipe(
   Command.withSubcommands([eventsSend])
 )
 
-export const hostCommands = [serveCommand, tokenCommand, dlqCommand, eventsCommand] as const

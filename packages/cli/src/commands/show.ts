@@ -4,7 +4,7 @@ import { lazy } from "../output.js"
 const json = Options.boolean("json").pipe(Options.withDescription("Print JSON instead of tables"))
 const crn = Args.text({ name: "crn" }).pipe(Args.withDescription("The person's Delius CRN, e.g. T140223"))
 
-export const referralShow = Command.make(
+const referralShow = Command.make(
   "show",
   {
     crn,
@@ -16,7 +16,7 @@ export const referralShow = Command.make(
   (args) => lazy(() => import("../run/show.js"), (m) => m.referralShow(args))
 ).pipe(Command.withDescription("Show the Delius NSI of a referral: status history, manager and contacts"))
 
-export const appointmentShow = Command.make(
+const appointmentShow = Command.make(
   "show",
   {
     crn,

@@ -168,7 +168,7 @@ const handleNonCompliance = (appointment: Contact, action: EnforcementAction, ct
   }).pipe(Effect.withSpan("Appointment.handleNonCompliance"))
 
 /** §7.7: distinct RAR days of the NSI, when its requirement is a RAR (main category F). */
-export const recountRar = (nsiId: number, ctx: OutcomeContext, known?: KnownNsi) =>
+const recountRar = (nsiId: number, ctx: OutcomeContext, known?: KnownNsi) =>
   Effect.gen(function* () {
     const nsis = yield* NsiRepository
     const events = yield* EventRepository

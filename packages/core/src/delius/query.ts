@@ -45,11 +45,6 @@ export const countOf =
 
 const CountRow = Schema.Struct({ n: Schema.Number })
 
-/** Nullable column helpers: Delius Y/N and 1/0 flags, text dates. */
-export const Nullable = Schema.NullOr
-export const Id = Schema.Number
-export const Text = Schema.String
-
 const TIMESTAMP = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(?::(\d{2}))?(?:\.(\d{1,9}))?/
 
 /** Canonical stored timestamp `YYYY-MM-DD HH:MM:SS.ffffff` from any driver's text form. */

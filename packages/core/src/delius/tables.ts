@@ -14,7 +14,7 @@ export type ColumnType =
   | "date" // DATE holding a Europe/London calendar date
   | "timestamp" // Europe/London wall-clock date-time (§2.2)
 
-export interface Column {
+interface Column {
   readonly name: string
   readonly type: ColumnType
   readonly notNull?: boolean

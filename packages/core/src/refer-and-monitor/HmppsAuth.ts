@@ -47,7 +47,7 @@ export const describeCause = (cause: unknown): string => {
  * map onto the fetch client). Only transport problems fail here; the caller judges the status. Timeouts and transport
  * errors are transient; an invalid URL or an unencodable body is not.
  */
-export const exchange = (
+const exchange = (
   client: HttpClient.HttpClient,
   request: HttpClientRequest.HttpClientRequest,
   timeouts: HttpTimeouts

@@ -58,7 +58,7 @@ export interface DetailUrlOrigins {
 }
 
 /** The dev R&M stub's port (`DEV_REFER_AND_MONITOR_PORT`, shared with the queue host's dev stack). */
-export const DEV_REFER_AND_MONITOR_PORT = 8091
+const DEV_REFER_AND_MONITOR_PORT = 8091
 
 /** Dev mode's default: the local R&M stub, as `localhost` (the fixtures' detail URLs) and as `127.0.0.1`. */
 export const devDetailUrlOrigins = (port: number): DetailUrlOrigins => ({

@@ -199,9 +199,8 @@ const end = Effect.fn("Referral.end")(function* (input: ReferralEnd) {
           // Steps 4–6 change the NSI in one UPDATE at the end, so ROW_VERSION moves once (§8.2).
           const changes: { -readonly [K in keyof NsiChanges]: NsiChanges[K] } = {}
           let statusDate = nsi.nsiStatusDate
-          let notes = nsi.notes
           if (nsi.statusCode !== "COMP") {
-            notes = nsi.notes === null ? input.notes : `${nsi.notes}\n${input.notes}`
+            const notes = nsi.notes === null ? input.notes : `${nsi.notes}\n${input.notes}`
             statusDate = endDate
             changes.nsiStatusId = completed.nsiStatusId
             changes.nsiStatusDate = endDate

@@ -14,7 +14,7 @@ import { londonDate, londonDateTime } from "../../src/domain/time.js"
  * Delius rows back in a dialect-neutral form (camelCase keys, timestamps as `YYYY-MM-DD HH:MM:SS.ffffff`, dates as
  * `YYYY-MM-DD`).
  */
-export type Services = TestCoreServices
+type Services = TestCoreServices
 
 export type Row = Record<string, unknown>
 
@@ -28,7 +28,7 @@ for (const table of tables) {
 }
 
 /** Dialect-neutral form of a row of `table` (drivers return timestamps and dates as differently shaped text). */
-export const normalise = (table: string, row: Row): Row => {
+const normalise = (table: string, row: Row): Row => {
   const types = columnTypes.get(table)
   const out: Row = {}
   for (const [key, value] of Object.entries(row)) {

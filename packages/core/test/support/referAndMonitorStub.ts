@@ -6,9 +6,9 @@ import type { AddressInfo } from "node:net"
  * A Refer and Monitor API stub on loopback serving /work/main/fixtures/refer-and-monitor-api (routes.json), plus
  * per-test overrides, and the fixture SQS messages of fixtures/events with their `detailUrl` pointed at the stub.
  */
-export const FIXTURES = new URL("../../../../fixtures/", import.meta.url)
+const FIXTURES = new URL("../../../../fixtures/", import.meta.url)
 
-export interface StubResponse {
+interface StubResponse {
   readonly status: number
   readonly body: string
 }

@@ -38,18 +38,18 @@ export interface SlapdOptions {
   readonly bindPassword?: string
 }
 
-export const SLAPD_BASE = "dc=moj,dc=com"
+const SLAPD_BASE = "dc=moj,dc=com"
 
 /** A user whose cn holds every character RFC 4515 requires escaping in a filter value except NUL and `\`. */
 export const SPECIAL_USERNAME = "o'brien*(test)"
 
 /** Base entries loaded into every server. */
-export interface SlapdEntry {
+interface SlapdEntry {
   readonly dn: string
   readonly attributes: Record<string, string | string[]>
 }
 
-export const slapdEntries = (base: string): ReadonlyArray<SlapdEntry> => [
+const slapdEntries = (base: string): ReadonlyArray<SlapdEntry> => [
   { dn: base, attributes: { objectClass: ["top", "dcObject", "organization"], dc: "moj", o: "Ministry of Justice" } },
   { dn: `ou=Users,${base}`, attributes: { objectClass: ["top", "organizationalUnit"], ou: "Users" } },
   // dev-dataset §2.6: the only LDAP entry of the dev dataset.

@@ -16,7 +16,7 @@ import { sendEvent } from "../../src/sqs.js"
  * and core wired to them (test telemetry, embedded directory, R&M client with a token from the stub and fast
  * retries). Consumers started here poll with short waits and 1 s back-offs so retries and DLQ moves take seconds.
  */
-export const fastSettings: Partial<ConsumerSettings> = {
+const fastSettings: Partial<ConsumerSettings> = {
   waitTimeSeconds: 1,
   concurrency: 4,
   visibilityTimeoutSeconds: 30,
@@ -129,9 +129,7 @@ export const waitFor = async (what: string, check: () => boolean | Promise<boole
   }
 }
 
-export const sleep = (millis: number) => new Promise((resolve) => setTimeout(resolve, millis))
 
-export { Effect }
 
 /** Delius state that a repeated delivery must not change (audit rows excepted: every delivery is audited, §8.3). */
 export const deliusSnapshot = (h: Harness) => ({

@@ -20,8 +20,6 @@ import * as Client from "@effect/sql/SqlClient"
 import type { Connection } from "@effect/sql/SqlConnection"
 import { SqlError } from "@effect/sql/SqlError"
 import * as Statement from "@effect/sql/Statement"
-import * as Config from "effect/Config"
-import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -69,8 +67,8 @@ export const makeCompiler = (transform?: (str: string) => string): Statement.Com
 // Client
 // ---------------------------------------------------------------------------------------------------------------------
 
-export const TypeId: unique symbol = Symbol.for("@ram-delius/core/SqliteClient")
-export type TypeId = typeof TypeId
+const TypeId: unique symbol = Symbol.for("@ram-delius/core/SqliteClient")
+type TypeId = typeof TypeId
 
 export interface SqliteClient extends Client.SqlClient {
   readonly [TypeId]: TypeId
@@ -110,7 +108,7 @@ const toObjects = (rows: ReadonlyArray<ReadonlyArray<unknown>>, names: ReadonlyA
  * Build a SQLite client. Opens the file (creating it if needed), sets WAL and the busy timeout, and closes the
  * connection when the scope closes.
  */
-export const make = (config: SqliteClientConfig): Effect.Effect<SqliteClient, SqlError, Scope.Scope | Reactivity.Reactivity> =>
+const make = (config: SqliteClientConfig): Effect.Effect<SqliteClient, SqlError, Scope.Scope | Reactivity.Reactivity> =>
   Effect.gen(function* () {
     const db = yield* Effect.acquireRelease(
       Effect.try({
@@ -238,13 +236,3 @@ const toContext = (client: SqliteClient) => Context.make(SqliteClient, client).p
 export const layer = (config: SqliteClientConfig): Layer.Layer<SqliteClient | Client.SqlClient, SqlError> =>
   Layer.scopedContext(Effect.map(make(config), toContext)).pipe(Layer.provide(Reactivity.layer))
 
-/** As {@link layer}, reading the configuration from Effect `Config`. */
-export const layerConfig = (
-  config: Config.Config.Wrap<SqliteClientConfig>
-): Layer.Layer<SqliteClient | Client.SqlClient, SqlError | ConfigError.ConfigError> =>
-  Layer.scopedContext(
-    Config.unwrap(config).pipe(
-      Effect.flatMap((resolved) => make(resolved)),
-      Effect.map(toContext)
-    )
-  ).pipe(Layer.provide(Reactivity.layer))
