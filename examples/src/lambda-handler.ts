@@ -20,9 +20,13 @@ export const makeHandler = (layer: Layer.Layer<CoreServices, unknown> = makeCore
   const runtime = ManagedRuntime.make(layer)
   const handler = async (event: { readonly Records: ReadonlyArray<SqsRecord> }): Promise<SqsBatchResponse> => {
     const results = await runtime.runPromise(
-      Effect.forEach(event.Records, (record) => Effect.map(handleDomainEvent(record.body), (result) => ({ record, result })), {
-        concurrency: 4
-      })
+      Effect.forEach(
+        event.Records,
+        (record) => Effect.map(handleDomainEvent(record.body), (result) => ({ record, result })),
+        {
+          concurrency: 4
+        }
+      )
     )
     return {
       batchItemFailures: results

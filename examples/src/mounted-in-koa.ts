@@ -9,7 +9,10 @@ import { type AuthOptions, createRoutes } from "@ram-delius/http-koa"
 import { type Layer, ManagedRuntime } from "effect"
 import Koa from "koa"
 
-export const makeTeamApp = async (options: { readonly core: Layer.Layer<HostServices, unknown>; readonly auth: AuthOptions }) => {
+export const makeTeamApp = async (options: {
+  readonly core: Layer.Layer<HostServices, unknown>
+  readonly auth: AuthOptions
+}) => {
   const runtime = ManagedRuntime.make(options.core)
   await runtime.runtime() // build core (and fail fast on a bad database) before serving
   const app = new Koa()

@@ -28,20 +28,27 @@ describe("example (a): rules and Appointment.merge with the team's own repositor
     const start = new Date(Date.now() + 7 * 86_400_000)
     start.setUTCHours(10, 0, 0, 0)
     const result = await Effect.runPromise(
-      bookAppointment(url, "N049975", {
-        id: "0f3b7f5e-5f6c-4b3e-9b0e-2a1c3d4e5f60",
-        referralId: DevReferrals.noAppointments,
-        referralReference: "FE4536AC",
-        start: start.toISOString(),
-        durationInMinutes: 60,
-        notes: "Booked by example (a)",
-        officeLocationCode: "CRSEXTL",
-        countsTowardsRar: true
-      }, published)
+      bookAppointment(
+        url,
+        "N049975",
+        {
+          id: "0f3b7f5e-5f6c-4b3e-9b0e-2a1c3d4e5f60",
+          referralId: DevReferrals.noAppointments,
+          referralReference: "FE4536AC",
+          start: start.toISOString(),
+          durationInMinutes: 60,
+          notes: "Booked by example (a)",
+          officeLocationCode: "CRSEXTL",
+          countsTowardsRar: true
+        },
+        published
+      )
     )
     expect(published).toEqual([result.appointmentId])
     const row = new DatabaseSync(file, { readOnly: true })
-      .prepare("SELECT c.OFFENDER_ID, t.CODE, c.EXTERNAL_REFERENCE, c.NOTES FROM CONTACT c JOIN R_CONTACT_TYPE t ON t.CONTACT_TYPE_ID = c.CONTACT_TYPE_ID WHERE CONTACT_ID = ?")
+      .prepare(
+        "SELECT c.OFFENDER_ID, t.CODE, c.EXTERNAL_REFERENCE, c.NOTES FROM CONTACT c JOIN R_CONTACT_TYPE t ON t.CONTACT_TYPE_ID = c.CONTACT_TYPE_ID WHERE CONTACT_ID = ?"
+      )
       .get(result.appointmentId)
     expect(row).toEqual({
       OFFENDER_ID: DevIds.offender.N049975,
@@ -54,9 +61,7 @@ describe("example (a): rules and Appointment.merge with the team's own repositor
 
 describe("example (c): a Lambda-shaped single-message handler", () => {
   it("acknowledges handled and unhandled messages and reports failures for redelivery", async () => {
-    const { handler, dispose } = makeHandler(
-      testCoreLayer(url)
-    )
+    const { handler, dispose } = makeHandler(testCoreLayer(url))
     const event = (eventType: string, detailUrl: string | null, extra: Record<string, unknown> = {}) =>
       JSON.stringify({
         Type: "Notification",
@@ -89,10 +94,15 @@ describe("example (c): a Lambda-shaped single-message handler", () => {
     await dispose()
     expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(["no-detail-url", "not-json"])
     const notes = new DatabaseSync(file, { readOnly: true })
-      .prepare("SELECT c.NOTES FROM CONTACT c JOIN R_CONTACT_TYPE t ON t.CONTACT_TYPE_ID = c.CONTACT_TYPE_ID WHERE t.CODE = 'CRSNOTE'")
+      .prepare(
+        "SELECT c.NOTES FROM CONTACT c JOIN R_CONTACT_TYPE t ON t.CONTACT_TYPE_ID = c.CONTACT_TYPE_ID WHERE t.CODE = 'CRSNOTE'"
+      )
       .all()
     expect(notes).toEqual([
-      { NOTES: "\nAction Plan Submitted for Accommodation Referral FE4536C with Prime Provider Harmony Living\nhttps://ui/action-plan" }
+      {
+        NOTES:
+          "\nAction Plan Submitted for Accommodation Referral FE4536C with Prime Provider Harmony Living\nhttps://ui/action-plan"
+      }
     ])
   })
 })

@@ -15,7 +15,10 @@ describe("example (b): the API mounted in an existing Koa app", () => {
     keyFile = join(dirname(sqliteFile(db)), "key.json")
     const { app, dispose } = await makeTeamApp({
       core: testCoreLayer(db.url),
-      auth: { verification: await devVerification(keyFile), acceptedRoles: ["ROLE_PROBATION_API__REFER_AND_MONITOR__CASE_DETAIL__RW"] }
+      auth: {
+        verification: await devVerification(keyFile),
+        acceptedRoles: ["ROLE_PROBATION_API__REFER_AND_MONITOR__CASE_DETAIL__RW"]
+      }
     })
     const server = app.listen(0, "127.0.0.1")
     await new Promise((resolve) => server.once("listening", resolve))
@@ -31,8 +34,13 @@ describe("example (b): the API mounted in an existing Koa app", () => {
   })
 
   it("serves the integration's endpoints with its own auth", async () => {
-    const token = await issueDevToken({ roles: ["ROLE_PROBATION_API__REFER_AND_MONITOR__CASE_DETAIL__RW"], file: keyFile })
-    const ok = await fetch(`${base}/probation-case/T140223/identifiers`, { headers: { authorization: `Bearer ${token}` } })
+    const token = await issueDevToken({
+      roles: ["ROLE_PROBATION_API__REFER_AND_MONITOR__CASE_DETAIL__RW"],
+      file: keyFile
+    })
+    const ok = await fetch(`${base}/probation-case/T140223/identifiers`, {
+      headers: { authorization: `Bearer ${token}` }
+    })
     expect(ok.status).toBe(200)
     expect(await ok.json()).toEqual({ crn: "T140223", nomsId: "A1234YZ" })
     expect(ok.headers.get("x-team")).toBe("example")

@@ -14,7 +14,9 @@ const bundled = /^(effect|@effect\/|@ram-delius\/)/
 const externalThirdParty: NonNullable<Options["esbuildPlugins"]>[number] = {
   name: "external-third-party",
   setup(build) {
-    build.onResolve({ filter: /^[^./]/ }, (args) => (bundled.test(args.path) ? undefined : { path: args.path, external: true }))
+    build.onResolve({ filter: /^[^./]/ }, (args) =>
+      bundled.test(args.path) ? undefined : { path: args.path, external: true }
+    )
   }
 }
 

@@ -5,7 +5,11 @@ import { defineConfig } from "vitest/config"
 export default defineConfig({
   resolve: { conditions: ["source"] },
   ssr: {
-    resolve: { conditions: ["source", "node", "development|production"], externalConditions: ["source"], mainFields: ["main"] }
+    resolve: {
+      conditions: ["source", "node", "development|production"],
+      externalConditions: ["source"],
+      mainFields: ["main"]
+    }
   },
   test: { include: ["test/**/*.test.ts"], testTimeout: 30_000, hookTimeout: 60_000, pool: "forks" }
 })

@@ -51,7 +51,9 @@ try {
   }
   const baseline = median(times[0])
   console.log(`ram-delius start-up, median of ${RUNS} runs (node ${process.version}, ${new Date().toISOString()})`)
-  console.log(`${"command".padEnd(36)}${"median s".padStart(10)}${"over node s".padStart(13)}${"target s".padStart(10)}  verdict`)
+  console.log(
+    `${"command".padEnd(36)}${"median s".padStart(10)}${"over node s".padStart(13)}${"target s".padStart(10)}  verdict`
+  )
   commands.forEach((command, c) => {
     const m = median(times[c])
     const verdict = command.target === undefined ? "" : m < command.target ? "ok" : "OVER TARGET"

@@ -7,7 +7,16 @@ import { dlqCommand, eventsCommand, serveCommand, tokenCommand } from "./command
 /** `ram-delius`: the admin CLI for support engineers (issue #6). Same configuration variables as the hosts. */
 export const ramDelius = Command.make("ram-delius").pipe(
   Command.withDescription("Refer and Monitor and Delius — administration for support engineers"),
-  Command.withSubcommands([serveCommand, dbCommand, referralCommand, appointmentCommand, eventCommand, eventsCommand, dlqCommand, tokenCommand])
+  Command.withSubcommands([
+    serveCommand,
+    dbCommand,
+    referralCommand,
+    appointmentCommand,
+    eventCommand,
+    eventsCommand,
+    dlqCommand,
+    tokenCommand
+  ])
 )
 
 export const run = Command.run(ramDelius, { name: "ram-delius", version: "0.1.0" })

@@ -47,5 +47,7 @@ const wrap = (base: Console.Console, argv: ReadonlyArray<string>): Console.Conso
 }
 
 /** Run `effect` with the CLI's Console (see above) in place of the default one. */
-export const withCliConsole = (argv: ReadonlyArray<string>) => <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  Effect.consoleWith((base) => Effect.withConsole(effect, wrap(base, argv)))
+export const withCliConsole =
+  (argv: ReadonlyArray<string>) =>
+  <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+    Effect.consoleWith((base) => Effect.withConsole(effect, wrap(base, argv)))

@@ -80,12 +80,23 @@ export interface Snapshot {
 
 const contactFingerprint = (row: Record<string, unknown>) =>
   JSON.stringify([
-    row.contactOutcomeTypeId, row.attended, row.complied, row.hoursCredited, row.rarActivity, row.enforcement,
-    row.latestEnforcementActionId, row.officeLocationId, row.externalReference, row.notes, row.rowVersion
+    row.contactOutcomeTypeId,
+    row.attended,
+    row.complied,
+    row.hoursCredited,
+    row.rarActivity,
+    row.enforcement,
+    row.latestEnforcementActionId,
+    row.officeLocationId,
+    row.externalReference,
+    row.notes,
+    row.rowVersion
   ])
 
 const personContacts = (sql: SqlClient.SqlClient, crn: string) =>
-  sql<Record<string, unknown>>`SELECT c.* FROM CONTACT c JOIN OFFENDER o ON o.OFFENDER_ID = c.OFFENDER_ID WHERE o.CRN = ${crn}`
+  sql<
+    Record<string, unknown>
+  >`SELECT c.* FROM CONTACT c JOIN OFFENDER o ON o.OFFENDER_ID = c.OFFENDER_ID WHERE o.CRN = ${crn}`
 
 /**
  * Snapshot before a dry run. Contacts are compared row by row for the message's person, because the bulk withdrawal
@@ -99,7 +110,9 @@ export const snapshot = (crn: string) =>
       const rows = yield* sql.unsafe<{ m: number | null }>(`SELECT MAX(${id}) AS M FROM ${table}`)
       maxIds[table] = Number(rows[0]?.m ?? 0)
     }
-    const contacts = new Map((yield* personContacts(sql, crn)).map((row) => [row.contactId as number, contactFingerprint(row)]))
+    const contacts = new Map(
+      (yield* personContacts(sql, crn)).map((row) => [row.contactId as number, contactFingerprint(row)])
+    )
     return { maxIds, contacts } satisfies Snapshot
   })
 
@@ -110,7 +123,9 @@ export const changesSince = (before: Snapshot, crn: string, since: string) =>
     const changes: Array<{ table: string; change: "inserted" | "updated"; row: Record<string, unknown> }> = []
     for (const [table, id] of WRITTEN_TABLES) {
       const max = before.maxIds[table] ?? 0
-      const inserted = yield* sql<Record<string, unknown>>`SELECT * FROM ${sql.literal(table)} WHERE ${sql.literal(id)} > ${max} ORDER BY ${sql.literal(id)}`
+      const inserted = yield* sql<
+        Record<string, unknown>
+      >`SELECT * FROM ${sql.literal(table)} WHERE ${sql.literal(id)} > ${max} ORDER BY ${sql.literal(id)}`
       for (const row of inserted) changes.push({ table, change: "inserted", row })
       if (table === "CONTACT") {
         for (const row of yield* personContacts(sql, crn)) {
@@ -119,7 +134,9 @@ export const changesSince = (before: Snapshot, crn: string, since: string) =>
         }
         continue
       }
-      const updated = yield* sql<Record<string, unknown>>`SELECT * FROM ${sql.literal(table)} WHERE ${sql.literal(id)} <= ${max} AND LAST_UPDATED_DATETIME >= ${since} ORDER BY ${sql.literal(id)}`
+      const updated = yield* sql<
+        Record<string, unknown>
+      >`SELECT * FROM ${sql.literal(table)} WHERE ${sql.literal(id)} <= ${max} AND LAST_UPDATED_DATETIME >= ${since} ORDER BY ${sql.literal(id)}`
       for (const row of updated) changes.push({ table, change: "updated", row })
     }
     const audits = yield* sql<Record<string, unknown>>`SELECT * FROM AUDITED_INTERACTION WHERE DATE_TIME >= ${since}`

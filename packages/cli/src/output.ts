@@ -8,9 +8,10 @@ import { Console, Data, Effect } from "effect"
  */
 export const ExitCode = { ok: 0, failure: 1, notFound: 2, rejected: 3, badInput: 4 } as const
 
-export const setExitCode = (code: number) => Effect.sync(() => {
-  process.exitCode = code
-})
+export const setExitCode = (code: number) =>
+  Effect.sync(() => {
+    process.exitCode = code
+  })
 
 /**
  * A failure the user can act on: `bin.ts` prints `message` (one sentence) on stderr and exits with `exitCode`, with no
@@ -60,7 +61,11 @@ export const table = (rows: ReadonlyArray<Record<string, unknown>>, opts: TableO
     widths[widest] = Math.max(widths[widest]! - (total() - width), columns[widest]!.length, 4)
   }
   const fit = (value: string, w: number) => (value.length > w ? `${value.slice(0, w - 1)}…` : value)
-  const line = (values: ReadonlyArray<string>) => values.map((v, i) => fit(v, widths[i]!).padEnd(widths[i]!)).join("  ").trimEnd()
+  const line = (values: ReadonlyArray<string>) =>
+    values
+      .map((v, i) => fit(v, widths[i]!).padEnd(widths[i]!))
+      .join("  ")
+      .trimEnd()
   return [line(columns), line(widths.map((w) => "-".repeat(w))), ...text.map(line)].join("\n")
 }
 

@@ -13,7 +13,10 @@ export const connectionRefused = (error: unknown, depth = 0): Refused | undefine
   if (error === null || typeof error !== "object" || depth > 5) return undefined
   const e = error as { code?: unknown; address?: unknown; port?: unknown; cause?: unknown; errors?: unknown }
   if (e.code === "ECONNREFUSED") {
-    return { address: typeof e.address === "string" ? e.address : "", port: typeof e.port === "number" ? e.port : undefined }
+    return {
+      address: typeof e.address === "string" ? e.address : "",
+      port: typeof e.port === "number" ? e.port : undefined
+    }
   }
   for (const inner of [e.cause, ...(Array.isArray(e.errors) ? e.errors : [])]) {
     const found = connectionRefused(inner, depth + 1)
@@ -22,7 +25,8 @@ export const connectionRefused = (error: unknown, depth = 0): Refused | undefine
   return undefined
 }
 
-const loopback = (address: string) => address === "" || address === "::1" || address === "localhost" || address.startsWith("127.")
+const loopback = (address: string) =>
+  address === "" || address === "::1" || address === "localhost" || address.startsWith("127.")
 
 /** One sentence for a refused connection: for a loopback address, the local queue is not running. */
 export const describeRefused = (refused: Refused): string => {

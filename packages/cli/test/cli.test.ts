@@ -27,7 +27,7 @@ const run = (...args: Array<string>) =>
     child.on("close", (code) => resolve({ code, stdout, stderr }))
   })
 const db = () => new DatabaseSync(join(dir, "delius.sqlite"), { readOnly: true })
-const count = (sql: string) => (Object.values(db().prepare(sql).get()!)[0] as number)
+const count = (sql: string) => Object.values(db().prepare(sql).get()!)[0] as number
 
 const freePort = () =>
   new Promise<number>((resolve) => {
@@ -53,8 +53,18 @@ describe("ram-delius (built binary)", () => {
     const { code, stdout } = await run("--help")
     expect(code).toBe(0)
     for (const command of [
-      "serve", "db migrate", "db seed", "referral show", "appointment show", "event process", "dlq list", "dlq show",
-      "dlq redrive", "dlq purge", "events send", "token"
+      "serve",
+      "db migrate",
+      "db seed",
+      "referral show",
+      "appointment show",
+      "event process",
+      "dlq list",
+      "dlq show",
+      "dlq redrive",
+      "dlq purge",
+      "events send",
+      "token"
     ]) {
       expect(stdout).toContain(command)
     }
@@ -62,7 +72,11 @@ describe("ram-delius (built binary)", () => {
 
   it("db migrate creates the Delius tables; db seed loads the dev dataset", async () => {
     expect((await run("db", "migrate")).code).toBe(0)
-    expect(count("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN ('OFFENDER','NSI','CONTACT','AUDITED_INTERACTION','R_CONTACT_TYPE')")).toBe(5)
+    expect(
+      count(
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN ('OFFENDER','NSI','CONTACT','AUDITED_INTERACTION','R_CONTACT_TYPE')"
+      )
+    ).toBe(5)
     const again = await run("db", "migrate", "--json")
     expect(JSON.parse(again.stdout)).toEqual({ applied: [] })
     expect((await run("db", "seed", "--dataset", "dev")).code).toBe(0)
@@ -103,10 +117,21 @@ describe("ram-delius (built binary)", () => {
 
   it("event process exits 1 on a failure (missing detailUrl) and 3 on an unhandled type", async () => {
     const noDetail = join(dir, "no-detail.json")
-    writeFileSync(noDetail, JSON.stringify({ eventType: "intervention.action-plan.approved", version: 1, occurredAt: "2024-01-01T00:00:00Z" }))
+    writeFileSync(
+      noDetail,
+      JSON.stringify({ eventType: "intervention.action-plan.approved", version: 1, occurredAt: "2024-01-01T00:00:00Z" })
+    )
     expect((await run("event", "process", noDetail)).code).toBe(1)
     const unhandled = join(dir, "unhandled.json")
-    writeFileSync(unhandled, JSON.stringify({ eventType: "intervention.referral.sent", version: 1, detailUrl: "http://x/y", occurredAt: "2024-01-01T00:00:00Z" }))
+    writeFileSync(
+      unhandled,
+      JSON.stringify({
+        eventType: "intervention.referral.sent",
+        version: 1,
+        detailUrl: "http://x/y",
+        occurredAt: "2024-01-01T00:00:00Z"
+      })
+    )
     expect((await run("event", "process", unhandled)).code).toBe(3)
   })
 
@@ -191,14 +216,19 @@ describe("ram-delius against the SQS emulator", () => {
 
   const attribute = async (url: string) =>
     Number(
-      (await stack.client.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["ApproximateNumberOfMessages"] })))
-        .Attributes?.ApproximateNumberOfMessages ?? 0
+      (
+        await stack.client.send(
+          new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["ApproximateNumberOfMessages"] })
+        )
+      ).Attributes?.ApproximateNumberOfMessages ?? 0
     )
 
   it("events send fills the stub port in and sends the fixture to the queue", async () => {
     const sent = await run("events", "send", join(FIXTURES, "events/action-plan-approved.json"))
     expect(sent.code).toBe(0)
-    const received = await stack.client.send(new ReceiveMessageCommand({ QueueUrl: stack.queueUrl, MaxNumberOfMessages: 1, MessageAttributeNames: ["All"] }))
+    const received = await stack.client.send(
+      new ReceiveMessageCommand({ QueueUrl: stack.queueUrl, MaxNumberOfMessages: 1, MessageAttributeNames: ["All"] })
+    )
     const body = received.Messages?.[0]?.Body ?? ""
     expect(body).toContain(`localhost:${stack.referAndMonitor.port}/action-plan`)
     expect(received.Messages?.[0]?.MessageAttributes?.eventType?.StringValue).toBe("intervention.action-plan.approved")
@@ -208,19 +238,29 @@ describe("ram-delius against the SQS emulator", () => {
     const file = join(dir, "referral-withdrawn.json")
     writeFileSync(
       file,
-      readFileSync(join(FIXTURES, "events/referral-withdrawn.json"), "utf8").replaceAll("{wiremock.port}", String(stack.referAndMonitor.port))
+      readFileSync(join(FIXTURES, "events/referral-withdrawn.json"), "utf8").replaceAll(
+        "{wiremock.port}",
+        String(stack.referAndMonitor.port)
+      )
     )
     const before = db().prepare("SELECT CONTACT_ID, CONTACT_OUTCOME_TYPE_ID FROM CONTACT ORDER BY CONTACT_ID").all()
     const dry = await run("event", "process", "--dry-run", "--json", file)
     expect(dry.code).toBe(0)
-    const report = JSON.parse(dry.stdout) as { result: { outcome: string }; changes: Array<{ table: string; change: string; row: Record<string, unknown> }> }
+    const report = JSON.parse(dry.stdout) as {
+      result: { outcome: string }
+      changes: Array<{ table: string; change: string; row: Record<string, unknown> }>
+    }
     expect(report.result.outcome).toBe("Success")
-    const summary = report.changes.map((c) => `${c.change} ${c.table}${c.table === "CONTACT" ? ` ${String(c.row.contactId)}` : ""}`)
+    const summary = report.changes.map(
+      (c) => `${c.change} ${c.table}${c.table === "CONTACT" ? ` ${String(c.row.contactId)}` : ""}`
+    )
     expect(summary).toContain("updated NSI")
     expect(summary).toContain("inserted NSI_STATUS_HISTORY")
     // Contact 2 (today, no outcome) is withdrawn by the bulk update, which leaves LAST_UPDATED_DATETIME alone.
     expect(summary).toContain("updated CONTACT 2")
-    expect(db().prepare("SELECT CONTACT_ID, CONTACT_OUTCOME_TYPE_ID FROM CONTACT ORDER BY CONTACT_ID").all()).toEqual(before)
+    expect(db().prepare("SELECT CONTACT_ID, CONTACT_OUTCOME_TYPE_ID FROM CONTACT ORDER BY CONTACT_ID").all()).toEqual(
+      before
+    )
   })
 
   it("dlq list, show, redrive with progress, purge", async () => {
@@ -243,14 +283,27 @@ describe("ram-delius against the SQS emulator", () => {
 
   it("dlq list shows event type, CRN, referral id, receive count and first received in columns; show names the CRN", async () => {
     const body = readFileSync(join(FIXTURES, "events/action-plan-submitted.json"), "utf8")
-    const id = (await stack.client.send(new SendMessageCommand({ QueueUrl: stack.dlqUrl, MessageBody: body }))).MessageId!
+    const id = (await stack.client.send(new SendMessageCommand({ QueueUrl: stack.dlqUrl, MessageBody: body })))
+      .MessageId!
     const listed = await run("dlq", "list")
     expect(listed.code).toBe(0)
     // Two whole UUIDs, the event type, CRN, receives and time are wider than 120 columns, so each message is a
     // `key: value` block (no id cut); this message's block (earlier tests may leave others on the DLQ).
     const block = listed.stdout.split("\n\n").find((b) => b.includes(id))!
-    const fields = Object.fromEntries(block.trim().split("\n").map((line) => [line.split(/\s{2,}/)[0], line.split(/\s{2,}/)[1]]))
-    expect(Object.keys(fields)).toEqual(["MESSAGE ID", "EVENT TYPE", "CRN", "REFERRAL ID", "RECEIVES", "FIRST RECEIVED"])
+    const fields = Object.fromEntries(
+      block
+        .trim()
+        .split("\n")
+        .map((line) => [line.split(/\s{2,}/)[0], line.split(/\s{2,}/)[1]])
+    )
+    expect(Object.keys(fields)).toEqual([
+      "MESSAGE ID",
+      "EVENT TYPE",
+      "CRN",
+      "REFERRAL ID",
+      "RECEIVES",
+      "FIRST RECEIVED"
+    ])
     expect([fields["MESSAGE ID"], fields["EVENT TYPE"], fields.CRN, fields["REFERRAL ID"]]).toEqual([
       id,
       "intervention.action-plan.submitted",
@@ -272,7 +325,8 @@ describe("ram-delius against the SQS emulator", () => {
 
   it("dlq show --body writes exactly the message body to stdout, for `> body.json`", async () => {
     const body = readFileSync(join(FIXTURES, "events/action-plan-approved.json"), "utf8")
-    const id = (await stack.client.send(new SendMessageCommand({ QueueUrl: stack.dlqUrl, MessageBody: body }))).MessageId!
+    const id = (await stack.client.send(new SendMessageCommand({ QueueUrl: stack.dlqUrl, MessageBody: body })))
+      .MessageId!
     const shown = await run("dlq", "show", id, "--body")
     expect(shown.code).toBe(0)
     expect(shown.stdout).toBe(body)
@@ -281,7 +335,8 @@ describe("ram-delius against the SQS emulator", () => {
   })
 
   it("dlq redrive of an id not on the DLQ exits 2 and names it on stderr; the others are still moved", async () => {
-    const id = (await stack.client.send(new SendMessageCommand({ QueueUrl: stack.dlqUrl, MessageBody: "{}" }))).MessageId!
+    const id = (await stack.client.send(new SendMessageCommand({ QueueUrl: stack.dlqUrl, MessageBody: "{}" })))
+      .MessageId!
     const redriven = await run("dlq", "redrive", "--json", id, "no-such-id")
     expect(redriven.code).toBe(2)
     expect(JSON.parse(redriven.stdout)).toEqual({ moved: [id], notFound: ["no-such-id"] })

@@ -44,7 +44,12 @@ const freePort = () =>
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "ram-cli-ops-"))
-  env = { DATABASE_URL: `sqlite:${join(dir, "delius.sqlite")}`, DEV_JWK_FILE: join(dir, "dev-key.json"), HMPPS_AUTH_URL: "", NODE_ENV: "test" }
+  env = {
+    DATABASE_URL: `sqlite:${join(dir, "delius.sqlite")}`,
+    DEV_JWK_FILE: join(dir, "dev-key.json"),
+    HMPPS_AUTH_URL: "",
+    NODE_ENV: "test"
+  }
   expect((await run(["db", "migrate"])).code).toBe(0)
   expect((await run(["db", "seed"])).code).toBe(0)
 })
@@ -87,7 +92,9 @@ describe("streams and exit codes", () => {
   })
 
   it("a bad DATABASE_URL is one sentence naming DATABASE_URL on stderr, stdout empty even with --json, exit 1", async () => {
-    const result = await run(["referral", "show", "--json", "T140223", REFERRAL], { DATABASE_URL: "mysql://db.example/delius" })
+    const result = await run(["referral", "show", "--json", "T140223", REFERRAL], {
+      DATABASE_URL: "mysql://db.example/delius"
+    })
     expect(result.code).toBe(1)
     expect(result.stdout).toBe("")
     expect(result.stderr).toContain("DATABASE_URL")
@@ -101,7 +108,14 @@ describe("help", () => {
     const top = await run(["--help"])
     expect(top.code).toBe(0)
     expect(top.stdout).not.toContain("\x1b[")
-    for (const path of [["referral", "show"], ["appointment", "show"], ["event", "process"], ["db", "seed"], ["db", "ddl"], ["events", "send"]]) {
+    for (const path of [
+      ["referral", "show"],
+      ["appointment", "show"],
+      ["event", "process"],
+      ["db", "seed"],
+      ["db", "ddl"],
+      ["events", "send"]
+    ]) {
       const help = await run([...path, "--help"])
       expect(help.code).toBe(0)
       expect(help.stdout).not.toContain("\x1b[")
@@ -139,9 +153,14 @@ describe("tables", () => {
     expect(result.stdout).toContain("48911ad2-1213-4bd3-8312-3824dc29f131")
     expect(result.stdout).toContain("c8801fa4-4487-4b38-9169-efabd4be98c9")
     const db = new DatabaseSync(join(dir, "delius.sqlite"), { readOnly: true })
-    const contacts = db.prepare("SELECT CONTACT_ID, CONTACT_DATE, CONTACT_START_TIME, CONTACT_END_TIME FROM CONTACT ORDER BY CONTACT_ID").all() as Array<
-      { CONTACT_ID: number; CONTACT_DATE: string; CONTACT_START_TIME: string; CONTACT_END_TIME: string }
-    >
+    const contacts = db
+      .prepare("SELECT CONTACT_ID, CONTACT_DATE, CONTACT_START_TIME, CONTACT_END_TIME FROM CONTACT ORDER BY CONTACT_ID")
+      .all() as Array<{
+      CONTACT_ID: number
+      CONTACT_DATE: string
+      CONTACT_START_TIME: string
+      CONTACT_END_TIME: string
+    }>
     db.close()
     const table = result.stdout.split("\nContacts\n")[1]!.split("\n")
     const header = table[0]!.split(/\s{2,}/)
@@ -179,7 +198,10 @@ describe("no side effects from reads", () => {
     const empty = join(dir, "empty.sqlite")
     new DatabaseSync(empty).close()
     // SQLite's own companions of an open database (-wal, -shm) aside: the driver's concern, not a file the CLI makes.
-    const files = () => readdirSync(dir).filter((f) => !/-(wal|shm)$/.test(f)).sort()
+    const files = () =>
+      readdirSync(dir)
+        .filter((f) => !/-(wal|shm)$/.test(f))
+        .sort()
     const before = files()
     const result = await run(["referral", "show", "T140223", REFERRAL], { DATABASE_URL: `sqlite:${empty}` })
     expect(result.code).toBe(1)
@@ -220,7 +242,10 @@ describe("set-up", () => {
 describe("the local queue not running", () => {
   it("events send and dlq list say so and how to start it", async () => {
     const port = await freePort() // nothing listens there
-    for (const args of [["events", "send", join(FIXTURES, "events/action-plan-approved.json")], ["dlq", "list", "--json"]]) {
+    for (const args of [
+      ["events", "send", join(FIXTURES, "events/action-plan-approved.json")],
+      ["dlq", "list", "--json"]
+    ]) {
       const result = await run(args, { DEV_SQS_PORT: String(port) })
       expect(result.code, args.join(" ")).toBe(1)
       expect(result.stdout).toBe("")
@@ -243,7 +268,9 @@ describe("dry-run honesty", () => {
     expect(first.code).toBe(0)
     expect(first.stdout).toContain("Delius changes (1):")
     expect(first.stdout).toContain("inserted CONTACT")
-    expect(first.stdout).toMatch(/Audit: (no AUDITED_INTERACTION row|\d+ AUDITED_INTERACTION row\(s\) would be recorded)/)
+    expect(first.stdout).toMatch(
+      /Audit: (no AUDITED_INTERACTION row|\d+ AUDITED_INTERACTION row\(s\) would be recorded)/
+    )
     expect(first.stdout).not.toContain("inserted AUDITED_INTERACTION")
     const firstJson = JSON.parse((await run(["event", "process", "--dry-run", "--json", event], extra)).stdout)
     expect(firstJson.changes.map((c: { table: string }) => c.table)).toEqual(["CONTACT"])

@@ -125,8 +125,10 @@ describe("/queue-admin (hmpps-sqs endpoints, issue 9 §8)", { timeout: 180_000 }
     const base = await serve()
     const admin = await token("ROLE_QUEUE_ADMIN")
     const other = await token("ROLE_PROBATION_API__REFER_AND_MONITOR__CASE_DETAIL__RW")
-    const json = (await stack.client.send(new SendMessageCommand({ QueueUrl: stack.dlqUrl, MessageBody: snsBody }))).MessageId
-    const raw = (await stack.client.send(new SendMessageCommand({ QueueUrl: stack.dlqUrl, MessageBody: "not json" }))).MessageId
+    const json = (await stack.client.send(new SendMessageCommand({ QueueUrl: stack.dlqUrl, MessageBody: snsBody })))
+      .MessageId
+    const raw = (await stack.client.send(new SendMessageCommand({ QueueUrl: stack.dlqUrl, MessageBody: "not json" })))
+      .MessageId
     const expected = expect.arrayContaining([
       { body: JSON.parse(snsBody), messageId: json },
       { body: "not json", messageId: raw }
@@ -140,9 +142,14 @@ describe("/queue-admin (hmpps-sqs endpoints, issue 9 §8)", { timeout: 180_000 }
       ["PUT", "/queue-admin/retry-dlq/nope-dlq"],
       ["PUT", "/queue-admin/purge-queue/nope-dlq"]
     ] as const) {
-      expect(await call(base, method, path, admin)).toEqual({ status: 404, body: { status: 404, message: "nope-dlq not found" } })
+      expect(await call(base, method, path, admin)).toEqual({
+        status: 404,
+        body: { status: 404, message: "nope-dlq not found" }
+      })
     }
-    expect(await call(base, "GET", `/queue-admin/get-dlq-messages/${DLQ}?maxMessages=0`, admin)).toMatchObject({ status: 400 })
+    expect(await call(base, "GET", `/queue-admin/get-dlq-messages/${DLQ}?maxMessages=0`, admin)).toMatchObject({
+      status: 400
+    })
 
     // Peek: both messages, left on the DLQ.
     const peeked = await call(base, "GET", `/queue-admin/get-dlq-messages/${DLQ}?maxMessages=100`, admin)
@@ -156,18 +163,26 @@ describe("/queue-admin (hmpps-sqs endpoints, issue 9 §8)", { timeout: 180_000 }
     const retried = await call(base, "PUT", `/queue-admin/retry-dlq/${DLQ}`, admin)
     expect(retried).toEqual({ status: 200, body: { messagesFoundCount: 2, messages: expected } })
     expect(await count(stack.dlqUrl)).toBe(0)
-    const back = await stack.client.send(new ReceiveMessageCommand({ QueueUrl: stack.queueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 0 }))
+    const back = await stack.client.send(
+      new ReceiveMessageCommand({ QueueUrl: stack.queueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 0 })
+    )
     expect((back.Messages ?? []).map((m) => m.Body).sort()).toEqual([snsBody, "not json"].sort())
 
     // Purge the main queue by its name.
     expect(await call(base, "PUT", `/queue-admin/purge-queue/${QUEUE}`, other)).toMatchObject({ status: 403 })
-    expect(await call(base, "PUT", `/queue-admin/purge-queue/${QUEUE}`, admin)).toEqual({ status: 200, body: { messagesFoundCount: 2 } })
+    expect(await call(base, "PUT", `/queue-admin/purge-queue/${QUEUE}`, admin)).toEqual({
+      status: 200,
+      body: { messagesFoundCount: 2 }
+    })
     expect(await count(stack.queueUrl)).toBe(0)
 
     // retry-all-dlqs is open by default: one result per DLQ.
     await stack.client.send(new SendMessageCommand({ QueueUrl: stack.dlqUrl, MessageBody: "again" }))
     const all = await call(base, "PUT", "/queue-admin/retry-all-dlqs")
-    expect(all).toEqual({ status: 200, body: [{ messagesFoundCount: 1, messages: [{ body: "again", messageId: expect.any(String) }] }] })
+    expect(all).toEqual({
+      status: 200,
+      body: [{ messagesFoundCount: 1, messages: [{ body: "again", messageId: expect.any(String) }] }]
+    })
     expect(await count(stack.dlqUrl)).toBe(0)
     expect(await count(stack.queueUrl)).toBe(1)
     expect(await call(base, "PUT", `/queue-admin/purge-queue/${QUEUE}`, admin)).toMatchObject({ status: 200 })

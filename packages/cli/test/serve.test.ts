@@ -80,12 +80,16 @@ const serve = async (args: ReadonlyArray<string>, env: Record<string, string> = 
   let port: number | undefined
   let ended = false
   void exited.then(() => (ended = true))
-  await waitFor("serve to listen", () => {
-    if (ended) throw new Error(`serve exited early:\n${output}`)
-    const match = /listening on port (\d+)|health on port (\d+)/.exec(output)
-    if (match !== null) port = Number(match[1] ?? match[2])
-    return port !== undefined
-  }, 60_000)
+  await waitFor(
+    "serve to listen",
+    () => {
+      if (ended) throw new Error(`serve exited early:\n${output}`)
+      const match = /listening on port (\d+)|health on port (\d+)/.exec(output)
+      if (match !== null) port = Number(match[1] ?? match[2])
+      return port !== undefined
+    },
+    60_000
+  )
   const serving = { child, output: () => output, exited, port: port! }
   servers.push(serving)
   return serving
@@ -153,7 +157,9 @@ const call = (port: number, method: string, path: string, options: { token?: str
         agent: false,
         headers: {
           ...(options.token !== undefined ? { authorization: `Bearer ${options.token}` } : {}),
-          ...(payload !== undefined ? { "content-type": "application/json", "content-length": Buffer.byteLength(payload) } : {})
+          ...(payload !== undefined
+            ? { "content-type": "application/json", "content-length": Buffer.byteLength(payload) }
+            : {})
         }
       },
       (res) => {
@@ -188,7 +194,10 @@ const queueCount = async (url: string) => {
       })
     )
   ).Attributes
-  return Number(attributes?.ApproximateNumberOfMessages ?? 0) + Number(attributes?.ApproximateNumberOfMessagesNotVisible ?? 0)
+  return (
+    Number(attributes?.ApproximateNumberOfMessages ?? 0) +
+    Number(attributes?.ApproximateNumberOfMessagesNotVisible ?? 0)
+  )
 }
 
 const detailRequests = (fragment: string) =>
@@ -206,8 +215,7 @@ const outcomeOf = async (contactId: number) =>
   )[0]?.outcome
 
 /** The people's contacts, to show nothing was written twice. */
-const contactCount = async () =>
-  Number((await query<{ n: string }>("SELECT COUNT(*) AS n FROM CONTACT"))[0]!.n)
+const contactCount = async () => Number((await query<{ n: string }>("SELECT COUNT(*) AS n FROM CONTACT"))[0]!.n)
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "ram-serve-"))
@@ -278,7 +286,9 @@ describe("serve: SIGTERM drains (issue 9 §1)", { timeout: 240_000 }, () => {
     expect(server.output()).toContain("Drained; exiting")
     // Written once: one NSI for the referral; each feedback recorded, its session fetched from R&M once.
     expect(
-      await query("SELECT NSI_ID FROM NSI WHERE EXTERNAL_REFERENCE = $1", [`urn:hmpps:interventions-referral:${referralId}`])
+      await query("SELECT NSI_ID FROM NSI WHERE EXTERNAL_REFERENCE = $1", [
+        `urn:hmpps:interventions-referral:${referralId}`
+      ])
     ).toHaveLength(1)
     expect(await outcomeOf(2)).toBe("ATTC")
     expect(await outcomeOf(4)).toBe("ATSS")
@@ -332,7 +342,9 @@ describe("serve: SIGTERM drains (issue 9 §1)", { timeout: 240_000 }, () => {
       await waitFor("1 waiting on the person lock", async () => (await lockWaiters()) === 1)
       server.child.kill("SIGTERM")
       expect(await server.exited).toBe(1)
-      expect(server.output()).toMatch(/Shutdown timed out after 1 s; still in flight: 1 HTTP request\(s\): PUT \/probation-case\/S123456\/referrals/)
+      expect(server.output()).toMatch(
+        /Shutdown timed out after 1 s; still in flight: 1 HTTP request\(s\): PUT \/probation-case\/S123456\/referrals/
+      )
       expect(await answer).toHaveProperty("error")
     } finally {
       await lock.release()

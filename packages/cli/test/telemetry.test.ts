@@ -41,7 +41,11 @@ const freePort = () =>
   })
 
 /** Poll until `check` holds (bounded generously for a loaded 2-core machine); no timing is asserted. */
-const eventually = async <A>(what: string, check: () => A | undefined | false | Promise<A | undefined | false>, bound = 90_000): Promise<A> => {
+const eventually = async <A>(
+  what: string,
+  check: () => A | undefined | false | Promise<A | undefined | false>,
+  bound = 90_000
+): Promise<A> => {
   const deadline = Date.now() + bound
   for (;;) {
     const value = await check()
@@ -82,7 +86,11 @@ const jsonLines = (text: string) =>
     .filter((line) => line !== "")
     .map((line) => {
       const parsed = JSON.parse(line) as Record<string, unknown>
-      expect(parsed, line).toMatchObject({ time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), level: expect.stringMatching(/^(debug|info|warn|error)$/), message: expect.any(String) })
+      expect(parsed, line).toMatchObject({
+        time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        level: expect.stringMatching(/^(debug|info|warn|error)$/),
+        message: expect.any(String)
+      })
       return parsed
     })
 
@@ -107,7 +115,12 @@ interface Hosts {
  * stub) — each with its own SQLite file, so each owns and disposes its core runtime on SIGTERM.
  */
 const startHosts = async (name: string, extra: Record<string, string>): Promise<Hosts> => {
-  const [httpPort, sqsPort, stubPort, healthPort] = [await freePort(), await freePort(), await freePort(), await freePort()]
+  const [httpPort, sqsPort, stubPort, healthPort] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort()
+  ]
   const env = {
     DEV_JWK_FILE: join(dir, `${name}-dev-key.json`),
     HMPPS_AUTH_URL: "",
@@ -126,7 +139,10 @@ const startHosts = async (name: string, extra: Record<string, string>): Promise<
   const queue = start([QUEUE_MAIN], { ...env, DATABASE_URL: `sqlite:${join(dir, `${name}-queue.sqlite`)}` })
   const url = `http://127.0.0.1:${httpPort}`
   await eventually(`${name}: the HTTP host answering /ping`, async () => (await get(`${url}/ping`))?.status === 200)
-  await eventually(`${name}: the queue host's health`, async () => (await get(`http://127.0.0.1:${healthPort}/health/ping`))?.status === 200)
+  await eventually(
+    `${name}: the queue host's health`,
+    async () => (await get(`http://127.0.0.1:${healthPort}/health/ping`))?.status === 200
+  )
   return { http, queue, url, env, stubPort }
 }
 
@@ -151,10 +167,15 @@ const exercise = async (s: Hosts) => {
   expect(started.status).toBe(204)
   const unknown = await fetch(`${s.url}/no-such-path`, { headers: { authorization: `Bearer ${token}` } })
   expect(unknown.status).toBe(404)
-  const sent = await run([BIN, "events", "send", join(FIXTURES, "events/session-appointment-feedback-submitted-compliant.json")], s.env)
+  const sent = await run(
+    [BIN, "events", "send", join(FIXTURES, "events/session-appointment-feedback-submitted-compliant.json")],
+    s.env
+  )
   expect(sent.code).toBe(0)
   // Processed: the §9 event is in the host's own JSON lines whatever the ingestion endpoint does.
-  await eventually("the feedback event handled", () => s.queue.out().includes('"message":"SessionAppointmentSubmitted"'))
+  await eventually("the feedback event handled", () =>
+    s.queue.out().includes('"message":"SessionAppointmentSubmitted"')
+  )
 }
 
 /** SIGTERM both; each exit code. */
@@ -167,13 +188,18 @@ const stop = async (s: Hosts) => {
 const output = (s: Hosts) => [s.http.out(), s.http.err(), s.queue.out(), s.queue.err()]
 
 const customEvents = (received: ReadonlyArray<Envelope>) =>
-  received.filter((e) => e.data?.baseType === "EventData").map((e) => ({ name: e.data?.baseData?.name, properties: e.data?.baseData?.properties ?? {} }))
+  received
+    .filter((e) => e.data?.baseType === "EventData")
+    .map((e) => ({ name: e.data?.baseData?.name, properties: e.data?.baseData?.properties ?? {} }))
 
 describe("Application Insights (APPLICATIONINSIGHTS_CONNECTION_STRING → a TLS ingestion server on loopback)", () => {
   it("custom events with their §9 names and properties, requests with status codes, an R&M dependency; role name; flushed on SIGTERM (the hosts' main.js)", async () => {
     const ingestion = await startIngestion(dir, "ok")
     try {
-      const s = await startHosts("ok", { APPLICATIONINSIGHTS_CONNECTION_STRING: ingestion.connectionString, NODE_EXTRA_CA_CERTS: ingestion.certFile })
+      const s = await startHosts("ok", {
+        APPLICATIONINSIGHTS_CONNECTION_STRING: ingestion.connectionString,
+        NODE_EXTRA_CA_CERTS: ingestion.certFile
+      })
       await exercise(s)
       // Exported while running (batched), not only at shutdown.
       await eventually("a custom event at the ingestion endpoint", () => customEvents(ingestion.received).length > 0)
@@ -182,22 +208,41 @@ describe("Application Insights (APPLICATIONINSIGHTS_CONNECTION_STRING → a TLS 
       const events = customEvents(ingestion.received)
       expect(events).toContainEqual({ name: "ReferralStarted", properties: { crn: "S123456", referralId } })
       const feedback = events.find((e) => e.name === "SessionAppointmentSubmitted")
-      expect(feedback?.properties).toMatchObject({ crn: expect.any(String), referralId: expect.any(String), appointmentId: expect.any(String), referralReference: expect.any(String) })
+      expect(feedback?.properties).toMatchObject({
+        crn: expect.any(String),
+        referralId: expect.any(String),
+        appointmentId: expect.any(String),
+        referralReference: expect.any(String)
+      })
 
-      const requests = ingestion.received.filter((e) => e.data?.baseType === "RequestData").map((e) => e.data!.baseData!)
-      expect(requests).toContainEqual(expect.objectContaining({ name: "PUT /probation-case/:crn/referrals", responseCode: "204", success: true }))
+      const requests = ingestion.received
+        .filter((e) => e.data?.baseType === "RequestData")
+        .map((e) => e.data!.baseData!)
+      expect(requests).toContainEqual(
+        expect.objectContaining({ name: "PUT /probation-case/:crn/referrals", responseCode: "204", success: true })
+      )
       // A 4xx is the caller's mistake, not a failure of the service: success stays true, the status code says 404.
-      expect(requests).toContainEqual(expect.objectContaining({ name: "GET unmatched", responseCode: "404", success: true }))
+      expect(requests).toContainEqual(
+        expect.objectContaining({ name: "GET unmatched", responseCode: "404", success: true })
+      )
       // The queue message is a request too, with the handler's work under it.
       expect(requests).toContainEqual(expect.objectContaining({ name: "ProcessMessage" }))
 
-      const dependencies = ingestion.received.filter((e) => e.data?.baseType === "RemoteDependencyData").map((e) => e.data!.baseData!)
-      const referAndMonitor = dependencies.find((d) => d.type === "Http" && String(d.data).includes(`:${s.stubPort}/`) && !String(d.data).includes("/auth"))
+      const dependencies = ingestion.received
+        .filter((e) => e.data?.baseType === "RemoteDependencyData")
+        .map((e) => e.data!.baseData!)
+      const referAndMonitor = dependencies.find(
+        (d) => d.type === "Http" && String(d.data).includes(`:${s.stubPort}/`) && !String(d.data).includes("/auth")
+      )
       expect(referAndMonitor).toMatchObject({ resultCode: "200", success: true })
       // Database statements (the query spans) arrive as dependencies too.
-      expect(dependencies.some((d) => String(d.name).startsWith("Nsi.") || String(d.name).startsWith("Contact."))).toBe(true)
+      expect(dependencies.some((d) => String(d.name).startsWith("Nsi.") || String(d.name).startsWith("Contact."))).toBe(
+        true
+      )
 
-      expect(new Set(ingestion.received.map((e) => e.tags?.["ai.cloud.role"]))).toEqual(new Set(["refer-and-monitor-and-delius"]))
+      expect(new Set(ingestion.received.map((e) => e.tags?.["ai.cloud.role"]))).toEqual(
+        new Set(["refer-and-monitor-and-delius"])
+      )
       // The event is tied to its operation (the message's request).
       const feedbackEnvelope = ingestion.received.find((e) => e.data?.baseData?.name === "SessionAppointmentSubmitted")
       expect(feedbackEnvelope?.tags?.["ai.operation.id"]).toMatch(/^[0-9a-f]{32}$/)
@@ -211,18 +256,25 @@ describe("Application Insights (APPLICATIONINSIGHTS_CONNECTION_STRING → a TLS 
     }
   }, 240_000)
 
-  it.each<IngestionMode>(["fail", "hang"])("an ingestion endpoint that %s never fails a request or a message, and shutdown completes", async (mode) => {
-    const ingestion = await startIngestion(dir, mode)
-    try {
-      const s = await startHosts(mode, { APPLICATIONINSIGHTS_CONNECTION_STRING: ingestion.connectionString, NODE_EXTRA_CA_CERTS: ingestion.certFile })
-      await exercise(s)
-      await eventually("the exporter to try the endpoint", () => ingestion.received.length > 0)
-      expect(await stop(s)).toEqual([0, 0])
-      for (const text of output(s)) jsonLines(text)
-    } finally {
-      await ingestion.close()
-    }
-  }, 240_000)
+  it.each<IngestionMode>(["fail", "hang"])(
+    "an ingestion endpoint that %s never fails a request or a message, and shutdown completes",
+    async (mode) => {
+      const ingestion = await startIngestion(dir, mode)
+      try {
+        const s = await startHosts(mode, {
+          APPLICATIONINSIGHTS_CONNECTION_STRING: ingestion.connectionString,
+          NODE_EXTRA_CA_CERTS: ingestion.certFile
+        })
+        await exercise(s)
+        await eventually("the exporter to try the endpoint", () => ingestion.received.length > 0)
+        expect(await stop(s)).toEqual([0, 0])
+        for (const text of output(s)) jsonLines(text)
+      } finally {
+        await ingestion.close()
+      }
+    },
+    240_000
+  )
 })
 
 describe("without APPLICATIONINSIGHTS_CONNECTION_STRING", () => {
@@ -254,10 +306,18 @@ describe("without APPLICATIONINSIGHTS_CONNECTION_STRING", () => {
     const without = await modulesLoaded({ APPLICATIONINSIGHTS_CONNECTION_STRING: "" })
     expect(without.modules.some((url) => url.includes("@ram-delius/core") || url.includes("/core/dist/"))).toBe(true)
     expect(without.modules.filter((url) => /opentelemetry|@azure/.test(url))).toEqual([])
-    expect(without.lines).toContainEqual(expect.objectContaining({ level: "info", message: "ReferralStarted", type: "telemetry", properties: { crn: "X000001", referralId: "r" } }))
+    expect(without.lines).toContainEqual(
+      expect.objectContaining({
+        level: "info",
+        message: "ReferralStarted",
+        type: "telemetry",
+        properties: { crn: "X000001", referralId: "r" }
+      })
+    )
     // The check can fail: with the variable set, the exporter is loaded.
     const withIt = await modulesLoaded({
-      APPLICATIONINSIGHTS_CONNECTION_STRING: "InstrumentationKey=11111111-2222-3333-4444-555555555555;IngestionEndpoint=https://127.0.0.1:9/"
+      APPLICATIONINSIGHTS_CONNECTION_STRING:
+        "InstrumentationKey=11111111-2222-3333-4444-555555555555;IngestionEndpoint=https://127.0.0.1:9/"
     })
     expect(withIt.modules.some((url) => url.includes("@azure/monitor-opentelemetry-exporter"))).toBe(true)
   }, 120_000)
@@ -276,55 +336,77 @@ describe("one log shape (issue 11 §2)", () => {
   it.each([
     ["HTTP host", HTTP_MAIN],
     ["queue host", QUEUE_MAIN]
-  ])("%s: a bad DATABASE_URL is exactly one JSON line naming DATABASE_URL, then exit 1; no stack, no secret", async (_name, main) => {
-    const ports = { PORT: String(await freePort()), DEV_SQS_PORT: String(await freePort()), DEV_REFER_AND_MONITOR_PORT: String(await freePort()) }
-    const bad = await run([main], hostEnv("bad", { ...ports, DATABASE_URL: "foo://somewhere" }))
-    expect(bad.code).toBe(1)
-    const errors = jsonLines(bad.stderr)
-    expect(errors).toHaveLength(1)
-    expect(errors[0]).toMatchObject({ level: "error", message: expect.stringContaining("DATABASE_URL") })
-    expect(bad.stderr).not.toMatch(/\n\s+at /)
-    jsonLines(bad.stdout) // the queue host's dev stack line, if any, is JSON too
-    expect(bad.stdout).not.toContain("level\":\"error")
+  ])(
+    "%s: a bad DATABASE_URL is exactly one JSON line naming DATABASE_URL, then exit 1; no stack, no secret",
+    async (_name, main) => {
+      const ports = {
+        PORT: String(await freePort()),
+        DEV_SQS_PORT: String(await freePort()),
+        DEV_REFER_AND_MONITOR_PORT: String(await freePort())
+      }
+      const bad = await run([main], hostEnv("bad", { ...ports, DATABASE_URL: "foo://somewhere" }))
+      expect(bad.code).toBe(1)
+      const errors = jsonLines(bad.stderr)
+      expect(errors).toHaveLength(1)
+      expect(errors[0]).toMatchObject({ level: "error", message: expect.stringContaining("DATABASE_URL") })
+      expect(bad.stderr).not.toMatch(/\n\s+at /)
+      jsonLines(bad.stdout) // the queue host's dev stack line, if any, is JSON too
+      expect(bad.stdout).not.toContain('level":"error')
 
-    // Database down: the password in DATABASE_URL never appears; the cause does.
-    const down = await run([main], hostEnv("down", { ...ports, DATABASE_URL: `postgres://ram:${DB_PASSWORD}@127.0.0.1:1/test` }))
-    expect(down.code).toBe(1)
-    const downLines = jsonLines(down.stderr)
-    expect(downLines).toHaveLength(1)
-    expect(downLines[0]!.message).toMatch(/ECONNREFUSED|connect/i)
-    expect(down.stdout + down.stderr).not.toContain(DB_PASSWORD)
-    expect(down.stdout + down.stderr).not.toContain(CLIENT_SECRET)
+      // Database down: the password in DATABASE_URL never appears; the cause does.
+      const down = await run(
+        [main],
+        hostEnv("down", { ...ports, DATABASE_URL: `postgres://ram:${DB_PASSWORD}@127.0.0.1:1/test` })
+      )
+      expect(down.code).toBe(1)
+      const downLines = jsonLines(down.stderr)
+      expect(downLines).toHaveLength(1)
+      expect(downLines[0]!.message).toMatch(/ECONNREFUSED|connect/i)
+      expect(down.stdout + down.stderr).not.toContain(DB_PASSWORD)
+      expect(down.stdout + down.stderr).not.toContain(CLIENT_SECRET)
 
-    // LOG_LEVEL=debug adds the detail (stack) for whoever is debugging it — still one JSON line.
-    const debug = await run([main], hostEnv("bad", { ...ports, DATABASE_URL: "foo://somewhere", LOG_LEVEL: "debug" }))
-    expect(debug.code).toBe(1)
-    const debugLines = jsonLines(debug.stderr)
-    expect(debugLines.filter((l) => l.level === "error")).toHaveLength(1)
-  }, 120_000)
+      // LOG_LEVEL=debug adds the detail (stack) for whoever is debugging it — still one JSON line.
+      const debug = await run([main], hostEnv("bad", { ...ports, DATABASE_URL: "foo://somewhere", LOG_LEVEL: "debug" }))
+      expect(debug.code).toBe(1)
+      const debugLines = jsonLines(debug.stderr)
+      expect(debugLines.filter((l) => l.level === "error")).toHaveLength(1)
+    },
+    120_000
+  )
 
   it("LOG_LEVEL=warn: no info lines (start-up, 200s), the 404 request line is there", async () => {
     const port = await freePort()
     const host = start([HTTP_MAIN], hostEnv("levels", { PORT: String(port), LOG_LEVEL: "warn" }))
-    await eventually("the HTTP host answering", async () => (await get(`http://127.0.0.1:${port}/ping`))?.status === 200)
+    await eventually(
+      "the HTTP host answering",
+      async () => (await get(`http://127.0.0.1:${port}/ping`))?.status === 200
+    )
     expect((await fetch(`http://127.0.0.1:${port}/no-such-path`)).status).toBe(404)
     await eventually("the 404 line", () => host.out().includes('"status":404'))
     host.child.kill("SIGTERM")
     expect(await host.exited).toBe(0)
     const lines = [...jsonLines(host.out()), ...jsonLines(host.err())]
     expect(lines.filter((l) => l.level === "info" || l.level === "debug")).toEqual([])
-    expect(lines).toContainEqual(expect.objectContaining({ level: "warn", type: "request", status: 404, message: "GET /no-such-path 404" }))
+    expect(lines).toContainEqual(
+      expect.objectContaining({ level: "warn", type: "request", status: 404, message: "GET /no-such-path 404" })
+    )
   }, 120_000)
 
   it("default level: the request lines and the start-up line, all JSON", async () => {
     const port = await freePort()
     const host = start([HTTP_MAIN], hostEnv("default-level", { PORT: String(port) }))
-    await eventually("the HTTP host answering", async () => (await get(`http://127.0.0.1:${port}/ping`))?.status === 200)
+    await eventually(
+      "the HTTP host answering",
+      async () => (await get(`http://127.0.0.1:${port}/ping`))?.status === 200
+    )
     host.child.kill("SIGTERM")
     expect(await host.exited).toBe(0)
     const lines = jsonLines(host.out())
-    expect(lines).toContainEqual(expect.objectContaining({ level: "info", type: "start", message: expect.stringContaining("listening") }))
-    expect(lines).toContainEqual(expect.objectContaining({ level: "info", type: "request", status: 200, path: "/ping" }))
+    expect(lines).toContainEqual(
+      expect.objectContaining({ level: "info", type: "start", message: expect.stringContaining("listening") })
+    )
+    expect(lines).toContainEqual(
+      expect.objectContaining({ level: "info", type: "request", status: 200, path: "/ping" })
+    )
   }, 120_000)
 })
-

@@ -39,7 +39,10 @@ export class NotFound
   }
 }
 
-export class Conflict extends Schema.TaggedError<Conflict>()("Conflict", { message: Schema.String }) implements ErrorMeaning {
+export class Conflict
+  extends Schema.TaggedError<Conflict>()("Conflict", { message: Schema.String })
+  implements ErrorMeaning
+{
   get httpStatus() {
     return 409
   }

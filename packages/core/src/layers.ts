@@ -32,18 +32,24 @@ export interface CoreOptions<EDb = never, ETel = never, EDir = never, ERm = neve
    * Repositories of your own in place of core's SQL ones (any subset): built on the same database layer, they win
    * over core's, and every workflow uses them.
    */
-  readonly repositories?: Layer.Layer<never, never, Layer.Layer.Success<typeof Database.layer>> | Layer.Layer<any, never, any>
+  readonly repositories?:
+    Layer.Layer<never, never, Layer.Layer.Success<typeof Database.layer>> | Layer.Layer<any, never, any>
 }
 
 export const makeCoreLayer = <EDb = never, ETel = never, EDir = never, ERm = never>(
   options: CoreOptions<EDb, ETel, EDir, ERm> = {}
 ) => {
-  const database = (options.database ?? Database.layer) as Layer.Layer<Layer.Layer.Success<typeof Database.layer>, EDb | Layer.Layer.Error<typeof Database.layer>>
+  const database = (options.database ?? Database.layer) as Layer.Layer<
+    Layer.Layer.Success<typeof Database.layer>,
+    EDb | Layer.Layer.Error<typeof Database.layer>
+  >
   const prepared =
     options.prepare === false
       ? database
       : Layer.tap(database, (context) =>
-          prepareDatabase(typeof options.prepare === "object" ? { seed: options.prepare.seed } : {}).pipe(Effect.provide(context))
+          prepareDatabase(typeof options.prepare === "object" ? { seed: options.prepare.seed } : {}).pipe(
+            Effect.provide(context)
+          )
         )
   const infrastructure = Layer.mergeAll(
     options.telemetry ?? Telemetry.layer,
@@ -56,7 +62,10 @@ export const makeCoreLayer = <EDb = never, ETel = never, EDir = never, ERm = nev
   const repositories =
     options.repositories === undefined
       ? sqlRepositories
-      : Layer.merge(sqlRepositories, options.repositories.pipe(Layer.provide(sqlRepositories))) as typeof sqlRepositories
+      : (Layer.merge(
+          sqlRepositories,
+          options.repositories.pipe(Layer.provide(sqlRepositories))
+        ) as typeof sqlRepositories)
   const deliusUser = DeliusUser.layer.pipe(Layer.provideMerge(repositories))
   // §6.2 with CONTRACT_TYPE_NSI_TYPES, checked against R_NSI_TYPE while core starts (a bad entry refuses to start).
   const contractTypes = ContractTypes.layer.pipe(Layer.provideMerge(deliusUser))

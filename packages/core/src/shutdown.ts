@@ -15,7 +15,10 @@ export const DEFAULT_SHUTDOWN_TIMEOUT_SECONDS = 25
 
 /** `SHUTDOWN_TIMEOUT_SECONDS`: the bound on the whole drain (default 25). */
 export const shutdownTimeoutSeconds: Config.Config<number> = Config.number("SHUTDOWN_TIMEOUT_SECONDS").pipe(
-  Config.validate({ message: "SHUTDOWN_TIMEOUT_SECONDS must be a positive number of seconds", validation: (n) => n > 0 }),
+  Config.validate({
+    message: "SHUTDOWN_TIMEOUT_SECONDS must be a positive number of seconds",
+    validation: (n) => n > 0
+  }),
   Config.withDefault(DEFAULT_SHUTDOWN_TIMEOUT_SECONDS)
 )
 
@@ -65,7 +68,10 @@ export const handleShutdownSignals = (options: ShutdownOptions): (() => void) =>
     }
     stopping = true
     const seconds = options.timeoutMs / 1000
-    options.log("info", `${signal} received: draining (readiness DOWN, no new work, up to ${seconds} s for what is in flight)`)
+    options.log(
+      "info",
+      `${signal} received: draining (readiness DOWN, no new work, up to ${seconds} s for what is in flight)`
+    )
     let timer: ReturnType<typeof setTimeout> | undefined
     const timedOut = new Promise<"timeout">((resolve) => {
       timer = setTimeout(() => resolve("timeout"), options.timeoutMs)

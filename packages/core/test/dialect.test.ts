@@ -285,8 +285,17 @@ describe("column types", () => {
     ],
     [
       "oracle",
-      ["NUMBER(38)", "NUMBER(10)", "NUMBER(1)", "CHAR(1)", "NUMBER(10,2)", "VARCHAR2(35)", "CLOB", "DATE",
-        "TIMESTAMP(6)"]
+      [
+        "NUMBER(38)",
+        "NUMBER(10)",
+        "NUMBER(1)",
+        "CHAR(1)",
+        "NUMBER(10,2)",
+        "VARCHAR2(35)",
+        "CLOB",
+        "DATE",
+        "TIMESTAMP(6)"
+      ]
     ],
     [
       "mssql",

@@ -24,12 +24,17 @@ describe("Log", () => {
     process.env.DATABASE_URL = "postgres://ram:url-pass-word@db:5432/delius"
     Log.resetRedaction()
     const line = JSON.parse(
-      Log.formatLine("info", "connecting to postgres://ram:url-pass-word@db:5432/delius with env-secret-value", {
-        clientSecret: "field-secret",
-        header: "Bearer abcdefghijklmnop.qrstuvwxyz",
-        nested: { password: "p4ss", crn: "X123456" },
-        connection: "InstrumentationKey=abc-123;IngestionEndpoint=https://x/"
-      }, new Date("2026-01-01T00:00:00Z"))
+      Log.formatLine(
+        "info",
+        "connecting to postgres://ram:url-pass-word@db:5432/delius with env-secret-value",
+        {
+          clientSecret: "field-secret",
+          header: "Bearer abcdefghijklmnop.qrstuvwxyz",
+          nested: { password: "p4ss", crn: "X123456" },
+          connection: "InstrumentationKey=abc-123;IngestionEndpoint=https://x/"
+        },
+        new Date("2026-01-01T00:00:00Z")
+      )
     ) as Record<string, unknown>
     expect(Object.keys(line).slice(0, 3)).toEqual(["time", "level", "message"])
     expect(line).toEqual({
@@ -45,8 +50,10 @@ describe("Log", () => {
 
   it("a Cause is one line naming it (no stack) unless debug", () => {
     const cause = Cause.fail(ConfigError.InvalidData(["DATABASE_URL"], "unsupported database"))
-    expect(Log.describeCause(cause, false)).toBe("(Invalid data at DATABASE_URL: \"unsupported database\")")
-    const nested = Cause.die(new Error("PgClient: Failed to connect", { cause: new Error("connect ECONNREFUSED 127.0.0.1:1") }))
+    expect(Log.describeCause(cause, false)).toBe('(Invalid data at DATABASE_URL: "unsupported database")')
+    const nested = Cause.die(
+      new Error("PgClient: Failed to connect", { cause: new Error("connect ECONNREFUSED 127.0.0.1:1") })
+    )
     expect(Log.describeCause(nested, false)).toBe("PgClient: Failed to connect (connect ECONNREFUSED 127.0.0.1:1)")
     expect(Log.describeCause(nested, true)).toMatch(/\n\s+at /)
   })
@@ -54,7 +61,9 @@ describe("Log", () => {
   it("the Effect logger writes the same shape, annotations as context fields", () => {
     const lines: Array<string> = []
     const layer = Logger.replace(Logger.defaultLogger, Log.jsonLogger({ write: (l) => lines.push(l) }))
-    Effect.runSync(Effect.logWarning("R&M slow").pipe(Effect.annotateLogs({ url: "http://u:secretpw@x/y" }), Effect.provide(layer)))
+    Effect.runSync(
+      Effect.logWarning("R&M slow").pipe(Effect.annotateLogs({ url: "http://u:secretpw@x/y" }), Effect.provide(layer))
+    )
     expect(JSON.parse(lines[0]!)).toMatchObject({ level: "warn", message: "R&M slow", url: "http://u:[redacted]@x/y" })
   })
 })

@@ -25,22 +25,33 @@ describeOnDialects(describe, "migrations and seed", (kind) => {
     for (const table of tables) {
       const columns = table.columns.map((c) => c.name).join(", ")
       // Selecting every column by its Delius name proves the names exist.
-      await run(Effect.flatMap(SqlClient.SqlClient, (sql) => sql.unsafe(`SELECT ${columns} FROM ${table.name} WHERE 1 = 0`)))
+      await run(
+        Effect.flatMap(SqlClient.SqlClient, (sql) => sql.unsafe(`SELECT ${columns} FROM ${table.name} WHERE 1 = 0`))
+      )
     }
   })
 
   it("loads the dev dataset with the sequence ids the fixtures rely on", async () => {
     await run(seed("dev"))
     const rows = await run(
-      Effect.flatMap(SqlClient.SqlClient, (sql) =>
-        sql<{ contactId: number; externalReference: string | null; contactDate: string }>`SELECT CONTACT_ID, EXTERNAL_REFERENCE, CONTACT_DATE FROM CONTACT ORDER BY CONTACT_ID`
+      Effect.flatMap(
+        SqlClient.SqlClient,
+        (sql) =>
+          sql<{
+            contactId: number
+            externalReference: string | null
+            contactDate: string
+          }>`SELECT CONTACT_ID, EXTERNAL_REFERENCE, CONTACT_DATE FROM CONTACT ORDER BY CONTACT_ID`
       )
     )
     expect(rows.map((r) => r.contactId)).toEqual([1, 2, 3, 4])
     expect(rows[1]!.externalReference).toBe("urn:hmpps:interventions-appointment:48911ad2-1213-4bd3-8312-3824dc29f131")
     expect(rows[0]!.contactDate).toMatch(/^\d{4}-\d{2}-\d{2}$/)
     const nsis = await run(
-      Effect.flatMap(SqlClient.SqlClient, (sql) => sql<{ nsiId: number; rarCount: number | null }>`SELECT NSI_ID, RAR_COUNT FROM NSI ORDER BY NSI_ID`)
+      Effect.flatMap(
+        SqlClient.SqlClient,
+        (sql) => sql<{ nsiId: number; rarCount: number | null }>`SELECT NSI_ID, RAR_COUNT FROM NSI ORDER BY NSI_ID`
+      )
     )
     expect(nsis).toEqual([
       { nsiId: 1, rarCount: 3 },
@@ -49,7 +60,9 @@ describeOnDialects(describe, "migrations and seed", (kind) => {
       { nsiId: 4, rarCount: null }
     ])
     // The next value continues after the seeded rows.
-    const next = await run(Effect.flatMap(Dialect, (d) => Effect.flatMap(SqlClient.SqlClient, (sql) => d.nextId(sql, "CONTACT_ID_SEQ"))))
+    const next = await run(
+      Effect.flatMap(Dialect, (d) => Effect.flatMap(SqlClient.SqlClient, (sql) => d.nextId(sql, "CONTACT_ID_SEQ")))
+    )
     expect(next).toBe(5)
   })
 
@@ -74,7 +87,9 @@ describeOnDialects(describe, "the reference dataset", (kind) => {
         const count = (table: string) =>
           sql.unsafe<{ n: number }>(`SELECT COUNT(*) AS N FROM ${table}`).pipe(Effect.map((rows) => Number(rows[0]!.n)))
         const codes = (table: string) =>
-          sql.unsafe<{ code: string }>(`SELECT CODE FROM ${table} ORDER BY CODE`).pipe(Effect.map((rows) => rows.map((r) => r.code)))
+          sql
+            .unsafe<{ code: string }>(`SELECT CODE FROM ${table} ORDER BY CODE`)
+            .pipe(Effect.map((rows) => rows.map((r) => r.code)))
         return {
           contactTypes: yield* codes("R_CONTACT_TYPE"),
           outcomes: yield* codes("R_CONTACT_OUTCOME_TYPE"),
@@ -87,7 +102,18 @@ describeOnDialects(describe, "the reference dataset", (kind) => {
         }
       }).pipe(Effect.provide(Database.layerFromUrl(db.url)))
     )
-    expect(counts.contactTypes).toEqual(["AROM", "ARWS", "C091", "C092", "CRSAPT", "CRSNOTE", "CRSSAA", "NCOM", "NREF", "NTER"])
+    expect(counts.contactTypes).toEqual([
+      "AROM",
+      "ARWS",
+      "C091",
+      "C092",
+      "CRSAPT",
+      "CRSNOTE",
+      "CRSSAA",
+      "NCOM",
+      "NREF",
+      "NTER"
+    ])
     expect(counts.outcomes).toEqual(["AFTA", "AFTC", "APPK", "APPW", "ATSS", "ATTC", "RSOF", "RSSR"])
     expect(counts.statuses).toEqual(["COMP", "INPROG"])
     expect(counts.nsiTypes).toEqual(["CRS01", "CRS02", "CRS03", "CRS04", "CRS05", "CRS06", "CRS07", "CRS08"])

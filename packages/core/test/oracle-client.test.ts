@@ -22,7 +22,11 @@ type Call =
 
 interface FakeBehaviour {
   /** Make a call fail: return the error to reject with. */
-  readonly fail?: (op: "getConnection" | "execute" | "commit" | "rollback", conn: number, sql?: string) => Error | undefined
+  readonly fail?: (
+    op: "getConnection" | "execute" | "commit" | "rollback",
+    conn: number,
+    sql?: string
+  ) => Error | undefined
   readonly rows?: (sql: string) => Array<Record<string, unknown>> | undefined
   readonly rowsAffected?: (sql: string) => number | undefined
   /** Statements that never finish until the connection is broken. */
@@ -107,7 +111,8 @@ const exec = (conn: number, sql: string, autoCommit: boolean, binds: ReadonlyArr
   binds,
   autoCommit
 })
-const vpdSet = (conn: number, identifier = OracleClient.DEFAULT_CLIENT_IDENTIFIER) => exec(conn, SET, false, [identifier])
+const vpdSet = (conn: number, identifier = OracleClient.DEFAULT_CLIENT_IDENTIFIER) =>
+  exec(conn, SET, false, [identifier])
 const vpdClear = (conn: number) => exec(conn, CLEAR, false)
 const op = (conn: number, name: "commit" | "rollback" | "break"): Call => ({ conn, op: name })
 const close = (conn: number, drop = false): Call => ({ conn, op: "close", drop })
@@ -129,7 +134,8 @@ const oraError = (message: string) => new Error(message)
 
 // A statement reaching the driver that would start a transaction explicitly (Oracle has no BEGIN statement).
 const isBegin = (call: Call) =>
-  call.op === "execute" && (/^\s*(BEGIN|START\s+TRANSACTION)\s*;?\s*$/i.test(call.sql) || call.sql.includes("@ram-delius/oracle"))
+  call.op === "execute" &&
+  (/^\s*(BEGIN|START\s+TRANSACTION)\s*;?\s*$/i.test(call.sql) || call.sql.includes("@ram-delius/oracle"))
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Compiler
@@ -138,7 +144,12 @@ const isBegin = (call: Call) =>
 describe("OracleClient compiler", () => {
   // Compilation needs no connection; the acquirer is never run.
   const constructor = (transform?: (s: string) => string) =>
-    Statement.make(Effect.dieMessage("no connection in compiler tests"), OracleClient.makeCompiler(transform), [], undefined)
+    Statement.make(
+      Effect.dieMessage("no connection in compiler tests"),
+      OracleClient.makeCompiler(transform),
+      [],
+      undefined
+    )
   const sql = constructor()
 
   it("numbers placeholders :1, :2 in order", () => {
@@ -194,12 +205,18 @@ describe("OracleClient compiler", () => {
   })
 
   it("throws a clear error for RETURNING, which Oracle does not have", () => {
-    expect(() => sql`INSERT INTO T ${sql.insert({ A: 1 }).returning("*")}`.compile()).toThrow(/returning.*not supported.*RETURNING \*/)
-    expect(() => sql`UPDATE T SET ${sql.update({ A: 1 }).returning("*")}`.compile()).toThrow(/sql\.update\(\.\.\.\)\.returning/)
+    expect(() => sql`INSERT INTO T ${sql.insert({ A: 1 }).returning("*")}`.compile()).toThrow(
+      /returning.*not supported.*RETURNING \*/
+    )
+    expect(() => sql`UPDATE T SET ${sql.update({ A: 1 }).returning("*")}`.compile()).toThrow(
+      /sql\.update\(\.\.\.\)\.returning/
+    )
   })
 
   it("throws for multi-row inserts and updateValues", () => {
-    expect(() => sql`INSERT INTO T ${sql.insert([{ A: 1 }, { A: 2 }])}`.compile()).toThrow(/2 rows.*one row per statement/)
+    expect(() => sql`INSERT INTO T ${sql.insert([{ A: 1 }, { A: 2 }])}`.compile()).toThrow(
+      /2 rows.*one row per statement/
+    )
     expect(() => sql`UPDATE T SET A = v.A FROM ${sql.updateValues([{ A: 1 }], "v")}`.compile()).toThrow(/updateValues/)
   })
 
@@ -219,11 +236,14 @@ describe("OracleClient statements", () => {
       yield* OracleClient.make(baseConfig, recording.driver).pipe(Effect.scoped, Effect.provide(Reactivity.layer))
       expect(recording.calls).toEqual([vpdSet(1), exec(1, "SELECT 1 FROM DUAL", true), vpdClear(1), close(1)])
       expect(recording.poolClosed).toBe(true)
-    }))
+    })
+  )
 
   it.effect("fails to start with a SqlError when no connection can be had, and still closes the pool", () =>
     Effect.gen(function* () {
-      const recording = makeRecordingDriver({ fail: (o) => (o === "getConnection" ? oraError("ORA-12541: no listener") : undefined) })
+      const recording = makeRecordingDriver({
+        fail: (o) => (o === "getConnection" ? oraError("ORA-12541: no listener") : undefined)
+      })
       const error = yield* OracleClient.make(baseConfig, recording.driver).pipe(
         Effect.scoped,
         Effect.provide(Reactivity.layer),
@@ -234,7 +254,8 @@ describe("OracleClient statements", () => {
         "OracleClient: failed to connect: Failed to acquire a connection from the pool: ORA-12541: no listener"
       )
       expect(recording.poolClosed).toBe(true)
-    }))
+    })
+  )
 
   it.effect("runs each statement outside a transaction on its own connection with autoCommit, VPD around it", () =>
     withClient((sql, recording) =>
@@ -252,7 +273,8 @@ describe("OracleClient statements", () => {
           close(3)
         ])
       })
-    ))
+    )
+  )
 
   it.effect("uses the configured client identifier, and skips the VPD calls with vpd: false", () =>
     Effect.gen(function* () {
@@ -260,7 +282,12 @@ describe("OracleClient statements", () => {
         (sql, recording) =>
           Effect.gen(function* () {
             yield* sql`SELECT 1 FROM DUAL`
-            expect(recording.calls).toEqual([vpdSet(2, "SomeoneElse"), exec(2, "SELECT 1 FROM DUAL", true), vpdClear(2), close(2)])
+            expect(recording.calls).toEqual([
+              vpdSet(2, "SomeoneElse"),
+              exec(2, "SELECT 1 FROM DUAL", true),
+              vpdClear(2),
+              close(2)
+            ])
           }),
         { config: { clientIdentifier: "SomeoneElse" } }
       )
@@ -279,7 +306,8 @@ describe("OracleClient statements", () => {
           }),
         { config: { vpd: false } }
       )
-    }))
+    })
+  )
 
   it.effect("turns a driver error into a SqlError naming what failed, and still releases the connection", () =>
     withClient(
@@ -295,10 +323,13 @@ describe("OracleClient statements", () => {
       {
         behaviour: {
           fail: (o, _conn, sql) =>
-            o === "execute" && sql === "SELECT * FROM MISSING" ? oraError("ORA-00942: table or view does not exist") : undefined
+            o === "execute" && sql === "SELECT * FROM MISSING"
+              ? oraError("ORA-00942: table or view does not exist")
+              : undefined
         }
       }
-    ))
+    )
+  )
 
   it.effect("applies transformResultNames, and exposes raw results and value rows", () =>
     withClient(
@@ -316,7 +347,8 @@ describe("OracleClient statements", () => {
           rowsAffected: (s) => (s.startsWith("UPDATE") ? 3 : undefined)
         }
       }
-    ))
+    )
+  )
 
   it.effect("dies on an unsupported helper before acquiring a connection", () =>
     withClient((sql, recording) =>
@@ -325,7 +357,8 @@ describe("OracleClient statements", () => {
         expect(Exit.isFailure(exit) && Cause.isDie(exit.cause)).toBe(true)
         expect(recording.calls).toEqual([])
       })
-    ))
+    )
+  )
 
   it.effect("breaks a running statement when interrupted and releases its connection", () =>
     withClient(
@@ -343,7 +376,8 @@ describe("OracleClient statements", () => {
           ])
         }),
       { behaviour: { hangs: (s) => s.includes("SLOW") } }
-    ))
+    )
+  )
 })
 
 describe("OracleClient VPD release", () => {
@@ -355,10 +389,16 @@ describe("OracleClient VPD release", () => {
       (sql, recording) =>
         Effect.gen(function* () {
           expect(yield* sql`SELECT 1 AS N FROM DUAL`).toEqual([{ N: 1 }])
-          expect(recording.calls).toEqual([vpdSet(2), exec(2, "SELECT 1 AS N FROM DUAL", true), vpdClear(2), close(2, true)])
+          expect(recording.calls).toEqual([
+            vpdSet(2),
+            exec(2, "SELECT 1 AS N FROM DUAL", true),
+            vpdClear(2),
+            close(2, true)
+          ])
         }),
       { behaviour: { fail: (o, conn, s) => (conn > 1 ? failClear(o, conn, s) : undefined), rows: () => [{ N: 1 }] } }
-    ))
+    )
+  )
 
   it.effect("keeps the original error when both the statement and the clear fail", () =>
     withClient(
@@ -381,7 +421,8 @@ describe("OracleClient VPD release", () => {
                 : failClear(o, conn, s)
         }
       }
-    ))
+    )
+  )
 
   it.effect("fails the acquisition and drops the connection when setting the identifier fails", () =>
     withClient(
@@ -395,10 +436,13 @@ describe("OracleClient VPD release", () => {
       {
         behaviour: {
           fail: (o, conn, s) =>
-            o === "execute" && conn > 1 && s === SET ? oraError("ORA-04067: not executed, PKG_VPD_CTX does not exist") : undefined
+            o === "execute" && conn > 1 && s === SET
+              ? oraError("ORA-04067: not executed, PKG_VPD_CTX does not exist")
+              : undefined
         }
       }
-    ))
+    )
+  )
 })
 
 describe("OracleClient transactions", () => {
@@ -423,7 +467,8 @@ describe("OracleClient transactions", () => {
         ])
         expect(recording.calls.filter(isBegin)).toEqual([])
       })
-    ))
+    )
+  )
 
   it.effect("rolls back on the same connection and surfaces the error when the transaction fails", () =>
     withClient((sql, recording) =>
@@ -445,14 +490,17 @@ describe("OracleClient transactions", () => {
           close(2)
         ])
       })
-    ))
+    )
+  )
 
   it.effect("rolls back when a statement in the transaction fails, surfacing the SqlError", () =>
     withClient(
       (sql, recording) =>
         Effect.gen(function* () {
           const error = yield* Effect.flip(
-            sql.withTransaction(Effect.zipRight(sql`INSERT INTO T (A) VALUES (${1})`, sql`INSERT INTO T (A) VALUES (${1})`))
+            sql.withTransaction(
+              Effect.zipRight(sql`INSERT INTO T (A) VALUES (${1})`, sql`INSERT INTO T (A) VALUES (${1})`)
+            )
           )
           expect(error).toBeInstanceOf(SqlError)
           expect(error.message).toMatch(/Failed to execute statement: ORA-00001/)
@@ -464,11 +512,14 @@ describe("OracleClient transactions", () => {
           fail: (() => {
             let inserts = 0
             return (o: string, _conn: number, s?: string) =>
-              o === "execute" && s?.startsWith("INSERT") && ++inserts === 2 ? oraError("ORA-00001: unique constraint violated") : undefined
+              o === "execute" && s?.startsWith("INSERT") && ++inserts === 2
+                ? oraError("ORA-00001: unique constraint violated")
+                : undefined
           })()
         }
       }
-    ))
+    )
+  )
 
   it.effect("uses SAVEPOINT for a nested transaction, rolls back to it on inner failure and commits the outer", () =>
     withClient((sql, recording) =>
@@ -495,7 +546,8 @@ describe("OracleClient transactions", () => {
           close(2)
         ])
       })
-    ))
+    )
+  )
 
   it.effect("treats a successful nested transaction's commit as a no-op (Oracle has no RELEASE SAVEPOINT)", () =>
     withClient((sql, recording) =>
@@ -510,7 +562,8 @@ describe("OracleClient transactions", () => {
           close(2)
         ])
       })
-    ))
+    )
+  )
 
   it.effect("runs a reserved connection with autoCommit, apart from the transaction's own connection", () =>
     withClient((sql, recording) =>
@@ -532,7 +585,8 @@ describe("OracleClient transactions", () => {
           close(3)
         ])
       }).pipe(Effect.scoped)
-    ))
+    )
+  )
 
   it.effect("still releases the connection when commit fails (a defect, as in @effect/sql)", () =>
     withClient(
@@ -546,7 +600,8 @@ describe("OracleClient transactions", () => {
           expect(recording.calls.slice(-3)).toEqual([op(2, "commit"), vpdClear(2), close(2)])
         }),
       { behaviour: { fail: (o) => (o === "commit" ? oraError("ORA-02091: transaction rolled back") : undefined) } }
-    ))
+    )
+  )
 })
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -596,7 +651,9 @@ if (!oracleUrl) {
 describe.skipIf(!oracleUrl)("OracleClient against a real Oracle", () => {
   const live = <A, E>(effect: Effect.Effect<A, E, OracleClient.OracleClient>) =>
     effect.pipe(
-      Effect.provide(OracleClient.layer({ ...OracleClient.fromUrl(oracleUrl ?? ""), vpd: process.env.ORACLE_VPD === "true" }))
+      Effect.provide(
+        OracleClient.layer({ ...OracleClient.fromUrl(oracleUrl ?? ""), vpd: process.env.ORACLE_VPD === "true" })
+      )
     )
 
   it.effect("selects from dual with numbers, dates, timestamps and CLOBs as plain values", () =>
@@ -607,7 +664,8 @@ describe.skipIf(!oracleUrl)("OracleClient against a real Oracle", () => {
           TIMESTAMP '2024-03-05 10:11:12.123456' AS TS, TO_CLOB('clob text') AS C FROM DUAL`
         expect(rows).toEqual([{ N: 42, D: "2024-03-05 00:00:00", TS: "2024-03-05 10:11:12.123456", C: "clob text" }])
       })
-    ))
+    )
+  )
 
   it.effect("commits, rolls back and rolls back to a savepoint", () =>
     live(
@@ -636,5 +694,6 @@ describe.skipIf(!oracleUrl)("OracleClient against a real Oracle", () => {
         yield* insert(4)
         expect(yield* count).toBe(2)
       }).pipe(Effect.scoped)
-    ))
+    )
+  )
 })

@@ -28,7 +28,12 @@ beforeAll(async () => {
   mkdirSync(project)
   writeFileSync(
     join(project, "package.json"),
-    JSON.stringify({ name: "consumer", private: true, type: "module", dependencies: { "@ram-delius/core": `file:../${tarball}` } })
+    JSON.stringify({
+      name: "consumer",
+      private: true,
+      type: "module",
+      dependencies: { "@ram-delius/core": `file:../${tarball}` }
+    })
   )
   await run(npm, ["install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error"], {
     cwd: project
@@ -79,7 +84,8 @@ process.stdout.write(JSON.stringify({ nsiType: Rules.nsiTypeForContractType("FBD
 describe("@ram-delius/core installed from its npm pack tarball", () => {
   it("installs no database driver, SQLite driver or emulator: only the declared dependencies", () => {
     const installed = readdirSync(join(project, "node_modules"))
-    for (const absent of ["pg", "oracledb", "tedious", "better-sqlite3", "fauxqs"]) expect(installed).not.toContain(absent)
+    for (const absent of ["pg", "oracledb", "tedious", "better-sqlite3", "fauxqs"])
+      expect(installed).not.toContain(absent)
     const effectScoped = readdirSync(join(project, "node_modules", "@effect"))
     expect(effectScoped).not.toContain("sql-pg")
     expect(effectScoped).not.toContain("sql-mssql")

@@ -1,22 +1,14 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@effect/vitest"
-import {
-  ConfigProvider,
-  Effect,
-  Either,
-  Layer,
-  Logger,
-  LogLevel,
-  Redacted,
-  Schedule,
-  Schema,
-  TestClock
-} from "effect"
+import { ConfigProvider, Effect, Either, Layer, Logger, LogLevel, Redacted, Schedule, Schema, TestClock } from "effect"
 import { existsSync, readFileSync } from "node:fs"
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import { fileURLToPath } from "node:url"
 import { ReferAndMonitorError } from "../src/errors.js"
-import { ReferAndMonitorClient, type ReferAndMonitorClientOptions } from "../src/refer-and-monitor/ReferAndMonitorClient.js"
+import {
+  ReferAndMonitorClient,
+  type ReferAndMonitorClientOptions
+} from "../src/refer-and-monitor/ReferAndMonitorClient.js"
 import { ReferralSession, SentReferral, SupplierAssessment } from "../src/refer-and-monitor/schemas.js"
 
 /**
@@ -24,13 +16,16 @@ import { ReferralSession, SentReferral, SupplierAssessment } from "../src/refer-
  * (the fixture routes of /work/shared/fixtures/refer-and-monitor-api/routes.json, plus scripted paths).
  */
 
-const fixturesDir =
-  process.env.RAM_FIXTURES_DIR ?? fileURLToPath(new URL("../../../fixtures/", import.meta.url))
+const fixturesDir = process.env.RAM_FIXTURES_DIR ?? fileURLToPath(new URL("../../../fixtures/", import.meta.url))
 const apiDir = `${fixturesDir}/refer-and-monitor-api`
 
 interface Route {
   readonly request: { readonly method: string; readonly url: string }
-  readonly response: { readonly status: number; readonly headers?: Record<string, string>; readonly bodyFileName: string }
+  readonly response: {
+    readonly status: number
+    readonly headers?: Record<string, string>
+    readonly bodyFileName: string
+  }
 }
 const routes: ReadonlyArray<Route> = JSON.parse(readFileSync(`${apiDir}/routes.json`, "utf8")).mappings
 // routes.json also names `fuzzy-search-referral-ended.json`, which the fixtures do not contain: that route is served
@@ -114,7 +109,11 @@ class FakeServices {
       const token = `token-${++this.tokensIssued}`
       return {
         status: 200,
-        body: JSON.stringify({ ...fixtureJson("hmpps-auth-token-body.json"), access_token: token, expires_in: this.expiresIn })
+        body: JSON.stringify({
+          ...fixtureJson("hmpps-auth-token-body.json"),
+          access_token: token,
+          expires_in: this.expiresIn
+        })
       }
     }
     // R&M: a system token is required except on /open/… (client-contract.md §4.6: 401 without a bearer token)
@@ -252,13 +251,19 @@ describe("ReferAndMonitorClient against a loopback HMPPS Auth and R&M", () => {
 
   it.live("fetches the token once for several calls, sequential and concurrent", () =>
     Effect.gen(function* () {
-      const path = "/referral/68df9f6c-3fcb-4ec6-8fcf-96551cd9b080/delivery-session-appointments/223e2d09-63d2-4b7e-a07e-b35c550e26cb"
-      yield* Effect.all(Array.from({ length: 5 }, () => get(path, ReferralSession)), { concurrency: "unbounded" })
+      const path =
+        "/referral/68df9f6c-3fcb-4ec6-8fcf-96551cd9b080/delivery-session-appointments/223e2d09-63d2-4b7e-a07e-b35c550e26cb"
+      yield* Effect.all(
+        Array.from({ length: 5 }, () => get(path, ReferralSession)),
+        { concurrency: "unbounded" }
+      )
       yield* get(path, ReferralSession)
       yield* get(path, ReferralSession)
       expect(services.tokenRequests).toHaveLength(1)
       expect(services.requestsTo(path)).toHaveLength(7)
-      expect(new Set(services.requestsTo(path).map((r) => r.headers.authorization))).toEqual(new Set(["Bearer token-1"]))
+      expect(new Set(services.requestsTo(path).map((r) => r.headers.authorization))).toEqual(
+        new Set(["Bearer token-1"])
+      )
     }).pipe(Effect.provide(clientLayer()))
   )
 
@@ -368,14 +373,19 @@ describe("ReferAndMonitorClient against a loopback HMPPS Auth and R&M", () => {
     Effect.gen(function* () {
       const closed = createServer()
       const port = yield* Effect.promise(
-        () => new Promise<number>((resolve) => closed.listen(0, "127.0.0.1", () => resolve((closed.address() as AddressInfo).port)))
+        () =>
+          new Promise<number>((resolve) =>
+            closed.listen(0, "127.0.0.1", () => resolve((closed.address() as AddressInfo).port))
+          )
       )
       yield* Effect.promise(() => new Promise<void>((resolve) => closed.close(() => resolve())))
       const url = `http://127.0.0.1:${port}/sent-referral/f56c5f7c-632f-4cad-a1b3-693541cb5f22`
       const error = yield* Effect.flatMap(ReferAndMonitorClient, (client) => client.get(url, SentReferral)).pipe(
         Effect.flip,
         // The closed port is an allowed origin, so the request is really attempted (§5.3).
-        Effect.provide(clientLayer({ auth: undefined, detailUrlOrigins: { origins: [`http://127.0.0.1:${port}`], set: true } }))
+        Effect.provide(
+          clientLayer({ auth: undefined, detailUrlOrigins: { origins: [`http://127.0.0.1:${port}`], set: true } })
+        )
       )
       expect(error).toBeInstanceOf(ReferAndMonitorError)
       expect(error).toMatchObject({ url, transient: true })
@@ -404,7 +414,11 @@ describe("ReferAndMonitorClient against a loopback HMPPS Auth and R&M", () => {
       expect(error.message).toContain("timed out reading the response body")
     }).pipe(
       Effect.provide(
-        clientLayer({ auth: undefined, retrySchedule: Schedule.stop, timeouts: { connect: "1 second", read: "150 millis" } })
+        clientLayer({
+          auth: undefined,
+          retrySchedule: Schedule.stop,
+          timeouts: { connect: "1 second", read: "150 millis" }
+        })
       )
     )
   )
@@ -424,7 +438,9 @@ describe("ReferAndMonitorClient against a loopback HMPPS Auth and R&M", () => {
       services.on("/sent-referral/bad-state", { status: 200, body: sentReferral({ withdrawalState: "WITHDRAWN" }) })
       const badCode = yield* getError("/sent-referral/bad-code", SentReferral)
       expect(badCode).toMatchObject({ transient: false, status: 200 })
-      expect(badCode.message).toContain(`Unable to decode the response of GET ${services.baseUrl}/sent-referral/bad-code`)
+      expect(badCode.message).toContain(
+        `Unable to decode the response of GET ${services.baseUrl}/sent-referral/bad-code`
+      )
       expect(badCode.message).toContain("withdrawalCode")
       expect(badCode.message).toContain('"XYZ"')
       expect(services.requestsTo("/sent-referral/bad-code")).toHaveLength(1)
@@ -460,7 +476,11 @@ describe("ReferAndMonitorClient against a loopback HMPPS Auth and R&M", () => {
       })
       services.on("/sent-referral/null-code", {
         status: 200,
-        body: sentReferral({ withdrawalCode: null, relevantSentenceId: 2500443138, endOfServiceReport: { submittedAt: null } })
+        body: sentReferral({
+          withdrawalCode: null,
+          relevantSentenceId: 2500443138,
+          endOfServiceReport: { submittedAt: null }
+        })
       })
       const decoded = yield* get("/sent-referral/empty-code", SentReferral)
       expect(decoded).not.toBeNull()
@@ -488,7 +508,10 @@ describe("ReferAndMonitorClient against a loopback HMPPS Auth and R&M", () => {
         status: 200,
         body: sessionBody({ deliusAppointmentId: undefined, deliusId: "42" })
       })
-      services.on("/open/session-null", { status: 200, body: sessionBody({ deliusAppointmentId: null, oldAppointments: null }) })
+      services.on("/open/session-null", {
+        status: 200,
+        body: sessionBody({ deliusAppointmentId: null, oldAppointments: null })
+      })
       services.on("/open/session-bad", { status: 200, body: sessionBody({ deliusAppointmentId: "12a" }) })
       expect((yield* get("/open/session-string", ReferralSession))?.deliusAppointmentId).toBe(1824573422)
       expect((yield* get("/open/session-number", ReferralSession))?.deliusAppointmentId).toBe(1824573422)
@@ -515,10 +538,16 @@ describe("ReferAndMonitorClient against a loopback HMPPS Auth and R&M", () => {
           referralId: "89a3f79c-f12b-43de-9616-77ae19813cfe"
         })
       })
-      const assessment = yield* get("/sent-referral/89a3f79c-f12b-43de-9616-77ae19813cfe/supplier-assessment", SupplierAssessment)
+      const assessment = yield* get(
+        "/sent-referral/89a3f79c-f12b-43de-9616-77ae19813cfe/supplier-assessment",
+        SupplierAssessment
+      )
       expect(assessment?.appointments[0]).toMatchObject({
         id: "3b8282cd-baa5-45d3-8489-b5836a58a0e8",
-        appointmentFeedback: { attendanceFeedback: { attended: "no", didSessionHappen: false }, sessionFeedback: { notify: true } }
+        appointmentFeedback: {
+          attendanceFeedback: { attended: "no", didSessionHappen: false },
+          sessionFeedback: { notify: true }
+        }
       })
     }).pipe(Effect.provide(clientLayer()))
   )
@@ -552,7 +581,9 @@ describe("ReferAndMonitorClient against a loopback HMPPS Auth and R&M", () => {
       expect(error).toMatchObject({ status: 401, transient: false, url: `${services.baseUrl}/auth/oauth/token` })
       expect(services.tokenRequests).toHaveLength(1)
       // and a successful run with the right secret logs nothing secret either
-      yield* get("/sent-referral/f56c5f7c-632f-4cad-a1b3-693541cb5f22", SentReferral).pipe(Effect.provide(clientLayer()))
+      yield* get("/sent-referral/f56c5f7c-632f-4cad-a1b3-693541cb5f22", SentReferral).pipe(
+        Effect.provide(clientLayer())
+      )
       expect(lines.length).toBeGreaterThan(0)
       for (const line of [...lines, JSON.stringify(error), String(error), error.message]) {
         expect(line).not.toContain("WRONG-secret")
@@ -560,7 +591,11 @@ describe("ReferAndMonitorClient against a loopback HMPPS Auth and R&M", () => {
         expect(line).not.toContain("token-1")
       }
     }).pipe(
-      Effect.provide(clientLayer({ auth: { url: `${services.baseUrl}/auth`, clientId: CLIENT_ID, clientSecret: Redacted.make("WRONG-secret") } })),
+      Effect.provide(
+        clientLayer({
+          auth: { url: `${services.baseUrl}/auth`, clientId: CLIENT_ID, clientSecret: Redacted.make("WRONG-secret") }
+        })
+      ),
       Effect.provide(capture),
       Logger.withMinimumLogLevel(LogLevel.All)
     )
@@ -687,29 +722,35 @@ describe("the token only goes to R&M: MESSAGING_CONSUMER_DETAIL_URLS (§5.3)", (
       const path = "/sent-referral/f56c5f7c-632f-4cad-a1b3-693541cb5f22"
       yield* get(path, SentReferral)
       expect(services.requestsTo(path)[0]?.headers.authorization).toBe("Bearer token-1")
-    }).pipe(Effect.provide(envLayer([["MESSAGING_CONSUMER_DETAIL_URLS", `https://r-and-m.example, ${services.baseUrl}/`]])))
+    }).pipe(
+      Effect.provide(envLayer([["MESSAGING_CONSUMER_DETAIL_URLS", `https://r-and-m.example, ${services.baseUrl}/`]]))
+    )
   )
 
-  it.live("another origin, relative, non-http(s) or malformed URLs: no request at all (no token fetched), not transient", () =>
-    Effect.gen(function* () {
-      const port = new URL(services.baseUrl).port
-      // The first two reach this very loopback server if sent: the counts below would see them.
-      const urls = [
-        `http://localhost:${port}/sent-referral/f56c5f7c-632f-4cad-a1b3-693541cb5f22`,
-        `https://127.0.0.1:${port}/sent-referral/f56c5f7c-632f-4cad-a1b3-693541cb5f22`,
-        "/sent-referral/f56c5f7c-632f-4cad-a1b3-693541cb5f22",
-        `ftp://127.0.0.1:${port}/sent-referral/x`,
-        "http://[not a url",
-        "https://r-and-m.example.evil.test/sent-referral/x"
-      ]
-      for (const url of urls) {
-        const error = yield* refused(url)
-        expect(error).toMatchObject({ _tag: "ReferAndMonitorError", url, transient: false })
-        expect(error.message.startsWith(`Refused to call ${url}: `)).toBe(true)
-        expect(error.message).toContain("no request was made")
-      }
-      expect(services.requests).toEqual([])
-    }).pipe(Effect.provide(envLayer([["MESSAGING_CONSUMER_DETAIL_URLS", `${services.baseUrl},https://r-and-m.example`]])))
+  it.live(
+    "another origin, relative, non-http(s) or malformed URLs: no request at all (no token fetched), not transient",
+    () =>
+      Effect.gen(function* () {
+        const port = new URL(services.baseUrl).port
+        // The first two reach this very loopback server if sent: the counts below would see them.
+        const urls = [
+          `http://localhost:${port}/sent-referral/f56c5f7c-632f-4cad-a1b3-693541cb5f22`,
+          `https://127.0.0.1:${port}/sent-referral/f56c5f7c-632f-4cad-a1b3-693541cb5f22`,
+          "/sent-referral/f56c5f7c-632f-4cad-a1b3-693541cb5f22",
+          `ftp://127.0.0.1:${port}/sent-referral/x`,
+          "http://[not a url",
+          "https://r-and-m.example.evil.test/sent-referral/x"
+        ]
+        for (const url of urls) {
+          const error = yield* refused(url)
+          expect(error).toMatchObject({ _tag: "ReferAndMonitorError", url, transient: false })
+          expect(error.message.startsWith(`Refused to call ${url}: `)).toBe(true)
+          expect(error.message).toContain("no request was made")
+        }
+        expect(services.requests).toEqual([])
+      }).pipe(
+        Effect.provide(envLayer([["MESSAGING_CONSUMER_DETAIL_URLS", `${services.baseUrl},https://r-and-m.example`]]))
+      )
   )
 
   it.live("HMPPS_AUTH_URL set and the variable unset: every URL is refused, naming the variable", () =>
@@ -724,7 +765,10 @@ describe("the token only goes to R&M: MESSAGING_CONSUMER_DETAIL_URLS (§5.3)", (
     "a malformed entry %j is a configuration error naming the variable",
     (value) =>
       Effect.gen(function* () {
-        const result = yield* Layer.build(envLayer([["MESSAGING_CONSUMER_DETAIL_URLS", value]])).pipe(Effect.scoped, Effect.either)
+        const result = yield* Layer.build(envLayer([["MESSAGING_CONSUMER_DETAIL_URLS", value]])).pipe(
+          Effect.scoped,
+          Effect.either
+        )
         expect(Either.isLeft(result)).toBe(true)
         if (Either.isLeft(result)) expect(String(result.left)).toContain("MESSAGING_CONSUMER_DETAIL_URLS")
       })

@@ -29,7 +29,10 @@ const targets: Array<{ name: string; create: () => Promise<TestDatabase> }> = [
   { name: "sqlite", create: () => createDatabase("sqlite") },
   { name: "postgres", create: () => createDatabase("postgres") }
 ]
-for (const [name, variable] of [["oracle", "ORACLE_URL"], ["mssql", "MSSQL_URL"]] as const) {
+for (const [name, variable] of [
+  ["oracle", "ORACLE_URL"],
+  ["mssql", "MSSQL_URL"]
+] as const) {
   const url = process.env[variable]
   if (url) targets.push({ name, create: async () => ({ name: name as never, url, drop: async () => {} }) })
   else console.info(`repository conformance suite: ${name} skipped (${variable} is not set)`)
@@ -73,7 +76,11 @@ describe.each(targets)("repository conformance on $name", ({ create }) => {
         }
       })
     )
-    expect(Option.getOrThrow(result.person)).toEqual({ offenderId: DevIds.offender.T140223, crn: "T140223", nomsNumber: "A1234YZ" })
+    expect(Option.getOrThrow(result.person)).toEqual({
+      offenderId: DevIds.offender.T140223,
+      crn: "T140223",
+      nomsNumber: "A1234YZ"
+    })
     expect(Option.isNone(result.missing)).toBe(true)
     const detail = Option.getOrThrow(result.detail)
     expect(detail).toMatchObject({
@@ -86,9 +93,17 @@ describe.each(targets)("repository conformance on $name", ({ create }) => {
       eMailAddress: "someone@somewhere.com"
     })
     expect(detail.dateOfBirthDate).toMatch(/^\d{4}-\d{2}-\d{2}$/)
-    expect(Option.getOrThrow(result.address)).toMatchObject({ buildingName: "Some Building", postcode: "SB1 1SS", noFixedAbode: "N" })
+    expect(Option.getOrThrow(result.address)).toMatchObject({
+      buildingName: "Some Building",
+      postcode: "SB1 1SS",
+      noFixedAbode: "N"
+    })
     expect(result.disabilities).toEqual([
-      { type: "Description of DIS1", startDate: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/), notes: "Some notes about the disability" }
+      {
+        type: "Description of DIS1",
+        startDate: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/),
+        notes: "Some notes about the disability"
+      }
     ])
     expect(result.community).toHaveLength(1)
     expect(result.community[0]).toMatchObject({
@@ -98,7 +113,12 @@ describe.each(targets)("repository conformance on $name", ({ create }) => {
       pduCode: "PDU01",
       responsibleOfficer: 1
     })
-    expect(result.prison[0]).toMatchObject({ officerCode: "P01WDN1", email: "manager@prison.gov.uk", teamCode: "P01PRI", responsibleOfficer: 1 })
+    expect(result.prison[0]).toMatchObject({
+      officerCode: "P01WDN1",
+      email: "manager@prison.gov.uk",
+      teamCode: "P01PRI",
+      responsibleOfficer: 1
+    })
     expect(Option.getOrThrow(result.locked)).toBe(DevIds.offender.T140223)
     expect(Option.isNone(result.lockedMissing)).toBe(true)
   })
@@ -120,12 +140,18 @@ describe.each(targets)("repository conformance on $name", ({ create }) => {
         }
       })
     )
-    expect(Option.getOrThrow(r.crsapt)).toMatchObject({ code: "CRSAPT", nationalStandardsContact: "Y", attendanceContact: "Y" })
+    expect(Option.getOrThrow(r.crsapt)).toMatchObject({
+      code: "CRSAPT",
+      nationalStandardsContact: "Y",
+      attendanceContact: "Y"
+    })
     expect(Option.getOrThrow(r.aftc)).toMatchObject({ outcomeAttendance: "Y", outcomeCompliantAcceptable: "N" })
     expect(Option.getOrThrow(r.rom)).toMatchObject({ description: "Description of ROM", responseByPeriod: 7 })
     expect(Option.getOrThrow(r.crs08).code).toBe("CRS08")
     expect(Option.getOrThrow(r.comp).contactTypeId).not.toBeNull()
-    expect(Option.getOrThrow(r.nsi4).description).toBe("Started - Not finished (Work,Caring Commitments or Long-Term Sickness)")
+    expect(Option.getOrThrow(r.nsi4).description).toBe(
+      "Started - Not finished (Work,Caring Commitments or Long-Term Sickness)"
+    )
     expect(Option.isNone(r.nsi4Upper)).toBe(true)
     expect(Option.isSome(r.audit)).toBe(true)
     expect(Option.isNone(r.unknown)).toBe(true)
@@ -148,17 +174,32 @@ describe.each(targets)("repository conformance on $name", ({ create }) => {
         }
       })
     )
-    expect(Option.getOrThrow(r.disposal)).toEqual({ disposalId: DevIds.disposal.withoutNsi, eventId: DevIds.event.withoutNsi, disposalTypeCode: "DFS" })
+    expect(Option.getOrThrow(r.disposal)).toEqual({
+      disposalId: DevIds.disposal.withoutNsi,
+      eventId: DevIds.event.withoutNsi,
+      disposalTypeCode: "DFS"
+    })
     expect(Option.isNone(r.wrongPerson)).toBe(true)
     expect(Option.getOrThrow(r.rar)).toBe(DevIds.requirement.onSentenceWithoutNsi)
     expect(r.isRar).toBe(true)
     expect(Option.getOrThrow(r.ftc)).toMatchObject({ sentenceType: "NP", ftcLimit: 0, breachEnd: null })
     expect(r.convictions).toHaveLength(1)
-    expect(r.convictions[0]).toMatchObject({ sentenceDescription: "Default Sentence Type", mainCategory: "Main Category", eventActive: 1 })
+    expect(r.convictions[0]).toMatchObject({
+      sentenceDescription: "Default Sentence Type",
+      mainCategory: "Main Category",
+      eventActive: 1
+    })
     expect(r.none).toEqual([]) // no main offence for T140223's event
     expect(Option.isSome(r.single)).toBe(true)
     const ftcCount = await runtime.run(
-      Effect.flatMap(SqlClient.SqlClient, (sql) => sql<{ ftcCount: number; rowVersion: number }>`SELECT FTC_COUNT, ROW_VERSION FROM EVENT WHERE EVENT_ID = ${DevIds.event.withNsi}`)
+      Effect.flatMap(
+        SqlClient.SqlClient,
+        (sql) =>
+          sql<{
+            ftcCount: number
+            rowVersion: number
+          }>`SELECT FTC_COUNT, ROW_VERSION FROM EVENT WHERE EVENT_ID = ${DevIds.event.withNsi}`
+      )
     )
     expect(ftcCount[0]).toEqual({ ftcCount: 2, rowVersion: 1 })
   })
@@ -167,7 +208,10 @@ describe.each(targets)("repository conformance on $name", ({ create }) => {
     const r = await runtime.run(
       Effect.gen(function* () {
         const nsis = yield* NsiRepository
-        const found = yield* nsis.findByCrnAndUrn("T140223", `urn:hmpps:interventions-referral:${DevReferrals.withdrawn}`)
+        const found = yield* nsis.findByCrnAndUrn(
+          "T140223",
+          `urn:hmpps:interventions-referral:${DevReferrals.withdrawn}`
+        )
         const id = yield* nsis.insert(
           {
             offenderId: DevIds.offender.S123456,
@@ -207,7 +251,9 @@ describe.each(targets)("repository conformance on $name", ({ create }) => {
       referralDate: "2024-06-13"
     })
     expect(Option.getOrThrow(r.manager)).toMatchObject({ probationAreaId: 1, teamId: 1, staffId: 1 })
-    expect(r.trace).toEqual([{ nsiId: DevIds.nsi.terminated, softDeleted: 0, activeFlag: 0, lastUpdatedBy: "ReferAndMonitorAndDelius" }])
+    expect(r.trace).toEqual([
+      { nsiId: DevIds.nsi.terminated, softDeleted: 0, activeFlag: 0, lastUpdatedBy: "ReferAndMonitorAndDelius" }
+    ])
   })
 
   it("contacts: find, insert, update, clash candidates, withdraw, counts", async () => {
@@ -215,8 +261,14 @@ describe.each(targets)("repository conformance on $name", ({ create }) => {
     const r = await runtime.run(
       Effect.gen(function* () {
         const contacts = yield* ContactRepository
-        const byUrn = yield* contacts.findByCrnAndUrn("T140223", "urn:hmpps:interventions-appointment:48911ad2-1213-4bd3-8312-3824dc29f131")
-        const otherPerson = yield* contacts.findByCrnAndUrn("N049975", "urn:hmpps:interventions-appointment:48911ad2-1213-4bd3-8312-3824dc29f131")
+        const byUrn = yield* contacts.findByCrnAndUrn(
+          "T140223",
+          "urn:hmpps:interventions-appointment:48911ad2-1213-4bd3-8312-3824dc29f131"
+        )
+        const otherPerson = yield* contacts.findByCrnAndUrn(
+          "N049975",
+          "urn:hmpps:interventions-appointment:48911ad2-1213-4bd3-8312-3824dc29f131"
+        )
         const future = yield* contacts.insert(
           {
             offenderId: DevIds.offender.T140223,
@@ -236,7 +288,11 @@ describe.each(targets)("repository conformance on $name", ({ create }) => {
         )
         const candidates = yield* contacts.clashCandidates(DevIds.offender.T140223, tomorrow)
         yield* contacts.update(future, { notes: "\nhello", officeLocationId: DevIds.officeLocation.crsExtl }, ctx)
-        const withdrawn = yield* contacts.withdrawFutureAppointments(DevIds.nsi.withdrawn, today, { id: 8, attended: "N", complied: "Y" })
+        const withdrawn = yield* contacts.withdrawFutureAppointments(DevIds.nsi.withdrawn, today, {
+          id: 8,
+          attended: "N",
+          complied: "Y"
+        })
         return {
           byUrn,
           otherPerson,
@@ -337,10 +393,22 @@ describe.each(targets)("repository conformance on $name", ({ create }) => {
         const sql = yield* SqlClient.SqlClient
         const before = yield* enforcements.existsForContact(1)
         const enforcementId = yield* enforcements.insert(
-          { contactId: 1, enforcementActionId: 1, responseDate: null, actionTakenDate: ctx.now, actionTakenTime: ctx.now },
+          {
+            contactId: 1,
+            enforcementActionId: 1,
+            responseDate: null,
+            actionTakenDate: ctx.now,
+            actionTakenTime: ctx.now
+          },
           ctx
         )
-        yield* audit.insert({ businessInteractionId: 2, userId: 1, dateTime: ctx.now, outcome: "P", parameters: "offenderId='1',contactId='1'" })
+        yield* audit.insert({
+          businessInteractionId: 2,
+          userId: 1,
+          dateTime: ctx.now,
+          outcome: "P",
+          parameters: "offenderId='1',contactId='1'"
+        })
         return {
           before,
           enforcementId,
@@ -355,7 +423,10 @@ describe.each(targets)("repository conformance on $name", ({ create }) => {
           username: yield* users.usernameById(DevIds.user.johnSmith),
           managed: yield* users.managedCases("JOHN-SMITH"),
           limitations: yield* access.currentLimitations(["E123456", "R123456", "B123456", "T140223"], ctx.now),
-          audits: yield* sql<{ outcome: string; interactionParameters: string }>`SELECT OUTCOME, INTERACTION_PARAMETERS FROM AUDITED_INTERACTION`
+          audits: yield* sql<{
+            outcome: string
+            interactionParameters: string
+          }>`SELECT OUTCOME, INTERACTION_PARAMETERS FROM AUDITED_INTERACTION`
         }
       })
     )
@@ -367,7 +438,9 @@ describe.each(targets)("repository conformance on $name", ({ create }) => {
     expect(r.ended).toEqual([])
     expect(r.crsLocations.map((l) => l.code)).toEqual(["CRSEXTL", "DEFAULT", "TESTONE", "TESTTWO"])
     expect(r.teamLocations.map((l) => l.code)).toEqual(["DEFAULT"])
-    expect(r.pdus).toEqual([{ code: "PDU01", description: "Description of PDU01", regionCode: "CRS", regionDescription: "Test Provider" }])
+    expect(r.pdus).toEqual([
+      { code: "PDU01", description: "Description of PDU01", regionCode: "CRS", regionDescription: "Test Provider" }
+    ])
     expect(Option.getOrThrow(r.userId)).toBe(DevIds.user.referAndMonitorAndDelius)
     expect(Option.getOrThrow(r.username)).toBe("john-smith")
     expect(r.managed).toEqual(["C014150", "C025519"])

@@ -39,7 +39,12 @@ describe("SqliteClient.makeCompiler", () => {
 
   it("applies transformQueryNames to identifiers", () => {
     // A distinct acquirer: Statement.make caches its constructor per acquirer.
-    const upper = Statement.make(Effect.suspend(() => Effect.never), SqliteClient.makeCompiler((name) => name.toUpperCase()), [], undefined)
+    const upper = Statement.make(
+      Effect.suspend(() => Effect.never),
+      SqliteClient.makeCompiler((name) => name.toUpperCase()),
+      [],
+      undefined
+    )
     expect(upper`INSERT INTO T ${upper.insert({ contactId: 1 })}`.compile()).toEqual([
       'INSERT INTO T ("CONTACTID") VALUES (?)',
       [1]
@@ -79,7 +84,10 @@ const setUp = Effect.gen(function* () {
 const committed = (query: string) => {
   const db = new DatabaseSync(file, { readOnly: true })
   try {
-    return db.prepare(query).all().map((row) => ({ ...row }))
+    return db
+      .prepare(query)
+      .all()
+      .map((row) => ({ ...row }))
   } finally {
     db.close()
   }
@@ -92,14 +100,16 @@ describe("SqliteClient against a temporary file", () => {
         const sql = yield* SqlClient.SqlClient
         expect(yield* sql`PRAGMA journal_mode`).toEqual([{ journalMode: "wal" }])
       })
-    ))
+    )
+  )
 
   it.effect("sets the busy timeout (2000 ms by default)", () =>
     Effect.gen(function* () {
       const read = Effect.flatMap(SqlClient.SqlClient, (sql) => sql`PRAGMA busy_timeout`.values)
       expect(yield* withClient(read)).toEqual([[2000]])
       expect(yield* withClient(read, { busyTimeout: 150 })).toEqual([[150]])
-    }))
+    })
+  )
 
   it.effect("returns camelCase result names; withoutTransforms keeps the database's", () =>
     withClient(
@@ -112,7 +122,8 @@ describe("SqliteClient against a temporary file", () => {
         ])
         expect(yield* sql`SELECT ITEM_ID, ITEM_NAME FROM ITEM`.values).toEqual([[1, "one"]])
       })
-    ))
+    )
+  )
 
   it.effect("binds booleans as 1/0, null, Uint8Array and bigint; reads integers back as numbers", () =>
     withClient(
@@ -129,7 +140,8 @@ describe("SqliteClient against a temporary file", () => {
         ])
         expect(typeof rows[0]!.big).toBe("number")
       })
-    ))
+    )
+  )
 
   it.effect("RETURNING gives the inserted and updated rows", () =>
     withClient(
@@ -138,11 +150,12 @@ describe("SqliteClient against a temporary file", () => {
         expect(yield* sql`INSERT INTO ITEM ${sql.insert({ ITEM_NAME: "x" }).returning("*")}`).toEqual([
           { itemId: 1, itemName: "x", flag: null, data: null, big: null }
         ])
-        expect(yield* sql`UPDATE ITEM SET ITEM_NAME = ${"y"} WHERE ITEM_ID = ${1} RETURNING ITEM_ID, ITEM_NAME`).toEqual([
-          { itemId: 1, itemName: "y" }
-        ])
+        expect(
+          yield* sql`UPDATE ITEM SET ITEM_NAME = ${"y"} WHERE ITEM_ID = ${1} RETURNING ITEM_ID, ITEM_NAME`
+        ).toEqual([{ itemId: 1, itemName: "y" }])
       })
-    ))
+    )
+  )
 
   it.effect("a transaction commits: another connection sees its rows afterwards", () =>
     withClient(
@@ -158,7 +171,8 @@ describe("SqliteClient against a temporary file", () => {
         )
         expect(committed("SELECT ITEM_ID FROM ITEM ORDER BY ITEM_ID")).toEqual([{ ITEM_ID: 1 }, { ITEM_ID: 2 }])
       })
-    ))
+    )
+  )
 
   it.effect("a failing transaction rolls back every statement in it", () =>
     withClient(
@@ -176,7 +190,8 @@ describe("SqliteClient against a temporary file", () => {
         expect(committed("SELECT COUNT(*) AS N FROM ITEM")).toEqual([{ N: 0 }])
         expect(yield* sql`SELECT COUNT(*) AS N FROM ITEM`).toEqual([{ n: 0 }])
       })
-    ))
+    )
+  )
 
   it.effect("a nested transaction is a savepoint: its failure undoes only its own writes", () =>
     withClient(
@@ -199,7 +214,8 @@ describe("SqliteClient against a temporary file", () => {
           { ITEM_ID: 3, ITEM_NAME: "kept" }
         ])
       })
-    ))
+    )
+  )
 
   it.live("a statement from another fiber waits for a running transaction instead of joining it", () =>
     withClient(
@@ -230,7 +246,8 @@ describe("SqliteClient against a temporary file", () => {
         // Had it run inside the transaction, the rollback would have removed it too.
         expect(committed("SELECT ITEM_ID FROM ITEM")).toEqual([{ ITEM_ID: 2 }])
       })
-    ))
+    )
+  )
 
   /** Another process takes the write lock, says "locked", holds it for `holdMs` (or until killed), then releases it. */
   const lockHolder = (holdMs: number) =>
@@ -264,7 +281,8 @@ describe("SqliteClient against a temporary file", () => {
         })
       ),
       { busyTimeout: 60_000 }
-    ))
+    )
+  )
 
   it.live("a lock held longer than the busy timeout fails the write with SQLite's 'database is locked'", () =>
     withClient(
@@ -278,7 +296,8 @@ describe("SqliteClient against a temporary file", () => {
         })
       ),
       { busyTimeout: 50 }
-    ))
+    )
+  )
 
   it.effect("prepares each SQL text once and reuses it (the cache holds one statement per text)", () =>
     withClient(
@@ -291,7 +310,8 @@ describe("SqliteClient against a temporary file", () => {
         expect((yield* client.preparedStatements) - before).toBe(2)
         expect(yield* sql`SELECT ITEM_NAME FROM ITEM WHERE ITEM_ID = ${3}`).toEqual([{ itemName: "n3" }])
       })
-    ))
+    )
+  )
 
   it.effect("after DDL the cached result names follow the new columns (SELECT *)", () =>
     withClient(
@@ -303,7 +323,8 @@ describe("SqliteClient against a temporary file", () => {
         yield* sql`ALTER TABLE T ADD COLUMN B_COL TEXT`
         expect(yield* sql`SELECT * FROM T`).toEqual([{ aCol: 1, bCol: null }])
       })
-    ))
+    )
+  )
 
   it.effect("a SQL error is a SqlError carrying SQLite's message", () =>
     withClient(
@@ -313,7 +334,8 @@ describe("SqliteClient against a temporary file", () => {
         expect(error).toBeInstanceOf(SqlError)
         expect(String((error.cause as Error).message)).toContain("no such table: NO_SUCH_TABLE")
       })
-    ))
+    )
+  )
 
   it.effect("an unopenable file fails the layer with a SqlError", () =>
     Effect.gen(function* () {
@@ -321,5 +343,6 @@ describe("SqliteClient against a temporary file", () => {
         Layer.build(SqliteClient.layer({ filename: join(dir, "missing-dir", "x.sqlite") })).pipe(Effect.scoped)
       )
       expect(Exit.isFailure(exit)).toBe(true)
-    }))
+    })
+  )
 })

@@ -53,7 +53,11 @@ describeOnDialects(describe, "the test kit", (kind) => {
 describe("describeOnDialects", () => {
   it("names one suite per dialect under test", () => {
     const names: Array<string> = []
-    describeOnDialects({ each: (cases) => (name, body) => cases.forEach((c) => (names.push(name.replace("%s", String(c))), body(c))) }, "x", () => {})
+    describeOnDialects(
+      { each: (cases) => (name, body) => cases.forEach((c) => (names.push(name.replace("%s", String(c))), body(c))) },
+      "x",
+      () => {}
+    )
     expect(dialectsUnderTest).toEqual(["sqlite", "postgres"])
     expect(names).toEqual(["x on sqlite", "x on postgres"])
   })

@@ -1,13 +1,28 @@
 import { describe, expect, it } from "vitest"
-import { instantOfLondonDateTime, londonDate, londonDateTime, londonOffsetIso, londonZonedString, parseInstant } from "../src/domain/time.js"
+import {
+  instantOfLondonDateTime,
+  londonDate,
+  londonDateTime,
+  londonOffsetIso,
+  londonZonedString,
+  parseInstant
+} from "../src/domain/time.js"
 
 /** London wall clock straight from Intl, to check the cached-offset arithmetic of time.ts against. */
 const reference = (millis: number) => {
   const parts = Object.fromEntries(
     new Intl.DateTimeFormat("en-GB", {
-      timeZone: "Europe/London", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
-      second: "2-digit", hourCycle: "h23"
-    }).formatToParts(new Date(millis)).map((p) => [p.type, p.value])
+      timeZone: "Europe/London",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+      hourCycle: "h23"
+    })
+      .formatToParts(new Date(millis))
+      .map((p) => [p.type, p.value])
   )
   return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second}`
 }
@@ -15,15 +30,24 @@ const reference = (millis: number) => {
 describe("London time (§2.2)", () => {
   it("matches Intl for every quarter hour around the 2024 and 2025 DST changes, and a spread of other instants", () => {
     const instants: Array<number> = []
-    for (const change of [Date.UTC(2024, 2, 31, 1), Date.UTC(2024, 9, 27, 1), Date.UTC(2025, 2, 30, 1), Date.UTC(2025, 9, 26, 1)]) {
+    for (const change of [
+      Date.UTC(2024, 2, 31, 1),
+      Date.UTC(2024, 9, 27, 1),
+      Date.UTC(2025, 2, 30, 1),
+      Date.UTC(2025, 9, 26, 1)
+    ]) {
       for (let m = -180; m <= 180; m += 15) instants.push(change + m * 60_000 + 123)
     }
-    for (let i = 0; i < 2000; i++) instants.push(Date.UTC(1970 + (i % 200), 0, 1) + ((i * 7919 * 3_600_000 + i * 61_001) % (365 * 86_400_000)))
+    for (let i = 0; i < 2000; i++)
+      instants.push(Date.UTC(1970 + (i % 200), 0, 1) + ((i * 7919 * 3_600_000 + i * 61_001) % (365 * 86_400_000)))
     for (const millis of instants) expect(londonDateTime(millis).slice(0, 19)).toBe(reference(millis))
   })
 
   it("parses R&M's forms: 0–9 fraction digits, Z, ±hh:mm, no offset (London), [Zone]", () => {
-    expect(parseInstant("2024-06-13T17:52:26.55647055+01:00")).toEqual({ epochMillis: Date.UTC(2024, 5, 13, 16, 52, 26, 556), subMillis: "47055" })
+    expect(parseInstant("2024-06-13T17:52:26.55647055+01:00")).toEqual({
+      epochMillis: Date.UTC(2024, 5, 13, 16, 52, 26, 556),
+      subMillis: "47055"
+    })
     expect(parseInstant("2023-02-23T15:29:54Z")!.epochMillis).toBe(Date.UTC(2023, 1, 23, 15, 29, 54))
     expect(parseInstant("2024-07-01T09:00:00")!.epochMillis).toBe(Date.UTC(2024, 6, 1, 8, 0, 0)) // BST
     expect(parseInstant("2024-01-01T09:00:00[Europe/London]")!.epochMillis).toBe(Date.UTC(2024, 0, 1, 9))

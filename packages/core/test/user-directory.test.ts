@@ -71,30 +71,35 @@ describe.skipIf(skipLdap)("UserDirectory.ldap against slapd", () => {
   it.live("finds john-smith with every attribute (dev-dataset §2.6)", () =>
     Effect.gen(function* () {
       expect(yield* findUser("john-smith")).toEqual(Option.some(JOHN_SMITH))
-    }).pipe(Effect.provide(ldap())))
+    }).pipe(Effect.provide(ldap()))
+  )
 
   it.live("matches cn ignoring case, as LDAP does, and reports the directory's spelling", () =>
     Effect.gen(function* () {
       expect(yield* findUser("John-Smith")).toEqual(Option.some(JOHN_SMITH))
-    }).pipe(Effect.provide(ldap())))
+    }).pipe(Effect.provide(ldap()))
+  )
 
   it.live("unknown user → None", () =>
     Effect.gen(function* () {
       expect(yield* findUser("jane-doe")).toEqual(Option.none())
       expect(yield* findUser("")).toEqual(Option.none())
-    }).pipe(Effect.provide(ldap())))
+    }).pipe(Effect.provide(ldap()))
+  )
 
   it.live("searches one level under ou=Users only (§13 item 3)", () =>
     Effect.gen(function* () {
       expect(yield* findUser("outside-users")).toEqual(Option.none())
-    }).pipe(Effect.provide(ldap())))
+    }).pipe(Effect.provide(ldap()))
+  )
 
   it.live("filter-injection attempts find nothing: the username is matched literally", () =>
     Effect.gen(function* () {
       for (const attempt of INJECTIONS) {
         expect({ attempt, found: yield* findUser(attempt) }).toEqual({ attempt, found: Option.none() })
       }
-    }).pipe(Effect.provide(ldap())))
+    }).pipe(Effect.provide(ldap()))
+  )
 
   it.live("finds the user whose cn needs escaping by its exact name", () =>
     Effect.gen(function* () {
@@ -107,7 +112,8 @@ describe.skipIf(skipLdap)("UserDirectory.ldap against slapd", () => {
           telephoneNumber: null
         })
       )
-    }).pipe(Effect.provide(ldap())))
+    }).pipe(Effect.provide(ldap()))
+  )
 
   it.live("absent optional attributes come back as null", () =>
     Effect.gen(function* () {
@@ -120,14 +126,16 @@ describe.skipIf(skipLdap)("UserDirectory.ldap against slapd", () => {
           telephoneNumber: null
         })
       )
-    }).pipe(Effect.provide(ldap())))
+    }).pipe(Effect.provide(ldap()))
+  )
 
   it.live("more than one matching entry → the first one", () =>
     Effect.gen(function* () {
       const found = yield* findUser("duplicate")
       expect(Option.map(found, (u) => u.username)).toEqual(Option.some("duplicate"))
       expect(["One", "Two"]).toContain(Option.getOrThrow(found).surname)
-    }).pipe(Effect.provide(ldap())))
+    }).pipe(Effect.provide(ldap()))
+  )
 
   it.live("findUsers returns the requested names that exist, keyed as requested", () =>
     Effect.gen(function* () {
@@ -137,7 +145,8 @@ describe.skipIf(skipLdap)("UserDirectory.ldap against slapd", () => {
       expect(found.get("JOHN-SMITH")).toEqual(JOHN_SMITH)
       expect(found.get(SPECIAL_USERNAME)?.surname).toBe("O'Brien")
       expect((yield* findUsers([])).size).toBe(0)
-    }).pipe(Effect.provide(ldap())))
+    }).pipe(Effect.provide(ldap()))
+  )
 
   it.live("concurrent lookups share one connection and all succeed", () =>
     Effect.gen(function* () {
@@ -146,7 +155,8 @@ describe.skipIf(skipLdap)("UserDirectory.ldap against slapd", () => {
         { concurrency: "unbounded" }
       )
       expect(results.filter(Option.isSome)).toHaveLength(10)
-    }).pipe(Effect.provide(ldap())))
+    }).pipe(Effect.provide(ldap()))
+  )
 
   it.live("wrong bind password → DirectoryError that does not reveal the password", () => {
     const wrongPassword = "Wr0ng-S3cret-Passw0rd"
@@ -165,14 +175,16 @@ describe.skipIf(skipLdap)("UserDirectory.ldap against slapd", () => {
   it.live("wrong base → DirectoryError, not None (a misconfiguration must not look like 'no such user')", () =>
     Effect.gen(function* () {
       expectDirectoryError(yield* Effect.exit(findUser("john-smith")))
-    }).pipe(Effect.provide(UserDirectory.ldap(ldapConfig(server, { base: "dc=nowhere,dc=com" })))))
+    }).pipe(Effect.provide(UserDirectory.ldap(ldapConfig(server, { base: "dc=nowhere,dc=com" }))))
+  )
 
   it.live("nothing listening → DirectoryError quickly", () =>
     Effect.gen(function* () {
       const { exit, elapsedMs } = yield* timed(findUser("john-smith"))
       expectDirectoryError(exit)
       expect(elapsedMs).toBeLessThan(TIMEOUT_MS + 1_000)
-    }).pipe(Effect.provide(UserDirectory.ldap(ldapConfig(server, { url: "ldap://127.0.0.1:1/" })))))
+    }).pipe(Effect.provide(UserDirectory.ldap(ldapConfig(server, { url: "ldap://127.0.0.1:1/" }))))
+  )
 })
 
 /** Each test here stops or freezes its own server, so it does not disturb the shared one above. */
@@ -193,7 +205,8 @@ describe.skipIf(skipLdap)("UserDirectory.ldap when the server goes away", () => 
         expectDirectoryError(exit)
         expect(elapsedMs).toBeLessThan(TIMEOUT_MS + 1_000)
       }).pipe(Effect.provide(UserDirectory.ldap(ldapConfig(server))))
-    ))
+    )
+  )
 
   it.live("hung server (accepts, never answers) → DirectoryError after the timeout; recovers once it answers", () =>
     withServer((server) =>
@@ -209,7 +222,8 @@ describe.skipIf(skipLdap)("UserDirectory.ldap when the server goes away", () => 
         // The wedged connection was dropped: the next lookup reconnects and binds again.
         expect(yield* findUser("john-smith")).toEqual(Option.some(JOHN_SMITH))
       }).pipe(Effect.provide(UserDirectory.ldap(ldapConfig(server))))
-    ))
+    )
+  )
 
   it.live("hung server during the first bind → DirectoryError after the timeout", () =>
     withServer((server) =>
@@ -220,7 +234,8 @@ describe.skipIf(skipLdap)("UserDirectory.ldap when the server goes away", () => 
         expectDirectoryError(exit)
         expect(elapsedMs).toBeLessThan(TIMEOUT_MS + 1_000)
       }).pipe(Effect.provide(UserDirectory.ldap(ldapConfig(server))))
-    ))
+    )
+  )
 
   it.live("server restarted on the same address → the next lookup reconnects and binds again", () =>
     Effect.gen(function* () {
@@ -238,7 +253,8 @@ describe.skipIf(skipLdap)("UserDirectory.ldap when the server goes away", () => 
         Effect.scoped,
         Effect.ensuring(Effect.promise(() => first.stop()))
       )
-    }))
+    })
+  )
 })
 
 describe("UserDirectory.embedded", () => {
@@ -246,19 +262,22 @@ describe("UserDirectory.embedded", () => {
     Effect.gen(function* () {
       expect(yield* findUser("john-smith")).toEqual(Option.some(JOHN_SMITH))
       expect(yield* findUser("JOHN-SMITH")).toEqual(Option.some(JOHN_SMITH))
-    }).pipe(Effect.provide(UserDirectory.embedded())))
+    }).pipe(Effect.provide(UserDirectory.embedded()))
+  )
 
   it.effect("unknown user and wildcards → None", () =>
     Effect.gen(function* () {
       expect(yield* findUser("jane-doe")).toEqual(Option.none())
       for (const attempt of INJECTIONS) expect(yield* findUser(attempt)).toEqual(Option.none())
-    }).pipe(Effect.provide(UserDirectory.embedded())))
+    }).pipe(Effect.provide(UserDirectory.embedded()))
+  )
 
   it.effect("findUsers", () =>
     Effect.gen(function* () {
       const found = yield* findUsers(["john-smith", "jane-doe"])
       expect([...found.entries()]).toEqual([["john-smith", JOHN_SMITH]])
-    }).pipe(Effect.provide(UserDirectory.embedded())))
+    }).pipe(Effect.provide(UserDirectory.embedded()))
+  )
 
   it.effect("holds the users it is given", () =>
     Effect.gen(function* () {
@@ -270,7 +289,8 @@ describe("UserDirectory.embedded", () => {
           { username: SPECIAL_USERNAME, forename: null, surname: "O'Brien", email: null, telephoneNumber: null }
         ])
       )
-    ))
+    )
+  )
 })
 
 const fromConfig = (env: Record<string, string>) =>
@@ -282,7 +302,8 @@ describe("UserDirectory.layerFromConfig", () => {
   it.live("LDAP_URL unset → the embedded directory", () =>
     Effect.gen(function* () {
       expect(yield* findUser("john-smith")).toEqual(Option.some(JOHN_SMITH))
-    }).pipe(Effect.provide(fromConfig({}))))
+    }).pipe(Effect.provide(fromConfig({})))
+  )
 })
 
 // These start slapd, so they are skipped like the other LDAP blocks when it is not installed (CI sets REQUIRE_SLAPD).
@@ -304,12 +325,14 @@ describe.skipIf(skipLdap)("UserDirectory.layerFromConfig with LDAP_URL, against 
       Effect.provide(
         fromConfig({ LDAP_URL: server.url, LDAP_BIND_DN: server.bindDn, LDAP_BIND_PASSWORD: server.bindPassword })
       )
-    ))
+    )
+  )
 
   it.live("LDAP_URL set without bind credentials → configuration error", () =>
     Effect.gen(function* () {
       const exit = yield* Effect.exit(Layer.build(fromConfig({ LDAP_URL: server.url })).pipe(Effect.scoped))
       expect(Exit.isFailure(exit)).toBe(true)
       expect(Exit.isFailure(exit) ? Cause.pretty(exit.cause) : "").toContain("LDAP_BIND_DN")
-    }))
+    })
+  )
 })

@@ -87,7 +87,9 @@ const child = async (kind, file, keyFile) => {
 
 const startChild = (kind, file, keyFile) =>
   new Promise((resolve, reject) => {
-    const proc = fork(self, ["--child", kind, file ?? "", keyFile ?? ""], { stdio: ["ignore", "inherit", "inherit", "ipc"] })
+    const proc = fork(self, ["--child", kind, file ?? "", keyFile ?? ""], {
+      stdio: ["ignore", "inherit", "inherit", "ipc"]
+    })
     proc.once("error", reject)
     proc.once("exit", (code) => code !== 0 && reject(new Error(`${kind} server exited with ${code}`)))
     proc.once("message", (m) => {
@@ -139,7 +141,12 @@ const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(
 
 const summarise = (latencies, elapsedMs) => {
   const sorted = [...latencies].sort((a, b) => a - b)
-  return { count: sorted.length, rate: (sorted.length / elapsedMs) * 1000, p50: percentile(sorted, 50), p99: percentile(sorted, 99) }
+  return {
+    count: sorted.length,
+    rate: (sorted.length / elapsedMs) * 1000,
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99)
+  }
 }
 
 /** Closed loop: CONCURRENCY clients, each sending its next request as soon as the last is answered. */
@@ -223,17 +230,19 @@ const rawFloor = async (file) => {
   const db = new DatabaseSync(file)
   db.exec("PRAGMA journal_mode = WAL")
   // better-sqlite3's db.transaction(fn): BEGIN, fn, COMMIT — ROLLBACK if fn throws.
-  const transaction = (fn) => (...args) => {
-    db.exec("BEGIN")
-    try {
-      const result = fn(...args)
-      db.exec("COMMIT")
-      return result
-    } catch (error) {
-      db.exec("ROLLBACK")
-      throw error
+  const transaction =
+    (fn) =>
+    (...args) => {
+      db.exec("BEGIN")
+      try {
+        const result = fn(...args)
+        db.exec("COMMIT")
+        return result
+      } catch (error) {
+        db.exec("ROLLBACK")
+        throw error
+      }
     }
-  }
   const now = () => new Date().toISOString().replace("T", " ").replace("Z", "000")
   const q = (sql) => db.prepare(sql)
   const s = {
@@ -243,7 +252,8 @@ const rawFloor = async (file) => {
                  WHERE o.CRN = ? AND o.SOFT_DELETED = 0 AND n.EXTERNAL_REFERENCE = ? AND n.SOFT_DELETED = 0 ORDER BY n.NSI_ID`),
     nsiById: q(`SELECT n.*, o.CRN, s.CODE FROM NSI n JOIN OFFENDER o ON o.OFFENDER_ID = n.OFFENDER_ID
                 JOIN R_NSI_STATUS s ON s.NSI_STATUS_ID = n.NSI_STATUS_ID WHERE n.NSI_ID = ?`),
-    disposal: q(`SELECT d.DISPOSAL_ID, d.EVENT_ID, t.DISPOSAL_TYPE_CODE FROM DISPOSAL d JOIN EVENT e ON e.EVENT_ID = d.EVENT_ID
+    disposal:
+      q(`SELECT d.DISPOSAL_ID, d.EVENT_ID, t.DISPOSAL_TYPE_CODE FROM DISPOSAL d JOIN EVENT e ON e.EVENT_ID = d.EVENT_ID
                  JOIN R_DISPOSAL_TYPE t ON t.DISPOSAL_TYPE_ID = d.DISPOSAL_TYPE_ID WHERE e.OFFENDER_ID = ? AND e.EVENT_ID = ?`),
     rar: q(`SELECT r.RQMNT_ID FROM RQMNT r JOIN R_RQMNT_TYPE_MAIN_CATEGORY c ON c.RQMNT_TYPE_MAIN_CATEGORY_ID = r.RQMNT_TYPE_MAIN_CATEGORY_ID
             WHERE r.OFFENDER_ID = ? AND r.DISPOSAL_ID = ? AND r.SOFT_DELETED = 0 AND c.CODE = 'F' ORDER BY r.RQMNT_ID`),
@@ -252,21 +262,27 @@ const rawFloor = async (file) => {
     provider: q("SELECT PROBATION_AREA_ID AS ID FROM PROBATION_AREA WHERE CODE = ?"),
     team: q("SELECT TEAM_ID AS ID FROM TEAM WHERE CODE = ?"),
     staff: q("SELECT STAFF_ID AS ID FROM STAFF WHERE OFFICER_CODE = ?"),
-    contactType: q("SELECT CONTACT_TYPE_ID, CODE, NATIONAL_STANDARDS_CONTACT, ATTENDANCE_CONTACT FROM R_CONTACT_TYPE WHERE CODE = ?"),
+    contactType: q(
+      "SELECT CONTACT_TYPE_ID, CODE, NATIONAL_STANDARDS_CONTACT, ATTENDANCE_CONTACT FROM R_CONTACT_TYPE WHERE CODE = ?"
+    ),
     next: q("UPDATE DELIUS_SEQUENCE SET LAST_VALUE = LAST_VALUE + 1 WHERE SEQUENCE_NAME = ? RETURNING LAST_VALUE"),
-    insertNsi: q(`INSERT INTO NSI (NSI_ID, OFFENDER_ID, NSI_TYPE_ID, NSI_STATUS_ID, NSI_STATUS_DATE, REFERRAL_DATE, ACTUAL_START_DATE,
+    insertNsi:
+      q(`INSERT INTO NSI (NSI_ID, OFFENDER_ID, NSI_TYPE_ID, NSI_STATUS_ID, NSI_STATUS_DATE, REFERRAL_DATE, ACTUAL_START_DATE,
                   NOTES, EXTERNAL_REFERENCE, INTENDED_PROVIDER_ID, EVENT_ID, RQMNT_ID, PENDING_TRANSFER, ACTIVE_FLAG, SOFT_DELETED,
                   ROW_VERSION, CREATED_DATETIME, CREATED_BY_USER_ID, LAST_UPDATED_DATETIME, LAST_UPDATED_USER_ID)
                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 1, 0, 0, ?, 1, ?, 1)`),
-    insertManager: q(`INSERT INTO NSI_MANAGER (NSI_MANAGER_ID, NSI_ID, PROBATION_AREA_ID, TEAM_ID, STAFF_ID, START_DATE, ACTIVE_FLAG,
+    insertManager:
+      q(`INSERT INTO NSI_MANAGER (NSI_MANAGER_ID, NSI_ID, PROBATION_AREA_ID, TEAM_ID, STAFF_ID, START_DATE, ACTIVE_FLAG,
                       SOFT_DELETED, PARTITION_AREA_ID, ROW_VERSION, CREATED_DATETIME, CREATED_BY_USER_ID, LAST_UPDATED_DATETIME,
                       LAST_UPDATED_USER_ID) VALUES (?, ?, ?, ?, ?, ?, 1, 0, 0, 0, ?, 1, ?, 1)`),
-    insertHistory: q(`INSERT INTO NSI_STATUS_HISTORY (NSI_STATUS_HISTORY_ID, NSI_ID, NSI_STATUS_ID, NSI_STATUS_DATE, NOTES, SOFT_DELETED,
+    insertHistory:
+      q(`INSERT INTO NSI_STATUS_HISTORY (NSI_STATUS_HISTORY_ID, NSI_ID, NSI_STATUS_ID, NSI_STATUS_DATE, NOTES, SOFT_DELETED,
                       ROW_VERSION, CREATED_DATETIME, CREATED_BY_USER_ID, LAST_UPDATED_DATETIME, LAST_UPDATED_USER_ID)
                       VALUES (?, ?, ?, ?, ?, 0, 0, ?, 1, ?, 1)`),
     activeManager: q(`SELECT NSI_MANAGER_ID, PROBATION_AREA_ID, TEAM_ID, STAFF_ID FROM NSI_MANAGER
                       WHERE NSI_ID = ? AND ACTIVE_FLAG = 1 AND SOFT_DELETED = 0 ORDER BY NSI_MANAGER_ID`),
-    insertContact: q(`INSERT INTO CONTACT (CONTACT_ID, OFFENDER_ID, CONTACT_TYPE_ID, CONTACT_DATE, CONTACT_START_TIME, CONTACT_END_TIME,
+    insertContact:
+      q(`INSERT INTO CONTACT (CONTACT_ID, OFFENDER_ID, CONTACT_TYPE_ID, CONTACT_DATE, CONTACT_START_TIME, CONTACT_END_TIME,
                       EVENT_ID, NSI_ID, PROBATION_AREA_ID, TEAM_ID, STAFF_ID, OFFICE_LOCATION_ID, RAR_ACTIVITY, LINKED_CONTACT_ID,
                       EXTERNAL_REFERENCE, NOTES, SOFT_DELETED, PARTITION_AREA_ID, ROW_VERSION, CREATED_DATETIME, CREATED_BY_USER_ID,
                       LAST_UPDATED_DATETIME, LAST_UPDATED_USER_ID) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, 0, 0, 0, ?, 1, ?, 1)`),
@@ -278,18 +294,21 @@ const rawFloor = async (file) => {
                     JOIN R_CONTACT_TYPE t ON t.CONTACT_TYPE_ID = c.CONTACT_TYPE_ID
                     LEFT JOIN R_CONTACT_OUTCOME_TYPE oc ON oc.CONTACT_OUTCOME_TYPE_ID = c.CONTACT_OUTCOME_TYPE_ID
                     WHERE c.CONTACT_ID = ? AND c.SOFT_DELETED = 0`),
-    updateContact: q(`UPDATE CONTACT SET OFFICE_LOCATION_ID = ?, NOTES = ?, ROW_VERSION = ROW_VERSION + 1, LAST_UPDATED_DATETIME = ?,
+    updateContact:
+      q(`UPDATE CONTACT SET OFFICE_LOCATION_ID = ?, NOTES = ?, ROW_VERSION = ROW_VERSION + 1, LAST_UPDATED_DATETIME = ?,
                       LAST_UPDATED_USER_ID = 1 WHERE CONTACT_ID = ?`),
     clash: q(`SELECT c.EXTERNAL_REFERENCE, c.CONTACT_START_TIME, c.CONTACT_END_TIME FROM CONTACT c
               JOIN R_CONTACT_TYPE t ON t.CONTACT_TYPE_ID = c.CONTACT_TYPE_ID
               WHERE c.OFFENDER_ID = ? AND t.ATTENDANCE_CONTACT = 'Y' AND c.CONTACT_DATE = ? AND c.SOFT_DELETED = 0
               AND c.CONTACT_OUTCOME_TYPE_ID IS NULL`),
-    location: q(`SELECT l.*, p.CODE FROM OFFICE_LOCATION l JOIN PROBATION_AREA p ON p.PROBATION_AREA_ID = l.PROBATION_AREA_ID
+    location:
+      q(`SELECT l.*, p.CODE FROM OFFICE_LOCATION l JOIN PROBATION_AREA p ON p.PROBATION_AREA_ID = l.PROBATION_AREA_ID
                  WHERE l.CODE = ? AND (p.END_DATE IS NULL OR p.END_DATE > ?) AND (l.END_DATE IS NULL OR l.END_DATE > ?)
                  ORDER BY l.OFFICE_LOCATION_ID`),
     interaction: q(`SELECT BUSINESS_INTERACTION_ID AS ID FROM BUSINESS_INTERACTION
                     WHERE BUSINESS_INTERACTION_CODE = ? AND (ENABLED_DATE IS NULL OR ENABLED_DATE <= ?)`),
-    audit: q(`INSERT INTO AUDITED_INTERACTION (BUSINESS_INTERACTION_ID, USER_ID, DATE_TIME, OUTCOME, INTERACTION_PARAMETERS)
+    audit:
+      q(`INSERT INTO AUDITED_INTERACTION (BUSINESS_INTERACTION_ID, USER_ID, DATE_TIME, OUTCOME, INTERACTION_PARAMETERS)
               VALUES (?, 1, ?, 'P', ?)`)
   }
   const assignment = () => ({ p: s.provider.get("CRS").ID, t: s.team.get("CRSUAT").ID, st: s.staff.get("CRSUATU").ID })
@@ -308,12 +327,53 @@ const rawFloor = async (file) => {
     const nref = s.contactType.get("NREF")
     const ncom = s.contactType.get("NCOM")
     const nsiId = s.next.get("NSI_ID_SEQ").LAST_VALUE
-    s.insertNsi.run(nsiId, offenderId, type.ID, status.NSI_STATUS_ID, t, t.slice(0, 10), t, body.notes, urn, a.p, disposal.EVENT_ID, rqmnt?.RQMNT_ID ?? null, t, t)
+    s.insertNsi.run(
+      nsiId,
+      offenderId,
+      type.ID,
+      status.NSI_STATUS_ID,
+      t,
+      t.slice(0, 10),
+      t,
+      body.notes,
+      urn,
+      a.p,
+      disposal.EVENT_ID,
+      rqmnt?.RQMNT_ID ?? null,
+      t,
+      t
+    )
     s.insertManager.run(s.next.get("NSI_MANAGER_ID_SEQ").LAST_VALUE, nsiId, a.p, a.t, a.st, t, t, t)
-    s.insertHistory.run(s.next.get("NSI_STATUS_HISTORY_ID_SEQ").LAST_VALUE, nsiId, status.NSI_STATUS_ID, t, body.notes, t, t)
+    s.insertHistory.run(
+      s.next.get("NSI_STATUS_HISTORY_ID_SEQ").LAST_VALUE,
+      nsiId,
+      status.NSI_STATUS_ID,
+      t,
+      body.notes,
+      t,
+      t
+    )
     for (const typeId of [nref.CONTACT_TYPE_ID, status.CONTACT_TYPE_ID, ncom.CONTACT_TYPE_ID]) {
       const m = s.activeManager.get(nsiId)
-      s.insertContact.run(s.next.get("CONTACT_ID_SEQ").LAST_VALUE, offenderId, typeId, t.slice(0, 10), t, null, disposal.EVENT_ID, nsiId, m.PROBATION_AREA_ID, m.TEAM_ID, m.STAFF_ID, null, null, null, null, t, t)
+      s.insertContact.run(
+        s.next.get("CONTACT_ID_SEQ").LAST_VALUE,
+        offenderId,
+        typeId,
+        t.slice(0, 10),
+        t,
+        null,
+        disposal.EVENT_ID,
+        nsiId,
+        m.PROBATION_AREA_ID,
+        m.TEAM_ID,
+        m.STAFF_ID,
+        null,
+        null,
+        null,
+        null,
+        t,
+        t
+      )
     }
     s.nsiById.get(nsiId)
     return { offenderId, nsiId }
@@ -332,7 +392,25 @@ const rawFloor = async (file) => {
     const type = s.contactType.get("CRSAPT")
     const end = new Date(Date.parse(body.start) + body.durationInMinutes * 60_000).toISOString()
     const contactId = s.next.get("CONTACT_ID_SEQ").LAST_VALUE
-    s.insertContact.run(contactId, offenderId, type.CONTACT_TYPE_ID, date, body.start, end, nsi.EVENT_ID, nsi.NSI_ID, a.p, a.t, a.st, location.OFFICE_LOCATION_ID, "N", urn, null, t, t)
+    s.insertContact.run(
+      contactId,
+      offenderId,
+      type.CONTACT_TYPE_ID,
+      date,
+      body.start,
+      end,
+      nsi.EVENT_ID,
+      nsi.NSI_ID,
+      a.p,
+      a.t,
+      a.st,
+      location.OFFICE_LOCATION_ID,
+      "N",
+      urn,
+      null,
+      t,
+      t
+    )
     s.contactById.get(contactId)
     s.updateContact.run(location.OFFICE_LOCATION_ID, `\n${body.notes}`, t, contactId)
     return { offenderId, contactId }
@@ -345,7 +423,12 @@ const rawFloor = async (file) => {
       const input = body(i)
       const t0 = performance.now()
       const ids = work(input)
-      audit(code, Object.entries(ids).map(([k, v]) => `${k}='${v}'`).join(","))
+      audit(
+        code,
+        Object.entries(ids)
+          .map(([k, v]) => `${k}='${v}'`)
+          .join(",")
+      )
       latencies.push(performance.now() - t0)
     }
     return summarise(latencies, performance.now() - started)
@@ -376,7 +459,11 @@ const main = async () => {
     await seededDatabase(hostDb)
     await seededDatabase(rawDb)
     const { issueDevToken } = await import("@ram-delius/http-koa")
-    const token = await issueDevToken({ roles: ["ROLE_PROBATION_API__REFER_AND_MONITOR__CASE_DETAIL__RW"], file: keyFile, expiresIn: "1h" })
+    const token = await issueDevToken({
+      roles: ["ROLE_PROBATION_API__REFER_AND_MONITOR__CASE_DETAIL__RW"],
+      file: keyFile,
+      expiresIn: "1h"
+    })
 
     process.stdout.write(`raw floor: ${REQUESTS} + ${REQUESTS} transactions on node:sqlite …\n`)
     const raw = await rawFloor(rawDb)
@@ -388,7 +475,9 @@ const main = async () => {
     const bareRss = bare.peakRss()
     await bare.stop()
 
-    process.stdout.write(`HTTP host: ${REQUESTS} requests × 2 at concurrency ${CONCURRENCY}, then ${HALF_RATE_REQUESTS} × 2 at half the peak rate …\n`)
+    process.stdout.write(
+      `HTTP host: ${REQUESTS} requests × 2 at concurrency ${CONCURRENCY}, then ${HALF_RATE_REQUESTS} × 2 at half the peak rate …\n`
+    )
     const host = await startChild("host", hostDb, keyFile)
     let slot = 0
     // Warm up (JIT, prepared statements) on a separate set of slots and referrals.
@@ -396,8 +485,12 @@ const main = async () => {
     await closedLoop(100, () => put(host.url, REFERRAL_PATH, token, referralBody()))
     const merge = await closedLoop(REQUESTS, () => put(host.url, MERGE_PATH, token, mergeBody(slot++)))
     const referral = await closedLoop(REQUESTS, () => put(host.url, REFERRAL_PATH, token, referralBody()))
-    const mergeHalf = await openLoop(HALF_RATE_REQUESTS, merge.rate / 2, () => put(host.url, MERGE_PATH, token, mergeBody(slot++)))
-    const referralHalf = await openLoop(HALF_RATE_REQUESTS, referral.rate / 2, () => put(host.url, REFERRAL_PATH, token, referralBody()))
+    const mergeHalf = await openLoop(HALF_RATE_REQUESTS, merge.rate / 2, () =>
+      put(host.url, MERGE_PATH, token, mergeBody(slot++))
+    )
+    const referralHalf = await openLoop(HALF_RATE_REQUESTS, referral.rate / 2, () =>
+      put(host.url, REFERRAL_PATH, token, referralBody())
+    )
     const hostStartRss = host.startRss
     const hostPeakRss = host.peakRss()
     await host.stop()
@@ -406,13 +499,34 @@ const main = async () => {
       ["appointment create (PUT …/appointments)", merge, mergeHalf, raw.merge, bareMerge],
       ["referral start (PUT …/referrals)", referral, referralHalf, raw.referral, bareReferral]
     ]
-    const header = ["scenario", "req/s", "p50 ms", "p99 ms", "p99 @½ peak", "raw SQL req/s", "host/raw", "bare Koa req/s", "host/bare"]
+    const header = [
+      "scenario",
+      "req/s",
+      "p50 ms",
+      "p99 ms",
+      "p99 @½ peak",
+      "raw SQL req/s",
+      "host/raw",
+      "bare Koa req/s",
+      "host/bare"
+    ]
     const table = [header]
     for (const [name, h, half, r, b] of rows) {
-      table.push([name, h.rate.toFixed(0), ms(h.p50), ms(h.p99), ms(half.p99), r.rate.toFixed(0), ratio(h.rate, r.rate), b.rate.toFixed(0), ratio(h.rate, b.rate)])
+      table.push([
+        name,
+        h.rate.toFixed(0),
+        ms(h.p50),
+        ms(h.p99),
+        ms(half.p99),
+        r.rate.toFixed(0),
+        ratio(h.rate, r.rate),
+        b.rate.toFixed(0),
+        ratio(h.rate, b.rate)
+      ])
     }
     const widths = header.map((_, c) => Math.max(...table.map((row) => String(row[c]).length)))
-    const line = (row) => row.map((cell, c) => (c === 0 ? String(cell).padEnd(widths[c]) : String(cell).padStart(widths[c]))).join("  ")
+    const line = (row) =>
+      row.map((cell, c) => (c === 0 ? String(cell).padEnd(widths[c]) : String(cell).padStart(widths[c]))).join("  ")
     process.stdout.write(`\n${line(header)}\n${widths.map((w) => "-".repeat(w)).join("  ")}\n`)
     for (const row of table.slice(1)) process.stdout.write(`${line(row)}\n`)
     process.stdout.write(

@@ -49,7 +49,10 @@ export const registerApiRoutes = (router: Router, options: ApiOptions): void => 
         handler(ctx, ctx.params).pipe(
           withRequestSpan(ctx),
           Effect.disconnect,
-          Effect.timeoutFail({ duration: timeout, onTimeout: () => new RequestTimedOut({ timeoutMs: options.requestTimeoutMs }) })
+          Effect.timeoutFail({
+            duration: timeout,
+            onTimeout: () => new RequestTimedOut({ timeoutMs: options.requestTimeoutMs })
+          })
         )
       )
       if (Exit.isSuccess(exit)) reply(ctx, exit.value)
@@ -69,7 +72,9 @@ export const registerApiRoutes = (router: Router, options: ApiOptions): void => 
     )
 
   const uuidPath = (name: string, value: string) =>
-    isUuid(value) ? Effect.succeed(value) : Effect.fail(new HttpProblem(400, `Path variable ${name} must be a UUID, was '${show(value)}'`))
+    isUuid(value)
+      ? Effect.succeed(value)
+      : Effect.fail(new HttpProblem(400, `Path variable ${name} must be a UUID, was '${show(value)}'`))
 
   // An event id is a Delius NUMBER(38) id; anything that is not a whole number is a 400 (§4.6).
   const numericPath = (name: string, value: string) =>
@@ -105,13 +110,25 @@ export const registerApiRoutes = (router: Router, options: ApiOptions): void => 
   )
 
   const read = (path: string, run: (params: Record<string, string>) => Effect.Effect<Reply, HostError, ApiServices>) =>
-    router.get(path, ...guard, handle((_, params) => run(params)))
+    router.get(
+      path,
+      ...guard,
+      handle((_, params) => run(params))
+    )
 
   read("/probation-case/:crn/responsible-officer", ({ crn }) =>
-    Effect.map(Effect.flatMap(CaseReads, (reads) => reads.responsibleOfficer(crn!)), ok)
+    Effect.map(
+      Effect.flatMap(CaseReads, (reads) => reads.responsibleOfficer(crn!)),
+      ok
+    )
   )
   // §4.4: always 200, even for an unknown CRN.
-  read("/probation-case/:crn/identifiers", ({ crn }) => Effect.map(Effect.flatMap(CaseReads, (reads) => reads.identifiers(crn!)), ok))
+  read("/probation-case/:crn/identifiers", ({ crn }) =>
+    Effect.map(
+      Effect.flatMap(CaseReads, (reads) => reads.identifiers(crn!)),
+      ok
+    )
+  )
   // §4.5: no such person → 404 with an EMPTY body.
   read("/probation-case/:crn/details", ({ crn }) =>
     Effect.map(
@@ -119,17 +136,35 @@ export const registerApiRoutes = (router: Router, options: ApiOptions): void => 
       Option.match({ onNone: () => empty(404), onSome: ok })
     )
   )
-  read("/probation-case/:crn/convictions", ({ crn }) => Effect.map(Effect.flatMap(CaseReads, (reads) => reads.convictions(crn!)), ok))
+  read("/probation-case/:crn/convictions", ({ crn }) =>
+    Effect.map(
+      Effect.flatMap(CaseReads, (reads) => reads.convictions(crn!)),
+      ok
+    )
+  )
   read("/probation-case/:crn/convictions/:id", ({ crn, id }) =>
     Effect.gen(function* () {
       const eventId = yield* numericPath("id", id!)
       return ok(yield* Effect.flatMap(CaseReads, (reads) => reads.conviction(crn!, eventId)))
     })
   )
-  read("/office-locations", () => Effect.map(Effect.flatMap(CaseReads, (reads) => reads.officeLocations), ok))
-  read("/probation-delivery-units", () => Effect.map(Effect.flatMap(CaseReads, (reads) => reads.deliveryUnits), ok))
+  read("/office-locations", () =>
+    Effect.map(
+      Effect.flatMap(CaseReads, (reads) => reads.officeLocations),
+      ok
+    )
+  )
+  read("/probation-delivery-units", () =>
+    Effect.map(
+      Effect.flatMap(CaseReads, (reads) => reads.deliveryUnits),
+      ok
+    )
+  )
   read("/users/:username/managed-cases", ({ username }) =>
-    Effect.map(Effect.flatMap(CaseReads, (reads) => reads.managedCases(username!)), ok)
+    Effect.map(
+      Effect.flatMap(CaseReads, (reads) => reads.managedCases(username!)),
+      ok
+    )
   )
   // §4.10: no LDAP entry → 404 with an EMPTY body.
   read("/users/:username/details", ({ username }) =>

@@ -66,7 +66,9 @@ const unauthorizedMessage = (error: unknown): string => {
   if (original === undefined) {
     // koa-jwt's own checks: no token, or an Authorization header that is not `Bearer <token>`.
     const message = error instanceof Error ? error.message : ""
-    return message === "Token not found" ? "Authentication required: no bearer token" : "Invalid Authorization header: expected Bearer <token>"
+    return message === "Token not found"
+      ? "Authentication required: no bearer token"
+      : "Invalid Authorization header: expected Bearer <token>"
   }
   const name = original instanceof Error ? original.name : ""
   const detail = original instanceof Error ? original.message : String(original)
@@ -98,7 +100,13 @@ export const authenticate = (verification: TokenVerification, log: Logger): Koa.
   let publicKeyFor: (header: TokenHeader) => Promise<string>
   if (verification._tag === "Jwks") {
     // Keys are cached; an unknown kid refetches the JWKS, at most 10 times a minute.
-    publicKeyFor = koaJwtSecret({ jwksUri: verification.jwksUri, cache: true, rateLimit: true, jwksRequestsPerMinute: 10, timeout: 5_000 })
+    publicKeyFor = koaJwtSecret({
+      jwksUri: verification.jwksUri,
+      cache: true,
+      rateLimit: true,
+      jwksRequestsPerMinute: 10,
+      timeout: 5_000
+    })
   } else {
     const pem = verification.publicKeyPem
     publicKeyFor = async () => pem
@@ -114,7 +122,13 @@ export const authenticate = (verification: TokenVerification, log: Logger): Koa.
       const message = unauthorizedMessage(error)
       const original = (error as { originalError?: unknown }).originalError
       if (original !== undefined && message === "Invalid token: could not be verified") {
-        log({ level: "warn", type: "auth", requestId: requestId(ctx), message: "token verification failed", reason: String(original) })
+        log({
+          level: "warn",
+          type: "auth",
+          requestId: requestId(ctx),
+          message: "token verification failed",
+          reason: String(original)
+        })
       }
       const challenge = original === undefined ? "Bearer" : 'Bearer error="invalid_token"'
       throw new HttpProblem(401, message, { "WWW-Authenticate": challenge })

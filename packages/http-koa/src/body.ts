@@ -71,7 +71,10 @@ const depthExceeds = (value: unknown, max: number): boolean => {
 }
 
 /** The parsed JSON body, or `NO_BODY`. Fails with `HttpProblem` 400 / 413 / 415. */
-export const readJsonBody = async (req: IncomingMessage, limit: number = DEFAULT_BODY_LIMIT_BYTES): Promise<unknown> => {
+export const readJsonBody = async (
+  req: IncomingMessage,
+  limit: number = DEFAULT_BODY_LIMIT_BYTES
+): Promise<unknown> => {
   const contentType = req.headers["content-type"]
   if (contentType !== undefined && !isJsonMediaType(contentType)) {
     req.resume()

@@ -47,7 +47,10 @@ export interface BuildInfo {
 
 /** `ROLE_` prefix added when missing, blanks dropped. */
 export const normaliseRoles = (roles: Iterable<string>): ReadonlyArray<string> =>
-  [...roles].map((r) => r.trim()).filter((r) => r !== "").map((r) => (r.startsWith("ROLE_") ? r : `ROLE_${r}`))
+  [...roles]
+    .map((r) => r.trim())
+    .filter((r) => r !== "")
+    .map((r) => (r.startsWith("ROLE_") ? r : `ROLE_${r}`))
 
 const optionalString = (name: string) =>
   Config.option(Config.string(name)).pipe(
@@ -67,7 +70,10 @@ export const httpConfig: Config.Config<HttpConfig> = Config.all({
     roles === undefined ? DEFAULT_API_ROLES : normaliseRoles(roles.split(","))
   ),
   requestTimeoutMs: Config.integer("REQUEST_TIMEOUT_MS").pipe(
-    Config.validate({ message: "REQUEST_TIMEOUT_MS must be a positive number of milliseconds", validation: (n) => n > 0 }),
+    Config.validate({
+      message: "REQUEST_TIMEOUT_MS must be a positive number of milliseconds",
+      validation: (n) => n > 0
+    }),
     Config.withDefault(DEFAULT_REQUEST_TIMEOUT_MS)
   ),
   devJwkFile,

@@ -1,7 +1,16 @@
 import { randomUUID } from "node:crypto"
 import { link, mkdir, readFile, unlink, writeFile } from "node:fs/promises"
 import { dirname } from "node:path"
-import { calculateJwkThumbprint, exportJWK, exportSPKI, generateKeyPair, importJWK, type JWK, type KeyLike, SignJWT } from "jose"
+import {
+  calculateJwkThumbprint,
+  exportJWK,
+  exportSPKI,
+  generateKeyPair,
+  importJWK,
+  type JWK,
+  type KeyLike,
+  SignJWT
+} from "jose"
 import { DEFAULT_DEV_JWK_FILE, loadDevJwkFile, normaliseRoles } from "./config.js"
 
 /**
@@ -36,9 +45,12 @@ const readKeyFile = async (file: string): Promise<DevSigningKey> => {
   try {
     return await fromStoredJwk(JSON.parse(text) as JWK)
   } catch (error) {
-    throw new Error(`DEV_JWK_FILE ${file} is not a usable RS256 key: ${error instanceof Error ? error.message : String(error)}`, {
-      cause: error
-    })
+    throw new Error(
+      `DEV_JWK_FILE ${file} is not a usable RS256 key: ${error instanceof Error ? error.message : String(error)}`,
+      {
+        cause: error
+      }
+    )
   }
 }
 

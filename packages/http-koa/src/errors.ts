@@ -62,7 +62,10 @@ export class InvalidBody
 }
 
 /** The request's work did not finish within `REQUEST_TIMEOUT_MS` (a hung database must answer 503, not hang). */
-export class RequestTimedOut extends Data.TaggedError("RequestTimedOut")<{ readonly timeoutMs: number }> implements ErrorMeaning {
+export class RequestTimedOut
+  extends Data.TaggedError("RequestTimedOut")<{ readonly timeoutMs: number }>
+  implements ErrorMeaning
+{
   get httpStatus() {
     return 503
   }
@@ -126,7 +129,9 @@ export const decodeBody = <A, I>(schema: Schema.Schema<A, I>) => {
 
 // Built once per Schema: constructing the parser on every request is measurable on the hot path.
 const bodyDecoder: <A, I>(schema: Schema.Schema<A, I>) => (body: unknown) => Effect.Effect<A, ParseResult.ParseError> =
-  memoizedBy((schema: Schema.Schema<any, any>) => Schema.decodeUnknown(schema, { errors: "all", onExcessProperty: "ignore" })) as never
+  memoizedBy((schema: Schema.Schema<any, any>) =>
+    Schema.decodeUnknown(schema, { errors: "all", onExcessProperty: "ignore" })
+  ) as never
 
 const problem = (status: number, message: string, extra: Partial<ErrorResponse> = {}): ErrorResponse => ({
   body: { status, message },
@@ -156,14 +161,17 @@ const describe = (error: unknown): string => {
   return parts.join(" ← ")
 }
 
-type Responses = { readonly [Tag in HostError["_tag"]]: (error: Extract<HostError, { readonly _tag: Tag }>) => ErrorResponse }
+type Responses = {
+  readonly [Tag in HostError["_tag"]]: (error: Extract<HostError, { readonly _tag: Tag }>) => ErrorResponse
+}
 
 // Infrastructure: the caller (R&M) can retry; the detail (SQL text, hosts) stays in the log.
 const unavailable = (message: string) => (error: HostError & ErrorMeaning) =>
   problem(error.httpStatus, message, { detail: describe(error) })
 
 // Not expected over HTTP (queue-side errors); the reference answers these documented cases with a 500 (§4.1).
-const withDetail = (error: HostError & ErrorMeaning) => problem(error.httpStatus, error.message, { detail: describe(error) })
+const withDetail = (error: HostError & ErrorMeaning) =>
+  problem(error.httpStatus, error.message, { detail: describe(error) })
 
 const RESPONSES: Responses = {
   NotFound: (error) => problem(error.httpStatus, error.message),
@@ -213,7 +221,12 @@ export const fromCause = (cause: Cause.Cause<HostError>): ErrorResponse => {
  */
 export const fromThrown = (error: unknown): ErrorResponse => {
   if (error instanceof HttpProblem) return fromFailure(error)
-  if (Predicate.hasProperty(error, "status") && typeof error.status === "number" && error.status >= 400 && error.status < 500) {
+  if (
+    Predicate.hasProperty(error, "status") &&
+    typeof error.status === "number" &&
+    error.status >= 400 &&
+    error.status < 500
+  ) {
     const expose = Predicate.hasProperty(error, "expose") && error.expose === true
     return problem(error.status, expose && error instanceof Error ? error.message : "Bad request")
   }

@@ -94,7 +94,11 @@ export const registerHealthRoutes = (router: Router, options: HealthOptions): vo
       status: 200,
       body: {
         git: { branch: options.build.gitBranch, ref: options.build.gitRef },
-        build: { artifact: "refer-and-monitor-and-delius", version: options.build.buildNumber, name: "refer-and-monitor-and-delius" },
+        build: {
+          artifact: "refer-and-monitor-and-delius",
+          version: options.build.buildNumber,
+          name: "refer-and-monitor-and-delius"
+        },
         productId: options.build.productId,
         // The runtime actually serving (the project pins Node 24 as a devDependency; the system Node may differ).
         runtime: { node: process.version },

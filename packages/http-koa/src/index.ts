@@ -28,7 +28,16 @@ export {
   normaliseRoles
 } from "./config.js"
 export { DEV_ISSUER, type DevSigningKey, type DevTokenOptions, issueDevToken, loadDevSigningKey } from "./devAuth.js"
-export { type ErrorBody, type ErrorResponse, type FieldError, fromCause, type HostError, HttpProblem, InvalidBody, RequestTimedOut } from "./errors.js"
+export {
+  type ErrorBody,
+  type ErrorResponse,
+  type FieldError,
+  fromCause,
+  type HostError,
+  HttpProblem,
+  InvalidBody,
+  RequestTimedOut
+} from "./errors.js"
 export { type HealthComponents, type HealthServices } from "./health.js"
 export { type Logger, type LogLine, silentLogger, stdoutLogger } from "./logging.js"
 export { openApiDocument } from "./openapi.js"

@@ -228,7 +228,9 @@ const queueAdminPaths = (
     type: "object",
     required: ["body", "messageId"],
     properties: {
-      body: { description: "The message body parsed as JSON (the SNS envelope), or the raw string when it is not JSON" },
+      body: {
+        description: "The message body parsed as JSON (the SNS envelope), or the raw string when it is not JSON"
+      },
       messageId: { type: "string" }
     }
   }
@@ -248,8 +250,17 @@ const queueAdminPaths = (
     required: ["messagesFoundCount", "messagesReturnedCount", "messages"],
     properties: { messagesFoundCount: { type: "integer" }, messagesReturnedCount: { type: "integer" }, messages }
   }
-  const result = (name: string, description: string) => ({ description, ...json({ $ref: `#/components/schemas/${name}` }) })
-  const name = (param: string, description: string) => ({ name: param, in: "path", required: true, description, schema: { type: "string" } })
+  const result = (name: string, description: string) => ({
+    description,
+    ...json({ $ref: `#/components/schemas/${name}` })
+  })
+  const name = (param: string, description: string) => ({
+    name: param,
+    in: "path",
+    required: true,
+    description,
+    schema: { type: "string" }
+  })
   const dlqName = name("dlqName", "The DLQ's SQS queue name, e.g. refer-and-monitor-and-delius-dlq")
   const guarded = {
     "401": failure("Missing or invalid bearer token"),
@@ -275,7 +286,10 @@ const queueAdminPaths = (
           "ingress blocks /queue-admin from outside. QUEUE_ADMIN_PROTECT_RETRY_ALL=true puts it behind the role too.",
         security: [],
         responses: {
-          "200": { description: "One result per DLQ", ...json({ type: "array", items: { $ref: "#/components/schemas/RetryDlqResult" } }) },
+          "200": {
+            description: "One result per DLQ",
+            ...json({ type: "array", items: { $ref: "#/components/schemas/RetryDlqResult" } })
+          },
           ...guarded
         }
       }
@@ -294,7 +308,12 @@ const queueAdminPaths = (
         summary: "Look at the DLQ's messages (they stay on it)",
         parameters: [
           dlqName,
-          { name: "maxMessages", in: "query", required: false, schema: { type: "integer", minimum: 1, maximum: 1000, default: 100 } }
+          {
+            name: "maxMessages",
+            in: "query",
+            required: false,
+            schema: { type: "integer", minimum: 1, maximum: 1000, default: 100 }
+          }
         ],
         responses: {
           "200": result("GetDlqMessagesResult", "The messages read"),

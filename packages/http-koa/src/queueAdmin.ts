@@ -29,7 +29,10 @@ const DEFAULT_MAX_MESSAGES = 100
 const MAX_MAX_MESSAGES = 1_000
 
 export const registerQueueAdminRoutes = (router: Router, options: QueueAdminRouteOptions): void => {
-  const guard: ReadonlyArray<Koa.Middleware> = [authenticate(options.verification, options.log), requireRole([options.role])]
+  const guard: ReadonlyArray<Koa.Middleware> = [
+    authenticate(options.verification, options.log),
+    requireRole([options.role])
+  ]
 
   const handle =
     (run: (ctx: Router.RouterContext) => Effect.Effect<unknown, HostError>) =>
@@ -42,7 +45,7 @@ export const registerQueueAdminRoutes = (router: Router, options: QueueAdminRout
   const maxMessages = (ctx: Router.RouterContext) => {
     const raw = ctx.query.maxMessages
     if (raw === undefined) return Effect.succeed(DEFAULT_MAX_MESSAGES)
-    const text = Array.isArray(raw) ? raw[0] ?? "" : raw
+    const text = Array.isArray(raw) ? (raw[0] ?? "") : raw
     const n = Number(text)
     return /^\d{1,4}$/.test(text) && n >= 1 && n <= MAX_MAX_MESSAGES
       ? Effect.succeed(n)

@@ -58,6 +58,7 @@ export const notFound: Koa.Middleware = async (ctx) => {
 /** The router's 405 / 501 answers get the error body too (they come with an `Allow` header). */
 export const methodErrors: Koa.Middleware = async (ctx, next) => {
   await next()
-  if (ctx.status === 405) ctx.body = { status: 405, message: `Method ${ctx.method} not allowed for ${ctx.path.slice(0, 200)}` }
+  if (ctx.status === 405)
+    ctx.body = { status: 405, message: `Method ${ctx.method} not allowed for ${ctx.path.slice(0, 200)}` }
   else if (ctx.status === 501) ctx.body = { status: 501, message: `Method ${ctx.method} not implemented` }
 }

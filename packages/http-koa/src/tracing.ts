@@ -44,7 +44,10 @@ export const requestTracing =
         span.attribute("http.response.status_code", ctx.status)
         // Only a 5xx marks the request failed: a 4xx is the caller's mistake (client-contract), and App Insights still
         // shows its status code. (A span status set here overrides the exporter's own "< 400" rule.)
-        span.end(Effect.runSync(Clock.currentTimeNanos), ctx.status >= 500 ? Exit.fail(`status ${ctx.status}`) : Exit.void)
+        span.end(
+          Effect.runSync(Clock.currentTimeNanos),
+          ctx.status >= 500 ? Exit.fail(`status ${ctx.status}`) : Exit.void
+        )
       }
     }
   }

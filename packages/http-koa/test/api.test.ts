@@ -1,12 +1,7 @@
 import { randomUUID } from "node:crypto"
 import { DevIds, DevReferrals, londonDate, londonDateTime, plusDays } from "@ram-delius/core"
 import { describe, expect, it } from "vitest"
-import {
-  request,
-  type TestDatabase,
-  type TestServer,
-  useSeededServer
-} from "./support/harness.js"
+import { request, type TestDatabase, type TestServer, useSeededServer } from "./support/harness.js"
 
 /** Every endpoint of spec §4.1–§4.11 over a real server, with the Delius rows checked for the two PUTs. */
 
@@ -30,7 +25,9 @@ const fullPerson = {
     primaryLanguage: "Description of LANG1",
     ethnicity: "Description of ETH1",
     religion: "Description of REL1",
-    disabilities: [{ type: "Description of DIS1", startDate: plusDays(today, -14), notes: "Some notes about the disability" }]
+    disabilities: [
+      { type: "Description of DIS1", startDate: plusDays(today, -14), notes: "Some notes about the disability" }
+    ]
   },
   contactDetails: {
     noFixedAbode: false,
@@ -106,11 +103,14 @@ describe("PUT /probation-case/{crn}/referrals (§4.1)", () => {
       ACTIVE_FLAG: 1,
       SOFT_DELETED: 0
     })
-    expect(db.rows("SELECT PROBATION_AREA_ID, TEAM_ID, STAFF_ID FROM NSI_MANAGER WHERE NSI_ID = ?", nsi.NSI_ID)).toEqual([
-      { PROBATION_AREA_ID: DevIds.provider.crs, TEAM_ID: DevIds.team.crsuat, STAFF_ID: DevIds.staff.crsuatu }
-    ])
     expect(
-      db.rows("SELECT s.CODE, h.NOTES FROM NSI_STATUS_HISTORY h JOIN R_NSI_STATUS s ON s.NSI_STATUS_ID = h.NSI_STATUS_ID WHERE h.NSI_ID = ?", nsi.NSI_ID)
+      db.rows("SELECT PROBATION_AREA_ID, TEAM_ID, STAFF_ID FROM NSI_MANAGER WHERE NSI_ID = ?", nsi.NSI_ID)
+    ).toEqual([{ PROBATION_AREA_ID: DevIds.provider.crs, TEAM_ID: DevIds.team.crsuat, STAFF_ID: DevIds.staff.crsuatu }])
+    expect(
+      db.rows(
+        "SELECT s.CODE, h.NOTES FROM NSI_STATUS_HISTORY h JOIN R_NSI_STATUS s ON s.NSI_STATUS_ID = h.NSI_STATUS_ID WHERE h.NSI_ID = ?",
+        nsi.NSI_ID
+      )
     ).toEqual([{ CODE: "INPROG", NOTES: referralNotes }])
     const contacts = db.rows<{ CODE: string }>(
       "SELECT t.CODE FROM CONTACT c JOIN R_CONTACT_TYPE t ON t.CONTACT_TYPE_ID = c.CONTACT_TYPE_ID WHERE c.NSI_ID = ? ORDER BY t.CODE",
@@ -130,7 +130,12 @@ describe("PUT /probation-case/{crn}/referrals (§4.1)", () => {
     const response = await put("/probation-case/S123456/referrals", { ...referralStarted, serviceUserCrn: "S123456" })
     expect(response.status).toBe(204)
     expect(db.count("SELECT COUNT(*) FROM NSI WHERE EXTERNAL_REFERENCE = ?", referralUrn)).toBe(1)
-    expect(db.count("SELECT COUNT(*) FROM CONTACT c JOIN NSI n ON n.NSI_ID = c.NSI_ID WHERE n.EXTERNAL_REFERENCE = ?", referralUrn)).toBe(3)
+    expect(
+      db.count(
+        "SELECT COUNT(*) FROM CONTACT c JOIN NSI n ON n.NSI_ID = c.NSI_ID WHERE n.EXTERNAL_REFERENCE = ?",
+        referralUrn
+      )
+    ).toBe(3)
   })
 
   it("unknown person → 404", async () => {
@@ -140,14 +145,22 @@ describe("PUT /probation-case/{crn}/referrals (§4.1)", () => {
   })
 
   it("unknown event → 404", async () => {
-    const response = await put("/probation-case/S123456/referrals", { ...referralStarted, referralId: randomUUID(), sentenceId: 999 })
+    const response = await put("/probation-case/S123456/referrals", {
+      ...referralStarted,
+      referralId: randomUUID(),
+      sentenceId: 999
+    })
     expect(response.status).toBe(404)
     expect(response.json).toEqual({ status: 404, message: "Event with id of 999 not found" })
   })
 
   it("unknown contract type → 400 naming it (decision Q5), nothing written", async () => {
     const nsis = db.count("SELECT COUNT(*) FROM NSI")
-    const response = await put("/probation-case/S123456/referrals", { ...referralStarted, referralId: randomUUID(), contractType: "XYZ" })
+    const response = await put("/probation-case/S123456/referrals", {
+      ...referralStarted,
+      referralId: randomUUID(),
+      contractType: "XYZ"
+    })
     expect(response.status).toBe(400)
     expect(response.json).toEqual({ status: 400, message: "Unexpected contract type: XYZ" })
     expect(db.count("SELECT COUNT(*) FROM NSI")).toBe(nsis)
@@ -175,7 +188,10 @@ describe("PUT /probation-case/{crn}/referrals (§4.1)", () => {
   })
 
   it("malformed JSON → 400, missing body → 400", async () => {
-    const malformed = await request(server, "PUT", "/probation-case/S123456/referrals", { token, raw: '{"referralId":' })
+    const malformed = await request(server, "PUT", "/probation-case/S123456/referrals", {
+      token,
+      raw: '{"referralId":'
+    })
     expect(malformed.status).toBe(400)
     expect(malformed.json).toEqual({ status: 400, message: "Malformed JSON request body" })
     const missing = await request(server, "PUT", "/probation-case/S123456/referrals", { token })
@@ -215,7 +231,8 @@ const mergeBody = (overrides: Record<string, unknown> = {}) => ({
   ...overrides
 })
 
-const mergePath = (crn = "S123456", pathReferralId = referralId) => `/probation-case/${crn}/referrals/${pathReferralId}/appointments`
+const mergePath = (crn = "S123456", pathReferralId = referralId) =>
+  `/probation-case/${crn}/referrals/${pathReferralId}/appointments`
 
 const contact = (contactId: number) =>
   db.rows<Record<string, unknown>>(
@@ -237,7 +254,8 @@ describe("PUT /probation-case/{crn}/referrals/{referralId}/appointments (§4.2)"
     firstId = response.json.appointmentId
     expect(Number.isInteger(firstId)).toBe(true)
 
-    const nsiId = db.rows<{ NSI_ID: number }>("SELECT NSI_ID FROM NSI WHERE EXTERNAL_REFERENCE = ?", referralUrn)[0]!.NSI_ID
+    const nsiId = db.rows<{ NSI_ID: number }>("SELECT NSI_ID FROM NSI WHERE EXTERNAL_REFERENCE = ?", referralUrn)[0]!
+      .NSI_ID
     const start = Date.parse(first.start)
     expect(contact(firstId)).toMatchObject({
       OFFENDER_ID: DevIds.offender.S123456,
@@ -278,7 +296,12 @@ describe("PUT /probation-case/{crn}/referrals/{referralId}/appointments (§4.2)"
   })
 
   it("a reschedule (previousId) creates a replacement and outcomes the original RSSR", async () => {
-    const rescheduled = mergeBody({ previousId: first.id, deliusId: firstId, start: futureStart(4), rescheduleRequestedBy: "Service Provider" })
+    const rescheduled = mergeBody({
+      previousId: first.id,
+      deliusId: firstId,
+      start: futureStart(4),
+      rescheduleRequestedBy: "Service Provider"
+    })
     const response = await put(mergePath(), rescheduled)
     expect(response.status).toBe(200)
     const replacementId = response.json.appointmentId
@@ -340,7 +363,10 @@ describe("PUT /probation-case/{crn}/referrals/{referralId}/appointments (§4.2)"
     const contacts = db.count("SELECT COUNT(*) FROM CONTACT")
     const response = await put(mergePath(), mergeBody({ start: new Date(Date.now() - 3_600_000).toISOString() }))
     expect(response.status).toBe(400)
-    expect(response.json).toEqual({ status: 400, message: "Appointment started in the past and no outcome was provided" })
+    expect(response.json).toEqual({
+      status: 400,
+      message: "Appointment started in the past and no outcome was provided"
+    })
     expect(db.count("SELECT COUNT(*) FROM CONTACT")).toBe(contacts)
   })
 
@@ -374,7 +400,12 @@ describe("PUT /probation-case/{crn}/referrals/{referralId}/appointments (§4.2)"
 
   it("an invalid body → 400 Validation failure naming each bad field", async () => {
     const { id: _, ...withoutId } = mergeBody()
-    const response = await put(mergePath(), { ...withoutId, start: "yesterday", outcome: { attended: "sometimes" }, durationInMinutes: -5 })
+    const response = await put(mergePath(), {
+      ...withoutId,
+      start: "yesterday",
+      outcome: { attended: "sometimes" },
+      durationInMinutes: -5
+    })
     expect(response.status).toBe(400)
     expect(response.json.message).toBe("Validation failure")
     expect(response.json.fields).toEqual([
@@ -407,7 +438,12 @@ describe("GET /probation-case/{crn}/responsible-officer (§4.3)", () => {
         telephoneNumber: "020 010 3445",
         responsibleOfficer: true,
         pdu: { code: "PDU02", description: "Description of PDU02" },
-        team: { code: "P01PRI", description: "Team P01PRI", email: "team@P01PRI.co.uk", telephoneNumber: "020 785 4451" },
+        team: {
+          code: "P01PRI",
+          description: "Team P01PRI",
+          email: "team@P01PRI.co.uk",
+          telephoneNumber: "020 785 4451"
+        },
         unallocated: false
       }
     })
@@ -505,15 +541,28 @@ describe("GET /office-locations and /probation-delivery-units (§4.7, §4.8)", (
     expect([...response.json].sort(byCode)).toEqual([
       { code: "CRSEXTL", description: "Description of CRSEXTL", provider },
       { code: "DEFAULT", description: "Description of DEFAULT", provider },
-      { code: "TESTONE", description: "Description of TESTONE", address: { buildingName: "Test One", streetName: "Mantle Place", postcode: "MP1 1PM" }, provider },
-      { code: "TESTTWO", description: "Description of TESTTWO", address: { buildingName: "Test Two", postcode: "MP2 2PM" }, telephoneNumber: "020 123 6789", provider }
+      {
+        code: "TESTONE",
+        description: "Description of TESTONE",
+        address: { buildingName: "Test One", streetName: "Mantle Place", postcode: "MP1 1PM" },
+        provider
+      },
+      {
+        code: "TESTTWO",
+        description: "Description of TESTTWO",
+        address: { buildingName: "Test Two", postcode: "MP2 2PM" },
+        telephoneNumber: "020 123 6789",
+        provider
+      }
     ])
   })
 
   it("selectable probation delivery units", async () => {
     const response = await get("/probation-delivery-units")
     expect(response.status).toBe(200)
-    expect(response.json).toEqual([{ code: "PDU01", description: "Description of PDU01", region: { code: "CRS", description: "Test Provider" } }])
+    expect(response.json).toEqual([
+      { code: "PDU01", description: "Description of PDU01", region: { code: "CRS", description: "Test Provider" } }
+    ])
   })
 })
 
@@ -536,7 +585,11 @@ describe("GET /users/{username}/managed-cases and /details (§4.9, §4.10)", () 
     for (const user of ["john-smith", String(DevIds.user.johnSmith)]) {
       const response = await get(`/users/${user}/details`)
       expect(response.status).toBe(200)
-      expect(response.json).toEqual({ username: "john-smith", name: { forename: "John", surname: "Smith" }, email: "john.smith@moj.gov.uk" })
+      expect(response.json).toEqual({
+        username: "john-smith",
+        name: { forename: "John", surname: "Smith" },
+        email: "john.smith@moj.gov.uk"
+      })
     }
   })
 
@@ -558,8 +611,18 @@ describe("GET and POST /users/{username}/access (§4.11)", () => {
     expect(response.status).toBe(200)
     expect(response.json).toEqual({
       access: [
-        { crn: "E123456", userExcluded: true, userRestricted: false, exclusionMessage: "There is an exclusion on this person" },
-        { crn: "R123456", userExcluded: false, userRestricted: true, restrictionMessage: "There is a restriction on this person" },
+        {
+          crn: "E123456",
+          userExcluded: true,
+          userRestricted: false,
+          exclusionMessage: "There is an exclusion on this person"
+        },
+        {
+          crn: "R123456",
+          userExcluded: false,
+          userRestricted: true,
+          restrictionMessage: "There is a restriction on this person"
+        },
         {
           crn: "B123456",
           userExcluded: true,
@@ -595,7 +658,10 @@ describe("GET and POST /users/{username}/access (§4.11)", () => {
     for (const body of [[], Array.from({ length: 501 }, (_, i) => `X${String(i).padStart(6, "0")}`)]) {
       const response = await request(server, "POST", "/users/john-smith/access", { token, body })
       expect(response.status).toBe(400)
-      expect(response.json).toEqual({ status: 400, message: "userAccessCheck.crns: Please provide between 1 and 500 crns" })
+      expect(response.json).toEqual({
+        status: 400,
+        message: "userAccessCheck.crns: Please provide between 1 and 500 crns"
+      })
     }
   })
 

@@ -44,7 +44,12 @@ afterEach(() => {
 })
 
 /** A read and a write endpoint: both must refuse the same way, and the write must write nothing. */
-const expectRefused = async (authorization: string | undefined, status: number, message: string, target: { url: string } = server) => {
+const expectRefused = async (
+  authorization: string | undefined,
+  status: number,
+  message: string,
+  target: { url: string } = server
+) => {
   const headers: Record<string, string> = authorization === undefined ? {} : { authorization }
   const read = await request(target, "GET", "/office-locations", { headers })
   expect(read.status).toBe(status)
@@ -52,7 +57,13 @@ const expectRefused = async (authorization: string | undefined, status: number, 
   const nsis = db.count("SELECT COUNT(*) FROM NSI")
   const write = await request(target, "PUT", "/probation-case/S123456/referrals", {
     headers,
-    body: { referralId: "4df5d584-4c4c-42ee-b4c6-ed4c98ee6fa5", startedAt: "2024-06-13T17:52:26Z", contractType: "ACC", sentenceId: 2, notes: "n" }
+    body: {
+      referralId: "4df5d584-4c4c-42ee-b4c6-ed4c98ee6fa5",
+      startedAt: "2024-06-13T17:52:26Z",
+      contractType: "ACC",
+      sentenceId: 2,
+      notes: "n"
+    }
   })
   expect(write.status).toBe(status)
   expect(write.json).toEqual({ status, message })
@@ -135,14 +146,19 @@ describe("401 for every token that cannot be trusted", () => {
 })
 
 describe("403 for a valid token without an accepted role", () => {
-  const denied = "Access denied: requires one of ROLE_PROBATION_API__REFER_AND_MONITOR__CASE_DETAIL__RW, ROLE_CRS_REFERRAL"
+  const denied =
+    "Access denied: requires one of ROLE_PROBATION_API__REFER_AND_MONITOR__CASE_DETAIL__RW, ROLE_CRS_REFERRAL"
 
   it("other roles, no authorities claim, or a malformed claim", async () => {
     await expectRefused(`Bearer ${await signToken(auth, { authorities: ["ROLE_OTHER", "ROLE_CRS"] })}`, 403, denied)
     await expectRefused(`Bearer ${await signToken(auth, { authorities: undefined })}`, 403, denied)
     await expectRefused(`Bearer ${await signToken(auth, { authorities: [] })}`, 403, denied)
     // Role names are compared verbatim (§3.1): no prefix is added to the token's authorities.
-    await expectRefused(`Bearer ${await signToken(auth, { authorities: ["PROBATION_API__REFER_AND_MONITOR__CASE_DETAIL__RW"] })}`, 403, denied)
+    await expectRefused(
+      `Bearer ${await signToken(auth, { authorities: ["PROBATION_API__REFER_AND_MONITOR__CASE_DETAIL__RW"] })}`,
+      403,
+      denied
+    )
   })
 })
 
@@ -165,7 +181,10 @@ describe("accepted roles", () => {
       const rw = await signToken(auth, { authorities: [RW_ROLE] })
       const refused = await request(configured, "GET", "/office-locations", { token: rw })
       expect(refused.status).toBe(403)
-      expect(refused.json).toEqual({ status: 403, message: "Access denied: requires one of ROLE_CUSTOM_ROLE, ROLE_SECOND" })
+      expect(refused.json).toEqual({
+        status: 403,
+        message: "Access denied: requires one of ROLE_CUSTOM_ROLE, ROLE_SECOND"
+      })
     } finally {
       await configured.close()
     }
@@ -190,10 +209,13 @@ describe("HMPPS_AUTH_TOKEN_URL (an in-cluster token endpoint)", () => {
 })
 
 describe("unauthenticated endpoints (§3.1)", () => {
-  it.each(["/health", "/health/liveness", "/health/readiness", "/health/ping", "/ping", "/info", "/v3/api-docs"])("%s", async (path) => {
-    const response = await request(server, "GET", path)
-    expect(response.status).toBe(200)
-  })
+  it.each(["/health", "/health/liveness", "/health/readiness", "/health/ping", "/ping", "/info", "/v3/api-docs"])(
+    "%s",
+    async (path) => {
+      const response = await request(server, "GET", path)
+      expect(response.status).toBe(200)
+    }
+  )
 })
 
 describe("tokens never reach the logs", () => {
@@ -276,15 +298,17 @@ describe("dev mode (no HMPPS_AUTH_URL)", () => {
   it("NODE_ENV=production without HMPPS_AUTH_URL refuses to start, naming HMPPS_AUTH_URL", async () => {
     process.env.NODE_ENV = "production"
     delete process.env.HMPPS_AUTH_URL
-    await expect(startHttpServer({ port: 0, host: "127.0.0.1", layer: coreLayer(db.url), log: () => {} })).rejects.toThrow(
-      /HMPPS_AUTH_URL is not set/
-    )
+    await expect(
+      startHttpServer({ port: 0, host: "127.0.0.1", layer: coreLayer(db.url), log: () => {} })
+    ).rejects.toThrow(/HMPPS_AUTH_URL is not set/)
   })
 })
 
 describe("configuration", () => {
   it("an invalid variable stops start-up with a message naming it", async () => {
     process.env.REQUEST_TIMEOUT_MS = "soon"
-    await expect(startHttpServer({ port: 0, host: "127.0.0.1", layer: coreLayer(db.url), log: () => {} })).rejects.toThrow(/REQUEST_TIMEOUT_MS/)
+    await expect(
+      startHttpServer({ port: 0, host: "127.0.0.1", layer: coreLayer(db.url), log: () => {} })
+    ).rejects.toThrow(/REQUEST_TIMEOUT_MS/)
   })
 })

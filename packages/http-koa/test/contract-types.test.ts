@@ -121,6 +121,8 @@ describe("contract types (§6.2)", () => {
     expect(lines).toHaveLength(1)
     const line = JSON.parse(lines[0]!) as { level: string; message: string }
     expect(line.level).toBe("error")
-    expect(line.message).toContain('CONTRACT_TYPE_NSI_TYPES: malformed entry "DNR-ZZ" (expected CONTRACT_TYPE=NSI_TYPE)')
+    expect(line.message).toContain(
+      'CONTRACT_TYPE_NSI_TYPES: malformed entry "DNR-ZZ" (expected CONTRACT_TYPE=NSI_TYPE)'
+    )
   })
 })

@@ -24,20 +24,34 @@ describe("core errors → HTTP", () => {
       new BadRequest({ message: "bad", fields: [{ field: "start", message: "in the past" }] }),
       { status: 400, message: "bad", fields: [{ field: "start", message: "in the past" }] }
     ],
-    [new DatabaseError({ operation: "Person.lock", message: "ORA-12541: no listener" }), { status: 503, message: "Delius database unavailable" }],
+    [
+      new DatabaseError({ operation: "Person.lock", message: "ORA-12541: no listener" }),
+      { status: 503, message: "Delius database unavailable" }
+    ],
     [new SqlError.SqlError({ message: "connection refused" }), { status: 503, message: "Delius database unavailable" }],
     [new DirectoryError({ message: "LDAP down" }), { status: 503, message: "Delius directory unavailable" }],
-    [new ReferAndMonitorError({ url: "http://rm", message: "502", transient: true }), { status: 503, message: "Refer and Monitor unavailable" }],
+    [
+      new ReferAndMonitorError({ url: "http://rm", message: "502", transient: true }),
+      { status: 503, message: "Refer and Monitor unavailable" }
+    ],
     [new RequestTimedOut({ timeoutMs: 10_000 }), { status: 503, message: "Request to Delius timed out" }],
-    [new InvalidState({ message: "Unable to find or create NSI for urn:x", exceptionName: "IllegalStateException" }), { status: 500, message: "Unable to find or create NSI for urn:x" }],
-    [new Unprocessable({ message: "Referral Not Found", properties: {} }), { status: 500, message: "Referral Not Found" }],
+    [
+      new InvalidState({ message: "Unable to find or create NSI for urn:x", exceptionName: "IllegalStateException" }),
+      { status: 500, message: "Unable to find or create NSI for urn:x" }
+    ],
+    [
+      new Unprocessable({ message: "Referral Not Found", properties: {} }),
+      { status: 500, message: "Referral Not Found" }
+    ],
     [new HttpProblem(413, "too big"), { status: 413, message: "too big" }]
   ] as const)("%s", (error, body) => {
     expect(fromFailure(error).body).toEqual(body)
   })
 
   it("infrastructure detail stays in the log, never in the body", () => {
-    const response = fromFailure(new DatabaseError({ operation: "Person.lock", message: "ORA-12541: TNS:no listener at db.internal:1521" }))
+    const response = fromFailure(
+      new DatabaseError({ operation: "Person.lock", message: "ORA-12541: TNS:no listener at db.internal:1521" })
+    )
     expect(JSON.stringify(response.body)).not.toContain("db.internal")
     expect(response.detail).toBe("DatabaseError [Person.lock]: ORA-12541: TNS:no listener at db.internal:1521")
   })
@@ -61,7 +75,9 @@ describe("Validation failure fields (decision Q6)", () => {
   const Body = Schema.Struct({
     id: Schema.UUID,
     count: Schema.Int,
-    outcome: Schema.optionalWith(Schema.NullOr(Schema.Struct({ attended: Schema.Literal("YES", "NO") })), { default: () => null })
+    outcome: Schema.optionalWith(Schema.NullOr(Schema.Struct({ attended: Schema.Literal("YES", "NO") })), {
+      default: () => null
+    })
   })
   const fields = (input: unknown) => {
     const result = Effect.runSync(Effect.either(decodeBody(Body)(input)))

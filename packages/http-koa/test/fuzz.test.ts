@@ -1,12 +1,6 @@
 import { DevIds, DevReferrals, parseInstant } from "@ram-delius/core"
 import { describe, expect, it } from "vitest"
-import {
-  request,
-  type Response,
-  type TestDatabase,
-  type TestServer,
-  useSeededServer
-} from "./support/harness.js"
+import { request, type Response, type TestDatabase, type TestServer, useSeededServer } from "./support/harness.js"
 
 /**
  * Fuzz the two write endpoints with malformed and mistyped bodies (DESIGN.md: bad input never produces a 500 and never
@@ -31,7 +25,7 @@ const random = (seed: number) => {
 }
 
 type Rng = () => number
-const pick = <A,>(rng: Rng, items: ReadonlyArray<A>): A => items[Math.floor(rng() * items.length)]!
+const pick = <A>(rng: Rng, items: ReadonlyArray<A>): A => items[Math.floor(rng() * items.length)]!
 
 const nest = (depth: number, leaf: unknown): unknown => {
   let value = leaf
@@ -109,7 +103,8 @@ const badDate = (rng: Rng): string =>
 // --- what each field accepts (mirrors core's request Schemas, so a mutation is known to make the body invalid) -----
 
 const isString = (v: unknown) => typeof v === "string"
-const isUuid = (v: unknown) => typeof v === "string" && /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/.test(v)
+const isUuid = (v: unknown) =>
+  typeof v === "string" && /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/.test(v)
 const isDate = (v: unknown) => typeof v === "string" && parseInstant(v) !== undefined
 const isInt = (v: unknown) => typeof v === "number" && Number.isSafeInteger(v)
 const orNull = (accepts: (v: unknown) => boolean) => (v: unknown) => v === null || accepts(v)
@@ -137,7 +132,11 @@ const referralFields: Record<string, FieldRule> = {
   referralId: { required: true, accepts: isUuid, wrong: badUuid },
   startedAt: { required: true, accepts: isDate, wrong: badDate },
   contractType: { required: true, accepts: isString, wrong: garbage },
-  sentenceId: { required: true, accepts: isInt, wrong: (rng) => pick(rng, [1.5, -0.5, 1e21, 2 ** 60, "2", true, null, [2]]) },
+  sentenceId: {
+    required: true,
+    accepts: isInt,
+    wrong: (rng) => pick(rng, [1.5, -0.5, 1e21, 2 ** 60, "2", true, null, [2]])
+  },
   notes: { required: true, accepts: isString, wrong: garbage }
 }
 
@@ -146,10 +145,18 @@ const mergeFields: Record<string, FieldRule> = {
   referralId: { required: true, accepts: isUuid, wrong: badUuid },
   referralReference: { required: true, accepts: isString, wrong: garbage },
   start: { required: true, accepts: isDate, wrong: badDate },
-  durationInMinutes: { required: false, accepts: (v) => isInt(v) && (v as number) >= 0, wrong: (rng) => pick(rng, [-1, 1.5, 1e21, 2 ** 60, "60", null, true]) },
+  durationInMinutes: {
+    required: false,
+    accepts: (v) => isInt(v) && (v as number) >= 0,
+    wrong: (rng) => pick(rng, [-1, 1.5, 1e21, 2 ** 60, "60", null, true])
+  },
   notes: { required: false, accepts: orNull(isString), wrong: garbage },
   officeLocationCode: { required: false, accepts: orNull(isString), wrong: garbage },
-  countsTowardsRar: { required: false, accepts: (v) => typeof v === "boolean", wrong: (rng) => pick(rng, ["true", 1, 0, null, "yes", []]) },
+  countsTowardsRar: {
+    required: false,
+    accepts: (v) => typeof v === "boolean",
+    wrong: (rng) => pick(rng, ["true", 1, 0, null, "yes", []])
+  },
   outcome: {
     required: false,
     accepts: orNull(isOutcome),
@@ -167,7 +174,11 @@ const mergeFields: Record<string, FieldRule> = {
         () => garbage(rng)
       ])()
   },
-  sentenceId: { required: false, accepts: orNull((v) => typeof v === "number"), wrong: (rng) => pick(rng, ["1", true, [], {}]) },
+  sentenceId: {
+    required: false,
+    accepts: orNull((v) => typeof v === "number"),
+    wrong: (rng) => pick(rng, ["1", true, [], {}])
+  },
   previousId: { required: false, accepts: orNull(isUuid), wrong: badUuid },
   deliusId: { required: false, accepts: orNull(isInt), wrong: (rng) => pick(rng, [1.5, 1e21, "12", true, [1]]) },
   rescheduleRequestedBy: { required: false, accepts: orNull(isString), wrong: garbage }
@@ -186,7 +197,11 @@ const wrongValue = (rng: Rng, rule: FieldRule): unknown => {
  * A body that certainly fails its Schema: one invalidating mutation (a required field dropped, or a field given a
  * value it does not accept), then up to two arbitrary mutations of other fields.
  */
-const invalidBody = (rng: Rng, valid: Record<string, unknown>, rules: Record<string, FieldRule>): Record<string, unknown> => {
+const invalidBody = (
+  rng: Rng,
+  valid: Record<string, unknown>,
+  rules: Record<string, FieldRule>
+): Record<string, unknown> => {
   const body: Record<string, unknown> = { ...valid }
   const fields = Object.keys(rules)
   const field = pick(rng, fields)
@@ -285,16 +300,31 @@ const cases = (endpoint: "referral" | "merge"): ReadonlyArray<Case> => {
     }
     if (roll < 0.2 && endpoint === "merge") {
       // A bad path referralId with an otherwise valid body.
-      return { index, path: `/probation-case/N049975/referrals/${encodeURIComponent(badUuid(rng) || "x")}/appointments`, body: validMerge }
+      return {
+        index,
+        path: `/probation-case/N049975/referrals/${encodeURIComponent(badUuid(rng) || "x")}/appointments`,
+        body: validMerge
+      }
     }
     if (roll < 0.3) return { index, path, body: garbage(rng) }
-    return { index, path, body: endpoint === "referral" ? invalidBody(rng, validReferral, referralFields) : invalidBody(rng, validMerge, mergeFields) }
+    return {
+      index,
+      path,
+      body:
+        endpoint === "referral"
+          ? invalidBody(rng, validReferral, referralFields)
+          : invalidBody(rng, validMerge, mergeFields)
+    }
   })
 }
 
 const send = (c: Case): Promise<Response> => {
   if (c.raw !== undefined) {
-    return request(server, "PUT", c.path, { token, raw: c.raw, headers: { "content-type": c.contentType ?? "application/json" } })
+    return request(server, "PUT", c.path, {
+      token,
+      raw: c.raw,
+      headers: { "content-type": c.contentType ?? "application/json" }
+    })
   }
   return request(server, "PUT", c.path, { token, body: c.body })
 }
@@ -314,7 +344,8 @@ const fuzz = async (all: ReadonlyArray<Case>) => {
         response.status < 500 &&
         response.json?.status === response.status &&
         typeof response.json?.message === "string" &&
-        (response.json.message !== "Validation failure" || (Array.isArray(response.json.fields) && response.json.fields.length > 0))
+        (response.json.message !== "Validation failure" ||
+          (Array.isArray(response.json.fields) && response.json.fields.length > 0))
       if (!ok) {
         const sent = c.raw !== undefined ? `raw ${String(c.raw).slice(0, 80)}` : JSON.stringify(c.body)?.slice(0, 300)
         failures.push(`#${c.index} ${c.path} ${sent} → ${response.status} ${response.text.slice(0, 300)}`)
@@ -332,20 +363,30 @@ const counts = () => ({
 })
 
 describe("fuzzed bodies for the two PUTs", () => {
-  it.each(["referral", "merge"] as const)(`${CASES_PER_ENDPOINT} invalid %s bodies: all 4xx with the error body, nothing written`, async (endpoint) => {
-    const before = counts()
-    const { failures, statuses } = await fuzz(cases(endpoint))
-    expect(failures).toEqual([])
-    expect([...statuses.keys()].every((s) => s >= 400 && s < 500)).toBe(true)
-    expect(counts()).toEqual(before)
-  })
+  it.each(["referral", "merge"] as const)(
+    `${CASES_PER_ENDPOINT} invalid %s bodies: all 4xx with the error body, nothing written`,
+    async (endpoint) => {
+      const before = counts()
+      const { failures, statuses } = await fuzz(cases(endpoint))
+      expect(failures).toEqual([])
+      expect([...statuses.keys()].every((s) => s >= 400 && s < 500)).toBe(true)
+      expect(counts()).toEqual(before)
+    }
+  )
 
   it("the valid bodies the fuzzer starts from do succeed (so the 4xx above come from the mutations)", async () => {
-    expect((await request(server, "PUT", "/probation-case/S123456/referrals", { token, body: validReferral })).status).toBe(204)
-    const merged = await request(server, "PUT", `/probation-case/N049975/referrals/${DevReferrals.noAppointments}/appointments`, {
-      token,
-      body: validMerge
-    })
+    expect(
+      (await request(server, "PUT", "/probation-case/S123456/referrals", { token, body: validReferral })).status
+    ).toBe(204)
+    const merged = await request(
+      server,
+      "PUT",
+      `/probation-case/N049975/referrals/${DevReferrals.noAppointments}/appointments`,
+      {
+        token,
+        body: validMerge
+      }
+    )
     expect(merged.status).toBe(200)
   })
 })

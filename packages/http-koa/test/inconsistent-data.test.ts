@@ -52,7 +52,9 @@ const telemetry = () => runtime.runPromise(Effect.flatMap(TelemetryEvents, (even
 const counts = () =>
   Object.fromEntries(
     db
-      .rows<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+      .rows<{ name: string }>(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+      )
       .filter(({ name }) => name !== "AUDITED_INTERACTION")
       .map(({ name }) => [name, db.count(`SELECT COUNT(*) FROM "${name}"`)])
   )
@@ -65,7 +67,9 @@ const duplicate = (table: string, idColumn: string, id: number, changes: Record<
   const copy: Record<string, unknown> = { ...row, [idColumn]: nextId, ...changes }
   const columns = Object.keys(copy)
   writer
-    .prepare(`INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`)
+    .prepare(
+      `INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`
+    )
     .run(...columns.map((c) => copy[c] as SQLInputValue))
   return nextId
 }

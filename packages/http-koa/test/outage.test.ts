@@ -60,7 +60,7 @@ afterAll(async () => {
   db?.drop()
 })
 
-const timed = async <A,>(run: () => Promise<A>) => {
+const timed = async <A>(run: () => Promise<A>) => {
   const started = Date.now()
   const result = await run()
   return { result, ms: Date.now() - started }
@@ -78,7 +78,9 @@ describe("the database hangs", () => {
       expect(read.result.json).toEqual({ status: 503, message: "Request to Delius timed out" })
       expect(read.ms).toBeLessThan(TIMEOUT_MS + 2_000)
 
-      const write = await timed(() => request(server, "PUT", "/probation-case/S123456/referrals", { token, body: referral }))
+      const write = await timed(() =>
+        request(server, "PUT", "/probation-case/S123456/referrals", { token, body: referral })
+      )
       expect(write.result.status).toBe(503)
       expect(write.result.json).toEqual({ status: 503, message: "Request to Delius timed out" })
       expect(write.ms).toBeLessThan(TIMEOUT_MS + 2_000)
@@ -89,7 +91,9 @@ describe("the database hangs", () => {
       // Liveness does not depend on the database.
       expect((await request(server, "GET", "/health/liveness")).status).toBe(200)
       // The detail is logged against the request id; the client saw only the message.
-      expect(server.logs.some((l) => l.type === "error" && l.status === 503 && String(l.detail).includes(`${TIMEOUT_MS} ms`))).toBe(true)
+      expect(
+        server.logs.some((l) => l.type === "error" && l.status === 503 && String(l.detail).includes(`${TIMEOUT_MS} ms`))
+      ).toBe(true)
     } finally {
       await core.runPromise(Fiber.interrupt(holder))
     }
@@ -118,14 +122,22 @@ describe("another process holds the database's write lock", () => {
       other.close()
     }
     expect(db.count("SELECT COUNT(*) FROM NSI")).toBe(nsis)
-    expect((await request(server, "PUT", "/probation-case/S123456/referrals", { token, body: referral })).status).toBe(204)
+    expect((await request(server, "PUT", "/probation-case/S123456/referrals", { token, body: referral })).status).toBe(
+      204
+    )
   })
 })
 
 describe("the database cannot be opened at start-up", () => {
   it("startHttpServer rejects before listening", async () => {
     await expect(
-      startHttpServer({ port: 0, host: "127.0.0.1", layer: coreLayer(`sqlite:${db.file}/not-a-directory/delius.sqlite`), auth: jwksAuth(auth), log: () => {} })
+      startHttpServer({
+        port: 0,
+        host: "127.0.0.1",
+        layer: coreLayer(`sqlite:${db.file}/not-a-directory/delius.sqlite`),
+        auth: jwksAuth(auth),
+        log: () => {}
+      })
     ).rejects.toThrow(/Core services could not start/)
   })
 })

@@ -62,7 +62,10 @@ describe("health and info (client-contract §6)", () => {
   })
 
   it("/health/readiness, /health/liveness, /health/ping, /ping", async () => {
-    expect((await request(server, "GET", "/health/readiness")).json).toEqual({ status: "UP", components: { db: { status: "UP" } } })
+    expect((await request(server, "GET", "/health/readiness")).json).toEqual({
+      status: "UP",
+      components: { db: { status: "UP" } }
+    })
     for (const path of ["/health/liveness", "/health/ping", "/ping"]) {
       const response = await request(server, "GET", path)
       expect(response.status).toBe(200)
@@ -107,19 +110,29 @@ describe("/v3/api-docs", () => {
       "/users/{username}/details",
       "/users/{username}/managed-cases"
     ])
-    expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: "http", scheme: "bearer", bearerFormat: "JWT" })
+    expect(doc.components.securitySchemes.bearerAuth).toMatchObject({
+      type: "http",
+      scheme: "bearer",
+      bearerFormat: "JWT"
+    })
     const schemas = doc.components.schemas
     expect(schemas.ReferralStarted.required).toEqual(["referralId", "startedAt", "contractType", "sentenceId", "notes"])
     // Unknown request properties are ignored (§2.1), so request schemas allow them.
     expect(schemas.ReferralStarted.additionalProperties).toBeUndefined()
     expect(schemas.MergeAppointment.properties.outcome).toBeDefined()
     expect(schemas.ErrorBody.required).toEqual(["status", "message"])
-    expect(doc.paths["/probation-case/{crn}/referrals/{referralId}/appointments"].put.responses["409"].content["application/json"].schema).toEqual({
+    expect(
+      doc.paths["/probation-case/{crn}/referrals/{referralId}/appointments"].put.responses["409"].content[
+        "application/json"
+      ].schema
+    ).toEqual({
       $ref: "#/components/schemas/ErrorBody"
     })
     // 409 is the §7.2 clash only; inconsistent Delius data is a documented 500 (issue 9, client-contract §2.3).
     const merge = doc.paths["/probation-case/{crn}/referrals/{referralId}/appointments"].put.responses
-    expect(merge["409"].description).toBe("The appointment clashes with an existing future appointment (§7.2); used for nothing else")
+    expect(merge["409"].description).toBe(
+      "The appointment clashes with an existing future appointment (§7.2); used for nothing else"
+    )
     expect(merge["500"].description).toContain("more than one NSI has the referral's URN (§6.3 step 1)")
     expect(merge["500"].description).toContain("more than one active office location has the code (§7.1 step 4)")
     expect(merge["500"].description).toContain("the contact to outcome has no NSI (§4.2)")
@@ -143,19 +156,27 @@ describe("routing errors", () => {
     const response = await request(server, "DELETE", "/probation-case/T140223/referrals", { token })
     expect(response.status).toBe(405)
     expect(response.headers.allow).toBe("PUT")
-    expect(response.json).toEqual({ status: 405, message: "Method DELETE not allowed for /probation-case/T140223/referrals" })
+    expect(response.json).toEqual({
+      status: 405,
+      message: "Method DELETE not allowed for /probation-case/T140223/referrals"
+    })
   })
 
   it("a defect in core → 500 with a generic message; the detail is logged with the request id", async () => {
     const broken = await startTestServer({
       layer: Layer.merge(
         coreLayer(db.url),
-        Layer.succeed(CaseReads, { officeLocations: Effect.die(new Error("boom: a bug in core")) } as unknown as CaseReads["Type"])
+        Layer.succeed(CaseReads, {
+          officeLocations: Effect.die(new Error("boom: a bug in core"))
+        } as unknown as CaseReads["Type"])
       ),
       auth: jwksAuth(auth)
     })
     try {
-      const response = await request(broken, "GET", "/office-locations", { token, headers: { "x-request-id": "defect-1" } })
+      const response = await request(broken, "GET", "/office-locations", {
+        token,
+        headers: { "x-request-id": "defect-1" }
+      })
       expect(response.status).toBe(500)
       expect(response.json).toEqual({ status: 500, message: "Internal server error" })
       expect(response.text).not.toContain("boom")
@@ -171,14 +192,24 @@ describe("request bodies", () => {
   const path = "/probation-case/S123456/referrals"
 
   it("larger than 1 MiB → 413, whether declared or streamed", async () => {
-    const declared = await request(server, "PUT", path, { token, raw: JSON.stringify({ notes: "x".repeat(2 * 1024 * 1024) }) })
+    const declared = await request(server, "PUT", path, {
+      token,
+      raw: JSON.stringify({ notes: "x".repeat(2 * 1024 * 1024) })
+    })
     expect(declared.status).toBe(413)
     expect(declared.json).toEqual({ status: 413, message: "Request body larger than 1048576 bytes" })
 
     const streamed = await new Promise<{ status: number; body: string }>((resolve, reject) => {
       const req = httpRequest(
         `${server.url}${path}`,
-        { method: "PUT", headers: { authorization: `Bearer ${token}`, "content-type": "application/json", "transfer-encoding": "chunked" } },
+        {
+          method: "PUT",
+          headers: {
+            authorization: `Bearer ${token}`,
+            "content-type": "application/json",
+            "transfer-encoding": "chunked"
+          }
+        },
         (res) => {
           let body = ""
           res.on("data", (c: Buffer) => (body += c.toString()))
@@ -194,9 +225,16 @@ describe("request bodies", () => {
   })
 
   it("not JSON → 415; not UTF-8, or nested absurdly deep → 400", async () => {
-    const xml = await request(server, "PUT", path, { token, raw: "<referral/>", headers: { "content-type": "application/xml" } })
+    const xml = await request(server, "PUT", path, {
+      token,
+      raw: "<referral/>",
+      headers: { "content-type": "application/xml" }
+    })
     expect(xml.status).toBe(415)
-    expect(xml.json).toEqual({ status: 415, message: "Content type 'application/xml' not supported; send application/json" })
+    expect(xml.json).toEqual({
+      status: 415,
+      message: "Content type 'application/xml' not supported; send application/json"
+    })
     const binary = await request(server, "PUT", path, { token, raw: new Uint8Array([0x22, 0xff, 0x22]) })
     expect(binary.json).toEqual({ status: 400, message: "Malformed JSON request body: not UTF-8" })
     const deep = await request(server, "PUT", path, { token, raw: "[".repeat(100_000) + "]".repeat(100_000) })
@@ -206,7 +244,10 @@ describe("request bodies", () => {
 
 describe("request logs", () => {
   it("one JSON line per request with method, path, status, durationMs and the request id (kept or generated)", async () => {
-    const kept = await request(server, "GET", "/probation-case/T140223/identifiers?x=1", { token, headers: { "x-request-id": "r-123" } })
+    const kept = await request(server, "GET", "/probation-case/T140223/identifiers?x=1", {
+      token,
+      headers: { "x-request-id": "r-123" }
+    })
     expect(kept.headers["x-request-id"]).toBe("r-123")
     expect(server.logs).toContainEqual({
       level: "info",
@@ -232,7 +273,9 @@ describe("embedding: createRoutes in another team's Koa app", () => {
       if (ctx.path === "/their-own") ctx.body = { theirs: true }
       else await next()
     })
-    app.use(createRoutes({ runtime, auth: { ...jwksAuth(auth), acceptedRoles: DEFAULT_API_ROLES }, log: (l) => logs.push(l) }))
+    app.use(
+      createRoutes({ runtime, auth: { ...jwksAuth(auth), acceptedRoles: DEFAULT_API_ROLES }, log: (l) => logs.push(l) })
+    )
     app.use((ctx) => {
       ctx.body = "their fallback"
     })
@@ -242,7 +285,10 @@ describe("embedding: createRoutes in another team's Koa app", () => {
     try {
       expect((await request(embedded, "GET", "/their-own")).json).toEqual({ theirs: true })
       expect((await request(embedded, "GET", "/ping")).json).toEqual({ status: "UP" })
-      expect((await request(embedded, "GET", "/probation-case/T140223/identifiers", { token })).json).toEqual({ crn: "T140223", nomsId: "A1234YZ" })
+      expect((await request(embedded, "GET", "/probation-case/T140223/identifiers", { token })).json).toEqual({
+        crn: "T140223",
+        nomsId: "A1234YZ"
+      })
       expect((await request(embedded, "GET", "/probation-case/T140223/identifiers")).status).toBe(401)
       expect((await request(embedded, "DELETE", "/probation-case/T140223/referrals", { token })).status).toBe(405)
       expect((await request(embedded, "GET", "/somewhere/else")).text).toBe("their fallback")
@@ -268,7 +314,14 @@ describe("graceful shutdown", () => {
     const inFlight = new Promise<void>((resolve, reject) => {
       const req = httpRequest(
         `${stopping.url}/users/john-smith/access`,
-        { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json", "transfer-encoding": "chunked" } },
+        {
+          method: "POST",
+          headers: {
+            authorization: `Bearer ${token}`,
+            "content-type": "application/json",
+            "transfer-encoding": "chunked"
+          }
+        },
         (res) => {
           let body = ""
           res.on("data", (c: Buffer) => (body += c.toString()))
@@ -291,7 +344,9 @@ describe("graceful shutdown", () => {
     await inFlight
     await closing
     expect(answered?.status).toBe(200)
-    expect(JSON.parse(answered!.body)).toEqual({ access: [{ crn: "T140223", userExcluded: false, userRestricted: false }] })
+    expect(JSON.parse(answered!.body)).toEqual({
+      access: [{ crn: "T140223", userExcluded: false, userRestricted: false }]
+    })
     expect(disposed).toBe(true)
     expect(stopping.logs.at(-1)).toMatchObject({ type: "stop" })
   })

@@ -48,12 +48,20 @@ const appointments = Array.from({ length: total }, () => randomUUID())
   const db = new DatabaseSync(path)
   const template = db.prepare("SELECT * FROM CONTACT WHERE CONTACT_ID = 2").get() as Record<string, unknown>
   const columns = Object.keys(template)
-  const insert = db.prepare(`INSERT INTO CONTACT (${columns.join(", ")}) VALUES (${columns.map((c) => `@${c}`).join(", ")})`)
-  const next = db.prepare("UPDATE DELIUS_SEQUENCE SET LAST_VALUE = LAST_VALUE + 1 WHERE SEQUENCE_NAME = 'CONTACT_ID_SEQ' RETURNING LAST_VALUE")
+  const insert = db.prepare(
+    `INSERT INTO CONTACT (${columns.join(", ")}) VALUES (${columns.map((c) => `@${c}`).join(", ")})`
+  )
+  const next = db.prepare(
+    "UPDATE DELIUS_SEQUENCE SET LAST_VALUE = LAST_VALUE + 1 WHERE SEQUENCE_NAME = 'CONTACT_ID_SEQ' RETURNING LAST_VALUE"
+  )
   db.exec("BEGIN")
   for (const appointment of appointments) {
     const id = (next.get() as { LAST_VALUE: number }).LAST_VALUE
-    insert.run({ ...template, CONTACT_ID: id, EXTERNAL_REFERENCE: `urn:hmpps:interventions-appointment:${appointment}` } as Record<string, SQLInputValue>)
+    insert.run({
+      ...template,
+      CONTACT_ID: id,
+      EXTERNAL_REFERENCE: `urn:hmpps:interventions-appointment:${appointment}`
+    } as Record<string, SQLInputValue>)
   }
   db.exec("COMMIT")
   db.close()
@@ -62,7 +70,10 @@ const appointments = Array.from({ length: total }, () => randomUUID())
 // --- R&M stub bodies and SQS bodies -------------------------------------------------------------------------------
 const stack = await startDevStack({ sqsPort: 0, referAndMonitorPort: 0 })
 const sessionTemplate = JSON.parse(
-  readFileSync(join(defaultFixturesDir(), "refer-and-monitor-api", "session-appointment-feedback-submitted-compliant.json"), "utf8")
+  readFileSync(
+    join(defaultFixturesDir(), "refer-and-monitor-api", "session-appointment-feedback-submitted-compliant.json"),
+    "utf8"
+  )
 ) as Record<string, unknown>
 const eventTemplate = JSON.parse(
   readFileSync(join(defaultFixturesDir(), "events", "session-appointment-feedback-submitted-compliant.json"), "utf8")
@@ -166,7 +177,11 @@ const sendBatch = async (indices: ReadonlyArray<number>, sentAt: Map<string, num
 
 // Warm-up: JIT, token, prepared statements.
 const warm = new Map<string, number>()
-for (let i = 0; i < WARM_UP; i += 10) await sendBatch(Array.from({ length: Math.min(10, WARM_UP - i) }, (_, k) => i + k), warm)
+for (let i = 0; i < WARM_UP; i += 10)
+  await sendBatch(
+    Array.from({ length: Math.min(10, WARM_UP - i) }, (_, k) => i + k),
+    warm
+  )
 await waitForWrites([...warm.keys()])
 
 // Saturated: send everything as fast as SendMessageBatch allows while the consumer drains.
@@ -179,7 +194,10 @@ const cpuMs = (since: NodeJS.CpuUsage) => {
 const saturatedCpu = process.cpuUsage()
 const t0 = performance.now()
 for (let i = 0; i < SATURATED; i += 10) {
-  await sendBatch(Array.from({ length: Math.min(10, SATURATED - i) }, (_, k) => saturatedStart + i + k), saturatedSent)
+  await sendBatch(
+    Array.from({ length: Math.min(10, SATURATED - i) }, (_, k) => saturatedStart + i + k),
+    saturatedSent
+  )
 }
 await waitForWrites([...saturatedSent.keys()])
 const saturatedCpuMs = cpuMs(saturatedCpu) / SATURATED
@@ -250,23 +268,60 @@ await delius.drop()
 const endToEndRate = SATURATED / saturatedSeconds
 const floorRate = SATURATED / floorSeconds
 const rows = [
-  ["end to end, saturated", `${endToEndRate.toFixed(0)}/s`, ms(percentile(saturatedLatency, 50)), ms(percentile(saturatedLatency, 99))],
-  ["end to end, one at a time", `${(1000 / (sequentialLatency.reduce((a, b) => a + b, 0) / SEQUENTIAL)).toFixed(0)}/s`, ms(percentile(sequentialLatency, 50)), ms(percentile(sequentialLatency, 99))],
-  ["core only, one at a time", `${(1000 / (directLatency.reduce((a, b) => a + b, 0) / SEQUENTIAL)).toFixed(0)}/s`, ms(percentile(directLatency, 50)), ms(percentile(directLatency, 99))],
-  ["raw floor (node:sqlite)", `${floorRate.toFixed(0)}/s`, ms(percentile(floorLatency, 50)), ms(percentile(floorLatency, 99))]
+  [
+    "end to end, saturated",
+    `${endToEndRate.toFixed(0)}/s`,
+    ms(percentile(saturatedLatency, 50)),
+    ms(percentile(saturatedLatency, 99))
+  ],
+  [
+    "end to end, one at a time",
+    `${(1000 / (sequentialLatency.reduce((a, b) => a + b, 0) / SEQUENTIAL)).toFixed(0)}/s`,
+    ms(percentile(sequentialLatency, 50)),
+    ms(percentile(sequentialLatency, 99))
+  ],
+  [
+    "core only, one at a time",
+    `${(1000 / (directLatency.reduce((a, b) => a + b, 0) / SEQUENTIAL)).toFixed(0)}/s`,
+    ms(percentile(directLatency, 50)),
+    ms(percentile(directLatency, 99))
+  ],
+  [
+    "raw floor (node:sqlite)",
+    `${floorRate.toFixed(0)}/s`,
+    ms(percentile(floorLatency, 50)),
+    ms(percentile(floorLatency, 99))
+  ]
 ]
-console.log(`\nqueue bench: ${SATURATED} saturated + ${SEQUENTIAL} sequential session-feedback events, concurrency ${CONCURRENCY}, ${captured.length} SQL statements per event`)
+console.log(
+  `\nqueue bench: ${SATURATED} saturated + ${SEQUENTIAL} sequential session-feedback events, concurrency ${CONCURRENCY}, ${captured.length} SQL statements per event`
+)
 console.log(`${"".padEnd(30)}${"events/s".padStart(10)}${"p50".padStart(12)}${"p99".padStart(12)}`)
-for (const [name, rate, p50, p99] of rows) console.log(`${name!.padEnd(30)}${rate!.padStart(10)}${p50!.padStart(12)}${p99!.padStart(12)}`)
+for (const [name, rate, p50, p99] of rows)
+  console.log(`${name!.padEnd(30)}${rate!.padStart(10)}${p50!.padStart(12)}${p99!.padStart(12)}`)
 console.log(`floor ÷ end to end (saturated events/s): ${(floorRate / endToEndRate).toFixed(1)}×`)
 // One thread runs the emulator, the R&M stub and core here, so this is the whole process's CPU per event.
 console.log(`process CPU per event: saturated ${saturatedCpuMs.toFixed(2)} ms, core only ${directCpuMs.toFixed(2)} ms`)
 console.log(
   JSON.stringify({
-    saturated: { events: SATURATED, eventsPerSecond: endToEndRate, p50Ms: percentile(saturatedLatency, 50), p99Ms: percentile(saturatedLatency, 99) },
-    sequential: { events: SEQUENTIAL, p50Ms: percentile(sequentialLatency, 50), p99Ms: percentile(sequentialLatency, 99) },
+    saturated: {
+      events: SATURATED,
+      eventsPerSecond: endToEndRate,
+      p50Ms: percentile(saturatedLatency, 50),
+      p99Ms: percentile(saturatedLatency, 99)
+    },
+    sequential: {
+      events: SEQUENTIAL,
+      p50Ms: percentile(sequentialLatency, 50),
+      p99Ms: percentile(sequentialLatency, 99)
+    },
     coreOnly: { events: SEQUENTIAL, p50Ms: percentile(directLatency, 50), p99Ms: percentile(directLatency, 99) },
-    floor: { eventsPerSecond: floorRate, p50Ms: percentile(floorLatency, 50), p99Ms: percentile(floorLatency, 99), statements: captured.length },
+    floor: {
+      eventsPerSecond: floorRate,
+      p50Ms: percentile(floorLatency, 50),
+      p99Ms: percentile(floorLatency, 99),
+      statements: captured.length
+    },
     floorOverEndToEnd: floorRate / endToEndRate,
     cpuMsPerEvent: { saturated: saturatedCpuMs, coreOnly: directCpuMs },
     consumer: stats

@@ -86,7 +86,10 @@ const seconds = (name: string, fallback: number, max: number) =>
 /** A loopback port for the dev stack; 0 = any free port. */
 const devPort = (name: string, fallback: number) =>
   Config.integer(name).pipe(
-    Config.validate({ message: `${name} must be a port number (0 = any free port)`, validation: (n) => n >= 0 && n <= 65_535 }),
+    Config.validate({
+      message: `${name} must be a port number (0 = any free port)`,
+      validation: (n) => n >= 0 && n <= 65_535
+    }),
     Config.withDefault(fallback)
   )
 
@@ -104,14 +107,19 @@ export const sqsHostConfig: Config.Config<SqsHostConfig> = Config.all({
   consumer: Config.all({
     waitTimeSeconds: seconds("QUEUE_WAIT_TIME_SECONDS", defaultConsumerSettings.waitTimeSeconds, 20),
     concurrency: Config.integer("QUEUE_CONCURRENCY").pipe(
-      Config.validate({ message: "QUEUE_CONCURRENCY must be between 1 and 100", validation: (n) => n >= 1 && n <= 100 }),
+      Config.validate({
+        message: "QUEUE_CONCURRENCY must be between 1 and 100",
+        validation: (n) => n >= 1 && n <= 100
+      }),
       Config.withDefault(defaultConsumerSettings.concurrency)
     ),
     visibilityTimeoutSeconds: seconds(
       "QUEUE_VISIBILITY_TIMEOUT_SECONDS",
       defaultConsumerSettings.visibilityTimeoutSeconds,
       43_200
-    ).pipe(Config.validate({ message: "QUEUE_VISIBILITY_TIMEOUT_SECONDS must be at least 3", validation: (n) => n >= 3 })),
+    ).pipe(
+      Config.validate({ message: "QUEUE_VISIBILITY_TIMEOUT_SECONDS must be at least 3", validation: (n) => n >= 3 })
+    ),
     errorVisibilityTimeouts: Config.array(Config.integer(), "QUEUE_ERROR_VISIBILITY_TIMEOUTS").pipe(
       Config.validate({
         message: "QUEUE_ERROR_VISIBILITY_TIMEOUTS must be a comma-separated list of seconds (0–43200)",

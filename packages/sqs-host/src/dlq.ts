@@ -103,7 +103,11 @@ const release = async (client: SQSClient, queueUrl: string, messages: ReadonlyAr
     await client.send(
       new ChangeMessageVisibilityBatchCommand({
         QueueUrl: queueUrl,
-        Entries: batch.map((message, n) => ({ Id: String(n), ReceiptHandle: message.ReceiptHandle ?? "", VisibilityTimeout: 0 }))
+        Entries: batch.map((message, n) => ({
+          Id: String(n),
+          ReceiptHandle: message.ReceiptHandle ?? "",
+          VisibilityTimeout: 0
+        }))
       })
     )
   }
@@ -134,7 +138,11 @@ export interface RedriveResult {
 }
 
 /** One message back onto the main queue (attributes kept), then off the DLQ — in that order. */
-const moveBack = async (client: SQSClient, queues: { readonly dlqUrl: string; readonly queueUrl: string }, message: Message) => {
+const moveBack = async (
+  client: SQSClient,
+  queues: { readonly dlqUrl: string; readonly queueUrl: string },
+  message: Message
+) => {
   await client.send(
     new SendMessageCommand({
       QueueUrl: queues.queueUrl,

@@ -10,7 +10,13 @@ import {
   type DetailUrlOrigins
 } from "@ram-delius/core"
 import { ConfigProvider, Effect, Layer, ManagedRuntime, Option, Redacted } from "effect"
-import { DEV_CLIENT_CREDENTIALS, devStackWanted, missingDetailUrls, sqsHostConfig, type SqsHostConfig } from "./config.js"
+import {
+  DEV_CLIENT_CREDENTIALS,
+  devStackWanted,
+  missingDetailUrls,
+  sqsHostConfig,
+  type SqsHostConfig
+} from "./config.js"
 import type { DevStack } from "./devStack.js"
 import { startConsumer, type HandlerServices, type RunningConsumer } from "./poller.js"
 import { makeSqsQueueAdmin, type SqsQueueAdmin } from "./queueAdmin.js"
@@ -63,12 +69,17 @@ export const devReferAndMonitor = (
 })
 
 /** One JSON log line outside any runtime (start-up and shutdown), in core's one log shape (Log.ts). */
-export const logJson = (level: "Info" | "Warning" | "Error", message: string, annotations: Record<string, unknown> = {}) =>
-  Log.logLine(level === "Info" ? "info" : level === "Warning" ? "warn" : "error", message, annotations)
+export const logJson = (
+  level: "Info" | "Warning" | "Error",
+  message: string,
+  annotations: Record<string, unknown> = {}
+) => Log.logLine(level === "Info" ? "info" : level === "Warning" ? "warn" : "error", message, annotations)
 
 export const startQueueHost = async (options: QueueHostOptions = {}): Promise<QueueHost> => {
   const config = await Effect.runPromise(
-    options.configProvider === undefined ? sqsHostConfig : Effect.withConfigProvider(sqsHostConfig, options.configProvider)
+    options.configProvider === undefined
+      ? sqsHostConfig
+      : Effect.withConfigProvider(sqsHostConfig, options.configProvider)
   )
   const missing = missingDetailUrls(config)
   if (missing !== undefined) throw new Error(missing)
@@ -102,13 +113,12 @@ export const startQueueHost = async (options: QueueHostOptions = {}): Promise<Qu
   // In the dev stack, R&M callbacks fetch their token from the stub, on whatever port it got.
   const stub = devStack?.referAndMonitor
   const devClient =
-    stub !== undefined && !config.hmppsAuthConfigured ? devReferAndMonitor(stub.port, devDetailUrlOrigins(stub.port)) : {}
+    stub !== undefined && !config.hmppsAuthConfigured
+      ? devReferAndMonitor(stub.port, devDetailUrlOrigins(stub.port))
+      : {}
   const core =
     options.runtime ??
-    Layer.merge(
-      makeCoreLayer({ ...devClient, ...options.core }) as Layer.Layer<HandlerServices, unknown>,
-      Log.layer()
-    )
+    Layer.merge(makeCoreLayer({ ...devClient, ...options.core }) as Layer.Layer<HandlerServices, unknown>, Log.layer())
 
   let consumer: RunningConsumer
   try {

@@ -94,7 +94,8 @@ export interface Consumer {
   readonly inFlight: () => ReadonlyArray<string>
 }
 
-type Counter = "received" | "succeeded" | "rejected" | "failed" | "unhandled" | "inFlight" | "receiveErrors" | "acknowledgeErrors"
+type Counter =
+  "received" | "succeeded" | "rejected" | "failed" | "unhandled" | "inFlight" | "receiveErrors" | "acknowledgeErrors"
 
 const outcomeCounter: Record<EventResult["outcome"], Counter> = {
   Success: "succeeded",
@@ -169,14 +170,22 @@ export const makeConsumer = <R = HandlerServices>(
     const logStats = (message: string) =>
       Effect.flatMap(Ref.get(queueUrlRef), (url) =>
         Effect.logInfo(message).pipe(
-          Effect.annotateLogs({ queue: Option.getOrElse(Option.map(url, queueNameOf), () => options.queue), state, ...stats() })
+          Effect.annotateLogs({
+            queue: Option.getOrElse(Option.map(url, queueNameOf), () => options.queue),
+            state,
+            ...stats()
+          })
         )
       )
 
     const changeVisibility = (queueUrl: string, receiptHandle: string, seconds: number) =>
       sqsCall("ChangeMessageVisibility", (abortSignal) =>
         client.send(
-          new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: seconds }),
+          new ChangeMessageVisibilityCommand({
+            QueueUrl: queueUrl,
+            ReceiptHandle: receiptHandle,
+            VisibilityTimeout: seconds
+          }),
           { abortSignal }
         )
       )
@@ -237,17 +246,25 @@ export const makeConsumer = <R = HandlerServices>(
             finalReceive
               ? `${result.telemetryName}: ${result.message ?? ""} — receive ${receiveCount} of ${maxReceiveCount}, the message moves to the DLQ`
               : `${result.telemetryName}: ${result.message ?? ""} — receive ${receiveCount}, retried in ${visibility} s`
-          ).pipe(Effect.annotateLogs({ eventType: result.eventType ?? "unknown", receiveCount, transient: result.transient }))
+          ).pipe(
+            Effect.annotateLogs({ eventType: result.eventType ?? "unknown", receiveCount, transient: result.transient })
+          )
           yield* changeVisibility(queueUrl, receiptHandle, visibility).pipe(
             Effect.catchAll((error) =>
               // The message then reappears when its receive-time visibility runs out: later, but still retried.
-              Effect.zipRight(count("acknowledgeErrors"), Effect.logWarning(`Could not set the retry visibility: ${error.message}`))
+              Effect.zipRight(
+                count("acknowledgeErrors"),
+                Effect.logWarning(`Could not set the retry visibility: ${error.message}`)
+              )
             )
           )
         }
         // Counted after the acknowledgement (or the retry visibility), so the counters describe finished work.
         yield* count(outcomeCounter[result.outcome])
-        yield* Effect.annotateCurrentSpan({ "event.type": result.eventType ?? "unknown", "message.outcome": result.outcome })
+        yield* Effect.annotateCurrentSpan({
+          "event.type": result.eventType ?? "unknown",
+          "message.outcome": result.outcome
+        })
       }).pipe(
         Effect.annotateLogs({ sqsMessageId: message.MessageId ?? "" }),
         // One consumer span per message: Application Insights shows it as a request, with the handler's database and
@@ -267,7 +284,9 @@ export const makeConsumer = <R = HandlerServices>(
           const key = message.ReceiptHandle ?? ""
           const eventType = message.MessageAttributes?.eventType?.StringValue ?? eventTypeOf(message.Body ?? "")
           return Effect.acquireUseRelease(
-            Effect.sync(() => handling.set(key, `${eventType ?? "unknown event"} (message ${message.MessageId ?? "?"})`)),
+            Effect.sync(() =>
+              handling.set(key, `${eventType ?? "unknown event"} (message ${message.MessageId ?? "?"})`)
+            ),
             () => handled,
             () => Effect.sync(() => handling.delete(key))
           )
@@ -306,7 +325,9 @@ export const makeConsumer = <R = HandlerServices>(
         Effect.map((attributes) => parseRedrivePolicy(attributes.RedrivePolicy)),
         Effect.tap((found) =>
           found === undefined
-            ? Effect.logWarning(`Queue ${queueNameOf(queueUrl)} has no redrive policy: failed messages never reach a DLQ`)
+            ? Effect.logWarning(
+                `Queue ${queueNameOf(queueUrl)} has no redrive policy: failed messages never reach a DLQ`
+              )
             : Effect.void
         ),
         Effect.catchAll((error) =>
@@ -318,7 +339,11 @@ export const makeConsumer = <R = HandlerServices>(
       )
       state = "running"
       yield* Effect.logInfo("SQS consumer started").pipe(
-        Effect.annotateLogs({ queue: queueNameOf(queueUrl), concurrency: settings.concurrency, maxReceiveCount: policy?.maxReceiveCount ?? "none" })
+        Effect.annotateLogs({
+          queue: queueNameOf(queueUrl),
+          concurrency: settings.concurrency,
+          maxReceiveCount: policy?.maxReceiveCount ?? "none"
+        })
       )
       while (true) {
         const taken = yield* takeFreeSlots(slots, MAX_BATCH)
@@ -356,7 +381,10 @@ export const makeConsumer = <R = HandlerServices>(
         state = "draining"
         yield* Fiber.interrupt(poller)
         yield* logStats("SQS consumer draining: no more receives, finishing the messages in flight")
-        const finished = yield* FiberSet.awaitEmpty(handlers).pipe(Effect.timeout(settings.drainTimeoutMillis), Effect.option)
+        const finished = yield* FiberSet.awaitEmpty(handlers).pipe(
+          Effect.timeout(settings.drainTimeoutMillis),
+          Effect.option
+        )
         if (Option.isNone(finished)) {
           yield* Effect.logWarning(
             `Drain timed out after ${settings.drainTimeoutMillis} ms: interrupting ${counters.inFlight} handler(s); their messages are not acknowledged and will be redelivered`
@@ -373,10 +401,17 @@ export const makeConsumer = <R = HandlerServices>(
       const url = yield* Ref.get(queueUrlRef)
       const queue: QueueHealth = Option.isSome(url)
         ? yield* queueHealth(client, url.value)
-        : { status: "DOWN", details: { queueName: queueNameOf(options.queue), error: "The queue URL has not been resolved yet" } }
+        : {
+            status: "DOWN",
+            details: { queueName: queueNameOf(options.queue), error: "The queue URL has not been resolved yet" }
+          }
       // Draining or stopped: DOWN, so that readiness stops sending traffic during a shutdown (issue 9 §1).
       const status = state === "draining" || state === "stopped" ? "DOWN" : queue.status
-      return { ...queue, status, consumer: { ...stats(), state, queueUrl: Option.getOrNull(url) } } satisfies ConsumerHealth
+      return {
+        ...queue,
+        status,
+        consumer: { ...stats(), state, queueUrl: Option.getOrNull(url) }
+      } satisfies ConsumerHealth
     })
 
     return { stats, state: () => state, health, drain, inFlight: () => [...handling.values()] } satisfies Consumer
@@ -450,7 +485,9 @@ export const startConsumer = async <E>(options: StartConsumerOptions<E>): Promis
           Effect.timeoutFail({ duration: Duration.millis(timeoutMs), onTimeout: () => "timed out" })
         )
       )
-      return Exit.isSuccess(exit) ? { status: "UP" } : { status: "DOWN", error: Cause.pretty(exit.cause).split("\n")[0]! }
+      return Exit.isSuccess(exit)
+        ? { status: "UP" }
+        : { status: "DOWN", error: Cause.pretty(exit.cause).split("\n")[0]! }
     },
     inFlight: () => consumer.inFlight(),
     stop: () =>

@@ -9,7 +9,15 @@ import {
   type RetryDlqResult
 } from "@ram-delius/core"
 import { Effect } from "effect"
-import { type DlqMessage, listDlq, purge, redrive, type RedriveProgress, type RedriveResult, showDlqMessage } from "./dlq.js"
+import {
+  type DlqMessage,
+  listDlq,
+  purge,
+  redrive,
+  type RedriveProgress,
+  type RedriveResult,
+  showDlqMessage
+} from "./dlq.js"
 import { queueAttributes, queueNameOf, resolveDlqUrl, resolveQueueUrl } from "./sqs.js"
 
 /**
@@ -47,7 +55,8 @@ export interface SqsQueueAdminOptions {
 const unavailable = (operation: string) => (error: unknown) =>
   new QueueAdminUnavailable({ operation, detail: error instanceof Error ? error.message : String(error) })
 
-const call = <A>(operation: string, run: () => Promise<A>) => Effect.tryPromise({ try: run, catch: unavailable(operation) })
+const call = <A>(operation: string, run: () => Promise<A>) =>
+  Effect.tryPromise({ try: run, catch: unavailable(operation) })
 
 const toView = (message: { readonly messageId: string; readonly body: string }) => ({
   body: queueMessageBody(message.body),
@@ -118,6 +127,7 @@ export const makeSqsQueueAdmin = (options: SqsQueueAdminOptions): SqsQueueAdmin 
     listDlq: (max) => Effect.flatMap(queues, (q) => call("Reading the DLQ", () => listDlq(client, q.dlqUrl, { max }))),
     showDlqMessage: (messageId) =>
       Effect.flatMap(queues, (q) => call("Reading the DLQ", () => showDlqMessage(client, q.dlqUrl, messageId))),
-    redrive: (ids, onProgress) => Effect.flatMap(queues, (q) => call("Redriving", () => redrive(client, q, ids, onProgress)))
+    redrive: (ids, onProgress) =>
+      Effect.flatMap(queues, (q) => call("Redriving", () => redrive(client, q, ids, onProgress)))
   }
 }

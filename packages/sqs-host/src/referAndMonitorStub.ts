@@ -70,8 +70,9 @@ interface RouteMapping {
 const loadRoutes = (fixturesDir: string): Map<string, StubResponse> => {
   const apiDir = join(fixturesDir, "refer-and-monitor-api")
   const routes = new Map<string, StubResponse>()
-  const mappings = (JSON.parse(readFileSync(join(apiDir, "routes.json"), "utf8")) as { mappings: ReadonlyArray<RouteMapping> })
-    .mappings
+  const mappings = (
+    JSON.parse(readFileSync(join(apiDir, "routes.json"), "utf8")) as { mappings: ReadonlyArray<RouteMapping> }
+  ).mappings
   for (const mapping of mappings) {
     if ((mapping.request.method ?? "GET").toUpperCase() !== "GET") continue
     const file = mapping.response.bodyFileName

@@ -37,7 +37,9 @@ export class SqsError extends Data.TaggedError("SqsError")<{
 const describe = (cause: unknown): string => {
   if (cause instanceof Error) {
     const code = (cause as { Code?: unknown; code?: unknown }).Code ?? (cause as { code?: unknown }).code
-    return typeof code === "string" && !cause.message.includes(code) ? `${cause.name}: ${cause.message} (${code})` : `${cause.name}: ${cause.message}`
+    return typeof code === "string" && !cause.message.includes(code)
+      ? `${cause.name}: ${cause.message} (${code})`
+      : `${cause.name}: ${cause.message}`
   }
   return String(cause)
 }
@@ -45,7 +47,10 @@ const describe = (cause: unknown): string => {
 /**
  * One SQS call as an Effect. Interruption aborts the HTTP request (so a stop does not wait out a 20 s long poll).
  */
-export const sqsCall = <A>(operation: string, call: (abortSignal: AbortSignal) => Promise<A>): Effect.Effect<A, SqsError> =>
+export const sqsCall = <A>(
+  operation: string,
+  call: (abortSignal: AbortSignal) => Promise<A>
+): Effect.Effect<A, SqsError> =>
   Effect.tryPromise({
     try: call,
     catch: (cause) => new SqsError({ operation, message: `SQS ${operation} failed: ${describe(cause)}`, cause })
@@ -57,16 +62,24 @@ const isUrl = (queue: string) => /^https?:\/\//i.test(queue)
 export const resolveQueueUrl = (client: SQSClient, queue: string): Effect.Effect<string, SqsError> =>
   isUrl(queue)
     ? Effect.succeed(queue)
-    : sqsCall("GetQueueUrl", (abortSignal) => client.send(new GetQueueUrlCommand({ QueueName: queue }), { abortSignal })).pipe(
+    : sqsCall("GetQueueUrl", (abortSignal) =>
+        client.send(new GetQueueUrlCommand({ QueueName: queue }), { abortSignal })
+      ).pipe(
         Effect.flatMap((output) =>
           output.QueueUrl === undefined
-            ? Effect.fail(new SqsError({ operation: "GetQueueUrl", message: `No URL for queue ${queue}`, cause: output }))
+            ? Effect.fail(
+                new SqsError({ operation: "GetQueueUrl", message: `No URL for queue ${queue}`, cause: output })
+              )
             : Effect.succeed(output.QueueUrl)
         )
       )
 
 /** The last path segment of a queue URL, or the last part of an ARN, is the queue name. */
-export const queueNameOf = (urlOrArn: string): string => urlOrArn.split(/[/:]/).filter((part) => part !== "").pop() ?? urlOrArn
+export const queueNameOf = (urlOrArn: string): string =>
+  urlOrArn
+    .split(/[/:]/)
+    .filter((part) => part !== "")
+    .pop() ?? urlOrArn
 
 export interface RedrivePolicy {
   readonly deadLetterTargetArn: string
@@ -89,7 +102,10 @@ export const parseRedrivePolicy = (text: string | undefined): RedrivePolicy | un
 export const queueAttributes = (client: SQSClient, queueUrl: string, names: ReadonlyArray<string>) =>
   sqsCall("GetQueueAttributes", (abortSignal) =>
     client.send(
-      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: [...names] as GetQueueAttributesCommand["input"]["AttributeNames"] }),
+      new GetQueueAttributesCommand({
+        QueueUrl: queueUrl,
+        AttributeNames: [...names] as GetQueueAttributesCommand["input"]["AttributeNames"]
+      }),
       { abortSignal }
     )
   ).pipe(Effect.map((output) => output.Attributes ?? {}))
@@ -101,7 +117,11 @@ export const resolveDlqUrl = (client: SQSClient, queueUrl: string): Effect.Effec
       const policy = parseRedrivePolicy(attributes.RedrivePolicy)
       return policy === undefined
         ? Effect.fail(
-            new SqsError({ operation: "GetQueueAttributes", message: `Queue ${queueNameOf(queueUrl)} has no redrive policy`, cause: attributes })
+            new SqsError({
+              operation: "GetQueueAttributes",
+              message: `Queue ${queueNameOf(queueUrl)} has no redrive policy`,
+              cause: attributes
+            })
           )
         : resolveQueueUrl(client, queueNameOf(policy.deadLetterTargetArn))
     })
@@ -139,7 +159,10 @@ export const queueHealth = (client: SQSClient, queueUrl: string, timeoutMillis =
     }
     const policy = parseRedrivePolicy(attributes.RedrivePolicy)
     if (policy === undefined) {
-      return { status: "DOWN", details: { ...queue, dlqStatus: "DOWN", error: "The queue has no redrive policy" } } satisfies QueueHealth
+      return {
+        status: "DOWN",
+        details: { ...queue, dlqStatus: "DOWN", error: "The queue has no redrive policy" }
+      } satisfies QueueHealth
     }
     const dlqName = queueNameOf(policy.deadLetterTargetArn)
     const dlq = yield* resolveQueueUrl(client, dlqName).pipe(
@@ -151,14 +174,25 @@ export const queueHealth = (client: SQSClient, queueUrl: string, timeoutMillis =
           status: "UP",
           details: { ...queue, dlqName, dlqStatus: "UP", messagesOnDlq: dlq.right.ApproximateNumberOfMessages ?? "0" }
         } satisfies QueueHealth)
-      : ({ status: "DOWN", details: { ...queue, dlqName, dlqStatus: "DOWN", error: dlq.left.message } } satisfies QueueHealth)
+      : ({
+          status: "DOWN",
+          details: { ...queue, dlqName, dlqStatus: "DOWN", error: dlq.left.message }
+        } satisfies QueueHealth)
   }).pipe(
     Effect.timeoutFail({
       duration: timeoutMillis,
-      onTimeout: () => new SqsError({ operation: "GetQueueAttributes", message: `No answer within ${timeoutMillis} ms`, cause: undefined })
+      onTimeout: () =>
+        new SqsError({
+          operation: "GetQueueAttributes",
+          message: `No answer within ${timeoutMillis} ms`,
+          cause: undefined
+        })
     }),
     Effect.catchAll((error) =>
-      Effect.succeed<QueueHealth>({ status: "DOWN", details: { queueName: queueNameOf(queueUrl), error: error.message } })
+      Effect.succeed<QueueHealth>({
+        status: "DOWN",
+        details: { queueName: queueNameOf(queueUrl), error: error.message }
+      })
     )
   )
 
@@ -172,9 +206,10 @@ export const sendEvent = async (client: SQSClient, queueUrl: string, body: strin
     new SendMessageCommand({
       QueueUrl: queueUrl,
       MessageBody: body,
-      ...(eventType === undefined ? {} : { MessageAttributes: { eventType: { DataType: "String", StringValue: eventType } } })
+      ...(eventType === undefined
+        ? {}
+        : { MessageAttributes: { eventType: { DataType: "String", StringValue: eventType } } })
     })
   )
   return { messageId: output.MessageId ?? "", eventType }
 }
-

@@ -38,8 +38,12 @@ describe("MESSAGING_CONSUMER_DETAIL_URLS (§5.3)", () => {
   it("a detailUrl of another origin: no request, no token sent; Failure three times, then the DLQ, telemetry naming the URL", async () => {
     h = await startHarness()
     const { seen, origin } = await startForeignServer()
-    const path = "/referral/68df9f6c-3fcb-4ec6-8fcf-96551cd9b080/delivery-session-appointments/223e2d09-63d2-4b7e-a07e-b35c550e26cb"
-    const body = fillPlaceholders(readFileSync(fixtureFile("session-appointment-feedback-submitted-compliant"), "utf8"), h.stub.port)
+    const path =
+      "/referral/68df9f6c-3fcb-4ec6-8fcf-96551cd9b080/delivery-session-appointments/223e2d09-63d2-4b7e-a07e-b35c550e26cb"
+    const body = fillPlaceholders(
+      readFileSync(fixtureFile("session-appointment-feedback-submitted-compliant"), "utf8"),
+      h.stub.port
+    )
     const forged = body.replace(`http://localhost:${h.stub.port}`, origin)
     expect(forged).toContain(`${origin}${path}`)
     const consumer = await h.start()

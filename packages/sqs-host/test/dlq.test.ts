@@ -17,7 +17,9 @@ const toDlq = async (harness: Harness, body: string, eventType?: string) =>
       new SendMessageCommand({
         QueueUrl: harness.dlqUrl,
         MessageBody: body,
-        ...(eventType === undefined ? {} : { MessageAttributes: { eventType: { DataType: "String", StringValue: eventType } } })
+        ...(eventType === undefined
+          ? {}
+          : { MessageAttributes: { eventType: { DataType: "String", StringValue: eventType } } })
       })
     )
   ).MessageId!
@@ -38,7 +40,10 @@ describe("sendFixtureEvent", () => {
     )
     const message = received.Messages?.[0]
     expect(message?.MessageId).toBe(sent.messageId)
-    expect(message?.MessageAttributes?.eventType).toMatchObject({ DataType: "String", StringValue: "intervention.action-plan.approved" })
+    expect(message?.MessageAttributes?.eventType).toMatchObject({
+      DataType: "String",
+      StringValue: "intervention.action-plan.approved"
+    })
     expect(message?.Body).toContain(`http://localhost:${h.stub.port}/action-plan/`)
     expect(message?.Body).not.toContain("wiremock.port")
   })
@@ -53,7 +58,10 @@ describe("DLQ tools", () => {
 
     const listed = await listDlq(h.client, h.dlqUrl)
     expect(listed.map((m) => m.messageId).sort()).toEqual([a, b, c].sort())
-    expect(listed.find((m) => m.messageId === a)).toMatchObject({ eventType: "intervention.referral.ended", body: '{"a":1}' })
+    expect(listed.find((m) => m.messageId === a)).toMatchObject({
+      eventType: "intervention.referral.ended",
+      body: '{"a":1}'
+    })
     expect(h.queue("dlq")).toMatchObject({ ready: 3, inflight: 0 })
 
     expect(await showDlqMessage(h.client, h.dlqUrl, b)).toMatchObject({ messageId: b, body: '{"b":2}' })
@@ -65,7 +73,9 @@ describe("DLQ tools", () => {
     expect(h.queue().bodies).toEqual(['{"a":1}'])
 
     const progress: Array<number> = []
-    const rest = await redrive(h.client, { dlqUrl: h.dlqUrl, queueUrl: h.queueUrl }, "all", (p) => progress.push(p.moved))
+    const rest = await redrive(h.client, { dlqUrl: h.dlqUrl, queueUrl: h.queueUrl }, "all", (p) =>
+      progress.push(p.moved)
+    )
     expect([...rest.moved].sort()).toEqual([b, c].sort())
     expect(progress).toEqual([1, 2])
     expect(h.queue("dlq").total).toBe(0)

@@ -57,9 +57,7 @@ describe("graceful drain", () => {
 describe("visibility heartbeat", () => {
   it("a handler that outlives the visibility timeout keeps its message: received once, processed once, deleted", async () => {
     h = await startHarness()
-    h.stub.use((request) =>
-      request.path.startsWith("/referral/") ? { delayMillis: 4_500 } : undefined
-    )
+    h.stub.use((request) => (request.path.startsWith("/referral/") ? { delayMillis: 4_500 } : undefined))
     // Visibility 3 s, renewed every second; R&M answers after 4.5 s (within its 1 s + 5 s timeouts).
     const consumer = await h.start({ visibilityTimeoutSeconds: 3 })
     await h.sendFixture("session-appointment-feedback-submitted-compliant")
@@ -87,7 +85,12 @@ describe("receive errors", () => {
       const dlq = revived.createQueue("refer-and-monitor-and-delius-dlq", { region: "eu-west-2" })
       revived.createQueue("refer-and-monitor-and-delius-queue", {
         region: "eu-west-2",
-        attributes: { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.queueArn, maxReceiveCount: String(MAX_RECEIVE_COUNT) }) }
+        attributes: {
+          RedrivePolicy: JSON.stringify({
+            deadLetterTargetArn: dlq.queueArn,
+            maxReceiveCount: String(MAX_RECEIVE_COUNT)
+          })
+        }
       })
       await h.sendFixture("action-plan-submitted")
       await waitFor("processed after SQS came back", () => consumer.stats.succeeded === 1)

@@ -25,27 +25,35 @@ describe("referral ended (§5.4)", () => {
   it.each([
     ["referral-withdrawn", "CANCELLED"],
     ["referral-prematurely-ended", "PREMATURELY_ENDED"]
-  ])("%s terminates the NSI: COMP, outcome NSI7 (NEE + PRE_ICA_WITHDRAWAL), inactive, C092 + NTER + CRSNOTE, future appointments withdrawn", async (fixture, endType) => {
-    h = await startHarness()
-    const consumer = await deliver(h, fixture)
+  ])(
+    "%s terminates the NSI: COMP, outcome NSI7 (NEE + PRE_ICA_WITHDRAWAL), inactive, C092 + NTER + CRSNOTE, future appointments withdrawn",
+    async (fixture, endType) => {
+      h = await startHarness()
+      const consumer = await deliver(h, fixture)
 
-    expect(consumer.stats).toMatchObject({ received: 1, succeeded: 1, failed: 0 })
-    expect(nsi(h)).toMatchObject({ STATUS: "COMP", OUTCOME: "NSI7", ACTIVE_FLAG: 0 })
-    expect(nsi(h)!.ACTUAL_END_DATE).toMatch(/^2023-02-23/)
-    expect(nsiContacts(h, "C092")).toHaveLength(1)
-    expect(nsiContacts(h, "NTER")).toHaveLength(1)
-    const notes = nsiContacts(h, "CRSNOTE")
-    expect(notes).toHaveLength(1)
-    expect(notes[0]!.NOTES).toContain("End of Service Report Submitted for string Referral FE4536C with Prime Provider Special Provider")
-    // §6.5 step 4: the NSI's future CRS appointments without an outcome (contact 2 is dated today) are withdrawn.
-    expect(contact(h, 2)).toMatchObject({ OUTCOME: "APPW", ATTENDED: "N", COMPLIED: "Y" })
-    expect(contact(h, 1)!.OUTCOME).toBeNull()
-    const telemetry = await h.telemetry()
-    expect(telemetry).toEqual([
-      expect.objectContaining({ name: "ReferralEnded", properties: expect.objectContaining({ crn: "T140223", endType, withdrawalOutcome: "NSI7" }) })
-    ])
-    expect(h.queue("dlq").total).toBe(0)
-  })
+      expect(consumer.stats).toMatchObject({ received: 1, succeeded: 1, failed: 0 })
+      expect(nsi(h)).toMatchObject({ STATUS: "COMP", OUTCOME: "NSI7", ACTIVE_FLAG: 0 })
+      expect(nsi(h)!.ACTUAL_END_DATE).toMatch(/^2023-02-23/)
+      expect(nsiContacts(h, "C092")).toHaveLength(1)
+      expect(nsiContacts(h, "NTER")).toHaveLength(1)
+      const notes = nsiContacts(h, "CRSNOTE")
+      expect(notes).toHaveLength(1)
+      expect(notes[0]!.NOTES).toContain(
+        "End of Service Report Submitted for string Referral FE4536C with Prime Provider Special Provider"
+      )
+      // §6.5 step 4: the NSI's future CRS appointments without an outcome (contact 2 is dated today) are withdrawn.
+      expect(contact(h, 2)).toMatchObject({ OUTCOME: "APPW", ATTENDED: "N", COMPLIED: "Y" })
+      expect(contact(h, 1)!.OUTCOME).toBeNull()
+      const telemetry = await h.telemetry()
+      expect(telemetry).toEqual([
+        expect.objectContaining({
+          name: "ReferralEnded",
+          properties: expect.objectContaining({ crn: "T140223", endType, withdrawalOutcome: "NSI7" })
+        })
+      ])
+      expect(h.queue("dlq").total).toBe(0)
+    }
+  )
 })
 
 describe("action plan (§5.5)", () => {
@@ -126,20 +134,19 @@ describe("session feedback (§5.6, §7.5–§7.6)", () => {
 })
 
 describe("at-least-once delivery", () => {
-  it.each([
-    "session-appointment-feedback-submitted-non-compliant",
-    "referral-withdrawn",
-    "action-plan-approved"
-  ])("%s delivered three times (concurrently) leaves the state of one delivery", async (fixture) => {
-    h = await startHarness()
-    await deliver(h, fixture)
-    const once = deliusSnapshot(h)
-    await h.close()
+  it.each(["session-appointment-feedback-submitted-non-compliant", "referral-withdrawn", "action-plan-approved"])(
+    "%s delivered three times (concurrently) leaves the state of one delivery",
+    async (fixture) => {
+      h = await startHarness()
+      await deliver(h, fixture)
+      const once = deliusSnapshot(h)
+      await h.close()
 
-    h = await startHarness()
-    const consumer = await deliver(h, fixture, fixture, fixture)
-    expect(consumer.stats.received).toBe(3)
-    expect(consumer.stats.failed).toBe(0)
-    expect(deliusSnapshot(h)).toEqual(once)
-  })
+      h = await startHarness()
+      const consumer = await deliver(h, fixture, fixture, fixture)
+      expect(consumer.stats.received).toBe(3)
+      expect(consumer.stats.failed).toBe(0)
+      expect(deliusSnapshot(h)).toEqual(once)
+    }
+  )
 })

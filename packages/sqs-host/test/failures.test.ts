@@ -16,13 +16,16 @@ afterEach(async () => {
   h = undefined
 })
 
-const SESSION_PATH = "/referral/68df9f6c-3fcb-4ec6-8fcf-96551cd9b080/delivery-session-appointments/223e2d09-63d2-4b7e-a07e-b35c550e26cb"
+const SESSION_PATH =
+  "/referral/68df9f6c-3fcb-4ec6-8fcf-96551cd9b080/delivery-session-appointments/223e2d09-63d2-4b7e-a07e-b35c550e26cb"
 
 describe("Refer and Monitor failures", () => {
   it("500 twice then 200: retried in-process and processed once, on the first receive", async () => {
     h = await startHarness()
     let calls = 0
-    h.stub.use((request) => (request.path === SESSION_PATH && ++calls <= 2 ? { status: 500, body: { status: 500 } } : undefined))
+    h.stub.use((request) =>
+      request.path === SESSION_PATH && ++calls <= 2 ? { status: 500, body: { status: 500 } } : undefined
+    )
     const consumer = await h.start()
     await h.sendFixture("session-appointment-feedback-submitted-compliant")
     await waitFor("processed", () => consumer.stats.succeeded === 1 && h!.queue().total === 0)
@@ -36,7 +39,9 @@ describe("Refer and Monitor failures", () => {
   it("R&M answering 500: exactly 3 GETs per receive (one retry layer, §5.2 step 6, §5.3)", async () => {
     h = await startHarness()
     let calls = 0
-    h.stub.use((request) => (request.path === SESSION_PATH ? (calls++, { status: 500, body: { status: 500 } }) : undefined))
+    h.stub.use((request) =>
+      request.path === SESSION_PATH ? (calls++, { status: 500, body: { status: 500 } }) : undefined
+    )
     // A long error visibility, so the first receive's attempts are counted before the message comes back.
     const consumer = await h.start({ errorVisibilityTimeouts: [3600] })
     await h.sendFixture("session-appointment-feedback-submitted-compliant")
@@ -149,11 +154,15 @@ describe("poison messages", () => {
 
     expect(h.queue().total).toBe(0)
     expect(consumer.stats).toMatchObject({ succeeded: 2, failed: 9, received: 11 })
-    expect(h.queue("dlq").bodies.sort()).toEqual([JSON.stringify({ hello: ["an", "unknown", "shape"] }), noDetailUrl, "this is not JSON"].sort())
+    expect(h.queue("dlq").bodies.sort()).toEqual(
+      [JSON.stringify({ hello: ["an", "unknown", "shape"] }), noDetailUrl, "this is not JSON"].sort()
+    )
     expect(contact(h, 2)).toMatchObject({ OUTCOME: "ATTC" })
     const failures = (await h.telemetry()).filter((event) => event.name === "IllegalArgumentException")
     // An unknown JSON shape decodes as an event with nothing in it, so it fails for its missing detailUrl (§5.2 step 1).
-    expect(new Set(failures.map((event) => event.properties.message))).toEqual(new Set(["Message body is not JSON", "Detail Url Missing"]))
+    expect(new Set(failures.map((event) => event.properties.message))).toEqual(
+      new Set(["Message body is not JSON", "Detail Url Missing"])
+    )
     expect(failures).toHaveLength(9)
   })
 })

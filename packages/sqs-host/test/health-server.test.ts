@@ -15,8 +15,16 @@ describe("queue host health endpoints (when it runs without the HTTP API)", () =
           status,
           details: { queueName: "refer-and-monitor-and-delius-queue" },
           consumer: {
-            received: 2, succeeded: 1, rejected: 1, failed: 0, unhandled: 0, inFlight: 0, receiveErrors: 0,
-            acknowledgeErrors: 0, state: "running" as const, queueUrl: "http://q"
+            received: 2,
+            succeeded: 1,
+            rejected: 1,
+            failed: 0,
+            unhandled: 0,
+            inFlight: 0,
+            receiveErrors: 0,
+            acknowledgeErrors: 0,
+            state: "running" as const,
+            queueUrl: "http://q"
           }
         })
       }
@@ -73,7 +81,10 @@ describe("queue host readiness includes the Delius database (as the HTTP host's)
           if (answer.status === 503) down = answer
           return down !== undefined
         })
-        expect(down!.body).toMatchObject({ status: "DOWN", components: { db: { status: "DOWN" }, queue: { status: "UP" } } })
+        expect(down!.body).toMatchObject({
+          status: "DOWN",
+          components: { db: { status: "DOWN" }, queue: { status: "UP" } }
+        })
         const health = await get("/health")
         expect(health.status).toBe(503)
         expect(health.body.components.db.status).toBe("DOWN")

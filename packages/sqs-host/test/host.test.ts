@@ -39,7 +39,9 @@ describe("configuration (config.ts)", () => {
     expect(devStackWanted(await config({}))).toBe(true)
     expect(devStackWanted(await config({ AWS_ENDPOINT_URL_SQS: "http://localhost:4566" }))).toBe(false)
     // A deployment on AWS has no endpoint override, but always HMPPS Auth for the R&M callbacks.
-    expect(devStackWanted(await config({ HMPPS_AUTH_URL: "https://sign-in.hmpps.service.justice.gov.uk/auth" }))).toBe(false)
+    expect(devStackWanted(await config({ HMPPS_AUTH_URL: "https://sign-in.hmpps.service.justice.gov.uk/auth" }))).toBe(
+      false
+    )
     expect(devStackWanted(await config({ HMPPS_AUTH_URL: "https://x/auth", QUEUE_DEV_STACK: "true" }))).toBe(true)
     expect(devStackWanted(await config({ QUEUE_DEV_STACK: "false" }))).toBe(false)
   })
@@ -70,7 +72,11 @@ describe("queue host (main)", () => {
             ["QUEUE_WAIT_TIME_SECONDS", "1"]
           ])
         ),
-        core: { database: CoreDatabase.layerFromUrl(db.url), telemetry: Telemetry.testLayer, directory: UserDirectory.embedded() }
+        core: {
+          database: CoreDatabase.layerFromUrl(db.url),
+          telemetry: Telemetry.testLayer,
+          directory: UserDirectory.embedded()
+        }
       })
       const stack = host.devStack!
       expect(stack).toBeDefined()
@@ -87,7 +93,11 @@ describe("queue host (main)", () => {
       ])
       expect(await host.consumer.health()).toMatchObject({
         status: "UP",
-        details: { queueName: "refer-and-monitor-and-delius-queue", dlqName: "refer-and-monitor-and-delius-dlq", dlqStatus: "UP" },
+        details: {
+          queueName: "refer-and-monitor-and-delius-queue",
+          dlqName: "refer-and-monitor-and-delius-dlq",
+          dlqStatus: "UP"
+        },
         consumer: { succeeded: 1, state: "running" }
       })
 

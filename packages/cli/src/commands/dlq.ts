@@ -78,7 +78,9 @@ const dlqList = Command.make(
         yield* Console.log(table(messages.map(listRow), { keep: ["MESSAGE ID", "CRN", "REFERRAL ID"] }))
       })
     )
-).pipe(Command.withDescription("List the DLQ's messages: id, event type, CRN, referral id, receive count, first received"))
+).pipe(
+  Command.withDescription("List the DLQ's messages: id, event type, CRN, referral id, receive count, first received")
+)
 
 const dlqShow = Command.make(
   "show",
@@ -141,7 +143,10 @@ const dlqRedrive = Command.make(
   "redrive",
   {
     all: Options.boolean("all").pipe(Options.withDescription("Every message on the DLQ")),
-    ids: Args.text({ name: "messageId" }).pipe(Args.withDescription("SQS message ids (from `dlq list`)"), Args.repeated),
+    ids: Args.text({ name: "messageId" }).pipe(
+      Args.withDescription("SQS message ids (from `dlq list`)"),
+      Args.repeated
+    ),
     json
   },
   ({ all, ids, json }) =>

@@ -12,10 +12,16 @@ const eventProcess = Command.make(
     file: Args.file({ name: "file", exists: "yes" }).pipe(
       Args.withDescription("A JSON file holding one message body: an SNS envelope or a bare R&M domain event")
     ),
-    dryRun: Options.boolean("dry-run").pipe(Options.withDescription("Roll back and print the rows that would be written")),
+    dryRun: Options.boolean("dry-run").pipe(
+      Options.withDescription("Roll back and print the rows that would be written")
+    ),
     json: Options.boolean("json").pipe(Options.withDescription("Print JSON instead of text"))
   },
-  (args) => lazy(() => import("../run/event.js"), (m) => m.eventProcess(args))
+  (args) =>
+    lazy(
+      () => import("../run/event.js"),
+      (m) => m.eventProcess(args)
+    )
 ).pipe(Command.withDescription("Process one event message through the handler (optionally as a dry run)"))
 
 export const eventCommand = Command.make("event").pipe(

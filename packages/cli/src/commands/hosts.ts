@@ -102,19 +102,29 @@ export const tokenCommand = Command.make(
       Options.withDefault("ROLE_PROBATION_API__REFER_AND_MONITOR__CASE_DETAIL__RW"),
       Options.withDescription("Comma-separated roles for the authorities claim")
     ),
-    expiresIn: Options.text("expires-in").pipe(Options.withDefault("1h"), Options.withDescription("Lifetime, e.g. 1h, 30m"))
+    expiresIn: Options.text("expires-in").pipe(
+      Options.withDefault("1h"),
+      Options.withDescription("Lifetime, e.g. 1h, 30m")
+    )
   },
   ({ roles, expiresIn }) =>
     Effect.gen(function* () {
       // Blank counts as unset, as in the hosts.
       const authUrl = Option.filter(yield* Config.option(Config.string("HMPPS_AUTH_URL")), (url) => url.trim() !== "")
-      const production = (yield* Config.option(Config.string("NODE_ENV"))).pipe(Option.getOrElse(() => "")) === "production"
+      const production =
+        (yield* Config.option(Config.string("NODE_ENV"))).pipe(Option.getOrElse(() => "")) === "production"
       if (Option.isSome(authUrl) || production) {
         yield* setExitCode(ExitCode.badInput)
         return yield* Console.error("token is for dev mode only: unset HMPPS_AUTH_URL (and NODE_ENV=production)")
       }
       const token = yield* Effect.promise(async () =>
-        (await httpHost()).issueDevToken({ roles: roles.split(",").map((r) => r.trim()).filter((r) => r !== ""), expiresIn })
+        (await httpHost()).issueDevToken({
+          roles: roles
+            .split(",")
+            .map((r) => r.trim())
+            .filter((r) => r !== ""),
+          expiresIn
+        })
       )
       yield* Console.log(token)
     })
@@ -138,7 +148,11 @@ const queues = Effect.gen(function* () {
 
 const eventsSend = Command.make(
   "send",
-  { file: Args.file({ name: "file", exists: "yes" }).pipe(Args.withDescription("A fixtures/events file or any SQS body")) },
+  {
+    file: Args.file({ name: "file", exists: "yes" }).pipe(
+      Args.withDescription("A fixtures/events file or any SQS body")
+    )
+  },
   ({ file }) =>
     Effect.gen(function* () {
       const { client, queueUrl, config, host } = yield* queues
@@ -153,4 +167,3 @@ export const eventsCommand = Command.make("events").pipe(
   Command.withDescription("Dev: send events to the local queue"),
   Command.withSubcommands([eventsSend])
 )
-

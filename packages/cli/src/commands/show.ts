@@ -13,7 +13,11 @@ const referralShow = Command.make(
     ),
     json
   },
-  (args) => lazy(() => import("../run/show.js"), (m) => m.referralShow(args))
+  (args) =>
+    lazy(
+      () => import("../run/show.js"),
+      (m) => m.referralShow(args)
+    )
 ).pipe(Command.withDescription("Show the Delius NSI of a referral: status history, manager and contacts"))
 
 const appointmentShow = Command.make(
@@ -25,7 +29,11 @@ const appointmentShow = Command.make(
     ),
     json
   },
-  (args) => lazy(() => import("../run/show.js"), (m) => m.appointmentShow(args))
+  (args) =>
+    lazy(
+      () => import("../run/show.js"),
+      (m) => m.appointmentShow(args)
+    )
 ).pipe(Command.withDescription("Show an appointment contact: outcome, enforcement and linked contacts"))
 
 export const referralCommand = Command.make("referral").pipe(

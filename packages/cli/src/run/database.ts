@@ -15,7 +15,8 @@ export const requireSchema = Effect.gen(function* () {
   // Only the embedded database is ours to migrate; a server database's schema belongs to Delius (DESIGN.md).
   if (dialect.name === "sqlite" && (yield* currentVersion) === 0) {
     return yield* new CliError({
-      message: "The database in DATABASE_URL has no Delius tables yet: run `ram-delius db migrate` and `ram-delius db seed` first.",
+      message:
+        "The database in DATABASE_URL has no Delius tables yet: run `ram-delius db migrate` and `ram-delius db seed` first.",
       exitCode: ExitCode.failure
     })
   }

@@ -12,7 +12,9 @@ export const migrate = ({ json }: { json: boolean }) =>
   }).pipe(Effect.provide(Database.layer))
 
 const rowCount = (sql: SqlClient.SqlClient, table: "R_CONTACT_TYPE" | "OFFENDER") =>
-  sql.unsafe<Record<string, unknown>>(`SELECT COUNT(*) AS N FROM ${table}`).pipe(Effect.map((rows) => Number(Object.values(rows[0] ?? {})[0] ?? 0)))
+  sql
+    .unsafe<Record<string, unknown>>(`SELECT COUNT(*) AS N FROM ${table}`)
+    .pipe(Effect.map((rows) => Number(Object.values(rows[0] ?? {})[0] ?? 0)))
 
 /**
  * `db seed` twice does nothing the second time (issue #11 §3, idempotent set-up): the reference codes (R_CONTACT_TYPE)
@@ -32,7 +34,8 @@ export const seed = ({ dataset, json }: { dataset: "dev" | "reference"; json: bo
       }
       if (present === "reference") {
         return yield* new CliError({
-          message: "The database already holds the reference dataset; the dev dataset needs an empty, migrated database.",
+          message:
+            "The database already holds the reference dataset; the dev dataset needs an empty, migrated database.",
           exitCode: ExitCode.badInput
         })
       }
@@ -43,4 +46,8 @@ export const seed = ({ dataset, json }: { dataset: "dev" | "reference"; json: bo
   )
 
 export const ddl = ({ dialect }: { dialect: keyof typeof dialects }) =>
-  Console.log(ddlOf(dialects[dialect]).map((s) => `${s};`).join("\n\n"))
+  Console.log(
+    ddlOf(dialects[dialect])
+      .map((s) => `${s};`)
+      .join("\n\n")
+  )

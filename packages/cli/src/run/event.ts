@@ -1,5 +1,13 @@
 import { SqlClient } from "@effect/sql"
-import { crnOf, decodeMessage, type EventResult, handleDomainEvent, londonDateTime, makeCoreLayer, Telemetry } from "@ram-delius/core"
+import {
+  crnOf,
+  decodeMessage,
+  type EventResult,
+  handleDomainEvent,
+  londonDateTime,
+  makeCoreLayer,
+  Telemetry
+} from "@ram-delius/core"
 import { Console, Data, Effect, Either } from "effect"
 import { readFileSync } from "node:fs"
 import { changesSince, snapshot } from "../inspect.js"
@@ -38,7 +46,9 @@ export const eventProcess = ({ file, dryRun, json }: { file: string; dryRun: boo
     if (!dryRun) {
       const result = yield* handleDomainEvent(body)
       yield* setExitCode(exitCodeOf(result))
-      return yield* json ? printJson(result) : Console.log(table([{ ...result, properties: JSON.stringify(result.properties) }]))
+      return yield* json
+        ? printJson(result)
+        : Console.log(table([{ ...result, properties: JSON.stringify(result.properties) }]))
     }
     const sql = yield* SqlClient.SqlClient
     const since = londonDateTime(Date.now() - 1)
@@ -62,7 +72,9 @@ export const eventProcess = ({ file, dryRun, json }: { file: string; dryRun: boo
     const audit = outcome.changes.filter((c) => c.table === "AUDITED_INTERACTION")
     const changes = outcome.changes.filter((c) => c.table !== "AUDITED_INTERACTION")
     if (json) return yield* printJson({ dryRun: true, result: outcome.result, changes, audit })
-    yield* Console.log(`DRY RUN — rolled back, nothing was saved. Outcome: ${outcome.result.outcome} (${outcome.result.telemetryName})`)
+    yield* Console.log(
+      `DRY RUN — rolled back, nothing was saved. Outcome: ${outcome.result.outcome} (${outcome.result.telemetryName})`
+    )
     yield* Console.log(JSON.stringify(outcome.result.properties))
     if (changes.length === 0) yield* Console.log("\nNo Delius changes.")
     else yield* Console.log(`\nDelius changes (${changes.length}):`)

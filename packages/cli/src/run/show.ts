@@ -3,7 +3,8 @@ import { appointmentRows, referralRows } from "../inspect.js"
 import { ExitCode, printJson, records, section, setExitCode, table } from "../output.js"
 import { withExistingDatabase } from "./database.js"
 
-const time = (value: unknown) => (typeof value === "string" ? value.replace(/^\d{4}-\d{2}-\d{2}[T ]/, "").slice(0, 5) : value)
+const time = (value: unknown) =>
+  typeof value === "string" ? value.replace(/^\d{4}-\d{2}-\d{2}[T ]/, "").slice(0, 5) : value
 const uuidOf = (urn: unknown) => (typeof urn === "string" ? urn.replace(/^urn:hmpps:interventions-[a-z-]+:/, "") : urn)
 
 /**
@@ -19,7 +20,8 @@ const contactView = (c: Record<string, unknown>) => ({
   start: time(c.contactStartTime),
   end: time(c.contactEndTime),
   outcome: c.outcome,
-  "att/comp": c.attended === null && c.complied === null ? null : `${String(c.attended ?? "-")}/${String(c.complied ?? "-")}`,
+  "att/comp":
+    c.attended === null && c.complied === null ? null : `${String(c.attended ?? "-")}/${String(c.complied ?? "-")}`,
   enf: c.enforcement,
   link: c.linkedContactId,
   location: c.location,

@@ -14,7 +14,10 @@ import { gunzipSync } from "node:zlib"
 export interface Envelope {
   readonly name: string
   readonly tags?: Record<string, string>
-  readonly data?: { readonly baseType?: string; readonly baseData?: Record<string, unknown> & { properties?: Record<string, string> } }
+  readonly data?: {
+    readonly baseType?: string
+    readonly baseData?: Record<string, unknown> & { properties?: Record<string, string> }
+  }
 }
 
 export type IngestionMode = "ok" | "fail" | "hang"
@@ -32,8 +35,23 @@ export const startIngestion = async (dir: string, mode: IngestionMode): Promise<
   const certFile = join(dir, `ingestion-${mode}-cert.pem`)
   execFileSync(
     "openssl",
-    ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", keyFile, "-out", certFile, "-days", "1", "-subj", "/CN=localhost",
-      "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      keyFile,
+      "-out",
+      certFile,
+      "-days",
+      "1",
+      "-subj",
+      "/CN=localhost",
+      "-addext",
+      "subjectAltName=DNS:localhost,IP:127.0.0.1"
+    ],
     { stdio: "ignore" }
   )
   const received: Array<Envelope> = []
@@ -44,7 +62,14 @@ export const startIngestion = async (dir: string, mode: IngestionMode): Promise<
       let body = Buffer.concat(chunks)
       if (req.headers["content-encoding"] === "gzip") body = gunzipSync(body)
       const text = body.toString("utf8").trim()
-      const items = (text.startsWith("[") ? JSON.parse(text) : text.split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l))) as Array<Envelope>
+      const items = (
+        text.startsWith("[")
+          ? JSON.parse(text)
+          : text
+              .split("\n")
+              .filter((l) => l.trim() !== "")
+              .map((l) => JSON.parse(l))
+      ) as Array<Envelope>
       received.push(...items)
       if (mode === "hang") return // never answers
       const accepted = mode === "ok" ? items.length : 0

@@ -32,7 +32,8 @@ import { instantOfLondonDateTime, IsoDateTime, londonDate, londonDateTime, londo
 import { findAppointmentContact, insertAppointmentContact, type NewAppointment } from "./contacts.js"
 import { applyOutcome, type KnownNsi, type OutcomeContext } from "./outcomes.js"
 
-const optional = <A, I>(schema: Schema.Schema<A, I>) => Schema.optionalWith(Schema.NullOr(schema), { default: () => null })
+const optional = <A, I>(schema: Schema.Schema<A, I>) =>
+  Schema.optionalWith(Schema.NullOr(schema), { default: () => null })
 
 /** `outcome` of the merge request (§4.2): `attended` upper case; `notify` has the alias the real R&M sends. */
 // §2.1: Attended is parsed from a free string case-insensitively (R&M sends upper case here, lower case in callbacks).
@@ -110,7 +111,10 @@ type Dependencies =
 export class Appointment extends Context.Tag("@ram-delius/core/Appointment")<
   Appointment,
   {
-    readonly merge: (crn: string, request: MergeAppointment) => Effect.Effect<{ readonly appointmentId: number }, MergeError>
+    readonly merge: (
+      crn: string,
+      request: MergeAppointment
+    ) => Effect.Effect<{ readonly appointmentId: number }, MergeError>
     readonly recordFeedback: (update: FeedbackUpdate) => Effect.Effect<void, FeedbackError>
   }
 >() {
@@ -153,7 +157,9 @@ const merge = Effect.fn("Appointment.merge")(function* (crn: string, request: Me
           const locationId = yield* resolveLocation(organisation, crn, request.officeLocationCode, ctx.today)
           // The NSI was read above; its RAR flag is read at most once, by whichever step needs it first (§7.1, §7.7).
           const rqmntId = nsi.rqmntId
-          const isRarRequirement = yield* Effect.cached(rqmntId === null ? Effect.succeed(false) : events.isRarRequirement(rqmntId))
+          const isRarRequirement = yield* Effect.cached(
+            rqmntId === null ? Effect.succeed(false) : events.isRarRequirement(rqmntId)
+          )
           const known = { nsi, isRarRequirement }
           const outcome = request.outcome === null ? null : toOutcome(request.outcome)
 
@@ -317,7 +323,8 @@ const updateAppointment = (scope: MergeScope, contact: Contact, changes: MergeCh
   Effect.gen(function* () {
     const contacts = yield* ContactRepository
     yield* scope.audit.set("contactId", contact.contactId)
-    if (scope.outcome !== null) yield* applyOutcome({ ...contact, ...changes }, scope.outcome, scope.ctx, changes, scope.known)
+    if (scope.outcome !== null)
+      yield* applyOutcome({ ...contact, ...changes }, scope.outcome, scope.ctx, changes, scope.known)
     else if (Object.keys(changes).length > 0) yield* contacts.update(contact.contactId, changes, scope.ctx)
     return contact.contactId
   })
@@ -382,7 +389,10 @@ const resolveLocation = (
     if (locations.length === 0) return yield* NotFound.of("Location", "code", code)
     // §7.1 step 4 "multiple → error": Delius is inconsistent (500), not a clash (409 is §7.2's only).
     if (locations.length > 1) {
-      return yield* inconsistentData(`More than one active office location has code ${code}`, { crn, officeLocationCode: code })
+      return yield* inconsistentData(`More than one active office location has code ${code}`, {
+        crn,
+        officeLocationCode: code
+      })
     }
     return locations[0]!.officeLocationId
   })
@@ -409,7 +419,9 @@ const recordFeedback = Effect.fn("Appointment.recordFeedback")(function* (update
             })
             if (contact === undefined) return yield* appointmentNotFound(update, urn, nsiUrn)
             // §7.5 step 2: notes appended once — in the same UPDATE as the outcome (one ROW_VERSION step, §8.2).
-            const notes = containsNotes(contact.notes, update.notes) ? contact.notes : appendNotes(contact.notes, update.notes)
+            const notes = containsNotes(contact.notes, update.notes)
+              ? contact.notes
+              : appendNotes(contact.notes, update.notes)
             yield* applyOutcome({ ...contact, notes }, update.outcome, ctx, notes === contact.notes ? {} : { notes })
           }),
         // No such person: no such appointment either (§7.5 rejection, with its reason).

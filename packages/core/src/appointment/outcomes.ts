@@ -84,7 +84,8 @@ export const applyOutcome = (
     // Only what actually changes is written, in one UPDATE (§8.2): re-applying the same outcome (a redelivered
     // feedback event, an identical merge re-sent) leaves ROW_VERSION / LAST_UPDATED_* of the appointment alone.
     const changes: { -readonly [K in keyof ContactChanges]: ContactChanges[K] } = { ...pending }
-    if (updated.contactOutcomeTypeId !== contact.contactOutcomeTypeId) changes.contactOutcomeTypeId = updated.contactOutcomeTypeId
+    if (updated.contactOutcomeTypeId !== contact.contactOutcomeTypeId)
+      changes.contactOutcomeTypeId = updated.contactOutcomeTypeId
     if (updated.attended !== contact.attended) changes.attended = updated.attended
     if (updated.complied !== contact.complied) changes.complied = updated.complied
     if (updated.hoursCredited !== contact.hoursCredited) changes.hoursCredited = updated.hoursCredited
@@ -131,7 +132,10 @@ const handleNonCompliance = (appointment: Contact, action: EnforcementAction, ct
             staffId: appointment.staffId!,
             officeLocationId: appointment.officeLocationId,
             linkedContactId: appointment.contactId,
-            notes: appendNotes(null, enforcementNotes(appointment.notes, londonIsoLocal(ctx.millis), action.description ?? ""))
+            notes: appendNotes(
+              null,
+              enforcementNotes(appointment.notes, londonIsoLocal(ctx.millis), action.description ?? "")
+            )
           },
           ctx
         )
@@ -144,7 +148,10 @@ const handleNonCompliance = (appointment: Contact, action: EnforcementAction, ct
       ftcResetDate(event.breachEnd, event.disposalDate)
     )
     if (ftcCount !== event.ftcCount) yield* events.updateFtcCount(event.eventId, ftcCount, ctx)
-    const outstandingReview = hasOutstandingReview(yield* contacts.reviewContacts(event.eventId, "ARWS"), event.breachEnd)
+    const outstandingReview = hasOutstandingReview(
+      yield* contacts.reviewContacts(event.eventId, "ARWS"),
+      event.breachEnd
+    )
     if (reviewRequired({ sentenceType: event.sentenceType, ftcLimit: event.ftcLimit, ftcCount, outstandingReview })) {
       const review = yield* reference.contactType("ARWS").pipe(require("ContactType", "code", "ARWS"))
       yield* contacts.insert(

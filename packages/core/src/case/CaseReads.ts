@@ -28,7 +28,10 @@ export interface CaseReadsShape {
   /** None → 404 with an empty body (§4.10). */
   readonly userDetails: (username: string) => Effect.Effect<Option.Option<S.UserDetails>, ReadError>
   readonly managedCases: (username: string) => Effect.Effect<S.ManagedCases, ReadError>
-  readonly userAccess: (username: string, crns: ReadonlyArray<string>) => Effect.Effect<S.UserAccess, BadRequest | ReadError>
+  readonly userAccess: (
+    username: string,
+    crns: ReadonlyArray<string>
+  ) => Effect.Effect<S.UserAccess, BadRequest | ReadError>
 }
 
 /** Drop null and undefined properties (Jackson `non_null`, §2.1). */
@@ -163,19 +166,26 @@ export class CaseReads extends Context.Tag("@ram-delius/core/CaseReads")<CaseRea
       })
 
     const requireCase = (crn: string) =>
-      Effect.flatMap(caseDetails(crn), Option.match({ onNone: () => Effect.fail(NotFound.of("Person", "crn", crn)), onSome: Effect.succeed }))
+      Effect.flatMap(
+        caseDetails(crn),
+        Option.match({ onNone: () => Effect.fail(NotFound.of("Person", "crn", crn)), onSome: Effect.succeed })
+      )
 
     // §4.10: a path value starting with a digit is a USER_ID when such a user exists, else the raw value.
     const resolveUsername = (value: string) =>
       /^\d+$/.test(value) && Number.isSafeInteger(Number(value))
-        ? Effect.map(users.usernameById(Number(value)), Option.getOrElse(() => value))
+        ? Effect.map(
+            users.usernameById(Number(value)),
+            Option.getOrElse(() => value)
+          )
         : Effect.succeed(value)
 
     return CaseReads.of({
       responsibleOfficer: Effect.fn("CaseReads.responsibleOfficer")(function* (crn: string) {
         const community = (yield* people.communityManagers(crn))[0]
         if (community === undefined) return yield* NotFound.of("Person", "crn", crn)
-        const locations = community.teamId === null ? [] : yield* organisation.teamOfficeLocations(community.teamId, yield* today)
+        const locations =
+          community.teamId === null ? [] : yield* organisation.teamOfficeLocations(community.teamId, yield* today)
         const communityManager = yield* manager(community, locations, true)
         let prisonManager: S.Manager | undefined
         // The prison manager is only looked up when the community manager is not the responsible officer (§4.3).
@@ -218,7 +228,11 @@ export class CaseReads extends Context.Tag("@ram-delius/core/CaseReads")<CaseRea
         const username = yield* resolveUsername(value)
         const entry = yield* directory.findUser(username)
         return Option.map(entry, (u) =>
-          compact({ username: u.username, name: { forename: u.forename ?? "", surname: u.surname ?? "" }, email: u.email })
+          compact({
+            username: u.username,
+            name: { forename: u.forename ?? "", surname: u.surname ?? "" },
+            email: u.email
+          })
         )
       }),
       managedCases: Effect.fn("CaseReads.managedCases")(function* (value: string) {

@@ -60,7 +60,11 @@ export const Identifiers = Schema.Struct({ crn: Schema.String, nomsId: opt(Schem
 })
 export type Identifiers = typeof Identifiers.Type
 
-export const Disability = Schema.Struct({ type: Schema.String, startDate: opt(Schema.String), notes: opt(Schema.String) })
+export const Disability = Schema.Struct({
+  type: Schema.String,
+  startDate: opt(Schema.String),
+  notes: opt(Schema.String)
+})
 
 export const CaseDetail = Schema.Struct({
   crn: Schema.String,

@@ -39,12 +39,15 @@ export const now = Effect.map(Clock.currentTimeMillis, (millis) => ({
   date: londonDate(millis)
 }))
 
-export const writeContext: Effect.Effect<WriteContext & { readonly millis: number; readonly today: string }, never, DeliusUser> =
-  Effect.gen(function* () {
-    const user = yield* DeliusUser
-    const n = yield* now
-    return { userId: user.userId, now: n.dateTime, millis: n.millis, today: n.date }
-  })
+export const writeContext: Effect.Effect<
+  WriteContext & { readonly millis: number; readonly today: string },
+  never,
+  DeliusUser
+> = Effect.gen(function* () {
+  const user = yield* DeliusUser
+  const n = yield* now
+  return { userId: user.userId, now: n.dateTime, millis: n.millis, today: n.date }
+})
 
 /**
  * Run a write workflow in one transaction under the per-person lock (DESIGN.md, Concurrency): the lock is the first
@@ -62,16 +65,18 @@ export const inPersonTransaction = <A, E, R, E2, R2>(
     const people = yield* PersonRepository
     return yield* sql
       .withTransaction(
-        Effect.flatMap(
-          people.lock(crn),
-          (offenderId): Effect.Effect<A, E | E2, R | R2> =>
-            Option.isNone(offenderId) ? onMissing : workflow(offenderId.value)
+        Effect.flatMap(people.lock(crn), (offenderId): Effect.Effect<A, E | E2, R | R2> =>
+          Option.isNone(offenderId) ? onMissing : workflow(offenderId.value)
         )
       )
       .pipe(
         Effect.mapError((error) =>
           error instanceof SqlError.SqlError
-            ? new DatabaseError({ operation: "transaction", message: `transaction: ${describeCause(error)}`, cause: error })
+            ? new DatabaseError({
+                operation: "transaction",
+                message: `transaction: ${describeCause(error)}`,
+                cause: error
+              })
             : (error as E | E2)
         )
       )

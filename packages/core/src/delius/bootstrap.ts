@@ -4,7 +4,11 @@ import { currentVersion, migrate } from "./migrations.js"
 import { seed, type SeedDataset } from "./seed.js"
 
 /** `DELIUS_SEED` = dev | reference | none: which data a freshly migrated database receives. */
-export const seedDatasetConfig = Config.literal("dev", "reference", "none")("DELIUS_SEED").pipe(Config.withDefault("dev" as const))
+export const seedDatasetConfig = Config.literal(
+  "dev",
+  "reference",
+  "none"
+)("DELIUS_SEED").pipe(Config.withDefault("dev" as const))
 
 /**
  * Make an embedded (or explicitly requested) database ready: migrate it, and seed it when it was empty. Server

@@ -32,7 +32,8 @@ export type DatabaseTarget =
 export const parseDatabaseUrl = (url: string): Either<DatabaseTarget, string> => {
   if (url.startsWith("sqlite:")) {
     const filename = url.slice("sqlite:".length)
-    if (filename === "") return { ok: false, error: "DATABASE_URL: sqlite: needs a file name, e.g. sqlite:./data/delius.sqlite" }
+    if (filename === "")
+      return { ok: false, error: "DATABASE_URL: sqlite: needs a file name, e.g. sqlite:./data/delius.sqlite" }
     return { ok: true, value: { _tag: "sqlite", filename } }
   }
   if (/^postgres(ql)?:\/\//.test(url)) return { ok: true, value: { _tag: "postgres", url } }
@@ -65,7 +66,9 @@ const sqliteLayer = (filename: string, create: boolean) =>
       if (filename !== ":memory:") {
         // Read-only callers (the CLI's show commands) must not leave a directory or an empty database behind.
         if (!create && !existsSync(filename)) {
-          return Effect.fail(new DatabaseNotFound({ filename, message: `DATABASE_URL: no SQLite database at ${filename}` }))
+          return Effect.fail(
+            new DatabaseNotFound({ filename, message: `DATABASE_URL: no SQLite database at ${filename}` })
+          )
         }
         if (create) mkdirSync(dirname(filename), { recursive: true })
       }
@@ -131,11 +134,11 @@ const mssqlLayer = (url: string) =>
       Effect.map(({ MssqlClient }) => {
         const u = new URL(url)
         return MssqlClient.layer({
-    server: u.hostname,
-    port: u.port ? Number(u.port) : 1433,
-    database: u.pathname.replace(/^\//, "") || "master",
-    username: decodeURIComponent(u.username),
-    password: Redacted.make(decodeURIComponent(u.password)),
+          server: u.hostname,
+          port: u.port ? Number(u.port) : 1433,
+          database: u.pathname.replace(/^\//, "") || "master",
+          username: decodeURIComponent(u.username),
+          password: Redacted.make(decodeURIComponent(u.password)),
           transformResultNames: resultName,
           trustServer: true
         })

@@ -73,8 +73,11 @@ const countReturnedRows = (sql: SqlClient.SqlClient, update: Statement.Statement
 // PostgreSQL and SQL Server keep table names in information_schema; the DDL's unquoted names fold to lower case on
 // PostgreSQL, hence UPPER.
 const informationSchemaTableExists = (sql: SqlClient.SqlClient, name: string) =>
-  sql<Record<string, unknown>>`SELECT COUNT(*) AS N FROM information_schema.tables WHERE UPPER(table_name) = ${name}`
-    .pipe(Effect.map(positiveCount))
+  sql<
+    Record<string, unknown>
+  >`SELECT COUNT(*) AS N FROM information_schema.tables WHERE UPPER(table_name) = ${name}`.pipe(
+    Effect.map(positiveCount)
+  )
 
 const requireNumber = (sequence: string) => (rows: ReadonlyArray<Record<string, unknown>>) => {
   const n = firstNumber(rows)
@@ -87,13 +90,17 @@ export const sqlite: DialectShape = {
   ping: "SELECT 1",
   // SQLite has no sequences: a one-row-per-sequence table emulates them inside the caller's transaction.
   nextId: (sql, sequence) =>
-    sql<Record<string, unknown>>`UPDATE DELIUS_SEQUENCE SET LAST_VALUE = LAST_VALUE + 1 WHERE SEQUENCE_NAME = ${sequence} RETURNING LAST_VALUE`.pipe(
+    sql<
+      Record<string, unknown>
+    >`UPDATE DELIUS_SEQUENCE SET LAST_VALUE = LAST_VALUE + 1 WHERE SEQUENCE_NAME = ${sequence} RETURNING LAST_VALUE`.pipe(
       Effect.flatMap(requireNumber(sequence))
     ),
   // A no-op UPDATE takes SQLite's database write lock (busy_timeout makes other writers wait) — the closest SQLite
   // has to a row lock.
   lockPerson: (sql, crn) =>
-    sql<Record<string, unknown>>`UPDATE OFFENDER SET SOFT_DELETED = SOFT_DELETED WHERE CRN = ${crn} AND SOFT_DELETED = 0 RETURNING OFFENDER_ID`.pipe(
+    sql<
+      Record<string, unknown>
+    >`UPDATE OFFENDER SET SOFT_DELETED = SOFT_DELETED WHERE CRN = ${crn} AND SOFT_DELETED = 0 RETURNING OFFENDER_ID`.pipe(
       Effect.map(firstNumber)
     ),
   affectedRows: countReturnedRows,
@@ -129,9 +136,13 @@ export const postgres: DialectShape = {
   embedded: false,
   ping: "SELECT 1",
   nextId: (sql, sequence) =>
-    sql.unsafe<Record<string, unknown>>(`SELECT nextval('${sequence}') AS ID`).pipe(Effect.flatMap(requireNumber(sequence))),
+    sql
+      .unsafe<Record<string, unknown>>(`SELECT nextval('${sequence}') AS ID`)
+      .pipe(Effect.flatMap(requireNumber(sequence))),
   lockPerson: (sql, crn) =>
-    sql<Record<string, unknown>>`SELECT OFFENDER_ID FROM OFFENDER WHERE CRN = ${crn} AND SOFT_DELETED = 0 FOR UPDATE`.pipe(
+    sql<
+      Record<string, unknown>
+    >`SELECT OFFENDER_ID FROM OFFENDER WHERE CRN = ${crn} AND SOFT_DELETED = 0 FOR UPDATE`.pipe(
       Effect.map(firstNumber)
     ),
   affectedRows: countReturnedRows,
@@ -172,13 +183,14 @@ export const oracle: DialectShape = {
       .unsafe<Record<string, unknown>>(`SELECT ${sequence}.NEXTVAL AS ID FROM DUAL`)
       .pipe(Effect.flatMap(requireNumber(sequence))),
   lockPerson: (sql, crn) =>
-    sql<Record<string, unknown>>`SELECT OFFENDER_ID FROM OFFENDER WHERE CRN = ${crn} AND SOFT_DELETED = 0 FOR UPDATE`.pipe(
+    sql<
+      Record<string, unknown>
+    >`SELECT OFFENDER_ID FROM OFFENDER WHERE CRN = ${crn} AND SOFT_DELETED = 0 FOR UPDATE`.pipe(
       Effect.map(firstNumber)
     ),
   // Oracle has no RETURNING without INTO out-binds; the project's Oracle client hands back oracledb's result, whose
   // rowsAffected is the count.
-  affectedRows: (_sql, update) =>
-    update.raw.pipe(Effect.map((raw) => (raw as OracleExecuteResult).rowsAffected ?? 0)),
+  affectedRows: (_sql, update) => update.raw.pipe(Effect.map((raw) => (raw as OracleExecuteResult).rowsAffected ?? 0)),
   limit: (n) => `FETCH FIRST ${Math.trunc(n)} ROWS ONLY`,
   dateOnly: (column) => `TRUNC(${column})`,
   columnType: (type) => {
@@ -215,9 +227,13 @@ export const mssql: DialectShape = {
   embedded: false,
   ping: "SELECT 1",
   nextId: (sql, sequence) =>
-    sql.unsafe<Record<string, unknown>>(`SELECT NEXT VALUE FOR ${sequence} AS ID`).pipe(Effect.flatMap(requireNumber(sequence))),
+    sql
+      .unsafe<Record<string, unknown>>(`SELECT NEXT VALUE FOR ${sequence} AS ID`)
+      .pipe(Effect.flatMap(requireNumber(sequence))),
   lockPerson: (sql, crn) =>
-    sql<Record<string, unknown>>`SELECT OFFENDER_ID FROM OFFENDER WITH (UPDLOCK, ROWLOCK, HOLDLOCK) WHERE CRN = ${crn} AND SOFT_DELETED = 0`.pipe(
+    sql<
+      Record<string, unknown>
+    >`SELECT OFFENDER_ID FROM OFFENDER WITH (UPDLOCK, ROWLOCK, HOLDLOCK) WHERE CRN = ${crn} AND SOFT_DELETED = 0`.pipe(
       Effect.map(firstNumber)
     ),
   // @effect/sql-mssql resolves a statement with its rows only; @@ROWCOUNT, read in the same batch, is the UPDATE's.

@@ -8,4 +8,7 @@ import { trackEvent } from "../telemetry/Telemetry.js"
  * telemetry of its own). The caller's transaction rolls back: nothing is written.
  */
 export const inconsistentData = (message: string, properties: Readonly<Record<string, string>>) =>
-  Effect.zipRight(trackEvent("DeliusDataInconsistent", { ...properties, message }), Effect.fail(new InconsistentData({ message })))
+  Effect.zipRight(
+    trackEvent("DeliusDataInconsistent", { ...properties, message }),
+    Effect.fail(new InconsistentData({ message }))
+  )

@@ -55,7 +55,9 @@ export const currentVersion = Effect.gen(function* () {
   if (!(yield* dialect.tableExists(sql, SCHEMA_VERSION_TABLE))) return 0
   const rows = yield* sql.unsafe<Record<string, unknown>>(`SELECT MAX(VERSION) AS V FROM ${SCHEMA_VERSION_TABLE}`)
   return Number(Object.values(rows[0] ?? {})[0] ?? 0)
-}).pipe(Effect.mapError((cause) => new DatabaseError({ operation: "read schema version", message: String(cause), cause })))
+}).pipe(
+  Effect.mapError((cause) => new DatabaseError({ operation: "read schema version", message: String(cause), cause }))
+)
 
 /** Apply every migration newer than the database's version, each in its own transaction. Returns versions applied. */
 export const migrate = Effect.gen(function* () {

@@ -12,24 +12,30 @@ import { toDatabaseError } from "./database.js"
 /** Query spans skip the call-site stack capture: the operation name already says where, and it is a hot path. */
 export const querySpan = { captureStackTrace: false } as const
 
-export const findAll =
-  <A, I>(operation: string, row: Schema.Schema<A, I>) => {
-    const decode = rowsDecoder(row)
-    return (statement: Effect.Effect<ReadonlyArray<unknown>, SqlError.SqlError>): Effect.Effect<ReadonlyArray<A>, DatabaseError> =>
-      statement.pipe(
-        Effect.flatMap(decode),
-        Effect.mapError(toDatabaseError(operation)),
-        Effect.withSpan(operation, querySpan)
-      )
-  }
+export const findAll = <A, I>(operation: string, row: Schema.Schema<A, I>) => {
+  const decode = rowsDecoder(row)
+  return (
+    statement: Effect.Effect<ReadonlyArray<unknown>, SqlError.SqlError>
+  ): Effect.Effect<ReadonlyArray<A>, DatabaseError> =>
+    statement.pipe(
+      Effect.flatMap(decode),
+      Effect.mapError(toDatabaseError(operation)),
+      Effect.withSpan(operation, querySpan)
+    )
+}
 
 /** One decoder per row Schema (see memo.ts). */
-const rowsDecoder: <A, I>(row: Schema.Schema<A, I>) => (rows: ReadonlyArray<unknown>) => Effect.Effect<ReadonlyArray<A>, ParseError> =
-  memoizedBy((row: Schema.Schema<any, any>) => Schema.decodeUnknown(Schema.Array(row))) as never
+const rowsDecoder: <A, I>(
+  row: Schema.Schema<A, I>
+) => (rows: ReadonlyArray<unknown>) => Effect.Effect<ReadonlyArray<A>, ParseError> = memoizedBy(
+  (row: Schema.Schema<any, any>) => Schema.decodeUnknown(Schema.Array(row))
+) as never
 
 export const findOne =
   <A, I>(operation: string, row: Schema.Schema<A, I>) =>
-  (statement: Effect.Effect<ReadonlyArray<unknown>, SqlError.SqlError>): Effect.Effect<Option.Option<A>, DatabaseError> =>
+  (
+    statement: Effect.Effect<ReadonlyArray<unknown>, SqlError.SqlError>
+  ): Effect.Effect<Option.Option<A>, DatabaseError> =>
     findAll(operation, row)(statement).pipe(Effect.map((rows) => Option.fromNullable(rows[0])))
 
 export const execute =
@@ -67,4 +73,3 @@ export const StoredDate = Schema.transform(Schema.String, Schema.String, {
   decode: (s) => s.slice(0, 10),
   encode: (s) => s
 })
-

@@ -195,7 +195,12 @@ export const tables: ReadonlyArray<Table> = [
   {
     name: "STAFF",
     primaryKey: ["STAFF_ID"],
-    columns: [id("STAFF_ID"), c("OFFICER_CODE", vc(7), { notNull: true }), c("FORENAME", vc(100)), c("SURNAME", vc(100))],
+    columns: [
+      id("STAFF_ID"),
+      c("OFFICER_CODE", vc(7), { notNull: true }),
+      c("FORENAME", vc(100)),
+      c("SURNAME", vc(100))
+    ],
     indexes: [["OFFICER_CODE"]]
   },
   {

@@ -2,7 +2,9 @@
 import { Schema } from "effect"
 
 /** A UUID as R&M sends it, held lower-case canonical (URNs match exactly, §2.3). */
-export const Uuid = Schema.UUID.pipe(Schema.transform(Schema.String, { strict: true, decode: (s) => s.toLowerCase(), encode: (s) => s }))
+export const Uuid = Schema.UUID.pipe(
+  Schema.transform(Schema.String, { strict: true, decode: (s) => s.toLowerCase(), encode: (s) => s })
+)
 
 /** A person's case reference number (`OFFENDER.CRN`), as given in the path or the event's person reference. */
 export const Crn = Schema.String.pipe(Schema.brand("Crn"))

@@ -137,7 +137,8 @@ export const parseInstant = (text: string): Instant | undefined => {
     const digits = zone.slice(1).replace(":", "")
     const offsetMinutes = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4) || "0")
     if (offsetMinutes > 18 * 60) return undefined
-    epochMillis = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second, millis) - sign * offsetMinutes * 60_000
+    epochMillis =
+      Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second, millis) - sign * offsetMinutes * 60_000
   }
   return { epochMillis, subMillis }
 }

@@ -11,9 +11,12 @@ export const DomainEvent = Schema.Struct({
   detailUrl: Schema.optionalWith(Schema.NullOr(Schema.String), { default: () => null }),
   occurredAt: Schema.optionalWith(Schema.NullOr(Schema.String), { default: () => null }),
   description: Schema.optional(Schema.NullOr(Schema.String)),
-  additionalInformation: Schema.optionalWith(Schema.NullOr(Schema.Record({ key: Schema.String, value: Schema.Unknown })), {
-    default: () => ({})
-  }),
+  additionalInformation: Schema.optionalWith(
+    Schema.NullOr(Schema.Record({ key: Schema.String, value: Schema.Unknown })),
+    {
+      default: () => ({})
+    }
+  ),
   personReference: Schema.optionalWith(
     Schema.NullOr(
       Schema.Struct({
@@ -71,7 +74,11 @@ const envelopeOf = (body: unknown): Either.Either<Envelope, string> => {
     record(attributes) && record(attributes.eventType) && typeof attributes.eventType.Value === "string"
       ? attributes.eventType.Value
       : null
-  return Either.right({ messageId: typeof parsed.MessageId === "string" ? parsed.MessageId : null, attributeType, inner })
+  return Either.right({
+    messageId: typeof parsed.MessageId === "string" ? parsed.MessageId : null,
+    attributeType,
+    inner
+  })
 }
 
 /** Decode a message body (text or already-parsed JSON). Left = why it can never be processed. */

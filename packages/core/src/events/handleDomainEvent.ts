@@ -53,10 +53,14 @@ const text = (event: DomainEvent, key: string): string | undefined => {
 }
 const requireText = (event: DomainEvent, key: string) => {
   const value = text(event, key)
-  return value === undefined ? Effect.fail(illegalArgument(`additionalInformation.${key} is missing`)) : Effect.succeed(value)
+  return value === undefined
+    ? Effect.fail(illegalArgument(`additionalInformation.${key} is missing`))
+    : Effect.succeed(value)
 }
 
-export const withdrawalReasonEnabled = Config.boolean("FEATURE_REFERRAL_WITHDRAWAL_REASON").pipe(Config.withDefault(true))
+export const withdrawalReasonEnabled = Config.boolean("FEATURE_REFERRAL_WITHDRAWAL_REASON").pipe(
+  Config.withDefault(true)
+)
 
 export class EventHandlerConfig extends Context.Tag("@ram-delius/core/EventHandlerConfig")<
   EventHandlerConfig,
@@ -242,7 +246,8 @@ export const eventHandlers = {
   },
   "intervention.initial-assessment-appointment.session-feedback-submitted": {
     successName: "InitialAppointmentSubmitted",
-    handle: ({ crn, detailUrl, event }: HandlerInput) => feedbackSubmitted(initialAssessmentFeedback, crn, event, detailUrl)
+    handle: ({ crn, detailUrl, event }: HandlerInput) =>
+      feedbackSubmitted(initialAssessmentFeedback, crn, event, detailUrl)
   },
   "intervention.session-appointment.session-feedback-submitted": {
     successName: "SessionAppointmentSubmitted",
@@ -306,10 +311,9 @@ export const handleDomainEvent = (body: unknown) =>
         transient: false
       })
     }
-    const outcome = yield* handler.handle({ crn, event, detailUrl, occurredAt }).pipe(
-      Effect.retry({ schedule: config.retrySchedule, while: isRetryable }),
-      Effect.either
-    )
+    const outcome = yield* handler
+      .handle({ crn, event, detailUrl, occurredAt })
+      .pipe(Effect.retry({ schedule: config.retrySchedule, while: isRetryable }), Effect.either)
     if (Either.isRight(outcome)) {
       return yield* done({
         outcome: "Success",
@@ -334,5 +338,3 @@ export const handleDomainEvent = (body: unknown) =>
     ),
     Effect.withSpan("handleDomainEvent")
   )
-
-

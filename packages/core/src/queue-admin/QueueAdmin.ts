@@ -33,7 +33,10 @@ export interface GetDlqMessagesResult {
 }
 
 /** No queue (or DLQ) of this service has that name → 404 `{"status":404,"message":"<name> not found"}`. */
-export class QueueNotFound extends Data.TaggedError("QueueNotFound")<{ readonly queueName: string }> implements ErrorMeaning {
+export class QueueNotFound
+  extends Data.TaggedError("QueueNotFound")<{ readonly queueName: string }>
+  implements ErrorMeaning
+{
   override get message() {
     return `${this.queueName} not found`
   }
@@ -50,10 +53,13 @@ export class QueueNotFound extends Data.TaggedError("QueueNotFound")<{ readonly 
 }
 
 /** The queue service could not be reached or refused the operation (→ 503; the detail is logged, not shown). */
-export class QueueAdminUnavailable extends Data.TaggedError("QueueAdminUnavailable")<{
-  readonly operation: string
-  readonly detail: string
-}> implements ErrorMeaning {
+export class QueueAdminUnavailable
+  extends Data.TaggedError("QueueAdminUnavailable")<{
+    readonly operation: string
+    readonly detail: string
+  }>
+  implements ErrorMeaning
+{
   override get message() {
     return `${this.operation} failed: ${this.detail}`
   }
@@ -78,7 +84,10 @@ export interface QueueAdmin {
   /** Delete every message of the queue (the main queue or a DLQ). */
   readonly purgeQueue: (queueName: string) => Effect.Effect<PurgeQueueResult, QueueAdminError>
   /** Up to `maxMessages` messages of the DLQ, left on it. */
-  readonly getDlqMessages: (dlqName: string, maxMessages: number) => Effect.Effect<GetDlqMessagesResult, QueueAdminError>
+  readonly getDlqMessages: (
+    dlqName: string,
+    maxMessages: number
+  ) => Effect.Effect<GetDlqMessagesResult, QueueAdminError>
 }
 
 /** hmpps-sqs's `body`: JSON when the text is JSON, else the text itself. */

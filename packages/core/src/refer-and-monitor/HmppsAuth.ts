@@ -1,18 +1,13 @@
 import { HttpClient, HttpClientError, HttpClientRequest } from "@effect/platform"
-import {
-  Clock,
-  Context,
-  Duration,
-  Effect,
-  Layer,
-  Option,
-  ParseResult,
-  Redacted,
-  Schema,
-  SynchronizedRef
-} from "effect"
+import { Clock, Context, Duration, Effect, Layer, Option, ParseResult, Redacted, Schema, SynchronizedRef } from "effect"
 import { ReferAndMonitorError } from "../errors.js"
-import { defaultTimeouts, tokenRefreshMargin, tokenUrlOf, type HmppsAuthCredentials, type HttpTimeouts } from "./config.js"
+import {
+  defaultTimeouts,
+  tokenRefreshMargin,
+  tokenUrlOf,
+  type HmppsAuthCredentials,
+  type HttpTimeouts
+} from "./config.js"
 
 // --- one HTTP exchange with timeouts, shared by the token fetch and the R&M client ---------------------------------
 
@@ -32,7 +27,9 @@ export const describeCause = (cause: unknown): string => {
   for (let depth = 0; depth < 4 && current !== undefined && current !== null; depth++) {
     if (current instanceof Error) {
       const code = (current as { code?: unknown }).code
-      parts.push(typeof code === "string" && !current.message.includes(code) ? `${current.message} (${code})` : current.message)
+      parts.push(
+        typeof code === "string" && !current.message.includes(code) ? `${current.message} (${code})` : current.message
+      )
       current = current.cause
     } else {
       parts.push(String(current))
@@ -128,7 +125,10 @@ export interface HmppsAuthTokenShape {
  * concurrent callers queue behind one fetch and then share its result. The secret and the token stay `Redacted`,
  * so neither reaches a log line, a span attribute or an error message.
  */
-export class HmppsAuthToken extends Context.Tag("@ram-delius/core/HmppsAuthToken")<HmppsAuthToken, HmppsAuthTokenShape>() {
+export class HmppsAuthToken extends Context.Tag("@ram-delius/core/HmppsAuthToken")<
+  HmppsAuthToken,
+  HmppsAuthTokenShape
+>() {
   static readonly make = (
     credentials: HmppsAuthCredentials,
     timeouts: HttpTimeouts = defaultTimeouts
@@ -161,11 +161,11 @@ export class HmppsAuthToken extends Context.Tag("@ram-delius/core/HmppsAuthToken
                 status,
                 transient: false,
                 // The formatted error would quote the body, which holds the token: name the problem only.
-                message: `HMPPS Auth token response from ${tokenUrl} is not a token response (${
-                  ParseResult.ArrayFormatter.formatErrorSync(error)
-                    .map((issue) => `${issue.path.join(".") || "body"}: ${issue._tag}`)
-                    .join(", ")
-                })`
+                message: `HMPPS Auth token response from ${tokenUrl} is not a token response (${ParseResult.ArrayFormatter.formatErrorSync(
+                  error
+                )
+                  .map((issue) => `${issue.path.join(".") || "body"}: ${issue._tag}`)
+                  .join(", ")})`
               })
           )
         )

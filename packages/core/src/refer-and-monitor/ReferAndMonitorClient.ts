@@ -110,7 +110,11 @@ const make = (
             ? `${DETAIL_URLS_VARIABLE} is not set`
             : `its origin ${origin} is not in ${DETAIL_URLS_VARIABLE} (${allowed.origins.join(", ")})`
       return Effect.fail(
-        new ReferAndMonitorError({ url, transient: false, message: `Refused to call ${url}: ${why}; no request was made` })
+        new ReferAndMonitorError({
+          url,
+          transient: false,
+          message: `Refused to call ${url}: ${why}; no request was made`
+        })
       )
     }
 
@@ -124,7 +128,10 @@ const make = (
      * interruption of the fiber. Same failures too: transport problems and timeouts are transient, the caller judges
      * the status. The trace context goes along as the platform client sends it (b3 and traceparent headers).
      */
-    const send = (url: string, token: Option.Option<Redacted.Redacted<string>>): Effect.Effect<HttpExchange, ReferAndMonitorError> =>
+    const send = (
+      url: string,
+      token: Option.Option<Redacted.Redacted<string>>
+    ): Effect.Effect<HttpExchange, ReferAndMonitorError> =>
       Effect.flatMap(Effect.currentSpan.pipe(Effect.option), (span) =>
         Effect.async<HttpExchange, ReferAndMonitorError>((resume, interrupted) => {
           const what = `GET ${url}`
@@ -191,9 +198,9 @@ const make = (
         const first = yield* send(url, token)
         let response = first
         if (first.status === 401 && Option.isSome(token)) {
-          yield* Effect.logWarning("Refer and Monitor rejected the cached HMPPS Auth token (401); fetching a new one").pipe(
-            Effect.annotateLogs({ url })
-          )
+          yield* Effect.logWarning(
+            "Refer and Monitor rejected the cached HMPPS Auth token (401); fetching a new one"
+          ).pipe(Effect.annotateLogs({ url }))
           yield* auth.invalidate(token.value)
           response = yield* send(url, yield* auth.get)
         }
@@ -210,8 +217,11 @@ const make = (
       })
 
     // One decoder per response Schema (see memo.ts).
-    const bodyDecoder: <A, I>(schema: Schema.Schema<A, I>) => (body: string) => Effect.Effect<A, ParseResult.ParseError> =
-      memoizedBy((schema: Schema.Schema<any, any>) => Schema.decodeUnknown(Schema.parseJson(schema), { errors: "all" })) as never
+    const bodyDecoder: <A, I>(
+      schema: Schema.Schema<A, I>
+    ) => (body: string) => Effect.Effect<A, ParseResult.ParseError> = memoizedBy((schema: Schema.Schema<any, any>) =>
+      Schema.decodeUnknown(Schema.parseJson(schema), { errors: "all" })
+    ) as never
 
     const get = Effect.fn("ReferAndMonitorClient.get")(function* <A, I>(url: string, schema: Schema.Schema<A, I>) {
       yield* Effect.annotateCurrentSpan("url.full", url)

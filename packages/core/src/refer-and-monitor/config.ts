@@ -79,14 +79,19 @@ export const httpOrigin = (url: string): string | undefined => {
  */
 export const parseDetailUrlOrigins = (
   text: string
-): { readonly _tag: "Right"; readonly origins: ReadonlyArray<string> } | { readonly _tag: "Left"; readonly message: string } => {
+):
+  | { readonly _tag: "Right"; readonly origins: ReadonlyArray<string> }
+  | { readonly _tag: "Left"; readonly message: string } => {
   const origins: Array<string> = []
   for (const raw of text.split(",")) {
     const entry = raw.trim()
     if (entry === "") continue
     const origin = httpOrigin(entry)
     if (origin === undefined || entry.replace(/\/$/, "").toLowerCase() !== origin.toLowerCase()) {
-      return { _tag: "Left", message: `${DETAIL_URLS_VARIABLE}: ${JSON.stringify(entry)} is not an origin (scheme://host[:port], http or https)` }
+      return {
+        _tag: "Left",
+        message: `${DETAIL_URLS_VARIABLE}: ${JSON.stringify(entry)} is not an origin (scheme://host[:port], http or https)`
+      }
     }
     origins.push(origin)
   }
@@ -103,7 +108,9 @@ export const devReferAndMonitorPort: Config.Config<number> = Config.integer("DEV
  * `MESSAGING_CONSUMER_DETAIL_URLS` when set (malformed → a configuration error naming it); otherwise, with
  * `HMPPS_AUTH_URL` set, nothing allowed; in dev mode the local R&M stub (§5.3).
  */
-export const detailUrlOriginsConfig = (authConfigured: boolean): Effect.Effect<DetailUrlOrigins, ConfigError.ConfigError> =>
+export const detailUrlOriginsConfig = (
+  authConfigured: boolean
+): Effect.Effect<DetailUrlOrigins, ConfigError.ConfigError> =>
   Effect.gen(function* () {
     const text = (yield* Config.option(Config.string(DETAIL_URLS_VARIABLE))).pipe(
       Option.map((value) => value.trim()),
@@ -111,7 +118,8 @@ export const detailUrlOriginsConfig = (authConfigured: boolean): Effect.Effect<D
     )
     if (Option.isSome(text)) {
       const parsed = parseDetailUrlOrigins(text.value)
-      if (parsed._tag === "Left") return yield* Effect.fail(ConfigError.InvalidData([DETAIL_URLS_VARIABLE], parsed.message))
+      if (parsed._tag === "Left")
+        return yield* Effect.fail(ConfigError.InvalidData([DETAIL_URLS_VARIABLE], parsed.message))
       return { origins: parsed.origins, set: true }
     }
     if (authConfigured) return { origins: [], set: false }
@@ -140,6 +148,9 @@ export const referAndMonitorSettings: Effect.Effect<ReferAndMonitorSettings, Con
       Option.filter((value) => value !== ""),
       Option.getOrUndefined
     )
-    return { auth: { url: url.value, clientId, clientSecret, tokenUrl }, detailUrlOrigins: yield* detailUrlOriginsConfig(true) }
+    return {
+      auth: { url: url.value, clientId, clientSecret, tokenUrl },
+      detailUrlOrigins: yield* detailUrlOriginsConfig(true)
+    }
   }
 )

@@ -98,7 +98,9 @@ export const DeliusId = Schema.transformOrFail(Schema.Union(Schema.Number, Schem
     const id = typeof value === "number" ? value : /^\d+$/.test(value.trim()) ? Number(value.trim()) : Number.NaN
     return Number.isSafeInteger(id) && id >= 0
       ? ParseResult.succeed(id)
-      : ParseResult.fail(new ParseResult.Type(ast, value, `Expected a Delius id (digits), actual ${JSON.stringify(value)}`))
+      : ParseResult.fail(
+          new ParseResult.Type(ast, value, `Expected a Delius id (digits), actual ${JSON.stringify(value)}`)
+        )
   },
   encode: ParseResult.succeed
 }).annotations({ identifier: "DeliusId" })
@@ -179,7 +181,11 @@ export const AppointmentFeedback = Schema.Struct({
     exact: true,
     default: () => ({ attended: null })
   }),
-  sessionFeedback: Schema.optionalWith(SessionFeedback, { nullable: true, exact: true, default: () => ({ notify: true }) })
+  sessionFeedback: Schema.optionalWith(SessionFeedback, {
+    nullable: true,
+    exact: true,
+    default: () => ({ notify: true })
+  })
 }).annotations({ identifier: "AppointmentFeedback" })
 export interface AppointmentFeedback extends Schema.Schema.Type<typeof AppointmentFeedback> {}
 

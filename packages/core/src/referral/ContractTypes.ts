@@ -22,17 +22,26 @@ export class ContractTypes extends Context.Tag("@ram-delius/core/ContractTypes")
       const name = "CONTRACT_TYPE_NSI_TYPES"
       const text = Option.getOrElse(yield* Config.option(Config.string(name)), () => "")
       const parsed = parseContractTypeMappings(text)
-      if (parsed._tag === "Left") return yield* Effect.fail(ConfigError.InvalidData([name], `${name}: ${parsed.message}`))
+      if (parsed._tag === "Left")
+        return yield* Effect.fail(ConfigError.InvalidData([name], `${name}: ${parsed.message}`))
       const reference = yield* ReferenceDataRepository
       for (const [contractType, nsiType] of parsed.mappings) {
-        const found = yield* reference.nsiType(nsiType).pipe(
-          Effect.mapError((error) =>
-            ConfigError.InvalidData([name], `${name}: could not check NSI type ${nsiType} in R_NSI_TYPE: ${error.message}`)
+        const found = yield* reference
+          .nsiType(nsiType)
+          .pipe(
+            Effect.mapError((error) =>
+              ConfigError.InvalidData(
+                [name],
+                `${name}: could not check NSI type ${nsiType} in R_NSI_TYPE: ${error.message}`
+              )
+            )
           )
-        )
         if (Option.isNone(found)) {
           return yield* Effect.fail(
-            ConfigError.InvalidData([name], `${name}: ${contractType}=${nsiType}: NSI type ${nsiType} is not in R_NSI_TYPE`)
+            ConfigError.InvalidData(
+              [name],
+              `${name}: ${contractType}=${nsiType}: NSI type ${nsiType} is not in R_NSI_TYPE`
+            )
           )
         }
       }

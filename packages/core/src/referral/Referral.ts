@@ -172,7 +172,10 @@ const createNsi = (offenderId: number, urn: string, request: ReferralStarted, ct
     yield* insertNsiContact(nsiRef, commencedType.contactTypeId, startedAt, null, ctx)
     const created = yield* nsis.findById(nsiId)
     if (Option.isNone(created)) {
-      return yield* new InvalidState({ message: `Unable to find or create NSI for ${urn}`, exceptionName: "IllegalStateException" })
+      return yield* new InvalidState({
+        message: `Unable to find or create NSI for ${urn}`,
+        exceptionName: "IllegalStateException"
+      })
     }
     return created.value
   })
@@ -215,7 +218,8 @@ const end = Effect.fn("Referral.end")(function* (input: ReferralEnd) {
               attended: withdrawn.outcomeAttendance,
               complied: withdrawn.outcomeCompliantAcceptable
             })
-            if (completed.contactTypeId !== null) yield* insertNsiContact(nsi, completed.contactTypeId, endDate, null, ctx)
+            if (completed.contactTypeId !== null)
+              yield* insertNsiContact(nsi, completed.contactTypeId, endDate, null, ctx)
           }
           if (nsi.nsiOutcomeId !== outcome.id) {
             const terminated = yield* reference.contactType("NTER").pipe(require("ContactType", "code", "NTER"))
@@ -235,10 +239,21 @@ const end = Effect.fn("Referral.end")(function* (input: ReferralEnd) {
           yield* nsis.update(nsi.nsiId, changes, ctx)
           if (input.notificationDateTime !== undefined) {
             const notified = londonDateTime(input.notificationDateTime.epochMillis)
-            const exists = yield* contacts.existsNsiNote(nsi.nsiId, "CRSNOTE", notified.slice(0, 10), "End of Service Report Submitted")
+            const exists = yield* contacts.existsNsiNote(
+              nsi.nsiId,
+              "CRSNOTE",
+              notified.slice(0, 10),
+              "End of Service Report Submitted"
+            )
             if (!exists) {
               const note = yield* reference.contactType("CRSNOTE").pipe(require("ContactType", "code", "CRSNOTE"))
-              yield* insertNsiContact(nsi, note.contactTypeId, notified, appendNotes(null, input.notificationNotes), ctx)
+              yield* insertNsiContact(
+                nsi,
+                note.contactTypeId,
+                notified,
+                appendNotes(null, input.notificationNotes),
+                ctx
+              )
             }
           }
           return {
@@ -280,4 +295,3 @@ const referralNotFoundError = (input: ReferralEnd, reason: string) =>
       reason
     }
   })
-

@@ -66,17 +66,23 @@ export const nsiTypeForContractType = (contractType: string): string | undefined
  */
 export const parseContractTypeMappings = (
   text: string
-): { readonly _tag: "Right"; readonly mappings: ReadonlyMap<string, string> } | { readonly _tag: "Left"; readonly message: string } => {
+):
+  | { readonly _tag: "Right"; readonly mappings: ReadonlyMap<string, string> }
+  | { readonly _tag: "Left"; readonly message: string } => {
   const mappings = new Map<string, string>()
   for (const raw of text.split(",")) {
     const entry = raw.trim()
     if (entry === "") continue
     const match = /^([^=\s]+)=([^=\s]+)$/.exec(entry)
-    if (match === null) return { _tag: "Left", message: `malformed entry ${JSON.stringify(entry)} (expected CONTRACT_TYPE=NSI_TYPE)` }
+    if (match === null)
+      return { _tag: "Left", message: `malformed entry ${JSON.stringify(entry)} (expected CONTRACT_TYPE=NSI_TYPE)` }
     const [, contractType, nsiType] = match as unknown as [string, string, string]
     const existing = mappings.get(contractType) ?? CONTRACT_TYPE_NSI_TYPE.get(contractType)
     if (existing !== undefined && existing !== nsiType) {
-      return { _tag: "Left", message: `entry ${JSON.stringify(entry)} maps ${contractType}, already mapped to ${existing}` }
+      return {
+        _tag: "Left",
+        message: `entry ${JSON.stringify(entry)} maps ${contractType}, already mapped to ${existing}`
+      }
     }
     mappings.set(contractType, nsiType)
   }

@@ -62,8 +62,7 @@ export interface ReviewContact {
 export const hasOutstandingReview = (reviews: ReadonlyArray<ReviewContact>, breachEnd: string | null): boolean => {
   const breach = breachEnd === null ? null : dateOnly(breachEnd)
   return reviews.some(
-    (r) =>
-      (r.softDeleted ?? 0) === 0 && r.outcomeId === null && (breach === null || dateOnly(r.contactDate) >= breach)
+    (r) => (r.softDeleted ?? 0) === 0 && r.outcomeId === null && (breach === null || dateOnly(r.contactDate) >= breach)
   )
 }
 
@@ -84,8 +83,11 @@ export const reviewRequired = (input: {
  * `{appointment notes}\n{now as LocalDateTime.toString()}\nEnforcement Action: {action description}`. Null appointment
  * notes print as the literal `null`, as Kotlin string interpolation does.
  */
-export const enforcementNotes = (appointmentNotes: string | null, nowLocalIso: string, actionDescription: string): string =>
-  `${appointmentNotes ?? "null"}\n${nowLocalIso}\nEnforcement Action: ${actionDescription}`
+export const enforcementNotes = (
+  appointmentNotes: string | null,
+  nowLocalIso: string,
+  actionDescription: string
+): string => `${appointmentNotes ?? "null"}\n${nowLocalIso}\nEnforcement Action: ${actionDescription}`
 
 /**
  * §7.6 step 2: `ENFORCEMENT.RESPONSE_DATE` = now + `RESPONSE_BY_PERIOD` days, null when the period is null.

@@ -1,5 +1,10 @@
 import { Either } from "effect"
-import type { Appointment, AppointmentFeedback, ReferralSession, SupplierAssessment } from "../refer-and-monitor/schemas.js"
+import type {
+  Appointment,
+  AppointmentFeedback,
+  ReferralSession,
+  SupplierAssessment
+} from "../refer-and-monitor/schemas.js"
 import type { Instant } from "../domain/index.js"
 
 /**

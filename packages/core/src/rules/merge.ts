@@ -59,11 +59,16 @@ export type MergePlan<C extends FoundAppointment = FoundAppointment> =
 
 const newNotes = (notes: string | null) => (notes === null ? null : appendNotes(null, notes))
 
-export const planMerge = <C extends FoundAppointment>(request: MergeRequestFacts, found: C | undefined): MergePlan<C> => {
+export const planMerge = <C extends FoundAppointment>(
+  request: MergeRequestFacts,
+  found: C | undefined
+): MergePlan<C> => {
   if (found === undefined) return { kind: "create", notes: newNotes(request.notes) }
   const location = found.officeLocationId === request.locationId ? {} : { officeLocationId: request.locationId }
   const notes =
-    request.notes === null || containsNotes(found.notes, request.notes) ? {} : { notes: appendNotes(found.notes, request.notes) }
+    request.notes === null || containsNotes(found.notes, request.notes)
+      ? {}
+      : { notes: appendNotes(found.notes, request.notes) }
   const rescheduled = isRescheduled({
     storedStart: found.storedStart,
     storedEnd: found.storedEnd,

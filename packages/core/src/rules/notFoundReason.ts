@@ -42,5 +42,7 @@ export const appointmentNotFoundReasonDetail = (nsiLastUpdatedBy: string | null)
  * §5.4 rejected case: `NSI cannot be determined` when there is no NSI row at all for CRN + URN (soft-deleted rows
  * included), `NSI soft deleted` when the row exists with `SOFT_DELETED`=1, otherwise `Unknown`.
  */
-export const referralNotFoundReason = (input: { readonly nsiRowExists: boolean; readonly nsiSoftDeleted: boolean }): string =>
-  !input.nsiRowExists ? "NSI cannot be determined" : input.nsiSoftDeleted ? "NSI soft deleted" : "Unknown"
+export const referralNotFoundReason = (input: {
+  readonly nsiRowExists: boolean
+  readonly nsiSoftDeleted: boolean
+}): string => (!input.nsiRowExists ? "NSI cannot be determined" : input.nsiSoftDeleted ? "NSI soft deleted" : "Unknown")

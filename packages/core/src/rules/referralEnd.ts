@@ -19,19 +19,7 @@ export const WITHDRAWAL_STATES: ReadonlyArray<WithdrawalState> = [
 
 /** §6.6 sent referral `withdrawalCode` (13 codes). */
 export type WithdrawalCode =
-  | "INE"
-  | "MIS"
-  | "NOT"
-  | "NEE"
-  | "MOV"
-  | "WOR"
-  | "USE"
-  | "ACQ"
-  | "RET"
-  | "SER"
-  | "SEE"
-  | "EAR"
-  | "ANO"
+  "INE" | "MIS" | "NOT" | "NEE" | "MOV" | "WOR" | "USE" | "ACQ" | "RET" | "SER" | "SEE" | "EAR" | "ANO"
 
 /** End-type NSI outcome codes (§5.4 step 3, §6.4). */
 export type EndTypeOutcome = "CRS01" | "CRS02" | "CRS03"

@@ -32,7 +32,8 @@ export const enabled = (level: Level, threshold: Level = logLevelFrom()): boolea
 const REDACTED = "[redacted]"
 
 /** Field names whose value is a secret whatever it looks like (client secrets, passwords, tokens, connection strings). */
-const SECRET_FIELD = /secret|passw(or)?d|pwd|token|authorization|cookie|credential|api[-_]?key|connection[-_]?string|private[-_]?key/i
+const SECRET_FIELD =
+  /secret|passw(or)?d|pwd|token|authorization|cookie|credential|api[-_]?key|connection[-_]?string|private[-_]?key/i
 
 /** Environment variables whose values are secrets: their values are scrubbed from every line, wherever they appear. */
 const SECRET_ENV = /SECRET|PASSWORD|PASSWD|TOKEN|CREDENTIAL|PRIVATE_KEY|CONNECTION_STRING/i
@@ -116,7 +117,9 @@ export const redactFields = (fields: Readonly<Record<string, unknown>>): Record<
 
 const hasOwnToString = (value: object) => {
   const toString = (value as { toString?: unknown }).toString
-  return typeof toString === "function" && toString !== Object.prototype.toString && toString !== Error.prototype.toString
+  return (
+    typeof toString === "function" && toString !== Object.prototype.toString && toString !== Error.prototype.toString
+  )
 }
 
 /** The text of one failure: its message (or tag), then its causes' (`PgClient: Failed to connect (connect ECONNREFUSED …)`), never a stack. */
@@ -209,13 +212,21 @@ const fromEffectLevel = (level: LogLevel.LogLevel): Level =>
         : "error"
 
 const toEffectLevel = (level: Level): LogLevel.LogLevel =>
-  level === "debug" ? LogLevel.Debug : level === "info" ? LogLevel.Info : level === "warn" ? LogLevel.Warning : LogLevel.Error
+  level === "debug"
+    ? LogLevel.Debug
+    : level === "info"
+      ? LogLevel.Info
+      : level === "warn"
+        ? LogLevel.Warning
+        : LogLevel.Error
 
 const messageText = (message: unknown): string => {
   const parts = Array.isArray(message) ? message : [message]
   return parts
     .filter((part) => part !== undefined)
-    .map((part) => (typeof part === "string" ? part : Cause.isCause(part) ? describeCause(part) : describeFailure(part)))
+    .map((part) =>
+      typeof part === "string" ? part : Cause.isCause(part) ? describeCause(part) : describeFailure(part)
+    )
     .join(" ")
 }
 

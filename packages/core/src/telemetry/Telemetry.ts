@@ -45,7 +45,11 @@ export class Telemetry extends Context.Tag("@ram-delius/core/Telemetry")<Telemet
       if (Option.isNone(connection)) return Telemetry.logLayer
       const serviceVersion = Option.getOrUndefined(yield* Config.option(Config.string("BUILD_NUMBER")))
       const ApplicationInsights = yield* Effect.promise(() => import("./ApplicationInsights.js"))
-      return ApplicationInsights.layer({ connectionString: connection.value, local: jsonLines(process.stdout), serviceVersion })
+      return ApplicationInsights.layer({
+        connectionString: connection.value,
+        local: jsonLines(process.stdout),
+        serviceVersion
+      })
     })
   )
 
@@ -60,7 +64,8 @@ export class Telemetry extends Context.Tag("@ram-delius/core/Telemetry")<Telemet
     Effect.gen(function* () {
       const ref = yield* Ref.make<ReadonlyArray<TelemetryEvent>>([])
       return Context.make(Telemetry, {
-        trackEvent: (name, properties) => Ref.update(ref, (events) => [...events, { name, properties: { ...properties } }])
+        trackEvent: (name, properties) =>
+          Ref.update(ref, (events) => [...events, { name, properties: { ...properties } }])
       }).pipe(
         Context.add(TelemetryEvents, {
           all: Ref.get(ref),

@@ -7,7 +7,13 @@
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { createPostgresDatabase, createSeededDatabase, sqliteFile, type TestDatabase, type TestDialect } from "./databases.js"
+import {
+  createPostgresDatabase,
+  createSeededDatabase,
+  sqliteFile,
+  type TestDatabase,
+  type TestDialect
+} from "./databases.js"
 
 const templates = new Map<TestDialect, Promise<TestDatabase>>()
 const created: Array<TestDatabase> = []

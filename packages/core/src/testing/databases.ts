@@ -83,7 +83,10 @@ export const migrateAndSeed = (url: string, dataset: SeedDataset = "dev"): Promi
  * its own `drop` removes it. For one database per test file. Tests wanting a fresh copy per test use
  * `cloneSeededDatabase`.
  */
-export const createSeededDatabase = async (kind: TestDialect = "sqlite", dataset: SeedDataset = "dev"): Promise<TestDatabase> => {
+export const createSeededDatabase = async (
+  kind: TestDialect = "sqlite",
+  dataset: SeedDataset = "dev"
+): Promise<TestDatabase> => {
   const db = await createDatabase(kind)
   try {
     await migrateAndSeed(db.url, dataset)

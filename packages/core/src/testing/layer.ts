@@ -26,9 +26,8 @@ export const testCoreOptions = <EDb = never>(url: string, options: TestCoreOptio
   const database: Layer.Layer<
     Layer.Layer.Success<typeof Database.layer>,
     EDb | Layer.Layer.Error<ReturnType<typeof Database.layerFromUrl>>
-  > =
-    options.database?.(url) ??
-    Database.layerFromUrl(url, options.maxConnections === undefined ? {} : { maxConnections: options.maxConnections })
+  > = options.database?.(url) ??
+  Database.layerFromUrl(url, options.maxConnections === undefined ? {} : { maxConnections: options.maxConnections })
   return {
     database,
     prepare: false,

@@ -30,7 +30,12 @@ describe("hasClash time comparison (§7.2)", () => {
     ["entirely after", "12:00:00", "13:00:00", false],
     ["ends one minute before existing starts", "09:00:00", "09:59:00", false],
     ["new start inside existing's last minute (10:59:30) → clash", "10:59:30", "11:30:00", true],
-    ["new start seconds after existing end (11:00:30): existing end '11:00' sorts first → no clash", "11:00:30", "12:00:00", false],
+    [
+      "new start seconds after existing end (11:00:30): existing end '11:00' sorts first → no clash",
+      "11:00:30",
+      "12:00:00",
+      false
+    ],
     ["fraction on new end touching at start still clashes", "09:00:00.5", "10:00:00.5", true],
     ["fraction on new start at existing end still does not clash", "11:00:00.000001", "12:00:00", false]
   ])("%s", (_, start, end, expected) => {

@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest"
-import { CONTRACT_TYPES, contractTypeLookup, nsiTypeForContractType, parseContractTypeMappings } from "../../src/rules/index.js"
+import {
+  CONTRACT_TYPES,
+  contractTypeLookup,
+  nsiTypeForContractType,
+  parseContractTypeMappings
+} from "../../src/rules/index.js"
 
 // Spec §6.2, written out independently of the implementation.
 const TABLE: ReadonlyArray<readonly [string, string]> = [
@@ -10,8 +15,27 @@ const TABLE: ReadonlyArray<readonly [string, string]> = [
   ["PWB", "CRS05"],
   ["WOS", "CRS06"],
   ["WSM", "CRS07"],
-  ...["FBD-B", "FBD-BU", "FBD-EM", "FBD-M", "FBD-R", "FBD-WM", "FBD-L", "FBD-SA", "FBD-SC", "FBD-SP", "FBD-NE",
-    "FBD-SW", "FBD-TA", "FBD-TR", "FBD-W", "FBD-WI", "FBD-Y", "FBD-NW", "FBD-O"].map((c) => [c, "CRS08"] as const),
+  ...[
+    "FBD-B",
+    "FBD-BU",
+    "FBD-EM",
+    "FBD-M",
+    "FBD-R",
+    "FBD-WM",
+    "FBD-L",
+    "FBD-SA",
+    "FBD-SC",
+    "FBD-SP",
+    "FBD-NE",
+    "FBD-SW",
+    "FBD-TA",
+    "FBD-TR",
+    "FBD-W",
+    "FBD-WI",
+    "FBD-Y",
+    "FBD-NW",
+    "FBD-O"
+  ].map((c) => [c, "CRS08"] as const),
   ...["DNR-K", "DNR-L", "DNR-NE", "DNR-Y", "DNR-NEN", "DNR-SC", "DNR-SY", "DNR-WM", "DNR-SW"].map(
     (c) => [c, "CRS04"] as const
   )
@@ -63,7 +87,13 @@ describe("nsiTypeForContractType (§6.2)", () => {
 describe("CONTRACT_TYPE_NSI_TYPES (parseContractTypeMappings)", () => {
   it("adds rows to the built-in table; blanks and an empty value are fine", () => {
     const parsed = parseContractTypeMappings(" FBD-XX=CRS08 , DNR-ZZ=CRS04,,")
-    expect(parsed).toEqual({ _tag: "Right", mappings: new Map([["FBD-XX", "CRS08"], ["DNR-ZZ", "CRS04"]]) })
+    expect(parsed).toEqual({
+      _tag: "Right",
+      mappings: new Map([
+        ["FBD-XX", "CRS08"],
+        ["DNR-ZZ", "CRS04"]
+      ])
+    })
     const lookup = contractTypeLookup(parsed._tag === "Right" ? parsed.mappings : new Map())
     expect(lookup("FBD-XX")).toBe("CRS08")
     expect(lookup("DNR-ZZ")).toBe("CRS04")

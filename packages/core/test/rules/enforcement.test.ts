@@ -69,7 +69,11 @@ describe("failureToComplyCount (§7.6 step 4)", () => {
   it("only soft-deleted / non-NS / complied rows → 0", () => {
     expect(
       failureToComplyCount(
-        [ftc("2024-01-01", { softDeleted: 1 }), ftc("2024-01-02", { nationalStandardsContact: "N" }), ftc("2024-01-03", { complied: "Y" })],
+        [
+          ftc("2024-01-01", { softDeleted: 1 }),
+          ftc("2024-01-02", { nationalStandardsContact: "N" }),
+          ftc("2024-01-03", { complied: "Y" })
+        ],
         null
       )
     ).toBe(0)

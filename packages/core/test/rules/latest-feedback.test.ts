@@ -7,12 +7,13 @@ import { latestAssessmentFeedback, latestSessionFeedback } from "../../src/rules
 import { IsoDateTime } from "../../src/domain/time.js"
 
 /** The shared fixtures (the repository's fixtures/, a copy of shared/fixtures); `RAM_FIXTURES_DIR` overrides the location. */
-const fixturesDir =
-  process.env.RAM_FIXTURES_DIR ?? fileURLToPath(new URL("../../../../fixtures/", import.meta.url))
+const fixturesDir = process.env.RAM_FIXTURES_DIR ?? fileURLToPath(new URL("../../../../fixtures/", import.meta.url))
 
 const session = (name: string): ReferralSession =>
   Schema.decodeUnknownSync(ReferralSession)(
-    JSON.parse(readFileSync(`${fixturesDir}/refer-and-monitor-api/session-appointment-feedback-submitted-${name}.json`, "utf8"))
+    JSON.parse(
+      readFileSync(`${fixturesDir}/refer-and-monitor-api/session-appointment-feedback-submitted-${name}.json`, "utf8")
+    )
   )
 
 const REFERRAL_ID = "68df9f6c-3fcb-4ec6-8fcf-96551cd9b080"
@@ -107,7 +108,10 @@ describe("latestSessionFeedback (§5.6)", () => {
       sessionNumber: 1,
       appointmentFeedback: {}
     })
-    expect(decoded.appointmentFeedback).toEqual({ attendanceFeedback: { attended: null }, sessionFeedback: { notify: true } })
+    expect(decoded.appointmentFeedback).toEqual({
+      attendanceFeedback: { attended: null },
+      sessionFeedback: { notify: true }
+    })
     expect(latestSessionFeedback(decoded, "x")).toEqual(
       Either.left("No feedback information available for referral x : session 4bca159d-785a-41ba-b96e-01ddd843485a")
     )
@@ -144,7 +148,9 @@ describe("latestAssessmentFeedback (§5.6)", () => {
   })
 
   it("none: the exact IllegalStateException text", () => {
-    expect(latestAssessmentFeedback(assessment([appointment("00000000-0000-4000-8000-00000000000c", null, null)]))).toEqual(
+    expect(
+      latestAssessmentFeedback(assessment([appointment("00000000-0000-4000-8000-00000000000c", null, null)]))
+    ).toEqual(
       Either.left(
         "No feedback information available for referral 68df9f6c-3fcb-4ec6-8fcf-96551cd9b080: supplier assessment f0b3e2a1-1111-4222-8333-944455556666"
       )

@@ -15,7 +15,12 @@ describe("appendNotes (§2.5)", () => {
     ["the template's blank final line is dropped (no trailing newline)", "a", "b", "a\nb"],
     ["the addition's own trailing newline is kept", null, "abc\n", "\nabc\n"],
     ["the addition's own trailing blank line with spaces is kept", null, "abc\n   ", "\nabc\n   "],
-    ["margin removed on later lines (spaces, tab, none)", null, "first\n   |second\n\t|third\n|fourth", "\nfirst\nsecond\nthird\nfourth"],
+    [
+      "margin removed on later lines (spaces, tab, none)",
+      null,
+      "first\n   |second\n\t|third\n|fourth",
+      "\nfirst\nsecond\nthird\nfourth"
+    ],
     ["margin text after the bar keeps its spaces", null, "a\n  |  b", "\na\n  b"],
     ["first line keeps its own bar (only the template's margin is removed)", null, "|first", "\n|first"],
     ["first line keeps leading whitespace and bar", null, "  |first\n  |second", "\n  |first\nsecond"],
@@ -38,8 +43,9 @@ describe("appendNotes (§2.5)", () => {
     expect(appendNotes(null, enforcementNotes(null, "2024-03-01T10:15:30.123", "Description of ROM"))).toBe(
       "\nnull\n2024-03-01T10:15:30.123\nEnforcement Action: Description of ROM"
     )
-    expect(appendNotes(null, enforcementNotes("\nSession notes", "2024-03-01T10:15:30", "Refer to Offender Manager")))
-      .toBe("\n\nSession notes\n2024-03-01T10:15:30\nEnforcement Action: Refer to Offender Manager")
+    expect(
+      appendNotes(null, enforcementNotes("\nSession notes", "2024-03-01T10:15:30", "Refer to Offender Manager"))
+    ).toBe("\n\nSession notes\n2024-03-01T10:15:30\nEnforcement Action: Refer to Offender Manager")
   })
 })
 

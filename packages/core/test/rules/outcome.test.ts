@@ -46,7 +46,8 @@ const expectedFor = (o: AppointmentOutcome): Expected => {
   if (!row) throw new Error("spec table incomplete")
   return row.outcome === "error"
     ? {
-        error: `Outcome scenario not mapped: Outcome(attended=${o.attended}, didSessionHappen=${o.didSessionHappen}, ` +
+        error:
+          `Outcome scenario not mapped: Outcome(attended=${o.attended}, didSessionHappen=${o.didSessionHappen}, ` +
           `noSessionReasonType=${o.noSessionReasonType}, notify=${o.notify})`
       }
     : { code: row.outcome }

@@ -16,7 +16,11 @@ describe("rarCount (§7.7)", () => {
     ["one attended & complied", [rar("2024-01-01")], 1],
     ["duplicates on the same date count once", [rar("2024-01-01"), rar("2024-01-01"), rar("2024-01-01")], 1],
     ["distinct dates", [rar("2024-01-01"), rar("2024-01-02"), rar("2024-01-03")], 3],
-    ["future appointment without outcome (attended/complied null) counts", [rar("2024-01-01", { attended: null, complied: null })], 1],
+    [
+      "future appointment without outcome (attended/complied null) counts",
+      [rar("2024-01-01", { attended: null, complied: null })],
+      1
+    ],
     ["attended null, complied Y counts", [rar("2024-01-01", { attended: null })], 1],
     ["attended Y, complied null counts", [rar("2024-01-01", { complied: null })], 1],
     ["RAR N excluded", [rar("2024-01-01", { rarActivity: "N" })], 0],

@@ -53,9 +53,11 @@ describe("withdrawalOutcome (§6.6)", () => {
   it("covers all 13 × 3 combinations", () => {
     expect(ALL_COMBINATIONS).toHaveLength(39)
     expect([...WITHDRAWAL_CODES].sort()).toEqual(SPEC_66.map(([c]) => c).sort())
-    expect([...WITHDRAWAL_STATES].sort()).toEqual(
-      ["POST_ICA_CLOSE_REFERRAL_EARLY", "POST_ICA_WITHDRAWAL", "PRE_ICA_WITHDRAWAL"]
-    )
+    expect([...WITHDRAWAL_STATES].sort()).toEqual([
+      "POST_ICA_CLOSE_REFERRAL_EARLY",
+      "POST_ICA_WITHDRAWAL",
+      "PRE_ICA_WITHDRAWAL"
+    ])
   })
 
   it.each(ALL_COMBINATIONS)("%s + %s → %s", (code, state, outcome) => {
@@ -82,17 +84,19 @@ describe("terminationOutcomeCode (§6.5 step 3, Q9)", () => {
     rows.push([endType, undefined, false, endOutcome])
   }
   it.each(rows)("endType %s, withdrawal %s, enabled %s → %s", (endType, withdrawal, enabled, expected) => {
-    expect(
-      terminationOutcomeCode({ endType, withdrawalOutcome: withdrawal, withdrawalReasonEnabled: enabled })
-    ).toBe(expected)
+    expect(terminationOutcomeCode({ endType, withdrawalOutcome: withdrawal, withdrawalReasonEnabled: enabled })).toBe(
+      expected
+    )
   })
 
   it("§12 worked example: PREMATURELY_ENDED, NEE pre-ICA → NSI7 (flag on), CRS02 (flag off)", () => {
     const w = withdrawalOutcome("NEE", "PRE_ICA_WITHDRAWAL")
-    expect(terminationOutcomeCode({ endType: "PREMATURELY_ENDED", withdrawalOutcome: w, withdrawalReasonEnabled: true }))
-      .toBe("NSI7")
-    expect(terminationOutcomeCode({ endType: "PREMATURELY_ENDED", withdrawalOutcome: w, withdrawalReasonEnabled: false }))
-      .toBe("CRS02")
+    expect(
+      terminationOutcomeCode({ endType: "PREMATURELY_ENDED", withdrawalOutcome: w, withdrawalReasonEnabled: true })
+    ).toBe("NSI7")
+    expect(
+      terminationOutcomeCode({ endType: "PREMATURELY_ENDED", withdrawalOutcome: w, withdrawalReasonEnabled: false })
+    ).toBe("CRS02")
   })
 })
 

@@ -5,7 +5,12 @@ import { canonicalTimestamp } from "../../src/delius/query.js"
 import { tables } from "../../src/delius/tables.js"
 import { devDetailUrlOrigins } from "../../src/refer-and-monitor/config.js"
 import { type TelemetryEvent, TelemetryEvents } from "../../src/telemetry/Telemetry.js"
-import { cloneSeededDatabase, type TestCoreServices, testCoreLayer, type TestDatabase } from "../../src/testing/index.js"
+import {
+  cloneSeededDatabase,
+  type TestCoreServices,
+  testCoreLayer,
+  type TestDatabase
+} from "../../src/testing/index.js"
 import { londonDate, londonDateTime } from "../../src/domain/time.js"
 
 /**
@@ -81,7 +86,9 @@ export const makeHarness = async (kind: "sqlite" | "postgres", options: HarnessO
     referAndMonitor: {
       retrySchedule: Schedule.recurs(0),
       // The test's R&M stub is the dev-mode origin (§5.3), on whatever port it got.
-      ...(options.referAndMonitorPort === undefined ? {} : { detailUrlOrigins: devDetailUrlOrigins(options.referAndMonitorPort) })
+      ...(options.referAndMonitorPort === undefined
+        ? {}
+        : { detailUrlOrigins: devDetailUrlOrigins(options.referAndMonitorPort) })
     }
   })
   // Warnings (e.g. "R&M is called without an Authorization header", expected in tests) are not printed.
@@ -90,7 +97,8 @@ export const makeHarness = async (kind: "sqlite" | "postgres", options: HarnessO
   await runtime.runtime()
   // The runtime's own (layer) errors surface on the first run; after `runtime.runtime()` above they cannot occur.
   const run = <A, E>(effect: Effect.Effect<A, E, Services>): Promise<A> => runtime.runPromise(effect)
-  const exit = <A, E>(effect: Effect.Effect<A, E, Services>) => runtime.runPromiseExit(effect) as Promise<Exit.Exit<A, E>>
+  const exit = <A, E>(effect: Effect.Effect<A, E, Services>) =>
+    runtime.runPromiseExit(effect) as Promise<Exit.Exit<A, E>>
   const failure = async <A, E>(effect: Effect.Effect<A, E, Services>): Promise<E> => {
     const result = await exit(effect)
     if (Exit.isSuccess(result)) throw new Error(`Expected a failure, got success: ${JSON.stringify(result.value)}`)
@@ -101,7 +109,9 @@ export const makeHarness = async (kind: "sqlite" | "postgres", options: HarnessO
   const sql = <A>(f: (sql: SqlClient.SqlClient) => Effect.Effect<A, unknown>) =>
     run(Effect.flatMap(SqlClient.SqlClient, f) as Effect.Effect<A, unknown, Services>)
   const rows = (table: string, orderBy: string) =>
-    sql((s) => s.unsafe<Row>(`SELECT * FROM ${table} ORDER BY ${orderBy}`)).then((rs) => rs.map((r) => normalise(table, r)))
+    sql((s) => s.unsafe<Row>(`SELECT * FROM ${table} ORDER BY ${orderBy}`)).then((rs) =>
+      rs.map((r) => normalise(table, r))
+    )
   const contacts = () =>
     sql((s) =>
       s.unsafe<Row>(`SELECT c.*, t.CODE AS TYPE_CODE, o.CODE AS OUTCOME_CODE

@@ -4,7 +4,12 @@ import { DevIds, DevReferrals } from "../../src/delius/seed.js"
 import { EventHandlerConfig, handleDomainEvent } from "../../src/events/handleDomainEvent.js"
 import { describeOnDialects, dropSeededDatabases } from "../../src/testing/index.js"
 import { type Harness, makeHarness } from "../support/harness.js"
-import { detailPath, fixtureMessage, type ReferAndMonitorStub, startReferAndMonitorStub } from "../support/referAndMonitorStub.js"
+import {
+  detailPath,
+  fixtureMessage,
+  type ReferAndMonitorStub,
+  startReferAndMonitorStub
+} from "../support/referAndMonitorStub.js"
 
 /** Action plan submitted / approved (spec §5.5) and the dispatcher's outcomes (§5.2, §16). */
 let stub: ReferAndMonitorStub
@@ -32,49 +37,52 @@ describeOnDialects(describe, "action plan events", (kind) => {
   it.each([
     ["action-plan-submitted", "Submitted", "be67d4e9-9047-5966-b383-881e7fb5debc", "2023-06-05 15:14:10.376000"],
     ["action-plan-approved", "Approved", "71ab5796-bc4d-5eb7-9ccb-0b6152589af4", "2023-06-05 15:06:13.237000"]
-  ])("%s: one CRSNOTE on the NSI at occurredAt with the exact note; no callback, no audit", async (name, type, messageId, at) => {
-    const before = await h.snapshot()
-    const result = await deliver(fixtureMessage(name, stub))
-    expect(result).toEqual({
-      outcome: "Success",
-      eventType: `intervention.action-plan.${type.toLowerCase()}`,
-      messageId,
-      telemetryName: `ActionPlan${type}`,
-      properties: { crn: "T140223", referralId: DevReferrals.withdrawn },
-      transient: false
-    })
-    expect(await h.telemetry()).toEqual([
-      { name: `ActionPlan${type}`, properties: { crn: "T140223", referralId: DevReferrals.withdrawn } }
-    ])
-    expect(stub.requests).toEqual([])
-    const added = (await h.contacts()).filter((c) => (c.contactId as number) > 4)
-    expect(added).toEqual([
-      expect.objectContaining({
-        contactId: 5,
-        typeCode: "CRSNOTE",
-        offenderId: DevIds.offender.T140223,
-        nsiId: DevIds.nsi.withdrawn,
-        eventId: DevIds.event.withNsi,
-        probationAreaId: DevIds.provider.crs,
-        teamId: DevIds.team.crsuat,
-        staffId: DevIds.staff.crsuatu,
-        contactDate: "2023-06-05",
-        contactStartTime: at,
-        contactEndTime: null,
-        officeLocationId: null,
-        contactOutcomeTypeId: null,
-        rarActivity: null,
-        externalReference: null,
-        linkedContactId: null,
-        notes: `\nAction Plan ${type} for Accommodation Referral FE4536C with Prime Provider ${PROVIDER}\n${ACTION_PLAN_URL}`,
-        rowVersion: 0
+  ])(
+    "%s: one CRSNOTE on the NSI at occurredAt with the exact note; no callback, no audit",
+    async (name, type, messageId, at) => {
+      const before = await h.snapshot()
+      const result = await deliver(fixtureMessage(name, stub))
+      expect(result).toEqual({
+        outcome: "Success",
+        eventType: `intervention.action-plan.${type.toLowerCase()}`,
+        messageId,
+        telemetryName: `ActionPlan${type}`,
+        properties: { crn: "T140223", referralId: DevReferrals.withdrawn },
+        transient: false
       })
-    ])
-    // Nothing else changes, and action-plan notes are not audited (§8.3).
-    const after = await h.snapshot()
-    expect({ ...after, CONTACT: after.CONTACT!.slice(0, 4) }).toEqual(before)
-    expect(await h.audits()).toEqual([])
-  })
+      expect(await h.telemetry()).toEqual([
+        { name: `ActionPlan${type}`, properties: { crn: "T140223", referralId: DevReferrals.withdrawn } }
+      ])
+      expect(stub.requests).toEqual([])
+      const added = (await h.contacts()).filter((c) => (c.contactId as number) > 4)
+      expect(added).toEqual([
+        expect.objectContaining({
+          contactId: 5,
+          typeCode: "CRSNOTE",
+          offenderId: DevIds.offender.T140223,
+          nsiId: DevIds.nsi.withdrawn,
+          eventId: DevIds.event.withNsi,
+          probationAreaId: DevIds.provider.crs,
+          teamId: DevIds.team.crsuat,
+          staffId: DevIds.staff.crsuatu,
+          contactDate: "2023-06-05",
+          contactStartTime: at,
+          contactEndTime: null,
+          officeLocationId: null,
+          contactOutcomeTypeId: null,
+          rarActivity: null,
+          externalReference: null,
+          linkedContactId: null,
+          notes: `\nAction Plan ${type} for Accommodation Referral FE4536C with Prime Provider ${PROVIDER}\n${ACTION_PLAN_URL}`,
+          rowVersion: 0
+        })
+      ])
+      // Nothing else changes, and action-plan notes are not audited (§8.3).
+      const after = await h.snapshot()
+      expect({ ...after, CONTACT: after.CONTACT!.slice(0, 4) }).toEqual(before)
+      expect(await h.audits()).toEqual([])
+    }
+  )
 
   it("submitted and approved on the same day are two notes; each redelivery is idempotent", async () => {
     const submitted = fixtureMessage("action-plan-submitted", stub)
@@ -85,7 +93,9 @@ describeOnDialects(describe, "action plan events", (kind) => {
     expect((await deliver(submitted)).outcome).toBe("Success")
     expect((await deliver(approved)).outcome).toBe("Success")
     expect(await h.snapshot()).toEqual(once)
-    expect((await h.contacts()).filter((c) => c.typeCode === "CRSNOTE").map((c) => String(c.notes).split("\n")[1])).toEqual([
+    expect(
+      (await h.contacts()).filter((c) => c.typeCode === "CRSNOTE").map((c) => String(c.notes).split("\n")[1])
+    ).toEqual([
       `Action Plan Submitted for Accommodation Referral FE4536C with Prime Provider ${PROVIDER}`,
       `Action Plan Approved for Accommodation Referral FE4536C with Prime Provider ${PROVIDER}`
     ])
@@ -136,7 +146,10 @@ describeOnDialects(describe, "dispatch", (kind) => {
     const before = await h.snapshot()
     for (const [name, eventType] of [
       ["action-plan-submitted", "intervention.action-plan.submitted"],
-      ["session-appointment-feedback-submitted-compliant", "intervention.session-appointment.session-feedback-submitted"],
+      [
+        "session-appointment-feedback-submitted-compliant",
+        "intervention.session-appointment.session-feedback-submitted"
+      ],
       ["action-plan-submitted", "intervention.referral.sent"]
     ] as const) {
       await h.clearTelemetry()

@@ -209,10 +209,7 @@ describeOnDialects(describe, "Appointment.merge", (kind) => {
     it("ignores another day, contacts with an outcome, soft-deleted contacts and non-attendance types", async () => {
       await existing()
       expect(await h.run(merge("N049975", body({ start: london(D1(), "10:00") })))).toEqual({ appointmentId: 6 })
-      await h.sql(
-        (sql) =>
-          sql`UPDATE CONTACT SET CONTACT_OUTCOME_TYPE_ID = 2 WHERE CONTACT_ID = 5`
-      )
+      await h.sql((sql) => sql`UPDATE CONTACT SET CONTACT_OUTCOME_TYPE_ID = 2 WHERE CONTACT_ID = 5`)
       expect(await h.run(merge("N049975", body({ start: london(D(), "10:00") })))).toEqual({ appointmentId: 7 })
       await h.sql((sql) => sql`UPDATE CONTACT SET SOFT_DELETED = 1 WHERE CONTACT_ID = 7`)
       expect(await h.run(merge("N049975", body({ start: london(D(), "10:30") })))).toEqual({ appointmentId: 8 })
@@ -264,7 +261,12 @@ describeOnDialects(describe, "Appointment.merge", (kind) => {
         })
       }
       expect(await h.snapshot()).toEqual(before)
-      const common = { crn: "N049975", referralId: DevReferrals.noAppointments, referralReference: "FE4536AC", outcome: "null" }
+      const common = {
+        crn: "N049975",
+        referralId: DevReferrals.noAppointments,
+        referralReference: "FE4536AC",
+        outcome: "null"
+      }
       expect(await h.telemetry()).toEqual([
         {
           name: "PastAppointmentWithoutOutcome",
@@ -452,9 +454,9 @@ describeOnDialects(describe, "Appointment.merge", (kind) => {
     it("does not clash with the appointment being rescheduled", async () => {
       const original = body()
       await h.run(merge("N049975", original))
-      expect(
-        await h.run(merge("N049975", body({ previousId: original.id, start: london(D(), "10:30") })))
-      ).toEqual({ appointmentId: 6 })
+      expect(await h.run(merge("N049975", body({ previousId: original.id, start: london(D(), "10:30") })))).toEqual({
+        appointmentId: 6
+      })
     })
 
     it("re-keys the contact when only the previousId changes and the times are unchanged", async () => {
@@ -491,7 +493,10 @@ describeOnDialects(describe, "Appointment.merge", (kind) => {
       const request = body({ deliusId: DevIds.contact.nonCompliant })
       expect(await h.run(merge("N049975", request))).toEqual({ appointmentId: 5 })
       expect(await h.contact(DevIds.contact.nonCompliant)).toEqual(contact1)
-      expect(await h.contact(5)).toMatchObject({ offenderId: DevIds.offender.N049975, externalReference: urn(request.id) })
+      expect(await h.contact(5)).toMatchObject({
+        offenderId: DevIds.offender.N049975,
+        externalReference: urn(request.id)
+      })
       expect(named(await h.telemetry(), "Appointment Found By Delius Id - Merge Appointment")).toEqual([])
     })
 
@@ -531,7 +536,11 @@ describeOnDialects(describe, "Appointment.merge", (kind) => {
     })
 
     it("an identical merge with an outcome re-sent changes no row", async () => {
-      const request = body({ referralId: DevReferrals.withdrawn, start: "2024-03-01T10:00:00Z", outcome: attendedOutcome })
+      const request = body({
+        referralId: DevReferrals.withdrawn,
+        start: "2024-03-01T10:00:00Z",
+        outcome: attendedOutcome
+      })
       expect(await h.run(merge("T140223", request))).toEqual({ appointmentId: 5 })
       const before = await h.snapshot()
       expect(await h.run(merge("T140223", request))).toEqual({ appointmentId: 5 })

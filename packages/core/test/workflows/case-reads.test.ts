@@ -30,7 +30,9 @@ const fullDetail = () => ({
     ethnicity: "Description of ETH1",
     religion: "Description of REL1",
     // The soft-deleted and the finished disability are not shown.
-    disabilities: [{ type: "Description of DIS1", startDate: plusDays(today(), -14), notes: "Some notes about the disability" }]
+    disabilities: [
+      { type: "Description of DIS1", startDate: plusDays(today(), -14), notes: "Some notes about the disability" }
+    ]
   },
   contactDetails: {
     noFixedAbode: false,
@@ -142,7 +144,10 @@ describeOnDialects(describe, "case reads", (kind) => {
       mainOffence: { category: "Main Category", subCategory: "Sub Category" },
       active: true
     }
-    expect(await h.run(read((r) => r.convictions("F987462")))).toEqual({ caseDetail: fullDetail(), convictions: [conviction] })
+    expect(await h.run(read((r) => r.convictions("F987462")))).toEqual({
+      caseDetail: fullDetail(),
+      convictions: [conviction]
+    })
     expect(await h.run(read((r) => r.conviction("F987462", DevIds.event.fullDetail)))).toEqual({
       caseDetail: fullDetail(),
       conviction
@@ -203,7 +208,11 @@ describeOnDialects(describe, "case reads", (kind) => {
   })
 
   it("user details from the directory, by username or numeric id; none without an LDAP entry (§4.10)", async () => {
-    const john = { username: "john-smith", name: { forename: "John", surname: "Smith" }, email: "john.smith@moj.gov.uk" }
+    const john = {
+      username: "john-smith",
+      name: { forename: "John", surname: "Smith" },
+      email: "john.smith@moj.gov.uk"
+    }
     expect(await h.run(read((r) => r.userDetails("john-smith")))).toEqual(Option.some(john))
     expect(await h.run(read((r) => r.userDetails(String(DevIds.user.johnSmith))))).toEqual(Option.some(john))
     // USER_ 1 is ReferAndMonitorAndDelius, which has no LDAP entry.
@@ -218,8 +227,18 @@ describeOnDialects(describe, "case reads", (kind) => {
     it("user LimitedAccess: excluded where it has an exclusion, restricted where not on the restriction list", async () => {
       expect(await h.run(read((r) => r.userAccess("LimitedAccess", crns)))).toEqual({
         access: [
-          { crn: "E123456", userExcluded: true, userRestricted: false, exclusionMessage: "There is an exclusion on this person" },
-          { crn: "R123456", userExcluded: false, userRestricted: true, restrictionMessage: "There is a restriction on this person" },
+          {
+            crn: "E123456",
+            userExcluded: true,
+            userRestricted: false,
+            exclusionMessage: "There is an exclusion on this person"
+          },
+          {
+            crn: "R123456",
+            userExcluded: false,
+            userRestricted: true,
+            restrictionMessage: "There is a restriction on this person"
+          },
           {
             crn: "B123456",
             userExcluded: true,
@@ -242,8 +261,18 @@ describeOnDialects(describe, "case reads", (kind) => {
     it("an unknown user: any current exclusion or restriction applies", async () => {
       expect(await h.run(read((r) => r.userAccess("nobody", crns)))).toEqual({
         access: [
-          { crn: "E123456", userExcluded: true, userRestricted: false, exclusionMessage: "There is an exclusion on this person" },
-          { crn: "R123456", userExcluded: false, userRestricted: true, restrictionMessage: "There is a restriction on this person" },
+          {
+            crn: "E123456",
+            userExcluded: true,
+            userRestricted: false,
+            exclusionMessage: "There is an exclusion on this person"
+          },
+          {
+            crn: "R123456",
+            userExcluded: false,
+            userRestricted: true,
+            restrictionMessage: "There is a restriction on this person"
+          },
           {
             crn: "B123456",
             userExcluded: true,
@@ -269,7 +298,10 @@ describeOnDialects(describe, "case reads", (kind) => {
     it("400 for 0 or 501 CRNs; 500 CRNs are fine (§14)", async () => {
       for (const list of [[], Array.from({ length: 501 }, (_, i) => `X${String(i).padStart(6, "0")}`)]) {
         expect(await h.failure(read((r) => r.userAccess("LimitedAccess", list)))).toEqual(
-          expect.objectContaining({ _tag: "BadRequest", message: "userAccessCheck.crns: Please provide between 1 and 500 crns" })
+          expect.objectContaining({
+            _tag: "BadRequest",
+            message: "userAccessCheck.crns: Please provide between 1 and 500 crns"
+          })
         )
       }
       const five = Array.from({ length: 500 }, (_, i) => `X${String(i).padStart(6, "0")}`)

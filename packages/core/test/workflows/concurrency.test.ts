@@ -48,10 +48,16 @@ describeOnDialects(describe, "concurrent identical requests", (kind) => {
     expect(nsi.createdDatetime).toBe(nsi.lastUpdatedDatetime)
     expect((await h.rows("NSI_MANAGER", "NSI_MANAGER_ID")).filter((m) => m.nsiId === nsi.nsiId)).toHaveLength(1)
     expect(await h.count("NSI_STATUS_HISTORY")).toBe(1)
-    expect((await h.contacts()).filter((c) => c.nsiId === nsi.nsiId).map((c) => c.typeCode)).toEqual(["NREF", "C091", "NCOM"])
+    expect((await h.contacts()).filter((c) => c.nsiId === nsi.nsiId).map((c) => c.typeCode)).toEqual([
+      "NREF",
+      "C091",
+      "NCOM"
+    ])
     const audits = await h.audits()
     expect(audits).toHaveLength(20)
-    expect(new Set(audits.map((a) => `${a.outcome} ${a.parameters}`))).toEqual(new Set([`P offenderId='3',nsiId='${nsi.nsiId}'`]))
+    expect(new Set(audits.map((a) => `${a.outcome} ${a.parameters}`))).toEqual(
+      new Set([`P offenderId='3',nsiId='${nsi.nsiId}'`])
+    )
     expect(named(await h.telemetry(), "ReferralStarted")).toHaveLength(20)
   })
 
@@ -90,7 +96,13 @@ describe("per-person lock on postgres", () => {
    * A transaction under the person lock that records when it holds the lock, then waits for `release` before it
    * commits.
    */
-  const holder = (crn: string, name: string, log: Array<string>, locked: Deferred.Deferred<void>, release: Deferred.Deferred<void>) =>
+  const holder = (
+    crn: string,
+    name: string,
+    log: Array<string>,
+    locked: Deferred.Deferred<void>,
+    release: Deferred.Deferred<void>
+  ) =>
     inPersonTransaction(
       crn,
       () =>
@@ -149,7 +161,10 @@ describe("per-person lock on postgres", () => {
         yield* Deferred.succeed(bRelease, undefined)
         const a = yield* Effect.fork(holder("T140223", "A", log, aLocked, aRelease))
         yield* Deferred.await(aLocked)
-        const b = yield* holder("S123456", "B", log, bLocked, bRelease).pipe(Effect.timeout("10 seconds"), Effect.option)
+        const b = yield* holder("S123456", "B", log, bLocked, bRelease).pipe(
+          Effect.timeout("10 seconds"),
+          Effect.option
+        )
         expect(Option.isSome(b)).toBe(true)
         log.push("release A")
         yield* Deferred.succeed(aRelease, undefined)
@@ -168,7 +183,9 @@ describe("per-person lock on postgres", () => {
         const a = yield* Effect.fork(holder("S123456", "A", log, aLocked, aRelease))
         yield* Deferred.await(aLocked)
         const start = yield* Effect.fork(
-          Effect.flatMap(Referral, (r) => r.start("S123456", startRequest)).pipe(Effect.tap(() => Effect.sync(() => log.push("start:done"))))
+          Effect.flatMap(Referral, (r) => r.start("S123456", startRequest)).pipe(
+            Effect.tap(() => Effect.sync(() => log.push("start:done")))
+          )
         )
         yield* blockedOnLock
         log.push("release A")

@@ -4,7 +4,13 @@ import { handleDomainEvent } from "../../src/events/handleDomainEvent.js"
 import { plusDays } from "../../src/domain/time.js"
 import { describeOnDialects, dropSeededDatabases } from "../../src/testing/index.js"
 import { type Harness, makeHarness, named, nowWallClock, type Row, today } from "../support/harness.js"
-import { detailPath, fixtureBody, fixtureMessage, type ReferAndMonitorStub, startReferAndMonitorStub } from "../support/referAndMonitorStub.js"
+import {
+  detailPath,
+  fixtureBody,
+  fixtureMessage,
+  type ReferAndMonitorStub,
+  startReferAndMonitorStub
+} from "../support/referAndMonitorStub.js"
 
 /**
  * Session / initial-assessment feedback submitted (spec §5.6, §7.4–§7.7) through the domain-event dispatcher, with the
@@ -45,7 +51,8 @@ describeOnDialects(describe, "feedback submitted events", (kind) => {
   afterEach(() => h.dispose())
 
   const deliver = (message: string) => h.run(handleDomainEvent(message))
-  const others = (rows: ReadonlyArray<Row>, ...ids: Array<number>) => rows.filter((r) => !ids.includes(r.contactId as number))
+  const others = (rows: ReadonlyArray<Row>, ...ids: Array<number>) =>
+    rows.filter((r) => !ids.includes(r.contactId as number))
 
   it("compliant: contact 2 (found by URN) → ATTC, 0.75 hours, RAR kept, notes appended, RAR recount", async () => {
     const before = await h.contacts()
@@ -83,7 +90,11 @@ describeOnDialects(describe, "feedback submitted events", (kind) => {
     // §7.7: four RAR contacts on four dates, none failed (seeded as 3, recounted now).
     expect((await h.nsi(DevIds.nsi.withdrawn)).rarCount).toBe(4)
     expect(await h.audits()).toEqual([
-      expect.objectContaining({ code: "CLBI007", outcome: "P", parameters: "contactId='48911ad2-1213-4bd3-8312-3824dc29f131'" })
+      expect.objectContaining({
+        code: "CLBI007",
+        outcome: "P",
+        parameters: "contactId='48911ad2-1213-4bd3-8312-3824dc29f131'"
+      })
     ])
     expect(await h.telemetry()).toEqual([{ name: "SessionAppointmentSubmitted", properties: result.properties }])
   })
@@ -192,7 +203,11 @@ describeOnDialects(describe, "feedback submitted events", (kind) => {
       }
     ])
     expect(await h.audits()).toEqual([
-      expect.objectContaining({ code: "CLBI007", outcome: "P", parameters: "contactId='3fa85f64-5717-4562-b3fc-2c963f66afa6'" })
+      expect.objectContaining({
+        code: "CLBI007",
+        outcome: "P",
+        parameters: "contactId='3fa85f64-5717-4562-b3fc-2c963f66afa6'"
+      })
     ])
   })
 
@@ -218,7 +233,9 @@ describeOnDialects(describe, "feedback submitted events", (kind) => {
       notes: `${seededNotes("89a3f79c-f12b-43de-9616-77ae19813cfe")}\n${feedbackNotes("AY0164AC")}`
     })
     expect((await h.rows("ENFORCEMENT", "ENFORCEMENT_ID")).map((e) => e.contactId)).toEqual([3])
-    expect((await h.contacts()).filter((c) => (c.contactId as number) > 4).map((c) => [c.typeCode, c.linkedContactId])).toEqual([
+    expect(
+      (await h.contacts()).filter((c) => (c.contactId as number) > 4).map((c) => [c.typeCode, c.linkedContactId])
+    ).toEqual([
       ["AROM", 3],
       ["ARWS", 3]
     ])
@@ -235,7 +252,10 @@ describeOnDialects(describe, "feedback submitted events", (kind) => {
         }
       }
     ])
-    expect((await h.audits())[0]).toMatchObject({ outcome: "P", parameters: "contactId='3b8282cd-baa5-45d3-8489-b5836a58a0e8'" })
+    expect((await h.audits())[0]).toMatchObject({
+      outcome: "P",
+      parameters: "contactId='3b8282cd-baa5-45d3-8489-b5836a58a0e8'"
+    })
   })
 
   it("no session (LOGISTICS): contact 4 → ATSS, RAR N, and the NSI's RAR_COUNT is recounted", async () => {
@@ -271,7 +291,10 @@ describeOnDialects(describe, "feedback submitted events", (kind) => {
       ["AROM", 3]
     ])
     // Contacts 1 (today-1) and 3 (today-2) failed to comply.
-    expect((await h.rows("EVENT", "EVENT_ID")).find((e) => e.eventId === 1)).toMatchObject({ ftcCount: 2, rowVersion: 2 })
+    expect((await h.rows("EVENT", "EVENT_ID")).find((e) => e.eventId === 1)).toMatchObject({
+      ftcCount: 2,
+      rowVersion: 2
+    })
     expect((await h.rows("ENFORCEMENT", "ENFORCEMENT_ID")).map((e) => e.contactId)).toEqual([1, 3])
   })
 
@@ -280,7 +303,10 @@ describeOnDialects(describe, "feedback submitted events", (kind) => {
     await deliver(fixtureMessage("session-appointment-feedback-submitted-non-compliant", stub))
     expect((await h.contacts()).filter((c) => (c.contactId as number) > 4).map((c) => c.typeCode)).toEqual(["AROM"])
     // The count is still 0: the event row is not rewritten.
-    expect((await h.rows("EVENT", "EVENT_ID")).find((e) => e.eventId === 1)).toMatchObject({ ftcCount: 0, rowVersion: 0 })
+    expect((await h.rows("EVENT", "EVENT_ID")).find((e) => e.eventId === 1)).toMatchObject({
+      ftcCount: 0,
+      rowVersion: 0
+    })
   })
 
   it("an unmapped outcome (yes without didSessionHappen) → Failure; the notes appended before it are rolled back", async () => {
@@ -337,7 +363,11 @@ describeOnDialects(describe, "feedback submitted events", (kind) => {
     expect(await h.telemetry()).toEqual([{ name: "ReferAndMonitorFailureReport", properties }])
     expect(await h.snapshot()).toEqual(before)
     expect(await h.audits()).toEqual([
-      expect.objectContaining({ code: "CLBI007", outcome: "F", parameters: "contactId='ac26da83-978f-4bbf-b517-f406fc29fb6d'" })
+      expect.objectContaining({
+        code: "CLBI007",
+        outcome: "F",
+        parameters: "contactId='ac26da83-978f-4bbf-b517-f406fc29fb6d'"
+      })
     ])
   })
 
@@ -349,7 +379,10 @@ describeOnDialects(describe, "feedback submitted events", (kind) => {
     )
     expect(active).toMatchObject({
       outcome: "Rejected",
-      properties: { reason: "Contact hard deleted or not yet present", reasonDetail: "NSI last updated by ReferAndMonitorAndDelius" }
+      properties: {
+        reason: "Contact hard deleted or not yet present",
+        reasonDetail: "NSI last updated by ReferAndMonitorAndDelius"
+      }
     })
     await h.sql((sql) => sql`UPDATE CONTACT SET SOFT_DELETED = 1 WHERE CONTACT_ID = 2`)
     const softDeleted = await deliver(fixtureMessage("session-appointment-feedback-submitted-compliant", stub))

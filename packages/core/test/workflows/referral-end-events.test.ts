@@ -52,7 +52,11 @@ describeOnDialects(describe, "referral ended events", (kind) => {
   afterEach(() => h.dispose())
 
   const deliver = (message: string, flag?: boolean) =>
-    h.run(flag === undefined ? handleDomainEvent(message) : handleDomainEvent(message).pipe(Effect.provide(withdrawalFlag(flag))))
+    h.run(
+      flag === undefined
+        ? handleDomainEvent(message)
+        : handleDomainEvent(message).pipe(Effect.provide(withdrawalFlag(flag)))
+    )
 
   /** Future appointments of NSI WITHDRAWN (5: CRSAPT, 6: CRSSAA) booked through the merge workflow. */
   const bookFutureAppointments = async () => {
@@ -86,87 +90,99 @@ describeOnDialects(describe, "referral ended events", (kind) => {
   it.each([
     ["referral-withdrawn", "CANCELLED"],
     ["referral-prematurely-ended", "PREMATURELY_ENDED"]
-  ])("%s: NSI COMP with outcome NSI7 (withdrawal NEE, pre-ICA), contacts, future appointments withdrawn", async (name, endType) => {
-    await bookFutureAppointments()
-    const before = await h.contacts()
-    const message = fixtureMessage(name, stub)
-    const result = await deliver(message)
-    expect(result).toEqual({
-      outcome: "Success",
-      eventType: "intervention.referral.ended",
-      messageId: "aa2c2828-167f-529b-8e19-78535a2fb85c",
-      telemetryName: "ReferralEnded",
-      properties: {
-        crn: "T140223",
-        referralId: "f56c5f7c-632f-4cad-a1b3-693541cb5f22",
-        referralUrn: WITHDRAWN_URN,
-        endDate: "2023-02-23T15:29:54.197Z[Europe/London]",
-        endType,
-        withdrawalOutcome: "NSI7"
-      },
-      transient: false
-    })
-    expect(stub.requests).toEqual(["/sent-referral/f56c5f7c-632f-4cad-a1b3-693541cb5f22"])
-    expect(await h.telemetry()).toEqual([{ name: "ReferralEnded", properties: result.properties }])
-
-    const nsi = await h.nsi(DevIds.nsi.withdrawn)
-    expect(nsi).toMatchObject({
-      statusCode: "COMP",
-      nsiStatusDate: END,
-      outcomeCode: "NSI7",
-      actualEndDate: END,
-      activeFlag: 0,
-      notes: NSI_NOTES,
-      // Not recalculated on referral end (§7.7).
-      rarCount: 3,
-      softDeleted: 0
-    })
-    // One entity update per transaction (§8.2): status, notes, outcome and end date change in a single UPDATE.
-    expect(nsi.rowVersion).toBe(1)
-    expect(await h.rows("NSI_STATUS_HISTORY", "NSI_STATUS_HISTORY_ID")).toEqual([
-      expect.objectContaining({ nsiId: 1, nsiStatusId: 2, nsiStatusDate: END, notes: NSI_NOTES, softDeleted: 0 })
-    ])
-
-    const after = await h.contacts()
-    const nsiContact = { offenderId: 1, nsiId: 1, eventId: 1, probationAreaId: 1, teamId: 1, staffId: 1 }
-    expect(after.filter((c) => (c.contactId as number) > 6)).toEqual([
-      expect.objectContaining({ ...nsiContact, contactId: 7, typeCode: "C092", contactDate: "2023-02-23", contactStartTime: END, contactEndTime: null, notes: null }),
-      expect.objectContaining({
-        ...nsiContact,
-        contactId: 8,
-        typeCode: "NTER",
-        contactDate: "2023-02-23",
-        contactStartTime: END,
-        notes: "\nNSI Terminated with Outcome: Did not start - Needs met through another route"
-      }),
-      expect.objectContaining({
-        ...nsiContact,
-        contactId: 9,
-        typeCode: "CRSNOTE",
-        contactDate: "2023-02-23",
-        contactStartTime: END,
-        notes: `\n${EOSR_NOTES}`
+  ])(
+    "%s: NSI COMP with outcome NSI7 (withdrawal NEE, pre-ICA), contacts, future appointments withdrawn",
+    async (name, endType) => {
+      await bookFutureAppointments()
+      const before = await h.contacts()
+      const message = fixtureMessage(name, stub)
+      const result = await deliver(message)
+      expect(result).toEqual({
+        outcome: "Success",
+        eventType: "intervention.referral.ended",
+        messageId: "aa2c2828-167f-529b-8e19-78535a2fb85c",
+        telemetryName: "ReferralEnded",
+        properties: {
+          crn: "T140223",
+          referralId: "f56c5f7c-632f-4cad-a1b3-693541cb5f22",
+          referralUrn: WITHDRAWN_URN,
+          endDate: "2023-02-23T15:29:54.197Z[Europe/London]",
+          endType,
+          withdrawalOutcome: "NSI7"
+        },
+        transient: false
       })
-    ])
-    // §6.5 step 4: CRS appointments dated today or later without an outcome → APPW, attended N, complied Y, by a bulk
-    // update that leaves ROW_VERSION and the last-updated columns alone. Past appointments are untouched.
-    for (const id of [2, 5, 6]) {
-      const old = before.find((c) => c.contactId === id)!
-      expect(after.find((c) => c.contactId === id)).toEqual({
-        ...old,
-        contactOutcomeTypeId: 8,
-        outcomeCode: "APPW",
-        attended: "N",
-        complied: "Y"
+      expect(stub.requests).toEqual(["/sent-referral/f56c5f7c-632f-4cad-a1b3-693541cb5f22"])
+      expect(await h.telemetry()).toEqual([{ name: "ReferralEnded", properties: result.properties }])
+
+      const nsi = await h.nsi(DevIds.nsi.withdrawn)
+      expect(nsi).toMatchObject({
+        statusCode: "COMP",
+        nsiStatusDate: END,
+        outcomeCode: "NSI7",
+        actualEndDate: END,
+        activeFlag: 0,
+        notes: NSI_NOTES,
+        // Not recalculated on referral end (§7.7).
+        rarCount: 3,
+        softDeleted: 0
       })
+      // One entity update per transaction (§8.2): status, notes, outcome and end date change in a single UPDATE.
+      expect(nsi.rowVersion).toBe(1)
+      expect(await h.rows("NSI_STATUS_HISTORY", "NSI_STATUS_HISTORY_ID")).toEqual([
+        expect.objectContaining({ nsiId: 1, nsiStatusId: 2, nsiStatusDate: END, notes: NSI_NOTES, softDeleted: 0 })
+      ])
+
+      const after = await h.contacts()
+      const nsiContact = { offenderId: 1, nsiId: 1, eventId: 1, probationAreaId: 1, teamId: 1, staffId: 1 }
+      expect(after.filter((c) => (c.contactId as number) > 6)).toEqual([
+        expect.objectContaining({
+          ...nsiContact,
+          contactId: 7,
+          typeCode: "C092",
+          contactDate: "2023-02-23",
+          contactStartTime: END,
+          contactEndTime: null,
+          notes: null
+        }),
+        expect.objectContaining({
+          ...nsiContact,
+          contactId: 8,
+          typeCode: "NTER",
+          contactDate: "2023-02-23",
+          contactStartTime: END,
+          notes: "\nNSI Terminated with Outcome: Did not start - Needs met through another route"
+        }),
+        expect.objectContaining({
+          ...nsiContact,
+          contactId: 9,
+          typeCode: "CRSNOTE",
+          contactDate: "2023-02-23",
+          contactStartTime: END,
+          notes: `\n${EOSR_NOTES}`
+        })
+      ])
+      // §6.5 step 4: CRS appointments dated today or later without an outcome → APPW, attended N, complied Y, by a bulk
+      // update that leaves ROW_VERSION and the last-updated columns alone. Past appointments are untouched.
+      for (const id of [2, 5, 6]) {
+        const old = before.find((c) => c.contactId === id)!
+        expect(after.find((c) => c.contactId === id)).toEqual({
+          ...old,
+          contactOutcomeTypeId: 8,
+          outcomeCode: "APPW",
+          attended: "N",
+          complied: "Y"
+        })
+      }
+      for (const id of [1, 3, 4])
+        expect(after.find((c) => c.contactId === id)).toEqual(before.find((c) => c.contactId === id))
+      expect(await h.audits()).toEqual([
+        expect.objectContaining({ code: "CLBI003", outcome: "P" }),
+        expect.objectContaining({ code: "CLBI003", outcome: "P" }),
+        expect.objectContaining({ code: "NIBI009", outcome: "P", parameters: "offenderId='1',nsiId='1'" })
+      ])
     }
-    for (const id of [1, 3, 4]) expect(after.find((c) => c.contactId === id)).toEqual(before.find((c) => c.contactId === id))
-    expect(await h.audits()).toEqual([
-      expect.objectContaining({ code: "CLBI003", outcome: "P" }),
-      expect.objectContaining({ code: "CLBI003", outcome: "P" }),
-      expect.objectContaining({ code: "NIBI009", outcome: "P", parameters: "offenderId='1',nsiId='1'" })
-    ])
-  })
+  )
 
   it("withdraws only the NSI's future CRS appointments without an outcome", async () => {
     const future = plusDays(today(), 2)
@@ -204,14 +220,17 @@ describeOnDialects(describe, "referral ended events", (kind) => {
   it.each([
     ["referral-withdrawn", "CANCELLED", "CRS01"],
     ["referral-prematurely-ended", "PREMATURELY_ENDED", "CRS02"]
-  ])("FEATURE_REFERRAL_WITHDRAWAL_REASON=false: %s ends with the end-type outcome %s → %s (Q9)", async (name, endType, code) => {
-    const result = await deliver(fixtureMessage(name, stub), false)
-    expect(result.properties).toMatchObject({ endType, withdrawalOutcome: "NSI7" })
-    expect(await h.nsi(1)).toMatchObject({ statusCode: "COMP", outcomeCode: code })
-    expect((await h.contacts()).find((c) => c.typeCode === "NTER")!.notes).toBe(
-      `\nNSI Terminated with Outcome: Description of ${code}`
-    )
-  })
+  ])(
+    "FEATURE_REFERRAL_WITHDRAWAL_REASON=false: %s ends with the end-type outcome %s → %s (Q9)",
+    async (name, endType, code) => {
+      const result = await deliver(fixtureMessage(name, stub), false)
+      expect(result.properties).toMatchObject({ endType, withdrawalOutcome: "NSI7" })
+      expect(await h.nsi(1)).toMatchObject({ statusCode: "COMP", outcomeCode: code })
+      expect((await h.contacts()).find((c) => c.typeCode === "NTER")!.notes).toBe(
+        `\nNSI Terminated with Outcome: Description of ${code}`
+      )
+    }
+  )
 
   it("FEATURE_REFERRAL_WITHDRAWAL_REASON=true (explicit) uses the withdrawal outcome", async () => {
     await deliver(fixtureMessage("referral-prematurely-ended", stub), true)
@@ -268,7 +287,11 @@ describeOnDialects(describe, "referral ended events", (kind) => {
 
   it("an empty withdrawalCode is absent: end-type outcome CRS01, no withdrawalOutcome property (§16)", async () => {
     const message = fixtureMessage("referral-withdrawn", stub)
-    stub.respond(detailPath(message), { ...fixtureBody("referral-prematurely-ended"), withdrawalCode: "", withdrawalState: null })
+    stub.respond(detailPath(message), {
+      ...fixtureBody("referral-prematurely-ended"),
+      withdrawalCode: "",
+      withdrawalState: null
+    })
     const result = await deliver(message)
     expect(result.outcome).toBe("Success")
     expect(result.properties).not.toHaveProperty("withdrawalOutcome")
@@ -341,7 +364,9 @@ describeOnDialects(describe, "referral ended events", (kind) => {
     expect(result).toMatchObject({ outcome: "Rejected", telemetryName: "ReferAndMonitorFailureReport", properties })
     expect(await h.telemetry()).toEqual([{ name: "ReferAndMonitorFailureReport", properties }])
     expect(await h.snapshot()).toEqual(before)
-    expect(await h.audits()).toEqual([expect.objectContaining({ code: "NIBI009", outcome: "F", parameters: "offenderId='1'" })])
+    expect(await h.audits()).toEqual([
+      expect.objectContaining({ code: "NIBI009", outcome: "F", parameters: "offenderId='1'" })
+    ])
   })
 
   it("soft-deleted NSI: Rejected with reason NSI soft deleted", async () => {
@@ -360,7 +385,10 @@ describeOnDialects(describe, "referral ended events", (kind) => {
         event.personReference.identifiers[0].value = "N049975"
       })
     )
-    expect(result).toMatchObject({ outcome: "Rejected", properties: { crn: "N049975", reason: "NSI cannot be determined" } })
+    expect(result).toMatchObject({
+      outcome: "Rejected",
+      properties: { crn: "N049975", reason: "NSI cannot be determined" }
+    })
     expect((await h.nsi(1)).statusCode).toBe("INPROG")
   })
 })

@@ -133,9 +133,16 @@ describeOnDialects(describe, "Referral.start", (kind) => {
     }
 
     expect(await h.audits()).toEqual([
-      { code: "NIBI009", outcome: "P", parameters: "offenderId='3',nsiId='5'", userId: DevIds.user.referAndMonitorAndDelius }
+      {
+        code: "NIBI009",
+        outcome: "P",
+        parameters: "offenderId='3',nsiId='5'",
+        userId: DevIds.user.referAndMonitorAndDelius
+      }
     ])
-    expect(await h.telemetry()).toEqual([{ name: "ReferralStarted", properties: { crn: "S123456", referralId: REFERRAL_ID } }])
+    expect(await h.telemetry()).toEqual([
+      { name: "ReferralStarted", properties: { crn: "S123456", referralId: REFERRAL_ID } }
+    ])
   })
 
   it.each([
@@ -297,7 +304,12 @@ describeOnDialects(describe, "Referral.start", (kind) => {
     })
     expect(nsi.rowVersion as number).toBeGreaterThan(0)
     expect(await h.rows("NSI_STATUS_HISTORY", "NSI_STATUS_HISTORY_ID")).toEqual([
-      expect.objectContaining({ nsiId: DevIds.nsi.withdrawn, nsiStatusId: 1, nsiStatusDate: STARTED_WALL_CLOCK, notes: NOTES })
+      expect.objectContaining({
+        nsiId: DevIds.nsi.withdrawn,
+        nsiStatusId: 1,
+        nsiStatusDate: STARTED_WALL_CLOCK,
+        notes: NOTES
+      })
     ])
     const added = (await h.contacts()).filter((c) => !contactsBefore.some((b) => b.contactId === c.contactId))
     expect(added).toEqual([
@@ -335,7 +347,9 @@ describeOnDialects(describe, "Referral.start with duplicate NSIs", (kind) => {
     await h.run(start("S123456", request()))
     // A second NSI row with the same external reference, as a data fix gone wrong could leave.
     await h.sql(
-      (sql) => sql`INSERT INTO NSI (NSI_ID, OFFENDER_ID, NSI_TYPE_ID, NSI_STATUS_ID, NSI_STATUS_DATE, REFERRAL_DATE, EXTERNAL_REFERENCE, PENDING_TRANSFER, ACTIVE_FLAG, SOFT_DELETED, ROW_VERSION)
+      (
+        sql
+      ) => sql`INSERT INTO NSI (NSI_ID, OFFENDER_ID, NSI_TYPE_ID, NSI_STATUS_ID, NSI_STATUS_DATE, REFERRAL_DATE, EXTERNAL_REFERENCE, PENDING_TRANSFER, ACTIVE_FLAG, SOFT_DELETED, ROW_VERSION)
                    VALUES (99, ${DevIds.offender.S123456}, 1, 1, ${STARTED_WALL_CLOCK}, '2024-06-13', ${URN}, 0, 1, 0, 0)`
     )
     const before = await h.snapshot()

@@ -161,7 +161,9 @@ describeOnDialects(describe, "transactions", (kind) => {
   it("non-compliance failing at the review (ARWS missing) after enforcement, AROM and FTC writes leaves no row", async () => {
     await h.sql((sql) => sql`DELETE FROM R_CONTACT_TYPE WHERE CODE = 'ARWS'`)
     const before = await h.snapshot()
-    const result = await h.run(handleDomainEvent(fixtureMessage("session-appointment-feedback-submitted-non-compliant", stub)))
+    const result = await h.run(
+      handleDomainEvent(fixtureMessage("session-appointment-feedback-submitted-non-compliant", stub))
+    )
     expect(result).toMatchObject({
       outcome: "Failure",
       telemetryName: "NotFoundException",

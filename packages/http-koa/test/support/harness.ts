@@ -39,12 +39,14 @@ export const createSeededDatabase = async (): Promise<TestDatabase> => {
   const file = sqliteFile(seeded)
   const url = seeded.url
   const db = new DatabaseSync(file, { readOnly: true })
-  const rows = <T,>(query: string, ...params: ReadonlyArray<unknown>) => db.prepare(query).all(...(params as Array<SQLInputValue>)) as unknown as ReadonlyArray<T>
+  const rows = <T>(query: string, ...params: ReadonlyArray<unknown>) =>
+    db.prepare(query).all(...(params as Array<SQLInputValue>)) as unknown as ReadonlyArray<T>
   return {
     file,
     url,
     rows,
-    count: (query, ...params) => Number(Object.values(rows<Record<string, unknown>>(query, ...params)[0] ?? {})[0] ?? 0),
+    count: (query, ...params) =>
+      Number(Object.values(rows<Record<string, unknown>>(query, ...params)[0] ?? {})[0] ?? 0),
     drop: () => {
       db.close()
       // A SQLite database's drop removes its directory before its promise settles.
@@ -113,7 +115,11 @@ export interface TokenOptions {
 export const signToken = (auth: AuthServer, options: TokenOptions = {}): Promise<string> => {
   const key = options.key ?? auth.key
   const now = Math.floor(Date.now() / 1000)
-  const claims: Record<string, unknown> = { client_id: "interventions", grant_type: "client_credentials", scope: ["read", "write"] }
+  const claims: Record<string, unknown> = {
+    client_id: "interventions",
+    grant_type: "client_credentials",
+    scope: ["read", "write"]
+  }
   if (!("authorities" in options)) claims.authorities = [RW_ROLE]
   else if (options.authorities !== undefined) claims.authorities = options.authorities
   return new SignJWT(claims)

@@ -85,9 +85,11 @@ export const startHarness = async (options: HarnessOptions = {}) => {
       sendEvent(stack.client, stack.queueUrl, fillPlaceholders(readFileSync(fixtureFile(name), "utf8"), stub.port)),
 
     sendBody: async (body: string) =>
-      (await stack.client.send(new SendMessageCommand({ QueueUrl: stack.queueUrl, MessageBody: body }))).MessageId ?? "",
+      (await stack.client.send(new SendMessageCommand({ QueueUrl: stack.queueUrl, MessageBody: body }))).MessageId ??
+      "",
 
-    telemetry: (): Promise<ReadonlyArray<TelemetryEvent>> => runtime.runPromise(Effect.flatMap(TelemetryEvents, (events) => events.all)),
+    telemetry: (): Promise<ReadonlyArray<TelemetryEvent>> =>
+      runtime.runPromise(Effect.flatMap(TelemetryEvents, (events) => events.all)),
 
     rows: <T = Record<string, unknown>>(sql: string, ...params: ReadonlyArray<unknown>): Array<T> =>
       sqlite.prepare(sql).all(...(params as Array<SQLInputValue>)) as unknown as Array<T>,
@@ -102,7 +104,9 @@ export const startHarness = async (options: HarnessOptions = {}) => {
         inflight: inspected.messages.inflight.length,
         delayed: inspected.messages.delayed.length,
         total: inspected.messages.ready.length + inspected.messages.inflight.length + inspected.messages.delayed.length,
-        bodies: [...inspected.messages.ready, ...inspected.messages.inflight.map((entry) => entry.message)].map((m) => m.body)
+        bodies: [...inspected.messages.ready, ...inspected.messages.inflight.map((entry) => entry.message)].map(
+          (m) => m.body
+        )
       }
     },
 
@@ -129,30 +133,43 @@ export const waitFor = async (what: string, check: () => boolean | Promise<boole
   }
 }
 
-
-
 /** Delius state that a repeated delivery must not change (audit rows excepted: every delivery is audited, §8.3). */
 export const deliusSnapshot = (h: Harness) => ({
-  contacts: h.rows<Record<string, unknown>>(
-    `SELECT c.CONTACT_ID, t.CODE AS TYPE, o.CODE AS OUTCOME, c.ATTENDED, c.COMPLIED, c.RAR_ACTIVITY, c.ENFORCEMENT,
+  contacts: h
+    .rows<Record<string, unknown>>(
+      `SELECT c.CONTACT_ID, t.CODE AS TYPE, o.CODE AS OUTCOME, c.ATTENDED, c.COMPLIED, c.RAR_ACTIVITY, c.ENFORCEMENT,
             c.HOURS_CREDITED, c.NOTES, c.EXTERNAL_REFERENCE
        FROM CONTACT c JOIN R_CONTACT_TYPE t ON t.CONTACT_TYPE_ID = c.CONTACT_TYPE_ID
        LEFT JOIN R_CONTACT_OUTCOME_TYPE o ON o.CONTACT_OUTCOME_TYPE_ID = c.CONTACT_OUTCOME_TYPE_ID
       ORDER BY c.CONTACT_ID`
-  ).map((row) => ({
-    ...row,
-    // Notes of enforcement contacts carry the processing time, which differs between two runs.
-    NOTES: typeof row.NOTES === "string" ? row.NOTES.replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?/g, "<time>") : row.NOTES
-  })),
+    )
+    .map((row) => ({
+      ...row,
+      // Notes of enforcement contacts carry the processing time, which differs between two runs.
+      NOTES:
+        typeof row.NOTES === "string"
+          ? row.NOTES.replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?/g, "<time>")
+          : row.NOTES
+    })),
   enforcements: h.rows("SELECT CONTACT_ID, ENFORCEMENT_ACTION_ID FROM ENFORCEMENT ORDER BY ENFORCEMENT_ID"),
-  nsis: h.rows("SELECT NSI_ID, NSI_STATUS_ID, NSI_OUTCOME_ID, ACTIVE_FLAG, ACTUAL_END_DATE, RAR_COUNT FROM NSI ORDER BY NSI_ID"),
+  nsis: h.rows(
+    "SELECT NSI_ID, NSI_STATUS_ID, NSI_OUTCOME_ID, ACTIVE_FLAG, ACTUAL_END_DATE, RAR_COUNT FROM NSI ORDER BY NSI_ID"
+  ),
   statusHistory: h.rows("SELECT NSI_ID, NSI_STATUS_ID FROM NSI_STATUS_HISTORY ORDER BY NSI_STATUS_HISTORY_ID"),
   events: h.rows("SELECT EVENT_ID, FTC_COUNT, IN_BREACH FROM EVENT ORDER BY EVENT_ID")
 })
 
 /** A contact with its type and outcome codes. */
 export const contact = (h: Harness, id: number) =>
-  h.rows<{ TYPE: string; OUTCOME: string | null; ATTENDED: string | null; COMPLIED: string | null; RAR_ACTIVITY: string | null; HOURS_CREDITED: number | null; ENFORCEMENT: number | null }>(
+  h.rows<{
+    TYPE: string
+    OUTCOME: string | null
+    ATTENDED: string | null
+    COMPLIED: string | null
+    RAR_ACTIVITY: string | null
+    HOURS_CREDITED: number | null
+    ENFORCEMENT: number | null
+  }>(
     `SELECT t.CODE AS TYPE, o.CODE AS OUTCOME, c.ATTENDED, c.COMPLIED, c.RAR_ACTIVITY, c.HOURS_CREDITED, c.ENFORCEMENT
        FROM CONTACT c JOIN R_CONTACT_TYPE t ON t.CONTACT_TYPE_ID = c.CONTACT_TYPE_ID
        LEFT JOIN R_CONTACT_OUTCOME_TYPE o ON o.CONTACT_OUTCOME_TYPE_ID = c.CONTACT_OUTCOME_TYPE_ID

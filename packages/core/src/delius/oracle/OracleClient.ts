@@ -330,10 +330,9 @@ const makeConnection = (conn: OracleConnection): Connection => {
     Effect.async<OracleExecuteResult, SqlError>((resume) => {
       const failed = (cause: unknown) => resume(Effect.fail(sqlError("Failed to execute statement", cause)))
       try {
-        conn.execute(sql, Array.from(params), { autoCommit: !inTransaction }).then(
-          (result) => resume(Effect.succeed(result)),
-          failed
-        )
+        conn
+          .execute(sql, Array.from(params), { autoCommit: !inTransaction })
+          .then((result) => resume(Effect.succeed(result)), failed)
       } catch (cause) {
         // A driver that throws synchronously (bad arguments) still yields a SqlError, not a defect.
         failed(cause)
@@ -346,7 +345,8 @@ const makeConnection = (conn: OracleConnection): Connection => {
         : Effect.ignore(attempt("Failed to break execution", () => breakExecution.call(conn)))
     })
 
-  const rows = (sql: string, params: ReadonlyArray<unknown>) => Effect.map(run(sql, params), (result) => result.rows ?? [])
+  const rows = (sql: string, params: ReadonlyArray<unknown>) =>
+    Effect.map(run(sql, params), (result) => result.rows ?? [])
 
   const execute = (sql: string, params: ReadonlyArray<unknown>, transformRows: TransformRows) =>
     transformRows ? Effect.map(rows(sql, params), transformRows) : rows(sql, params)
@@ -460,7 +460,10 @@ export const make = (
     ).pipe(
       Effect.mapError(
         (error) =>
-          new SqlError({ cause: error, message: error.message.replace(MESSAGE_PREFIX, `${MESSAGE_PREFIX}failed to connect: `) })
+          new SqlError({
+            cause: error,
+            message: error.message.replace(MESSAGE_PREFIX, `${MESSAGE_PREFIX}failed to connect: `)
+          })
       )
     )
 
@@ -481,7 +484,8 @@ export const make = (
     return Object.assign(client, { [TypeId]: TypeId, config }) as OracleClient
   })
 
-const toContext = (client: OracleClient) => Context.make(OracleClient, client).pipe(Context.add(Client.SqlClient, client))
+const toContext = (client: OracleClient) =>
+  Context.make(OracleClient, client).pipe(Context.add(Client.SqlClient, client))
 
 /** `OracleClient` and `SqlClient.SqlClient` for the given configuration (and optional driver, for tests). */
 export const layer = (

@@ -17,7 +17,10 @@ export interface AuditRepositoryShape {
   readonly insert: (interaction: AuditedInteraction) => Effect.Effect<void, DatabaseError>
 }
 
-export class AuditRepository extends Context.Tag("@ram-delius/core/AuditRepository")<AuditRepository, AuditRepositoryShape>() {
+export class AuditRepository extends Context.Tag("@ram-delius/core/AuditRepository")<
+  AuditRepository,
+  AuditRepositoryShape
+>() {
   static readonly make = Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     return AuditRepository.of({

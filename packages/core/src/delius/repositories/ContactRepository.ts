@@ -153,7 +153,12 @@ export interface ContactRepositoryShape {
     outcome: { id: number; attended: string | null; complied: string | null }
   ) => Effect.Effect<number, DatabaseError>
   /** Whether a contact of a type exists for the NSI on a date with notes containing a text (idempotency, §5.5, §6.5). */
-  readonly existsNsiNote: (nsiId: number, contactTypeCode: string, contactDate: string, containing: string) => Effect.Effect<boolean, DatabaseError>
+  readonly existsNsiNote: (
+    nsiId: number,
+    contactTypeCode: string,
+    contactDate: string,
+    containing: string
+  ) => Effect.Effect<boolean, DatabaseError>
   readonly ftcContacts: (eventId: number) => Effect.Effect<ReadonlyArray<typeof FtcContact.Type>, DatabaseError>
   readonly reviewContacts: (
     eventId: number,
@@ -166,7 +171,11 @@ export interface ContactRepositoryShape {
    */
   readonly rarDayCount: (nsiId: number) => Effect.Effect<number, DatabaseError>
   /** §7.5 reason: the soft-deleted flag of a contact matched by CRN + URN or id, soft-deleted rows included. */
-  readonly softDeletedFlag: (crn: string, urn: string, contactId: number) => Effect.Effect<Option.Option<number>, DatabaseError>
+  readonly softDeletedFlag: (
+    crn: string,
+    urn: string,
+    contactId: number
+  ) => Effect.Effect<Option.Option<number>, DatabaseError>
 }
 
 export class ContactRepository extends Context.Tag("@ram-delius/core/ContactRepository")<
@@ -176,7 +185,8 @@ export class ContactRepository extends Context.Tag("@ram-delius/core/ContactRepo
   static readonly make = Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     const dialect = yield* Dialect
-    const select = sql.literal(`SELECT c.CONTACT_ID, c.OFFENDER_ID, o.CRN, c.CONTACT_TYPE_ID, t.CODE AS CONTACT_TYPE_CODE,
+    const select =
+      sql.literal(`SELECT c.CONTACT_ID, c.OFFENDER_ID, o.CRN, c.CONTACT_TYPE_ID, t.CODE AS CONTACT_TYPE_CODE,
       c.CONTACT_DATE, c.CONTACT_START_TIME, c.CONTACT_END_TIME, c.ATTENDED, c.COMPLIED, c.CONTACT_OUTCOME_TYPE_ID,
       oc.CODE AS OUTCOME_CODE, c.HOURS_CREDITED, c.LATEST_ENFORCEMENT_ACTION_ID, c.ENFORCEMENT, c.EVENT_ID, c.NSI_ID,
       c.PROBATION_AREA_ID, c.TEAM_ID, c.STAFF_ID, c.OFFICE_LOCATION_ID, c.RAR_ACTIVITY, c.LINKED_CONTACT_ID,
@@ -187,14 +197,19 @@ export class ContactRepository extends Context.Tag("@ram-delius/core/ContactRepo
     const rarDate = sql.literal(dialect.dateOnly("CONTACT_DATE"))
     return ContactRepository.of({
       findByCrnAndUrn: (crn, urn) =>
-        findOne("Contact.findByCrnAndUrn", Contact)(
+        findOne(
+          "Contact.findByCrnAndUrn",
+          Contact
+        )(
           sql`${select} WHERE o.CRN = ${crn} AND c.EXTERNAL_REFERENCE = ${urn} AND c.SOFT_DELETED = 0 ORDER BY c.CONTACT_ID`
         ),
       findById: (contactId) =>
         findOne("Contact.findById", Contact)(sql`${select} WHERE c.CONTACT_ID = ${contactId} AND c.SOFT_DELETED = 0`),
       insert: (contact, ctx) =>
         Effect.gen(function* () {
-          const id = yield* dialect.nextId(sql, "CONTACT_ID_SEQ").pipe(Effect.mapError(toDatabaseError("next CONTACT_ID_SEQ")))
+          const id = yield* dialect
+            .nextId(sql, "CONTACT_ID_SEQ")
+            .pipe(Effect.mapError(toDatabaseError("next CONTACT_ID_SEQ")))
           yield* execute("Contact.insert")(
             sql`INSERT INTO CONTACT ${sql.insert({
               CONTACT_ID: id,
@@ -240,30 +255,41 @@ export class ContactRepository extends Context.Tag("@ram-delius/core/ContactRepo
         )
       },
       clashCandidates: (offenderId, contactDate) =>
-        findAll("Contact.clashCandidates", ClashCandidate)(
+        findAll(
+          "Contact.clashCandidates",
+          ClashCandidate
+        )(
           sql`SELECT c.EXTERNAL_REFERENCE, c.CONTACT_START_TIME, c.CONTACT_END_TIME
               FROM CONTACT c JOIN R_CONTACT_TYPE t ON t.CONTACT_TYPE_ID = c.CONTACT_TYPE_ID
               WHERE c.OFFENDER_ID = ${offenderId} AND t.ATTENDANCE_CONTACT = 'Y' AND c.CONTACT_DATE = ${contactDate}
                 AND c.SOFT_DELETED = 0 AND c.CONTACT_OUTCOME_TYPE_ID IS NULL`
         ),
       withdrawFutureAppointments: (nsiId, today, outcome) =>
-        dialect.affectedRows(
-          sql,
-          sql`UPDATE CONTACT SET CONTACT_OUTCOME_TYPE_ID = ${outcome.id}, ATTENDED = ${outcome.attended},
+        dialect
+          .affectedRows(
+            sql,
+            sql`UPDATE CONTACT SET CONTACT_OUTCOME_TYPE_ID = ${outcome.id}, ATTENDED = ${outcome.attended},
               COMPLIED = ${outcome.complied}
             WHERE NSI_ID = ${nsiId} AND CONTACT_OUTCOME_TYPE_ID IS NULL AND CONTACT_DATE >= ${today}
               AND CONTACT_TYPE_ID IN (SELECT CONTACT_TYPE_ID FROM R_CONTACT_TYPE WHERE CODE IN ('CRSAPT', 'CRSSAA'))`
-        ).pipe(
-          Effect.mapError(toDatabaseError("Contact.withdrawFutureAppointments")),
-          Effect.withSpan("Contact.withdrawFutureAppointments", querySpan)
-        ),
+          )
+          .pipe(
+            Effect.mapError(toDatabaseError("Contact.withdrawFutureAppointments")),
+            Effect.withSpan("Contact.withdrawFutureAppointments", querySpan)
+          ),
       existsNsiNote: (nsiId, contactTypeCode, contactDate, containing) =>
-        findAll("Contact.existsNsiNote", NotesRow)(
+        findAll(
+          "Contact.existsNsiNote",
+          NotesRow
+        )(
           sql`SELECT c.NOTES FROM CONTACT c JOIN R_CONTACT_TYPE t ON t.CONTACT_TYPE_ID = c.CONTACT_TYPE_ID
               WHERE c.NSI_ID = ${nsiId} AND t.CODE = ${contactTypeCode} AND c.CONTACT_DATE = ${contactDate} AND c.SOFT_DELETED = 0`
         ).pipe(Effect.map((rows) => rows.some((r) => r.notes?.includes(containing) ?? false))),
       ftcContacts: (eventId) =>
-        findAll("Contact.ftcContacts", FtcContact)(
+        findAll(
+          "Contact.ftcContacts",
+          FtcContact
+        )(
           sql`SELECT c.CONTACT_DATE, c.COMPLIED, t.NATIONAL_STANDARDS_CONTACT, c.SOFT_DELETED
               FROM CONTACT c JOIN R_CONTACT_TYPE t ON t.CONTACT_TYPE_ID = c.CONTACT_TYPE_ID
               WHERE c.EVENT_ID = ${eventId} AND c.SOFT_DELETED = 0 AND c.COMPLIED = 'N' AND t.NATIONAL_STANDARDS_CONTACT = 'Y'`
@@ -278,7 +304,10 @@ export class ContactRepository extends Context.Tag("@ram-delius/core/ContactRepo
               WHERE c.EVENT_ID = ${eventId} AND t.CODE = ${contactTypeCode} AND c.SOFT_DELETED = 0`
         ),
       rarContacts: (nsiId) =>
-        findAll("Contact.rarContacts", RarContact)(
+        findAll(
+          "Contact.rarContacts",
+          RarContact
+        )(
           sql`SELECT CONTACT_DATE, RAR_ACTIVITY, SOFT_DELETED, ATTENDED, COMPLIED FROM CONTACT
               WHERE NSI_ID = ${nsiId} AND RAR_ACTIVITY = 'Y' AND SOFT_DELETED = 0`
         ),
@@ -289,11 +318,14 @@ export class ContactRepository extends Context.Tag("@ram-delius/core/ContactRepo
                 AND (ATTENDED IS NULL OR ATTENDED = 'Y') AND (COMPLIED IS NULL OR COMPLIED = 'Y')`
         ),
       softDeletedFlag: (crn, urn, contactId) =>
-        findOne("Contact.softDeletedFlag", SoftDeletedRow)(
+        findOne(
+          "Contact.softDeletedFlag",
+          SoftDeletedRow
+        )(
           sql`SELECT c.SOFT_DELETED FROM CONTACT c JOIN OFFENDER o ON o.OFFENDER_ID = c.OFFENDER_ID
               WHERE (o.CRN = ${crn} AND c.EXTERNAL_REFERENCE = ${urn}) OR c.CONTACT_ID = ${contactId}
               ORDER BY c.SOFT_DELETED, c.CONTACT_ID`
-        ).pipe(Effect.map(Option.map((r) => r.softDeleted))),
+        ).pipe(Effect.map(Option.map((r) => r.softDeleted)))
     })
   })
 

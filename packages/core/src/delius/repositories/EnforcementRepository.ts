@@ -34,7 +34,9 @@ export class EnforcementRepository extends Context.Tag("@ram-delius/core/Enforce
         ).pipe(Effect.map((n) => n > 0)),
       insert: (enforcement, ctx) =>
         Effect.gen(function* () {
-          const id = yield* dialect.nextId(sql, "ENFORCEMENT_ID_SEQ").pipe(Effect.mapError(toDatabaseError("next ENFORCEMENT_ID_SEQ")))
+          const id = yield* dialect
+            .nextId(sql, "ENFORCEMENT_ID_SEQ")
+            .pipe(Effect.mapError(toDatabaseError("next ENFORCEMENT_ID_SEQ")))
           yield* execute("Enforcement.insert")(
             sql`INSERT INTO ENFORCEMENT ${sql.insert({
               ENFORCEMENT_ID: id,

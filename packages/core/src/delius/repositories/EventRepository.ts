@@ -40,9 +40,15 @@ const RequirementRow = Schema.Struct({ rqmntId: Schema.Number })
 
 export interface EventRepositoryShape {
   /** The disposal of the person's event `eventId` (soft-delete/active flags not checked, §6.3 step 2.2). */
-  readonly disposalForEvent: (offenderId: number, eventId: number) => Effect.Effect<Option.Option<Disposal>, DatabaseError>
+  readonly disposalForEvent: (
+    offenderId: number,
+    eventId: number
+  ) => Effect.Effect<Option.Option<Disposal>, DatabaseError>
   /** First non-deleted RAR (main category F) requirement on the disposal (§6.3 step 2.3). */
-  readonly rarRequirement: (offenderId: number, disposalId: number) => Effect.Effect<Option.Option<number>, DatabaseError>
+  readonly rarRequirement: (
+    offenderId: number,
+    disposalId: number
+  ) => Effect.Effect<Option.Option<number>, DatabaseError>
   /** Whether a requirement's main category is F (RAR, §7.1 step 5c, §7.7). */
   readonly isRarRequirement: (requirementId: number) => Effect.Effect<boolean, DatabaseError>
   readonly eventForFtc: (eventId: number) => Effect.Effect<Option.Option<EventForFtc>, DatabaseError>
@@ -51,7 +57,10 @@ export interface EventRepositoryShape {
   readonly conviction: (crn: string, eventId: number) => Effect.Effect<Option.Option<Conviction>, DatabaseError>
 }
 
-export class EventRepository extends Context.Tag("@ram-delius/core/EventRepository")<EventRepository, EventRepositoryShape>() {
+export class EventRepository extends Context.Tag("@ram-delius/core/EventRepository")<
+  EventRepository,
+  EventRepositoryShape
+>() {
   static readonly make = Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     const convictionColumns = sql.literal(`e.EVENT_ID, e.CONVICTION_DATE, t.DESCRIPTION AS SENTENCE_DESCRIPTION,
@@ -65,7 +74,10 @@ export class EventRepository extends Context.Tag("@ram-delius/core/EventReposito
       JOIN R_OFFENCE o ON o.OFFENCE_ID = mo.OFFENCE_ID`)
     return EventRepository.of({
       disposalForEvent: (offenderId, eventId) =>
-        findOne("Event.disposalForEvent", Disposal)(
+        findOne(
+          "Event.disposalForEvent",
+          Disposal
+        )(
           sql`SELECT d.DISPOSAL_ID, d.EVENT_ID, t.DISPOSAL_TYPE_CODE
               FROM DISPOSAL d JOIN EVENT e ON e.EVENT_ID = d.EVENT_ID
               JOIN R_DISPOSAL_TYPE t ON t.DISPOSAL_TYPE_ID = d.DISPOSAL_TYPE_ID
@@ -73,7 +85,10 @@ export class EventRepository extends Context.Tag("@ram-delius/core/EventReposito
               ORDER BY d.DISPOSAL_ID`
         ),
       rarRequirement: (offenderId, disposalId) =>
-        findOne("Event.rarRequirement", RequirementRow)(
+        findOne(
+          "Event.rarRequirement",
+          RequirementRow
+        )(
           sql`SELECT r.RQMNT_ID FROM RQMNT r
               JOIN R_RQMNT_TYPE_MAIN_CATEGORY c ON c.RQMNT_TYPE_MAIN_CATEGORY_ID = r.RQMNT_TYPE_MAIN_CATEGORY_ID
               WHERE r.OFFENDER_ID = ${offenderId} AND r.DISPOSAL_ID = ${disposalId} AND r.SOFT_DELETED = 0 AND c.CODE = 'F'
@@ -86,7 +101,10 @@ export class EventRepository extends Context.Tag("@ram-delius/core/EventReposito
               WHERE r.RQMNT_ID = ${requirementId} AND c.CODE = 'F'`
         ).pipe(Effect.map((n) => n > 0)),
       eventForFtc: (eventId) =>
-        findOne("Event.eventForFtc", EventForFtc)(
+        findOne(
+          "Event.eventForFtc",
+          EventForFtc
+        )(
           sql`SELECT e.EVENT_ID, e.FTC_COUNT, e.BREACH_END, d.DISPOSAL_DATE, t.SENTENCE_TYPE, t.FTC_LIMIT
               FROM EVENT e LEFT JOIN DISPOSAL d ON d.EVENT_ID = e.EVENT_ID AND d.SOFT_DELETED = 0
               LEFT JOIN R_DISPOSAL_TYPE t ON t.DISPOSAL_TYPE_ID = d.DISPOSAL_TYPE_ID
@@ -100,14 +118,20 @@ export class EventRepository extends Context.Tag("@ram-delius/core/EventReposito
       // §4.6 list filter: active, non-deleted event with an active, non-deleted disposal whose type is not 326
       // (committal for PSS breach) and a non-deleted main offence.
       activeConvictions: (crn) =>
-        findAll("Event.activeConvictions", Conviction)(
+        findAll(
+          "Event.activeConvictions",
+          Conviction
+        )(
           sql`SELECT ${convictionColumns} ${convictionJoins}
               WHERE p.CRN = ${crn} AND p.SOFT_DELETED = 0 AND e.ACTIVE_FLAG = 1 AND e.SOFT_DELETED = 0
                 AND d.ACTIVE_FLAG = 1 AND d.SOFT_DELETED = 0 AND t.DISPOSAL_TYPE_CODE <> '326' AND mo.SOFT_DELETED = 0
               ORDER BY e.EVENT_ID`
         ),
       conviction: (crn, eventId) =>
-        findOne("Event.conviction", Conviction)(
+        findOne(
+          "Event.conviction",
+          Conviction
+        )(
           sql`SELECT ${convictionColumns} ${convictionJoins} WHERE p.CRN = ${crn} AND p.SOFT_DELETED = 0 AND e.EVENT_ID = ${eventId}`
         )
     })

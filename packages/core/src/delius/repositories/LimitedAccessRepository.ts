@@ -15,7 +15,10 @@ export type Limitation = typeof Limitation.Type
 
 export interface LimitedAccessRepositoryShape {
   /** Current (end null or after now) exclusions and restrictions of the given CRNs. */
-  readonly currentLimitations: (crns: ReadonlyArray<string>, now: string) => Effect.Effect<ReadonlyArray<Limitation>, DatabaseError>
+  readonly currentLimitations: (
+    crns: ReadonlyArray<string>,
+    now: string
+  ) => Effect.Effect<ReadonlyArray<Limitation>, DatabaseError>
 }
 
 export class LimitedAccessRepository extends Context.Tag("@ram-delius/core/LimitedAccessRepository")<
@@ -28,7 +31,10 @@ export class LimitedAccessRepository extends Context.Tag("@ram-delius/core/Limit
       currentLimitations: (crns, now) =>
         crns.length === 0
           ? Effect.succeed([])
-          : findAll("LimitedAccess.currentLimitations", Limitation)(
+          : findAll(
+              "LimitedAccess.currentLimitations",
+              Limitation
+            )(
               sql`SELECT o.CRN, 'E' AS KIND, x.USER_ID, o.EXCLUSION_MESSAGE, o.RESTRICTION_MESSAGE
                   FROM EXCLUSION x JOIN OFFENDER o ON o.OFFENDER_ID = x.OFFENDER_ID
                   WHERE o.CRN IN ${sql.in(crns)} AND o.SOFT_DELETED = 0 AND (x.EXCLUSION_END_TIME IS NULL OR x.EXCLUSION_END_TIME > ${now})

@@ -100,20 +100,27 @@ export class NsiRepository extends Context.Tag("@ram-delius/core/NsiRepository")
     const dialect = yield* Dialect
     const nextId = (sequence: "NSI_ID_SEQ" | "NSI_MANAGER_ID_SEQ" | "NSI_STATUS_HISTORY_ID_SEQ") =>
       dialect.nextId(sql, sequence).pipe(Effect.mapError(toDatabaseError(`next ${sequence}`)))
-    const select = sql.literal(`SELECT n.NSI_ID, n.OFFENDER_ID, o.CRN, n.NSI_TYPE_ID, n.NSI_STATUS_ID, s.CODE AS STATUS_CODE,
+    const select =
+      sql.literal(`SELECT n.NSI_ID, n.OFFENDER_ID, o.CRN, n.NSI_TYPE_ID, n.NSI_STATUS_ID, s.CODE AS STATUS_CODE,
       n.NSI_OUTCOME_ID, n.NSI_STATUS_DATE, n.REFERRAL_DATE, n.ACTUAL_START_DATE, n.ACTUAL_END_DATE, n.NOTES,
       n.EXTERNAL_REFERENCE, n.INTENDED_PROVIDER_ID, n.EVENT_ID, n.RQMNT_ID, n.RAR_COUNT, n.ACTIVE_FLAG, n.ROW_VERSION,
       n.CREATED_DATETIME, n.LAST_UPDATED_DATETIME
       FROM NSI n JOIN OFFENDER o ON o.OFFENDER_ID = n.OFFENDER_ID JOIN R_NSI_STATUS s ON s.NSI_STATUS_ID = n.NSI_STATUS_ID`)
     return NsiRepository.of({
       findByCrnAndUrn: (crn, urn) =>
-        findAll("Nsi.findByCrnAndUrn", Nsi)(
+        findAll(
+          "Nsi.findByCrnAndUrn",
+          Nsi
+        )(
           sql`${select} WHERE o.CRN = ${crn} AND o.SOFT_DELETED = 0 AND n.EXTERNAL_REFERENCE = ${urn} AND n.SOFT_DELETED = 0
               ORDER BY n.NSI_ID`
         ),
       findById: (nsiId) => findOne("Nsi.findById", Nsi)(sql`${select} WHERE n.NSI_ID = ${nsiId}`),
       trace: (crn, urn) =>
-        findAll("Nsi.trace", NsiTrace)(
+        findAll(
+          "Nsi.trace",
+          NsiTrace
+        )(
           sql`SELECT n.NSI_ID, n.SOFT_DELETED, n.ACTIVE_FLAG, u.DISTINGUISHED_NAME AS LAST_UPDATED_BY
               FROM NSI n JOIN OFFENDER o ON o.OFFENDER_ID = n.OFFENDER_ID
               LEFT JOIN USER_ u ON u.USER_ID = n.LAST_UPDATED_USER_ID
@@ -185,7 +192,10 @@ export class NsiRepository extends Context.Tag("@ram-delius/core/NsiRepository")
           return id
         }),
       activeManager: (nsiId) =>
-        findOne("Nsi.activeManager", NsiManager)(
+        findOne(
+          "Nsi.activeManager",
+          NsiManager
+        )(
           sql`SELECT NSI_MANAGER_ID, PROBATION_AREA_ID, TEAM_ID, STAFF_ID FROM NSI_MANAGER
               WHERE NSI_ID = ${nsiId} AND ACTIVE_FLAG = 1 AND SOFT_DELETED = 0 ORDER BY NSI_MANAGER_ID`
         ),

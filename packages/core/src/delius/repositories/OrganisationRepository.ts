@@ -37,11 +37,20 @@ export interface OrganisationRepositoryShape {
   readonly teamId: (code: string) => Effect.Effect<Option.Option<number>, DatabaseError>
   readonly staffId: (officerCode: string) => Effect.Effect<Option.Option<number>, DatabaseError>
   /** Active locations with this code, any provider (provider and location end dates null or after today, §7.1 step 4). */
-  readonly activeOfficeLocations: (code: string, today: string) => Effect.Effect<ReadonlyArray<OfficeLocation>, DatabaseError>
+  readonly activeOfficeLocations: (
+    code: string,
+    today: string
+  ) => Effect.Effect<ReadonlyArray<OfficeLocation>, DatabaseError>
   /** Active locations of a provider (§4.7). */
-  readonly providerOfficeLocations: (providerCode: string, today: string) => Effect.Effect<ReadonlyArray<OfficeLocation>, DatabaseError>
+  readonly providerOfficeLocations: (
+    providerCode: string,
+    today: string
+  ) => Effect.Effect<ReadonlyArray<OfficeLocation>, DatabaseError>
   /** Active locations linked to a team through `TEAM_OFFICE_LOCATION` (§4.3, §13 item 2). */
-  readonly teamOfficeLocations: (teamId: number, today: string) => Effect.Effect<ReadonlyArray<OfficeLocation>, DatabaseError>
+  readonly teamOfficeLocations: (
+    teamId: number,
+    today: string
+  ) => Effect.Effect<ReadonlyArray<OfficeLocation>, DatabaseError>
   readonly selectableDeliveryUnits: Effect.Effect<ReadonlyArray<DeliveryUnit>, DatabaseError>
 }
 
@@ -51,9 +60,12 @@ export class OrganisationRepository extends Context.Tag("@ram-delius/core/Organi
 >() {
   static readonly make = Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
-    const id = (operation: string, statement: Effect.Effect<ReadonlyArray<unknown>, import("@effect/sql").SqlError.SqlError>) =>
-      findOne(operation, IdOnly)(statement).pipe(Effect.map(Option.map((r) => r.id)))
-    const location = sql.literal(`SELECT l.OFFICE_LOCATION_ID, l.CODE, l.DESCRIPTION, l.BUILDING_NAME, l.BUILDING_NUMBER,
+    const id = (
+      operation: string,
+      statement: Effect.Effect<ReadonlyArray<unknown>, import("@effect/sql").SqlError.SqlError>
+    ) => findOne(operation, IdOnly)(statement).pipe(Effect.map(Option.map((r) => r.id)))
+    const location =
+      sql.literal(`SELECT l.OFFICE_LOCATION_ID, l.CODE, l.DESCRIPTION, l.BUILDING_NAME, l.BUILDING_NUMBER,
       l.STREET_NAME, l.DISTRICT, l.TOWN_CITY, l.COUNTY, l.POSTCODE, l.TELEPHONE_NUMBER, p.CODE AS PROVIDER_CODE,
       p.DESCRIPTION AS PROVIDER_DESCRIPTION
       FROM OFFICE_LOCATION l JOIN PROBATION_AREA p ON p.PROBATION_AREA_ID = l.PROBATION_AREA_ID`)
@@ -64,24 +76,34 @@ export class OrganisationRepository extends Context.Tag("@ram-delius/core/Organi
       providerId: referenceCache((code: string) =>
         id("Organisation.providerId", sql`SELECT PROBATION_AREA_ID AS ID FROM PROBATION_AREA WHERE CODE = ${code}`)
       ),
-      teamId: referenceCache((code: string) => id("Organisation.teamId", sql`SELECT TEAM_ID AS ID FROM TEAM WHERE CODE = ${code}`)),
+      teamId: referenceCache((code: string) =>
+        id("Organisation.teamId", sql`SELECT TEAM_ID AS ID FROM TEAM WHERE CODE = ${code}`)
+      ),
       staffId: referenceCache((code: string) =>
         id("Organisation.staffId", sql`SELECT STAFF_ID AS ID FROM STAFF WHERE OFFICER_CODE = ${code}`)
       ),
       activeOfficeLocations: (code, today) =>
-        findAll("Organisation.activeOfficeLocations", OfficeLocation)(
-          sql`${location} WHERE l.CODE = ${code} AND ${active(today)} ORDER BY l.OFFICE_LOCATION_ID`
-        ),
+        findAll(
+          "Organisation.activeOfficeLocations",
+          OfficeLocation
+        )(sql`${location} WHERE l.CODE = ${code} AND ${active(today)} ORDER BY l.OFFICE_LOCATION_ID`),
       providerOfficeLocations: (providerCode, today) =>
-        findAll("Organisation.providerOfficeLocations", OfficeLocation)(
-          sql`${location} WHERE p.CODE = ${providerCode} AND ${active(today)} ORDER BY l.CODE, l.OFFICE_LOCATION_ID`
-        ),
+        findAll(
+          "Organisation.providerOfficeLocations",
+          OfficeLocation
+        )(sql`${location} WHERE p.CODE = ${providerCode} AND ${active(today)} ORDER BY l.CODE, l.OFFICE_LOCATION_ID`),
       teamOfficeLocations: (teamId, today) =>
-        findAll("Organisation.teamOfficeLocations", OfficeLocation)(
+        findAll(
+          "Organisation.teamOfficeLocations",
+          OfficeLocation
+        )(
           sql`${location} JOIN TEAM_OFFICE_LOCATION tl ON tl.OFFICE_LOCATION_ID = l.OFFICE_LOCATION_ID
               WHERE tl.TEAM_ID = ${teamId} AND (l.END_DATE IS NULL OR l.END_DATE > ${today}) ORDER BY l.CODE`
         ),
-      selectableDeliveryUnits: findAll("Organisation.selectableDeliveryUnits", DeliveryUnit)(
+      selectableDeliveryUnits: findAll(
+        "Organisation.selectableDeliveryUnits",
+        DeliveryUnit
+      )(
         sql`SELECT b.CODE, b.DESCRIPTION, p.CODE AS REGION_CODE, p.DESCRIPTION AS REGION_DESCRIPTION
             FROM BOROUGH b JOIN PROBATION_AREA p ON p.PROBATION_AREA_ID = b.PROBATION_AREA_ID
             WHERE b.SELECTABLE = 'Y' ORDER BY b.CODE`

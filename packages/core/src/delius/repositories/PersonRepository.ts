@@ -92,17 +92,23 @@ export class PersonRepository extends Context.Tag("@ram-delius/core/PersonReposi
       )
     return PersonRepository.of({
       lock: (crn) =>
-        dialect.lockPerson(sql, crn).pipe(
-          Effect.map(Option.fromNullable),
-          Effect.mapError(toDatabaseError("Person.lock")),
-          Effect.withSpan("Person.lock", querySpan)
-        ),
+        dialect
+          .lockPerson(sql, crn)
+          .pipe(
+            Effect.map(Option.fromNullable),
+            Effect.mapError(toDatabaseError("Person.lock")),
+            Effect.withSpan("Person.lock", querySpan)
+          ),
       findByCrn: (crn) =>
-        findOne("Person.findByCrn", Person)(
-          sql`SELECT OFFENDER_ID, CRN, NOMS_NUMBER FROM OFFENDER WHERE CRN = ${crn} AND SOFT_DELETED = 0`
-        ),
+        findOne(
+          "Person.findByCrn",
+          Person
+        )(sql`SELECT OFFENDER_ID, CRN, NOMS_NUMBER FROM OFFENDER WHERE CRN = ${crn} AND SOFT_DELETED = 0`),
       findDetail: (crn) =>
-        findOne("Person.findDetail", PersonDetail)(
+        findOne(
+          "Person.findDetail",
+          PersonDetail
+        )(
           sql`SELECT o.OFFENDER_ID, o.CRN, o.FIRST_NAME, o.SURNAME, o.DATE_OF_BIRTH_DATE, o.TELEPHONE_NUMBER, o.MOBILE_NUMBER,
                      o.E_MAIL_ADDRESS, ${description("GENDER_ID", "GENDER")}, ${description("ETHNICITY_ID", "ETHNICITY")},
                      ${description("LANGUAGE_ID", "LANGUAGE")}, ${description("RELIGION_ID", "RELIGION")}
@@ -111,21 +117,30 @@ export class PersonRepository extends Context.Tag("@ram-delius/core/PersonReposi
       // §4.5: first non-deleted, non-ended address with status M (unordered in the reference; ordered here by id so
       // the answer is stable).
       mainAddress: (offenderId) =>
-        findOne("Person.mainAddress", Address)(
+        findOne(
+          "Person.mainAddress",
+          Address
+        )(
           sql`SELECT a.BUILDING_NAME, a.ADDRESS_NUMBER, a.STREET_NAME, a.DISTRICT, a.TOWN_CITY, a.COUNTY, a.POSTCODE, a.NO_FIXED_ABODE
               FROM OFFENDER_ADDRESS a JOIN R_STANDARD_REFERENCE_LIST s ON s.STANDARD_REFERENCE_LIST_ID = a.ADDRESS_STATUS_ID
               WHERE a.OFFENDER_ID = ${offenderId} AND a.SOFT_DELETED = 0 AND a.END_DATE IS NULL AND s.CODE_VALUE = 'M'
               ORDER BY a.OFFENDER_ADDRESS_ID`
         ),
       disabilities: (offenderId, today) =>
-        findAll("Person.disabilities", Disability)(
+        findAll(
+          "Person.disabilities",
+          Disability
+        )(
           sql`SELECT s.CODE_DESCRIPTION AS TYPE, d.START_DATE, d.NOTES
               FROM DISABILITY d LEFT JOIN R_STANDARD_REFERENCE_LIST s ON s.STANDARD_REFERENCE_LIST_ID = d.DISABILITY_TYPE_ID
               WHERE d.OFFENDER_ID = ${offenderId} AND d.SOFT_DELETED = 0 AND (d.FINISH_DATE IS NULL OR d.FINISH_DATE > ${today})
               ORDER BY d.DISABILITY_ID`
         ),
       communityManagers: (crn) =>
-        findAll("Person.communityManagers", Manager)(
+        findAll(
+          "Person.communityManagers",
+          Manager
+        )(
           sql`SELECT m.OFFENDER_MANAGER_ID AS MANAGER_ID, s.OFFICER_CODE, s.FORENAME, s.SURNAME,
                      (SELECT MIN(u.DISTINGUISHED_NAME) FROM USER_ u WHERE u.STAFF_ID = s.STAFF_ID) AS USERNAME,
                      NULL AS EMAIL, NULL AS TELEPHONE_NUMBER,
@@ -141,7 +156,10 @@ export class PersonRepository extends Context.Tag("@ram-delius/core/PersonReposi
               WHERE o.CRN = ${crn} AND o.SOFT_DELETED = 0 AND m.ACTIVE_FLAG = 1 AND m.SOFT_DELETED = 0`
         ),
       prisonManagers: (offenderId) =>
-        findAll("Person.prisonManagers", Manager)(
+        findAll(
+          "Person.prisonManagers",
+          Manager
+        )(
           sql`SELECT m.PRISON_OFFENDER_MANAGER_ID AS MANAGER_ID, s.OFFICER_CODE, s.FORENAME, s.SURNAME, NULL AS USERNAME,
                      m.EMAIL_ADDRESS AS EMAIL, m.TELEPHONE_NUMBER,
                      t.TEAM_ID, t.CODE AS TEAM_CODE, t.DESCRIPTION AS TEAM_DESCRIPTION, t.EMAIL_ADDRESS AS TEAM_EMAIL,

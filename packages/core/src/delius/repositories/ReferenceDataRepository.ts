@@ -54,7 +54,10 @@ export interface ReferenceDataRepositoryShape {
   readonly nsiType: (code: string) => Effect.Effect<Option.Option<typeof IdAndCode.Type>, DatabaseError>
   readonly nsiStatus: (code: string) => Effect.Effect<Option.Option<NsiStatus>, DatabaseError>
   /** A `R_STANDARD_REFERENCE_LIST` row of a dataset (`R_REFERENCE_DATA_MASTER.CODE_SET_NAME`), e.g. NSI OUTCOME. */
-  readonly referenceData: (dataset: string, code: string) => Effect.Effect<Option.Option<ReferenceListEntry>, DatabaseError>
+  readonly referenceData: (
+    dataset: string,
+    code: string
+  ) => Effect.Effect<Option.Option<ReferenceListEntry>, DatabaseError>
   readonly businessInteractionId: (code: string, now: string) => Effect.Effect<Option.Option<number>, DatabaseError>
 }
 
@@ -66,37 +69,56 @@ export class ReferenceDataRepository extends Context.Tag("@ram-delius/core/Refer
     const sql = yield* SqlClient.SqlClient
     return ReferenceDataRepository.of({
       contactType: referenceCache((code: string) =>
-        findOne("ReferenceData.contactType", ContactType)(
+        findOne(
+          "ReferenceData.contactType",
+          ContactType
+        )(
           sql`SELECT CONTACT_TYPE_ID, CODE, NATIONAL_STANDARDS_CONTACT, ATTENDANCE_CONTACT FROM R_CONTACT_TYPE WHERE CODE = ${code}`
         )
       ),
       contactOutcome: referenceCache((code: string) =>
-        findOne("ReferenceData.contactOutcome", ContactOutcome)(
+        findOne(
+          "ReferenceData.contactOutcome",
+          ContactOutcome
+        )(
           sql`SELECT CONTACT_OUTCOME_TYPE_ID, CODE, OUTCOME_ATTENDANCE, OUTCOME_COMPLIANT_ACCEPTABLE FROM R_CONTACT_OUTCOME_TYPE WHERE CODE = ${code}`
         )
       ),
       enforcementAction: referenceCache((code: string) =>
-        findOne("ReferenceData.enforcementAction", EnforcementAction)(
+        findOne(
+          "ReferenceData.enforcementAction",
+          EnforcementAction
+        )(
           sql`SELECT ENFORCEMENT_ACTION_ID, CODE, DESCRIPTION, RESPONSE_BY_PERIOD, CONTACT_TYPE_ID FROM R_ENFORCEMENT_ACTION WHERE CODE = ${code}`
         )
       ),
       nsiType: referenceCache((code: string) =>
-        findOne("ReferenceData.nsiType", IdAndCode)(sql`SELECT NSI_TYPE_ID AS ID, CODE FROM R_NSI_TYPE WHERE CODE = ${code}`)
+        findOne(
+          "ReferenceData.nsiType",
+          IdAndCode
+        )(sql`SELECT NSI_TYPE_ID AS ID, CODE FROM R_NSI_TYPE WHERE CODE = ${code}`)
       ),
       nsiStatus: referenceCache((code: string) =>
-        findOne("ReferenceData.nsiStatus", NsiStatus)(
-          sql`SELECT NSI_STATUS_ID, CODE, CONTACT_TYPE_ID FROM R_NSI_STATUS WHERE CODE = ${code}`
-        )
+        findOne(
+          "ReferenceData.nsiStatus",
+          NsiStatus
+        )(sql`SELECT NSI_STATUS_ID, CODE, CONTACT_TYPE_ID FROM R_NSI_STATUS WHERE CODE = ${code}`)
       ),
       referenceData: (dataset, code) =>
-        findOne("ReferenceData.referenceData", ReferenceListEntry)(
+        findOne(
+          "ReferenceData.referenceData",
+          ReferenceListEntry
+        )(
           sql`SELECT l.STANDARD_REFERENCE_LIST_ID AS ID, l.CODE_VALUE AS CODE, l.CODE_DESCRIPTION AS DESCRIPTION
               FROM R_STANDARD_REFERENCE_LIST l JOIN R_REFERENCE_DATA_MASTER m ON m.REFERENCE_DATA_MASTER_ID = l.REFERENCE_DATA_MASTER_ID
               WHERE m.CODE_SET_NAME = ${dataset} AND l.CODE_VALUE = ${code}
               ORDER BY l.STANDARD_REFERENCE_LIST_ID`
         ),
       businessInteractionId: (code, now) =>
-        findOne("ReferenceData.businessInteraction", BusinessInteractionRow)(
+        findOne(
+          "ReferenceData.businessInteraction",
+          BusinessInteractionRow
+        )(
           sql`SELECT BUSINESS_INTERACTION_ID AS ID FROM BUSINESS_INTERACTION
               WHERE BUSINESS_INTERACTION_CODE = ${code} AND (ENABLED_DATE IS NULL OR ENABLED_DATE <= ${now})`
         ).pipe(Effect.map(Option.map((r) => r.id)))

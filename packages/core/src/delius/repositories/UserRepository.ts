@@ -16,20 +16,32 @@ export interface UserRepositoryShape {
   readonly managedCases: (username: string) => Effect.Effect<ReadonlyArray<string>, DatabaseError>
 }
 
-export class UserRepository extends Context.Tag("@ram-delius/core/UserRepository")<UserRepository, UserRepositoryShape>() {
+export class UserRepository extends Context.Tag("@ram-delius/core/UserRepository")<
+  UserRepository,
+  UserRepositoryShape
+>() {
   static readonly make = Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     return UserRepository.of({
       userIdByUsername: (username) =>
-        findOne("User.userIdByUsername", UserIdRow)(
-          sql`SELECT USER_ID FROM USER_ WHERE UPPER(DISTINGUISHED_NAME) = UPPER(${username}) ORDER BY USER_ID`
-        ).pipe(Effect.map(Option.map((r) => r.userId))),
+        findOne(
+          "User.userIdByUsername",
+          UserIdRow
+        )(sql`SELECT USER_ID FROM USER_ WHERE UPPER(DISTINGUISHED_NAME) = UPPER(${username}) ORDER BY USER_ID`).pipe(
+          Effect.map(Option.map((r) => r.userId))
+        ),
       usernameById: (userId) =>
-        findOne("User.usernameById", UsernameRow)(
-          sql`SELECT DISTINGUISHED_NAME FROM USER_ WHERE USER_ID = ${userId}`
-        ).pipe(Effect.map(Option.map((r) => r.distinguishedName))),
+        findOne(
+          "User.usernameById",
+          UsernameRow
+        )(sql`SELECT DISTINGUISHED_NAME FROM USER_ WHERE USER_ID = ${userId}`).pipe(
+          Effect.map(Option.map((r) => r.distinguishedName))
+        ),
       managedCases: (username) =>
-        findAll("User.managedCases", CrnRow)(
+        findAll(
+          "User.managedCases",
+          CrnRow
+        )(
           sql`SELECT DISTINCT o.CRN FROM OFFENDER o
               JOIN OFFENDER_MANAGER m ON m.OFFENDER_ID = o.OFFENDER_ID
               JOIN USER_ u ON u.STAFF_ID = m.ALLOCATION_STAFF_ID

@@ -171,7 +171,8 @@ const make = (config: SqliteClientConfig): Effect.Effect<SqliteClient, SqlError,
 
     const connection: Connection = {
       // `transformRows` is only a flag here: the names were transformed once for the statement, not per row.
-      execute: (sql, params, transformRows) => rows(sql, params, transformRows !== undefined) as Effect.Effect<any, SqlError>,
+      execute: (sql, params, transformRows) =>
+        rows(sql, params, transformRows !== undefined) as Effect.Effect<any, SqlError>,
       executeRaw: (sql, params) =>
         Effect.try({
           try: () => {
@@ -230,9 +231,9 @@ const make = (config: SqliteClientConfig): Effect.Effect<SqliteClient, SqlError,
     }) as SqliteClient
   })
 
-const toContext = (client: SqliteClient) => Context.make(SqliteClient, client).pipe(Context.add(Client.SqlClient, client))
+const toContext = (client: SqliteClient) =>
+  Context.make(SqliteClient, client).pipe(Context.add(Client.SqlClient, client))
 
 /** `SqliteClient` and `SqlClient.SqlClient` for the given configuration. */
 export const layer = (config: SqliteClientConfig): Layer.Layer<SqliteClient | Client.SqlClient, SqlError> =>
   Layer.scopedContext(Effect.map(make(config), toContext)).pipe(Layer.provide(Reactivity.layer))
-
