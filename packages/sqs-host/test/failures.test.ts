@@ -150,7 +150,8 @@ describe("poison messages", () => {
     // The good ones do not wait for the poison: done on their first receive, while the poison is still being retried.
     await waitFor("the good messages", () => consumer.stats.succeeded === 2)
     expect(h.queue("dlq").total).toBeLessThan(3)
-    await waitFor("three messages in the DLQ", () => h!.queue("dlq").total === 3)
+    // The failure counter moves after the visibility change that lets the DLQ move happen: wait for both.
+    await waitFor("three messages in the DLQ", () => h!.queue("dlq").total === 3 && consumer.stats.failed === 9)
 
     expect(h.queue().total).toBe(0)
     expect(consumer.stats).toMatchObject({ succeeded: 2, failed: 9, received: 11 })

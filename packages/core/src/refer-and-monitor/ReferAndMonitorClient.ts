@@ -186,6 +186,15 @@ const make = (
               interrupted.removeEventListener("abort", onInterrupt)
             })
         })
+      ).pipe(
+        Effect.tap((exchange) => Effect.annotateCurrentSpan("http.response.status_code", exchange.status)),
+        // The client span the platform client opened: exported as the call's dependency (issue 11 §1), and the
+        // parent whose context the trace headers carry.
+        Effect.withSpan("http.client GET", {
+          kind: "client",
+          captureStackTrace: false,
+          attributes: { "http.request.method": "GET", "url.full": url }
+        })
       )
 
     /**
