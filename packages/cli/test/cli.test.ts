@@ -3,12 +3,12 @@ import { type DevStack, startDevStack } from "@ram-delius/sqs-host/dev"
 import { spawn, spawnSync } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { createServer as createHttpServer } from "node:http"
-import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { DatabaseSync } from "node:sqlite"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { freePort } from "./support/ports.js"
 
 /** The built binary, run as a support engineer would: real SQLite file, real SQS emulator. */
 const BIN = fileURLToPath(new URL("../bin/ram-delius.mjs", import.meta.url))
@@ -28,14 +28,6 @@ const run = (...args: Array<string>) =>
   })
 const db = () => new DatabaseSync(join(dir, "delius.sqlite"), { readOnly: true })
 const count = (sql: string) => Object.values(db().prepare(sql).get()!)[0] as number
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const port = (server.address() as { port: number }).port
-      server.close(() => resolve(port))
-    })
-  })
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "ram-cli-"))

@@ -1,11 +1,11 @@
 import { DatabaseSync } from "node:sqlite"
 import { spawn, spawnSync } from "node:child_process"
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs"
-import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { freePort } from "./support/ports.js"
 
 /**
  * Issue #11 §3 — the CLI a support engineer trusts: the built binary, run as they would run it (real SQLite files,
@@ -33,14 +33,6 @@ const expectOneSentence = (stderr: string) => {
   expect(lines).toHaveLength(1)
   expect(stderr).not.toMatch(/\n\s+at |fiber=#|_tag|FiberFailure/)
 }
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const port = (server.address() as { port: number }).port
-      server.close(() => resolve(port))
-    })
-  })
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "ram-cli-ops-"))

@@ -2,11 +2,11 @@ import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } 
 import { type DevStack, startDevStack } from "@ram-delius/sqs-host/dev"
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
-import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { freePort } from "./support/ports.js"
 
 /**
  * hmpps-sqs's queue-admin endpoints on the HTTP host (issue 9 §8): the built `ram-delius serve --http` over the SQS
@@ -24,14 +24,6 @@ let env: Record<string, string>
 const children: Array<ChildProcessWithoutNullStreams> = []
 
 /** PORT must be a real port number (0 is refused): a free one, picked just before. */
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const port = (server.address() as { port: number }).port
-      server.close(() => resolve(port))
-    })
-  })
-
 const waitFor = async (what: string, check: () => boolean, timeoutMs = 60_000) => {
   const deadline = Date.now() + timeoutMs
   while (!check()) {

@@ -6,12 +6,12 @@ import { type DevStack, startDevStack } from "@ram-delius/sqs-host/dev"
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { request as httpRequest } from "node:http"
-import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import pg from "pg"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
+import { freePort } from "./support/ports.js"
 
 /**
  * `ram-delius serve` shuts down by draining, not dropping (issue 9 §1): the built binary on a temporary PostgreSQL
@@ -59,14 +59,6 @@ interface Serving {
 const servers: Array<Serving> = []
 
 /** PORT must be a real port number (0 is refused): a free one, picked just before. */
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const port = (server.address() as { port: number }).port
-      server.close(() => resolve(port))
-    })
-  })
-
 /** Starts `serve` and waits until it has logged its port (HTTP, or the queue host's health server). */
 const serve = async (args: ReadonlyArray<string>, env: Record<string, string> = {}): Promise<Serving> => {
   const child = spawn(process.execPath, [BIN, "serve", ...args], {

@@ -1,11 +1,11 @@
 import { type ChildProcess, spawn } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
-import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type Envelope, type IngestionMode, startIngestion } from "./support/ingestion.js"
+import { freePort } from "./support/ports.js"
 
 /**
  * Issue 11 §1 and §2, run as deployed: the built `ram-delius serve` (HTTP API + queue consumer + dev SQS emulator and
@@ -31,14 +31,6 @@ afterAll(() => {
   for (const child of children) if (child.exitCode === null) child.kill("SIGKILL")
   rmSync(dir, { recursive: true, force: true })
 })
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const port = (server.address() as { port: number }).port
-      server.close(() => resolve(port))
-    })
-  })
 
 /** Poll until `check` holds (bounded generously for a loaded 2-core machine); no timing is asserted. */
 const eventually = async <A>(
