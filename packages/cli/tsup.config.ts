@@ -20,6 +20,23 @@ const externalThirdParty: NonNullable<Options["esbuildPlugins"]>[number] = {
   }
 }
 
+/**
+ * Libraries the bundled code imports at the top of a module but the binary never calls: fast-check (effect's Schema
+ * imports it for `Arbitrary`, property-test data) and the YAML/TOML/INI parsers (@effect/cli's config-file fallback,
+ * which no command uses). Loading them was ~250 ms of every start (fast-check alone ~200 ms, measured by importing
+ * each under Node 24). In the binary they resolve to an empty module; any call into one would fail loudly
+ * ("… is not a function"), and test/bundle.test.ts pins that the binary still runs every command family.
+ */
+const unusedInBinary = /^(fast-check|yaml|toml|ini)$/
+
+const emptyUnused: NonNullable<Options["esbuildPlugins"]>[number] = {
+  name: "empty-unused",
+  setup(build) {
+    build.onResolve({ filter: unusedInBinary }, (args) => ({ path: args.path, namespace: "empty-unused" }))
+    build.onLoad({ filter: /.*/, namespace: "empty-unused" }, () => ({ contents: "export {}", loader: "js" }))
+  }
+}
+
 export default defineConfig([
   {
     entry: ["src/index.ts"],
@@ -42,7 +59,7 @@ export default defineConfig([
     treeshake: false,
     sourcemap: true,
     noExternal: [bundled],
-    esbuildPlugins: [externalThirdParty],
+    esbuildPlugins: [emptyUnused, externalThirdParty],
     // Workspace packages from their TypeScript sources (as the tests resolve them), never from a stale dist/.
     esbuildOptions(options) {
       options.conditions = ["source"]

@@ -4,7 +4,7 @@
 // when it is installed (a workspace checkout); otherwise carry on with whatever Node this is (engines asks for 24).
 import { spawn } from "node:child_process"
 import { existsSync } from "node:fs"
-import { createRequire } from "node:module"
+import { createRequire, enableCompileCache } from "node:module"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 
@@ -19,6 +19,10 @@ const pinned = (() => {
 })()
 
 if (pinned === undefined) {
+  // V8's code cache on disk (os.tmpdir()/node-compile-cache, keyed by file content; NODE_DISABLE_COMPILE_CACHE=1
+  // turns it off): from the second run on, the bundle is not parsed and compiled again — about a third of the start of
+  // `--help` (issue #11 §3, fast start).
+  enableCompileCache?.()
   await import("../dist/bin.js")
 } else {
   const child = spawn(pinned, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: "inherit" })

@@ -1,6 +1,6 @@
 import { DatabaseSync } from "node:sqlite"
 import { spawn, spawnSync } from "node:child_process"
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs"
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -133,6 +133,23 @@ describe("help", () => {
     const plain = onTty({ NO_COLOR: "1" })
     expect(plain).toContain("USAGE")
     expect(plain).not.toContain("\x1b[")
+  })
+})
+
+describe("fast start", () => {
+  it("the binary loads none of the libraries it never calls, and runs the same from V8's code cache", async () => {
+    // tsup.config.ts resolves these to an empty module in the binary; an import of one would cost ~50–200 ms a start.
+    const dist = fileURLToPath(new URL("../dist/", import.meta.url))
+    for (const file of readdirSync(dist).filter((name) => name.endsWith(".js"))) {
+      expect(readFileSync(join(dist, file), "utf8"), file).not.toMatch(/from "(fast-check|yaml|toml|ini)"/)
+    }
+    const cache = join(dir, "compile-cache")
+    const first = await run(["referral", "show", "T140223", REFERRAL, "--json"], { NODE_COMPILE_CACHE: cache })
+    expect(first.code).toBe(0)
+    expect(readdirSync(cache).length).toBeGreaterThan(0)
+    const second = await run(["referral", "show", "T140223", REFERRAL, "--json"], { NODE_COMPILE_CACHE: cache })
+    expect(second).toEqual(first)
+    expect(JSON.parse(second.stdout)).toMatchObject({ urn: `urn:hmpps:interventions-referral:${REFERRAL}` })
   })
 })
 
