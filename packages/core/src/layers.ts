@@ -1,4 +1,4 @@
-import { Effect, Layer } from "effect"
+import { Config, Effect, Layer, Option } from "effect"
 import { ActionPlan } from "./action-plan/ActionPlan.js"
 import { Appointment } from "./appointment/Appointment.js"
 import { CaseReads } from "./case/CaseReads.js"
@@ -12,7 +12,7 @@ import { EventHandlerConfig } from "./events/handleDomainEvent.js"
 import { ReferAndMonitorClient } from "./refer-and-monitor/ReferAndMonitorClient.js"
 import { ContractTypes } from "./referral/ContractTypes.js"
 import { Referral } from "./referral/Referral.js"
-import { Telemetry } from "./telemetry/Telemetry.js"
+import { connectionString, Telemetry } from "./telemetry/Telemetry.js"
 
 /**
  * Wiring of core for hosts and embedders. Every dependency can be swapped: a team with its own Delius access layer
@@ -34,7 +34,15 @@ export interface CoreOptions<EDb = never, ETel = never, EDir = never, ERm = neve
    */
   readonly repositories?:
     Layer.Layer<never, never, Layer.Layer.Success<typeof Database.layer>> | Layer.Layer<any, never, any>
+  /**
+   * Make Effect spans (requests, statements, R&M calls, workflow steps). Default: only when they are exported, i.e.
+   * when `APPLICATIONINSIGHTS_CONNECTION_STRING` is set — otherwise every span would be built, timed and dropped (22 a
+   * request, with a stack capture each: issue 13). Pass `true` when you export spans with a tracer of your own.
+   */
+  readonly tracing?: boolean
 }
+
+const spansExported = Config.map(connectionString, Option.isSome)
 
 export const makeCoreLayer = <EDb = never, ETel = never, EDir = never, ERm = never>(
   options: CoreOptions<EDb, ETel, EDir, ERm> = {}
@@ -69,9 +77,17 @@ export const makeCoreLayer = <EDb = never, ETel = never, EDir = never, ERm = nev
   const deliusUser = DeliusUser.layer.pipe(Layer.provideMerge(repositories))
   // §6.2 with CONTRACT_TYPE_NSI_TYPES, checked against R_NSI_TYPE while core starts (a bad entry refuses to start).
   const contractTypes = ContractTypes.layer.pipe(Layer.provideMerge(deliusUser))
+  // A fiber-ref setting of the layer: a runtime built on it (the hosts' ManagedRuntime) starts every fiber with it.
+  const tracing = Layer.unwrapEffect(
+    Effect.map(
+      options.tracing === undefined ? Effect.orDie(spansExported) : Effect.succeed(options.tracing),
+      Layer.setTracerEnabled
+    )
+  )
   return Layer.mergeAll(Referral.layer, Appointment.layer, ActionPlan.layer, CaseReads.layer).pipe(
     Layer.provideMerge(contractTypes),
-    Layer.provideMerge(infrastructure)
+    Layer.provideMerge(infrastructure),
+    Layer.provideMerge(tracing)
   )
 }
 

@@ -1,5 +1,5 @@
 import type Router from "@koa/router"
-import { Clock, Effect, Exit, type ManagedRuntime, type Tracer } from "effect"
+import { Clock, Effect, Exit, FiberRef, type ManagedRuntime, type Tracer } from "effect"
 import type Koa from "koa"
 
 /**
@@ -13,9 +13,21 @@ interface SpanState {
   span?: Tracer.Span | undefined
 }
 
-export const requestTracing =
-  (runtime: ManagedRuntime.ManagedRuntime<never, unknown>, router: Router): Koa.Middleware =>
-  async (ctx, next) => {
+export const requestTracing = (
+  runtime: ManagedRuntime.ManagedRuntime<never, unknown>,
+  router: Router
+): Koa.Middleware => {
+  let tracing: boolean | undefined
+  return async (ctx, next) => {
+    if (tracing === undefined) {
+      try {
+        tracing = runtime.runSync(FiberRef.get(FiberRef.currentTracerEnabled))
+      } catch {
+        // The runtime is not built yet (an embedder's): this request is served untraced, the next one asks again.
+      }
+    }
+    // Without an exporter core turns spans off (layers.ts): then there is no span to make, time or end.
+    if (tracing !== true) return next()
     const route = router.match(ctx.path, ctx.method).pathAndMethod.at(-1)?.path
     let span: Tracer.Span | undefined
     try {
@@ -51,6 +63,7 @@ export const requestTracing =
       }
     }
   }
+}
 
 /** Runs a route's Effect under the request's span (when there is one). */
 export const withRequestSpan =

@@ -1,5 +1,9 @@
 import { Clock, Config, type ConfigError, Context, Data, Duration, Effect, Layer, Option, Redacted } from "effect"
-import { AndFilter, Client, type Entry, EqualityFilter, type Filter, OrFilter, ResultCodeError } from "ldapts"
+// ldapts is imported when an LDAP directory is built (makeLdap), not with core: a host on the embedded directory never
+// loads it (issue 13: an HTTP-only host loads no LDAP modules unless configured).
+import type { Client, Entry, Filter } from "ldapts"
+
+type Ldapts = typeof import("ldapts")
 import { DirectoryError } from "../errors.js"
 
 /**
@@ -152,18 +156,19 @@ const toUser = (entry: Entry, requested: string): DirectoryUser => {
  * RFC 4515 escapes (`*`, `(`, `)`, `\`, NUL) can only ever be matched literally — `*` is not a wildcard and `)(` cannot
  * open a new term. `toString()` renders the RFC 4515-escaped text, used for logs.
  */
-const userFilter = (usernames: ReadonlyArray<string>): Filter => {
-  const cn = usernames.map((value) => new EqualityFilter({ attribute: "cn", value }))
-  return new AndFilter({
+const userFilter = (ldap: Ldapts, usernames: ReadonlyArray<string>): Filter => {
+  const cn = usernames.map((value) => new ldap.EqualityFilter({ attribute: "cn", value }))
+  return new ldap.AndFilter({
     filters: [
-      new EqualityFilter({ attribute: "objectClass", value: "inetOrgPerson" }),
-      cn.length === 1 ? cn[0]! : new OrFilter({ filters: cn })
+      new ldap.EqualityFilter({ attribute: "objectClass", value: "inetOrgPerson" }),
+      cn.length === 1 ? cn[0]! : new ldap.OrFilter({ filters: cn })
     ]
   })
 }
 
 const makeLdap = (config: LdapDirectoryConfig) =>
   Effect.gen(function* () {
+    const ldap: Ldapts = yield* Effect.promise(() => import("ldapts"))
     const timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS
     const usersDn = `ou=Users,${config.base ?? DEFAULT_LDAP_BASE}`
     const where = `${config.url} (${usersDn})`
@@ -181,7 +186,7 @@ const makeLdap = (config: LdapDirectoryConfig) =>
     }
     /** ldapts result-code errors carry only the server's (often empty) diagnostic text: name the result code too. */
     const describe = (e: unknown): string => {
-      if (e instanceof ResultCodeError) {
+      if (e instanceof ldap.ResultCodeError) {
         const diagnostic = e.message.replace(/\s*Code: 0x[0-9a-f]+$/i, "").trim()
         return secretFree(`${e.name} (LDAP result code ${e.code})${diagnostic === "" ? "" : `: ${diagnostic}`}`)
       }
@@ -205,7 +210,7 @@ const makeLdap = (config: LdapDirectoryConfig) =>
       const client = yield* Effect.try({
         // ldapts also bounds each operation (`timeout`) and the TCP connect (`connectTimeout`) itself, so a request
         // abandoned by our own timeout still gets its socket destroyed.
-        try: () => new Client({ url: config.url, timeout: timeoutMs, connectTimeout: timeoutMs }),
+        try: () => new ldap.Client({ url: config.url, timeout: timeoutMs, connectTimeout: timeoutMs }),
         catch: (e) => new DirectoryError({ message: `Invalid LDAP URL ${config.url}: ${describe(e)}`, cause: e })
       })
       yield* Effect.tryPromise({
@@ -261,7 +266,7 @@ const makeLdap = (config: LdapDirectoryConfig) =>
               cause: e
             })
             // An LDAP result code means the server answered: the connection is fine and retrying will not help.
-            if (e instanceof ResultCodeError) return Effect.fail(error)
+            if (e instanceof ldap.ResultCodeError) return Effect.fail(error)
             return discard(client).pipe(Effect.zipRight(Effect.fail(reused ? new StaleConnection({ error }) : error)))
           })
         )
@@ -288,7 +293,7 @@ const makeLdap = (config: LdapDirectoryConfig) =>
     const findUser = Effect.fn("UserDirectory.findUser")(function* (username: string) {
       yield* Effect.annotateCurrentSpan("directory.username", username)
       // sizeLimit 2: enough to notice a duplicate without fetching every match.
-      const { searchEntries } = yield* search(userFilter([username]), 2)
+      const { searchEntries } = yield* search(userFilter(ldap, [username]), 2)
       const [first, ...others] = searchEntries
       if (first === undefined) return Option.none<DirectoryUser>()
       if (others.length > 0) {
@@ -306,7 +311,7 @@ const makeLdap = (config: LdapDirectoryConfig) =>
       const found = new Map<string, DirectoryUser>()
       for (let i = 0; i < wanted.length; i += FIND_USERS_CHUNK) {
         const chunk = wanted.slice(i, i + FIND_USERS_CHUNK)
-        const { searchEntries } = yield* search(userFilter(chunk), 0)
+        const { searchEntries } = yield* search(userFilter(ldap, chunk), 0)
         for (const name of chunk) {
           const lower = name.toLowerCase()
           const entry = searchEntries.find((e) => valuesOf(e, "cn").some((cn) => cn.toLowerCase() === lower))

@@ -29,7 +29,8 @@ const jsonLines = (stream: Writable): TelemetryShape => ({
     })
 })
 
-const connectionString = Config.option(Config.string("APPLICATIONINSIGHTS_CONNECTION_STRING")).pipe(
+/** `APPLICATIONINSIGHTS_CONNECTION_STRING`, blank as absent: telemetry (and spans, layers.ts) are exported only with it. */
+export const connectionString = Config.option(Config.string("APPLICATIONINSIGHTS_CONNECTION_STRING")).pipe(
   Config.map(Option.filter((value) => value.trim() !== ""))
 )
 

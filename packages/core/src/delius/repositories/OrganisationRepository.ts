@@ -71,6 +71,14 @@ export class OrganisationRepository extends Context.Tag("@ram-delius/core/Organi
       FROM OFFICE_LOCATION l JOIN PROBATION_AREA p ON p.PROBATION_AREA_ID = l.PROBATION_AREA_ID`)
     const active = (today: string) =>
       sql`(p.END_DATE IS NULL OR p.END_DATE > ${today}) AND (l.END_DATE IS NULL OR l.END_DATE > ${today})`
+    const activeLocations = referenceCache((_key: string, code: string, today: string) =>
+      findAll(
+        "Organisation.activeOfficeLocations",
+        OfficeLocation
+      )(sql`${location} WHERE l.CODE = ${code} AND ${active(today)} ORDER BY l.OFFICE_LOCATION_ID`).pipe(
+        Effect.map((rows) => (rows.length === 0 ? Option.none() : Option.some(rows)))
+      )
+    )
     return OrganisationRepository.of({
       // Cached: the CRS provider/team/staff of §6.1 are looked up on every write.
       providerId: referenceCache((code: string) =>
@@ -82,11 +90,10 @@ export class OrganisationRepository extends Context.Tag("@ram-delius/core/Organi
       staffId: referenceCache((code: string) =>
         id("Organisation.staffId", sql`SELECT STAFF_ID AS ID FROM STAFF WHERE OFFICER_CODE = ${code}`)
       ),
+      // Cached per code and day (a location's END_DATE is a day): every appointment names one (§7.1 step 4). Only a
+      // code that has active locations is cached, so an unknown code is looked up (and reported) every time.
       activeOfficeLocations: (code, today) =>
-        findAll(
-          "Organisation.activeOfficeLocations",
-          OfficeLocation
-        )(sql`${location} WHERE l.CODE = ${code} AND ${active(today)} ORDER BY l.OFFICE_LOCATION_ID`),
+        activeLocations(`${today} ${code}`, code, today).pipe(Effect.map(Option.getOrElse(() => []))),
       providerOfficeLocations: (providerCode, today) =>
         findAll(
           "Organisation.providerOfficeLocations",

@@ -114,7 +114,9 @@ export class ReferenceDataRepository extends Context.Tag("@ram-delius/core/Refer
               WHERE m.CODE_SET_NAME = ${dataset} AND l.CODE_VALUE = ${code}
               ORDER BY l.STANDARD_REFERENCE_LIST_ID`
         ),
-      businessInteractionId: (code, now) =>
+      // Cached by code: an interaction enabled at `now` stays enabled (ENABLED_DATE <= now only becomes truer). It is
+      // looked up for the audit row of every request (§8).
+      businessInteractionId: referenceCache((code: string, now: string) =>
         findOne(
           "ReferenceData.businessInteraction",
           BusinessInteractionRow
@@ -122,6 +124,7 @@ export class ReferenceDataRepository extends Context.Tag("@ram-delius/core/Refer
           sql`SELECT BUSINESS_INTERACTION_ID AS ID FROM BUSINESS_INTERACTION
               WHERE BUSINESS_INTERACTION_CODE = ${code} AND (ENABLED_DATE IS NULL OR ENABLED_DATE <= ${now})`
         ).pipe(Effect.map(Option.map((r) => r.id)))
+      )
     })
   })
 
