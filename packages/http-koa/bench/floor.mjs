@@ -3,16 +3,16 @@
 // (node:sqlite DatabaseSync, or a `pg` pool) issuing the statements the project issues, in the same transactions,
 // writing the same rows and one JSON request log line on stdout per request.
 //
-// The statements were obtained by tracing the host (bench/trace-sql.mjs wraps StatementSync/DatabaseSync methods, and
-// pg's Client.prototype.query for PostgreSQL) over one warmed-up request of each kind; reference data the host caches
-// (contact/NSI types, the CRS provider, team and staff) is read once at start here too. Per request, on main at aa8981b:
+// The statements were obtained by tracing the host: servers.mjs wraps node:sqlite's StatementSync/DatabaseSync.exec (and
+// pg's Client.query) and records what one request issues; http-bench.mjs compares that list, floor against host, before
+// timing, and aborts on any difference. Reference data the host caches (contact/NSI types, the CRS provider, team and
+// staff) is read once at start here too. Per request, on main at aa8981b:
 //   appointment create (§4.2, new future appointment) — BEGIN; lock; nsiByUrn; clash; location; contactByUrn;
 //     next(CONTACT_ID_SEQ); insertContact; COMMIT; then (autocommit) interaction; audit (CLBI003).
 //   referral start (§4.1) — BEGIN; lock; nsiByUrn; disposal; rar; next(NSI_ID_SEQ); insertNsi; next(NSI_MANAGER_ID_SEQ);
 //     insertManager; next(NSI_STATUS_HISTORY_ID_SEQ); insertHistory; 3 × (activeManager; next(CONTACT_ID_SEQ);
 //     insertContact) for NREF, the INPROG status contact, NCOM; nsiById; COMMIT; then interaction; audit (NIBI009).
-// PostgreSQL: the same texts with $n placeholders. bench/http-bench.mjs checks before timing that floor and host
-// write the same rows.
+// PostgreSQL: the same texts with $n placeholders, except the lock (SELECT … FOR UPDATE) and next (nextval).
 import { randomUUID } from "node:crypto"
 import { readFileSync } from "node:fs"
 import { createServer } from "node:http"
@@ -88,113 +88,86 @@ const REFERENCE = {
   staff: "SELECT STAFF_ID AS ID FROM STAFF WHERE OFFICER_CODE = ?"
 }
 
-/** node:sqlite: statements prepared once; transactions run one at a time on the one connection, as the host's do. */
+/** BEGIN, `work`, COMMIT — ROLLBACK when `work` fails. */
+const inTransaction = async (exec, work) => {
+  await exec("BEGIN")
+  try {
+    const result = await work()
+    await exec("COMMIT")
+    return result
+  } catch (error) {
+    await exec("ROLLBACK")
+    throw error
+  }
+}
+
+/** node:sqlite: statements prepared once; one connection, so transactions run one at a time, as the host's do. */
 const sqliteDatabase = async (file) => {
   const { DatabaseSync } = await import("node:sqlite")
   const db = new DatabaseSync(file, { timeout: 2000 })
   db.exec("PRAGMA journal_mode = WAL")
   const prepared = Object.fromEntries(Object.entries(STATEMENTS).map(([name, sql]) => [name, db.prepare(sql)]))
-  const session = {
+  const s = {
     all: async (name, ...params) => prepared[name].all(...params),
     next: async (sequence) => prepared.next.get(sequence).LAST_VALUE
   }
+  const exec = (sql) => db.exec(sql)
   let queue = Promise.resolve()
-  const serially = (work) => {
-    const result = queue.then(work)
-    queue = result.catch(() => {})
-    return result
-  }
+  const serially = (work) => (queue = queue.catch(() => {}).then(work))
   return {
     one: async (sql, ...params) => db.prepare(sql).get(...params),
-    transaction: (work) =>
-      serially(async () => {
-        db.exec("BEGIN")
-        try {
-          const result = await work(session)
-          db.exec("COMMIT")
-          return result
-        } catch (error) {
-          db.exec("ROLLBACK")
-          throw error
-        }
-      }),
-    autocommit: (work) => serially(() => work(session)),
+    transaction: (work) => serially(() => inTransaction(exec, () => work(s))),
+    autocommit: (work) => serially(() => work(s)),
     close: async () => db.close()
   }
 }
 
-/** `pg`: a pool like the host's (10), named prepared statements (parsed once per connection). */
+/** `pg`: a pool as large as the host's (10); named statements, so each is parsed once per connection. */
 const pgDatabase = async (url) => {
   const { default: pg } = await import("pg")
   // DATE and TIMESTAMP as text (Delius's London wall clock, §2.2), as the host reads them.
-  const text = (value) => value
   const types = {
-    getTypeParser: (oid, format) => (oid === 1082 || oid === 1114 ? text : pg.types.getTypeParser(oid, format))
+    getTypeParser: (oid, f) => (oid === 1082 || oid === 1114 ? (v) => v : pg.types.getTypeParser(oid, f))
   }
   const pool = new pg.Pool({ connectionString: url, max: 10, types })
-  // PostgreSQL dialect, as the host issues it: a row lock and nextval() instead of the SQLite emulations, quoted
-  // column names in lower case (the tables were created unquoted), $n placeholders.
+  // The host's PostgreSQL dialect: a row lock and nextval() for the SQLite emulations, $n, lower-case quoted columns.
   const dollar = (sql) => {
     let n = 0
     return sql.replace(/\?/g, () => `$${++n}`).replace(/"([A-Z_]+)"/g, (_, name) => `"${name.toLowerCase()}"`)
   }
   const texts = Object.fromEntries(Object.entries(STATEMENTS).map(([name, sql]) => [name, dollar(sql)]))
   texts.lock = "SELECT OFFENDER_ID FROM OFFENDER WHERE CRN = $1 AND SOFT_DELETED = 0 FOR UPDATE"
-  const uppercase = (row) => {
+  const upper = (row) => {
     const out = {}
     for (const key in row) out[key.toUpperCase()] = row[key]
     return out
   }
   const on = (client) => ({
-    all: async (name, ...params) =>
-      (await client.query({ name, text: texts[name], values: params })).rows.map(uppercase),
-    next: async (sequence) =>
-      Number((await client.query({ name: sequence, text: `SELECT nextval('${sequence}') AS ID` })).rows[0].id)
+    all: async (name, ...values) => (await client.query({ name, text: texts[name], values })).rows.map(upper),
+    next: async (seq) => Number((await client.query({ name: seq, text: `SELECT nextval('${seq}') AS ID` })).rows[0].id)
   })
   const withClient = async (work) => {
     const client = await pool.connect()
-    try {
-      return await work(client)
-    } finally {
-      client.release()
-    }
+    return work(client).finally(() => client.release())
   }
   return {
-    one: async (sql, ...params) => uppercase((await pool.query(dollar(sql), params)).rows[0]),
+    one: async (sql, ...params) => upper((await pool.query(dollar(sql), params)).rows[0]),
     transaction: (work) =>
-      withClient(async (client) => {
-        await client.query("BEGIN")
-        try {
-          const result = await work(on(client))
-          await client.query("COMMIT")
-          return result
-        } catch (error) {
-          await client.query("ROLLBACK")
-          throw error
-        }
-      }),
-    autocommit: (work) => withClient((client) => work(on(client))),
+      withClient((c) =>
+        inTransaction(
+          (sql) => c.query(sql),
+          () => work(on(c))
+        )
+      ),
+    autocommit: (work) => withClient((c) => work(on(c))),
     close: () => pool.end()
   }
 }
 
 // --- London wall clock (spec §2.2): `YYYY-MM-DD HH:MM:SS.ffffff` ---------------------------------------------------
-const london = new Intl.DateTimeFormat("en-GB", {
-  timeZone: "Europe/London",
-  hourCycle: "h23",
-  year: "numeric",
-  month: "2-digit",
-  day: "2-digit",
-  hour: "2-digit",
-  minute: "2-digit",
-  second: "2-digit"
-})
-const wallClock = (ms) => {
-  const p = {}
-  for (const { type, value } of london.formatToParts(ms)) p[type] = value
-  const millis = String(((ms % 1000) + 1000) % 1000).padStart(3, "0")
-  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second}.${millis}000`
-}
+// sv-SE formats as `YYYY-MM-DD HH:MM:SS`.
+const london = new Intl.DateTimeFormat("sv-SE", { timeZone: "Europe/London", dateStyle: "short", timeStyle: "medium" })
+const wallClock = (ms) => `${london.format(ms)}.${String(((ms % 1000) + 1000) % 1000).padStart(3, "0")}000`
 
 // --- hand validation --------------------------------------------------------------------------------------------
 class Problem extends Error {
@@ -328,20 +301,7 @@ const makeWorkflows = async (db) => {
       const managerId = await next(s, "NSI_MANAGER_ID_SEQ")
       await s.all(
         "insertManager",
-        managerId,
-        nsiId,
-        crs.provider,
-        crs.team,
-        crs.staff,
-        started,
-        1,
-        0,
-        0,
-        0,
-        now,
-        1,
-        now,
-        1
+        ...[managerId, nsiId, crs.provider, crs.team, crs.staff, started, 1, 0, 0, 0, now, 1, now, 1]
       )
       const historyId = await next(s, "NSI_STATUS_HISTORY_ID_SEQ")
       await s.all("insertHistory", historyId, nsiId, status, started, input.notes, 0, 0, now, 1, now, 1)
@@ -398,7 +358,9 @@ export const startFloor = async ({ url, keyFile, role, issuer }) => {
     const level = ctx.status >= 500 ? "error" : ctx.status >= 400 ? "warn" : "info"
     const line = { time: new Date().toISOString(), level, message: `${ctx.method} ${ctx.path} ${ctx.status}` }
     const fields = { type: "request", method: ctx.method, path: ctx.path, status: ctx.status, requestId }
-    process.stdout.write(`${JSON.stringify({ ...line, ...fields, durationMs: performance.now() - started })}\n`)
+    process.stdout.write(
+      `${JSON.stringify({ ...line, ...fields, durationMs: Math.round((performance.now() - started) * 100) / 100 })}\n`
+    )
   })
   app.use(async (ctx, next) => {
     const [scheme, token] = (ctx.get("authorization") || "").split(" ")

@@ -4,20 +4,20 @@
 // ceiling, the hand-written floor (floor.mjs: same SQL, same transactions, same rows, no Effect) and the project host.
 // autocannon drives them from another process (load.mjs), 8 connections, every request a distinct appointment or
 // referral. Rounds interleave ceiling, floor and host per scenario; each run reads the server's CPU from /proc.
-// Before timing, one request of each kind to floor and host must write the same Delius rows, or the bench aborts.
-// Then: p99 of the host at half its peak rate, its RSS, the CLI's `serve --http` start-up, and PostgreSQL with the
-// appointment creates spread over 64 persons (skipped, with a note, when 127.0.0.1:5432 is not there).
+// Before timing, one request of each kind to floor and host must issue the same SQL and write the same Delius rows, or
+// the bench aborts. Then: the host's p99 at half its peak rate, its RSS, the CLI's `serve --http` start-up, and
+// PostgreSQL with appointment creates spread over 64 persons (skipped, with a note, when 127.0.0.1:5432 is not there).
 //
 // Environment: BENCH_SECONDS (5 per run), BENCH_ROUNDS (5), BENCH_PG_ROUNDS (3), BENCH_LONG=1 (30k host requests once,
-// for the RSS target), BENCH_PG=0 (skip PostgreSQL).
-import { copyFileSync, mkdtempSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
+// for the RSS target), BENCH_PG=0 (skip PostgreSQL), BENCH_DIR (where the SQLite files go; default /dev/shm).
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs"
+import { cpus, loadavg, tmpdir } from "node:os"
 import { join } from "node:path"
 import { migrateAndSeed, createPostgresDatabase } from "@ram-delius/core/testing"
 import { DEV_ISSUER, issueDevToken } from "@ram-delius/http-koa"
+import { addPersons } from "./persons.mjs"
 import { cpuMs, median, rssMb, snapshot, startLoad, startServer, timeStartUp, written } from "./support.mjs"
 import { HOST_ROLE, MERGE_PATH, mergeBody, REFERRAL_PATH, referralBody } from "./workload.mjs"
-import { addPersons } from "./persons.mjs"
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
@@ -25,6 +25,12 @@ const PG_ROUNDS = Number(process.env.BENCH_PG_ROUNDS ?? 3)
 const LONG = process.env.BENCH_LONG === "1"
 const CONNECTIONS = 8
 const say = (text) => process.stdout.write(`${text}\n`)
+const fmt = (n, digits = 2) => n.toFixed(digits)
+const verdicts = []
+const target = (label, ok) => {
+  verdicts.push([label, ok])
+  return `target ${label}: ${ok === undefined ? "not measured" : ok ? "MET" : "MISSED"}`
+}
 
 const load = startLoad()
 // Each server's next free appointment slot (slots are per database: the same slot on two servers is fine).
@@ -32,17 +38,12 @@ const slots = new Map()
 /** One autocannon run against `server`, with the server's CPU before and after. */
 const measure = async (server, scenario, token, options = {}) => {
   const before = cpuMs(server.pid)
-  const result = await load.run({
-    url: server.url,
-    scenario,
-    token,
-    connections: CONNECTIONS,
-    seconds: SECONDS,
-    slot: slots.get(server) ?? 0,
-    ...options
-  })
+  const job = { url: server.url, scenario, token, connections: CONNECTIONS, seconds: SECONDS, slot: slots.get(server) }
+  const result = await load.run({ ...job, slot: job.slot ?? 0, ...options })
   slots.set(server, result.nextSlot)
-  if (result.failed > 0) throw new Error(`${server.kind} ${scenario}: ${result.failed} requests failed`)
+  if (result.failed > 0) {
+    throw new Error(`${server.kind} ${scenario}: ${result.failed} requests failed (HTTP ${result.statuses})`)
+  }
   return { ...result, rate: result.completed / result.seconds, cpu: (cpuMs(server.pid) - before) / result.completed }
 }
 
@@ -55,54 +56,49 @@ const put = async (server, token, path, body) => {
   return `${response.status} ${await response.text()}`
 }
 
-/** The same request to floor and host must answer alike and write the same rows (floor.mjs's claim); else abort. */
-const checkSameRows = async (floor, host, token, requests) => {
-  for (const [name, path, body] of requests) {
-    const writes = []
+/** The same request to floor and host must answer alike, issue the same SQL and write the same rows; else abort. */
+const checkSameWork = async (floor, host, token, requests) => {
+  // First one of each, unchecked but the same to both (they stay in step): the host reads its reference data then.
+  for (const [, path, makeBody] of requests) {
+    const body = makeBody(0)
+    for (const server of [floor, host]) await put(server, token, path, body)
+  }
+  for (const [name, path, makeBody] of requests) {
+    const body = makeBody(1)
+    const seen = []
     for (const server of [floor, host]) {
       const before = await snapshot(server.db)
-      const answer = await put(server, token, path, body)
-      writes.push({ answer, rows: written(before, await snapshot(server.db)) })
+      const { result: answer, statements } = await server.sql(() => put(server, token, path, body))
+      seen.push({ answer, statements, rows: written(before, await snapshot(server.db)) })
     }
-    const [f, h] = writes.map((w) => JSON.stringify(w))
+    const [f, h] = seen.map((s) => JSON.stringify(s, (_, v) => (typeof v === "string" ? v.slice(0, 110) : v), 1))
     if (f !== h) throw new Error(`floor and host differ on ${name}:\nfloor ${f}\nhost  ${h}`)
-    const count = Object.values(writes[0].rows).flat().length
-    say(`check: ${name} — floor and host answer ${writes[0].answer.split(" ")[0]} and write the same ${count} rows`)
+    const rows = Object.values(seen[0].rows).flat().length
+    const same = `${seen[0].statements.length} statements and write the same ${rows} rows`
+    say(`check: ${name} — floor and host answer ${seen[0].answer.split(" ")[0]}, issue the same ${same}`)
   }
 }
 
-const fmt = (n, digits = 2) => n.toFixed(digits)
-const verdict = (ok) => (ok === undefined ? "not measured" : ok ? "MET" : "MISSED")
-const verdicts = []
-const target = (label, ok) => (verdicts.push([label, ok]), `target ${label}: ${verdict(ok)}`)
-
-/** Interleaved rounds of `servers` for each scenario; the issue's per-scenario lines. */
+/** Interleaved rounds of `servers` for each scenario, then the issue's line per scenario. */
 const compare = async (servers, scenarios, token, rounds, minimum) => {
-  const runs = new Map()
-  for (const s of scenarios) for (const server of servers) runs.set(`${s.name}/${server.kind}`, [])
+  const runs = new Map(scenarios.flatMap((s) => servers.map((server) => [`${s.name}/${server.kind}`, []])))
   // Warm-up (JIT, statement caches, connection pools), not recorded.
-  for (const s of scenarios)
-    for (const server of servers) await measure(server, s.scenario, token, { ...s.job, seconds: 1 })
+  for (const s of scenarios) for (const sv of servers) await measure(sv, s.scenario, token, { ...s.job, seconds: 1 })
   for (let round = 1; round <= rounds; round++) {
     for (const s of scenarios) {
-      for (const server of servers)
-        runs.get(`${s.name}/${server.kind}`).push(await measure(server, s.scenario, token, s.job))
+      for (const sv of servers) runs.get(`${s.name}/${sv.kind}`).push(await measure(sv, s.scenario, token, s.job))
     }
     say(`round ${round}/${rounds} done`)
   }
   const m = (s, kind, key) => median(runs.get(`${s.name}/${kind}`).map((r) => r[key]))
   for (const s of scenarios) {
     const ratio = m(s, "host", "rate") / m(s, "floor", "rate")
-    say(
-      `${s.name}: ${fmt(ratio)}× of the hand-written floor (CPU ${fmt(m(s, "host", "cpu"))} vs ${fmt(m(s, "floor", "cpu"))} ms/request)` +
-        ` · ${target(`≥${minimum}× (${s.name})`, ratio >= minimum)}`
-    )
-    say(
-      `  p50/p99 ms: ` +
-        servers.map((sv) => `${sv.kind} ${fmt(m(s, sv.kind, "p50"), 1)}/${fmt(m(s, sv.kind, "p99"), 1)}`).join(", ") +
-        ` · req/s: ` +
-        servers.map((sv) => `${sv.kind} ${m(s, sv.kind, "rate").toFixed(0)}`).join(", ")
-    )
+    const [a, b] = [m(s, "host", "cpu"), m(s, "floor", "cpu")]
+    say(`${s.name}: ${fmt(ratio)}× of the hand-written floor (CPU ${fmt(a)} vs ${fmt(b)} ms/request)`)
+    const each = (f) => servers.map((sv) => `${sv.kind} ${f(sv.kind)}`).join(", ")
+    say(`  ${target(`${s.name} ≥${minimum}×`, ratio >= minimum)} (CPU ratio ${fmt(a / b, 1)}×)`)
+    say(`  p50/p99 ms: ${each((k) => `${fmt(m(s, k, "p50"), 1)}/${fmt(m(s, k, "p99"), 1)}`)}`)
+    say(`  req/s: ${each((k) => m(s, k, "rate").toFixed(0))}`)
   }
   return (s) => m(s, "host", "rate")
 }
@@ -112,19 +108,13 @@ const sqlite = async (dir, keyFile, token) => {
   await migrateAndSeed(`sqlite:${base}`, "dev")
   const copy = (name) => (copyFileSync(base, join(dir, name)), `sqlite:${join(dir, name)}`)
   const ceiling = await startServer("ceiling")
-  const floor = {
-    ...(await startServer("floor", copy("floor.sqlite"), keyFile)),
-    db: `sqlite:${join(dir, "floor.sqlite")}`
-  }
-  const host = {
-    ...(await startServer("host", copy("host.sqlite"), keyFile)),
-    db: `sqlite:${join(dir, "host.sqlite")}`
-  }
+  const floor = await startServer("floor", copy("floor.sqlite"), keyFile, DEV_ISSUER)
+  const host = await startServer("host", copy("host.sqlite"), keyFile)
   const idleRss = rssMb(host.pid)
   try {
-    await checkSameRows(floor, host, token, [
-      ["appointment create", MERGE_PATH, mergeBody(1_000_000)],
-      ["referral start", REFERRAL_PATH, referralBody()]
+    await checkSameWork(floor, host, token, [
+      ["appointment create", MERGE_PATH, (i) => mergeBody(1_000_000 + i)],
+      ["referral start", REFERRAL_PATH, () => referralBody()]
     ])
     const scenarios = [
       { name: "appointment create (SQLite)", scenario: "merge" },
@@ -134,30 +124,24 @@ const sqlite = async (dir, keyFile, token) => {
     const peak = await compare([ceiling, floor, host], scenarios, token, ROUNDS, 0.5)
     for (const s of scenarios) {
       const half = await measure(host, s.scenario, token, { overallRate: Math.max(1, Math.round(peak(s) / 2)) })
-      say(
-        `${s.name}: host p99 at half its peak rate (${fmt(half.rate, 0)} req/s) ${fmt(half.p99, 1)} ms · ${target("p99 <25 ms", half.p99 < 25)}`
-      )
+      say(`${s.name}: host p99 at half its peak rate (${fmt(half.rate, 0)} req/s): ${fmt(half.p99, 1)} ms`)
+      say(`  ${target(`${s.name} p99 <25 ms`, half.p99 < 25)}`)
     }
     if (LONG) await measure(host, "merge", token, { amount: 30_000, seconds: undefined })
     const after = rssMb(host.pid)
-    say(`host RSS: ${fmt(idleRss, 0)} MB idle after start · ${target("<150 MB idle", idleRss < 150)}`)
+    say(`host RSS: ${fmt(idleRss, 0)} MB idle after start · ${target("idle RSS <150 MB", idleRss < 150)}`)
     say(
-      `host RSS: ${fmt(after, 0)} MB after the run${LONG ? " (incl. 30k requests)" : " (BENCH_LONG=1 adds 30k requests)"} · ` +
-        target("<200 MB after 30k requests", LONG ? after < 200 : undefined)
+      `host RSS: ${fmt(after, 0)} MB after the run${LONG ? " incl. 30k requests" : " (BENCH_LONG=1 adds 30k requests)"}` +
+        ` · ${target("RSS <200 MB after 30k requests", LONG ? after < 200 : undefined)}`
     )
   } finally {
     await Promise.all([ceiling, floor, host].map((s) => s.stop()))
   }
-  const startUps = []
-  for (let i = 0; i < 3; i++) {
-    startUps.push(
-      await timeStartUp({ DATABASE_URL: copy(`serve${i}.sqlite`), DEV_JWK_FILE: keyFile, NODE_ENV: "development" })
-    )
-  }
+  const env = (i) => ({ DATABASE_URL: copy(`serve${i}.sqlite`), DEV_JWK_FILE: keyFile, NODE_ENV: "development" })
+  const startUps = [await timeStartUp(env(0)), await timeStartUp(env(1)), await timeStartUp(env(2))]
   const startUp = median(startUps)
-  say(
-    `serve --http to /health 200: ${fmt(startUp, 0)} ms (median of 3: ${startUps.map((t) => fmt(t, 0)).join(", ")}) · ${target("<1 s", startUp < 1000)}`
-  )
+  say(`serve --http to /health 200: ${fmt(startUp, 0)} ms (median of ${startUps.map((t) => fmt(t, 0)).join(", ")})`)
+  say(`  ${target("start-up <1 s", startUp < 1000)}`)
 }
 
 const postgres = async (keyFile, token) => {
@@ -177,13 +161,13 @@ const postgres = async (keyFile, token) => {
       })
     const [floorDb, hostDb] = [await clone(), await clone()]
     databases.push(floorDb, hostDb)
-    const floor = { ...(await startServer("floor", floorDb.url, keyFile)), db: floorDb.url }
-    const host = { ...(await startServer("host", hostDb.url, keyFile)), db: hostDb.url }
+    const floor = await startServer("floor", floorDb.url, keyFile, DEV_ISSUER)
+    const host = await startServer("host", hostDb.url, keyFile)
     try {
-      const [first] = persons
-      const path = `/probation-case/${first.crn}/referrals/${first.referralId}/appointments`
-      await checkSameRows(floor, host, token, [
-        ["appointment create (PostgreSQL)", path, mergeBody(1_000_000, first.crn, first.referralId)]
+      const [{ crn, referralId }] = persons
+      const path = `/probation-case/${crn}/referrals/${referralId}/appointments`
+      await checkSameWork(floor, host, token, [
+        ["appointment create", path, (i) => mergeBody(1_000_000 + i, crn, referralId)]
       ])
       say(`PostgreSQL: ${PG_ROUNDS} rounds of ${SECONDS} s, appointment creates over ${persons.length} persons …`)
       const scenarios = [{ name: "appointment create (PostgreSQL, 64 persons)", scenario: "merge", job: { persons } }]
@@ -196,11 +180,14 @@ const postgres = async (keyFile, token) => {
   }
 }
 
-const dir = mkdtempSync(join(tmpdir(), "ram-delius-bench-"))
+// SQLite files in RAM by default: on this VM's disk each COMMIT's fsync (two per request) costs more than the code
+// being compared, for floor and host alike; BENCH_DIR=<dir> puts them elsewhere.
+const parent = process.env.BENCH_DIR ?? (existsSync("/dev/shm") ? "/dev/shm" : tmpdir())
+const dir = mkdtempSync(join(parent, "ram-delius-bench-"))
 try {
   const keyFile = join(dir, "dev-signing-key.json")
   const token = await issueDevToken({ roles: [HOST_ROLE], file: keyFile, expiresIn: "2h" })
-  say(`issuer ${DEV_ISSUER}; Node ${process.version}; bench files in ${dir}`)
+  say(`Node ${process.version}, ${cpus().length} CPUs, load average ${fmt(loadavg()[0], 1)}; SQLite files in ${dir}`)
   await sqlite(dir, keyFile, token)
   if (process.env.BENCH_PG !== "0") await postgres(keyFile, token)
   const missed = verdicts.filter(([, ok]) => ok === false).map(([label]) => label)

@@ -38,6 +38,7 @@ const run = async (job) => {
     completed: result.requests.total,
     ok: result["2xx"],
     failed: result.non2xx + result.errors + result.timeouts,
+    statuses: Object.keys(result.statusCodeStats),
     seconds: result.duration,
     p50: result.latency.p50,
     p99: result.latency.p99,

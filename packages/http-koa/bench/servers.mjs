@@ -1,8 +1,29 @@
-// One server per child process (forked by http-bench.mjs): `servers.mjs <ceiling|floor|host> <database url> <key file>`.
-// Tells the parent its port over IPC; stdout (the request log) goes wherever the parent points it (/dev/null).
+// One server per child process (forked by support.mjs): `servers.mjs <ceiling|floor|host> <database url> <key file>
+// <issuer>`. Tells the parent its port over IPC; stdout (the request log) goes where the parent points it (/dev/null).
+// IPC "trace" / "untrace": record, then hand back, the SQL this process issues — node:sqlite's StatementSync and
+// DatabaseSync.exec, and pg's Client.query, are wrapped (one flag test per statement, the same in floor and host).
+// That is how the statement list at the top of floor.mjs was obtained, and how http-bench.mjs checks it still holds.
+import { createRequire } from "node:module"
+import { DatabaseSync, StatementSync } from "node:sqlite"
 import { HOST_ROLE } from "./workload.mjs"
 
-const [kind, url, keyFile] = process.argv.slice(2)
+const [kind, url, keyFile, issuer] = process.argv.slice(2)
+
+let trace
+const wrap = (proto, method, sqlOf) => {
+  const original = proto[method]
+  proto[method] = function (...args) {
+    if (trace !== undefined) trace.push(sqlOf(this, args[0]).replace(/\s+/g, " ").trim())
+    return original.apply(this, args)
+  }
+}
+for (const method of ["all", "get", "run", "iterate"]) wrap(StatementSync.prototype, method, (s) => s.sourceSQL)
+wrap(DatabaseSync.prototype, "exec", (_, sql) => sql)
+if (url.startsWith("postgres")) {
+  // core's pg (the floor resolves the same hoisted copy); not loaded for SQLite, which would add to the host's RSS.
+  const pg = createRequire(createRequire(import.meta.resolve("@ram-delius/core")).resolve("pg"))("pg")
+  wrap(pg.Client.prototype, "query", (_, query) => (typeof query === "string" ? query : query.text))
+}
 
 /** Bare Koa: parse the JSON body and answer like the host (the ceiling no server on Koa can beat). */
 const serveCeiling = async () => {
@@ -22,38 +43,27 @@ const serveCeiling = async () => {
   return { port: server.address().port, close: async () => server.close() }
 }
 
-/** The project host as `serve --http` builds it: core on the database, JSON logs on stdout, no telemetry exporter. */
+/** The project host as `serve --http` builds it (core from DATABASE_URL, JSON logs on stdout), telemetry a no-op. */
 const serveHost = async () => {
+  process.env.DATABASE_URL = url
   const core = await import("@ram-delius/core")
-  const { testCoreOptions } = await import("@ram-delius/core/testing")
   const { Effect, Layer } = await import("effect")
   const { startHttpServer } = await import("@ram-delius/http-koa")
-  const layer = Layer.merge(
-    core.makeCoreLayer({
-      ...testCoreOptions(url),
-      telemetry: Layer.succeed(core.Telemetry, { trackEvent: () => Effect.void })
-    }),
-    core.Log.layer()
-  )
+  const telemetry = Layer.succeed(core.Telemetry, { trackEvent: () => Effect.void })
   return startHttpServer({
     port: 0,
     host: "127.0.0.1",
-    layer,
+    layer: Layer.merge(core.makeCoreLayer({ telemetry }), core.Log.layer()),
     config: { hmppsAuthUrl: undefined, production: false, devJwkFile: keyFile, apiRoles: [HOST_ROLE] }
   })
 }
 
-const serveFloor = async () => {
-  const { startFloor } = await import("./floor.mjs")
-  const { DEV_ISSUER } = await import("@ram-delius/http-koa")
-  return startFloor({ url, keyFile, role: HOST_ROLE, issuer: DEV_ISSUER })
-}
+const serveFloor = async () => (await import("./floor.mjs")).startFloor({ url, keyFile, role: HOST_ROLE, issuer })
 
 const server = await { ceiling: serveCeiling, floor: serveFloor, host: serveHost }[kind]()
 process.on("message", async (message) => {
-  if (message === "stop") {
-    await server.close()
-    process.exit(0)
-  }
+  if (message === "trace") process.send({ tracing: (trace = []).length === 0 })
+  if (message === "untrace") process.send({ statements: trace.splice(0) }, () => (trace = undefined))
+  if (message === "stop") await server.close().then(() => process.exit(0))
 })
 process.send({ port: server.port })

@@ -8,19 +8,28 @@ import { fileURLToPath } from "node:url"
 const here = (file) => fileURLToPath(new URL(file, import.meta.url))
 const devNull = openSync("/dev/null", "w")
 
-/** A forked child of this directory that answers its first IPC message with `{ port }` (servers.mjs). */
-export const startServer = (kind, url, keyFile) =>
+/** A server child (servers.mjs); `sql(work)` resolves with the statements it issued while `work` ran. */
+export const startServer = (kind, url = "", keyFile = "", issuer = "") =>
   new Promise((resolve, reject) => {
     // Request log lines go to /dev/null: written (the work is measured), not shown.
-    const proc = fork(here("./servers.mjs"), [kind, url ?? "", keyFile ?? ""], {
+    const proc = fork(here("./servers.mjs"), [kind, url, keyFile, issuer], {
       stdio: ["ignore", devNull, "inherit", "ipc"]
     })
     proc.once("exit", (code) => reject(new Error(`${kind} server exited with ${code}`)))
-    proc.once("message", ({ port }) =>
+    const reply = () => new Promise((done) => proc.once("message", done))
+    reply().then(({ port }) =>
       resolve({
         kind,
+        db: url,
         pid: proc.pid,
         url: `http://127.0.0.1:${port}`,
+        sql: async (work) => {
+          proc.send("trace")
+          await reply()
+          const result = await work()
+          proc.send("untrace")
+          return { result, statements: (await reply()).statements }
+        },
         stop: () => new Promise((done) => (proc.removeAllListeners("exit"), proc.once("exit", done), proc.send("stop")))
       })
     )

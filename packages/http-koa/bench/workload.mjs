@@ -8,11 +8,12 @@ export const EVENT_WITHOUT_NSI = 2 // DevIds.event.withoutNsi (person S123456)
 export const MERGE_PATH = `/probation-case/N049975/referrals/${N049975_REFERRAL}/appointments`
 export const REFERRAL_PATH = "/probation-case/S123456/referrals"
 
-// Distinct, non-overlapping future slots: 20 one-hour appointments a day (UTC 00:00–19:00), from tomorrow on.
+// Distinct, non-overlapping future slots: 20 a day, 40 minutes apart from 06:00 UTC, from tomorrow on — clear of the
+// hour the clocks go back, when two UTC times share one London wall-clock time and would clash.
 const today = new Date()
-today.setUTCHours(0, 0, 0, 0)
+today.setUTCHours(6, 0, 0, 0)
 export const slotStart = (slot) =>
-  new Date(today.getTime() + (1 + Math.floor(slot / 20)) * 86_400_000 + (slot % 20) * 3_600_000)
+  new Date(today.getTime() + (1 + Math.floor(slot / 20)) * 86_400_000 + (slot % 20) * 40 * 60_000)
 
 export const mergeBody = (slot, crn = "N049975", referralId = N049975_REFERRAL) => ({
   id: randomUUID(),
