@@ -44,7 +44,9 @@ const measure = async (server, scenario, token, options = {}) => {
   if (result.failed > 0) {
     throw new Error(`${server.kind} ${scenario}: ${result.failed} requests failed (HTTP ${result.statuses})`)
   }
-  return { ...result, rate: result.completed / result.seconds, cpu: (cpuMs(server.pid) - before) / result.completed }
+  const used = cpuMs(server.pid) - before
+  const rate = result.completed / result.seconds
+  return { ...result, rate, cpu: used / result.completed, busy: used / result.seconds / 10 }
 }
 
 const put = async (server, token, path, body) => {
@@ -98,7 +100,9 @@ const compare = async (servers, scenarios, token, rounds, minimum) => {
     const each = (f) => servers.map((sv) => `${sv.kind} ${f(sv.kind)}`).join(", ")
     say(`  ${target(`${s.name} ≥${minimum}×`, ratio >= minimum)} (CPU ratio ${fmt(a / b, 1)}×)`)
     say(`  p50/p99 ms: ${each((k) => `${fmt(m(s, k, "p50"), 1)}/${fmt(m(s, k, "p99"), 1)}`)}`)
-    say(`  req/s: ${each((k) => m(s, k, "rate").toFixed(0))}`)
+    say(
+      `  req/s: ${each((k) => m(s, k, "rate").toFixed(0))} · server CPU busy: ${each((k) => `${fmt(m(s, k, "busy"), 0)}%`)}`
+    )
   }
   return (s) => m(s, "host", "rate")
 }

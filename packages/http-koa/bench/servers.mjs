@@ -3,7 +3,6 @@
 // IPC "trace" / "untrace": record, then hand back, the SQL this process issues — node:sqlite's StatementSync and
 // DatabaseSync.exec, and pg's Client.query, are wrapped (one flag test per statement, the same in floor and host).
 // That is how the statement list at the top of floor.mjs was obtained, and how http-bench.mjs checks it still holds.
-import { createRequire } from "node:module"
 import { DatabaseSync, StatementSync } from "node:sqlite"
 import { HOST_ROLE } from "./workload.mjs"
 
@@ -20,8 +19,8 @@ const wrap = (proto, method, sqlOf) => {
 for (const method of ["all", "get", "run", "iterate"]) wrap(StatementSync.prototype, method, (s) => s.sourceSQL)
 wrap(DatabaseSync.prototype, "exec", (_, sql) => sql)
 if (url.startsWith("postgres")) {
-  // core's pg (the floor resolves the same hoisted copy); not loaded for SQLite, which would add to the host's RSS.
-  const pg = createRequire(createRequire(import.meta.resolve("@ram-delius/core")).resolve("pg"))("pg")
+  // Not loaded for SQLite: it would add to the host's RSS. The one hoisted pg serves core and the floor.
+  const { default: pg } = await import("pg")
   wrap(pg.Client.prototype, "query", (_, query) => (typeof query === "string" ? query : query.text))
 }
 
