@@ -6,12 +6,12 @@
 // The statements were obtained by tracing the host: servers.mjs wraps node:sqlite's StatementSync/DatabaseSync.exec (and
 // pg's Client.query) and records what one request issues; http-bench.mjs compares that list, floor against host, before
 // timing, and aborts on any difference. Reference data the host caches (contact/NSI types, the CRS provider, team and
-// staff) is read once at start here too. Per request, on main at aa8981b:
-//   appointment create (§4.2, new future appointment) — BEGIN; lock; nsiByUrn; clash; location; contactByUrn;
-//     next(CONTACT_ID_SEQ); insertContact; COMMIT; then (autocommit) interaction; audit (CLBI003).
+// staff) is read once at start here too, and business interactions and office locations on first use. Per request:
+//   appointment create (§4.2, new future appointment) — BEGIN; lock; nsiByUrn; clash; contactByUrn;
+//     next(CONTACT_ID_SEQ); insertContact; COMMIT; then (autocommit) audit (CLBI003).
 //   referral start (§4.1) — BEGIN; lock; nsiByUrn; disposal; rar; next(NSI_ID_SEQ); insertNsi; next(NSI_MANAGER_ID_SEQ);
 //     insertManager; next(NSI_STATUS_HISTORY_ID_SEQ); insertHistory; 3 × (activeManager; next(CONTACT_ID_SEQ);
-//     insertContact) for NREF, the INPROG status contact, NCOM; nsiById; COMMIT; then interaction; audit (NIBI009).
+//     insertContact) for NREF, the INPROG status contact, NCOM; nsiById; COMMIT; then audit (NIBI009).
 // PostgreSQL: the same texts with $n placeholders, except the lock (SELECT … FOR UPDATE) and next (nextval).
 import { randomUUID } from "node:crypto"
 import { readFileSync } from "node:fs"
@@ -105,7 +105,8 @@ const inTransaction = async (exec, work) => {
 const sqliteDatabase = async (file) => {
   const { DatabaseSync } = await import("node:sqlite")
   const db = new DatabaseSync(file, { timeout: 2000 })
-  db.exec("PRAGMA journal_mode = WAL")
+  // The host's SqliteClient settings: WAL, synchronous = NORMAL, busy timeout 2000 ms.
+  db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL")
   const prepared = Object.fromEntries(Object.entries(STATEMENTS).map(([name, sql]) => [name, db.prepare(sql)]))
   const s = {
     all: async (name, ...params) => prepared[name].all(...params),
@@ -241,12 +242,20 @@ const makeWorkflows = async (db) => {
   const notFound = (what, key) => {
     throw new Problem(404, `${what} not found: ${key}`)
   }
+  // Business interactions and office locations are cached as the host caches them (code; code + day).
+  const interactions = new Map()
+  const locations = new Map()
   const audit = (code, parameters) =>
     db.autocommit(async (s) => {
       const now = wallClock(Date.now())
-      const [interaction] = await s.all("interaction", code, now)
-      await s.all("audit", interaction.ID, 1, now, "P", parameters)
+      if (!interactions.has(code)) interactions.set(code, (await s.all("interaction", code, now))[0].ID)
+      await s.all("audit", interactions.get(code), 1, now, "P", parameters)
     })
+  const location = async (s, code, today) => {
+    const key = `${today} ${code}`
+    if (!locations.has(key)) locations.set(key, await s.all("location", code, today, today))
+    return locations.get(key)
+  }
 
   const createAppointment = async (crn, referralId, input) => {
     const urn = `urn:hmpps:interventions-appointment:${input.id}`
@@ -263,8 +272,7 @@ const makeWorkflows = async (db) => {
         }
       }
       const today = wallClock(Date.now()).slice(0, 10)
-      const [location] =
-        input.officeLocationCode === null ? [] : await s.all("location", input.officeLocationCode, today, today)
+      const [office] = input.officeLocationCode === null ? [] : await location(s, input.officeLocationCode, today)
       if ((await s.all("contactByUrn", crn, urn)).length > 0) throw new Problem(409, "the floor creates only")
       const id = await next(s, "CONTACT_ID_SEQ")
       const now = wallClock(Date.now())
@@ -273,7 +281,7 @@ const makeWorkflows = async (db) => {
       await s.all(
         "insertContact",
         ...[id, offenderId, types.CRSAPT, date, start, end, nsi.EVENT_ID, nsi.NSI_ID, crs.provider, crs.team],
-        ...[crs.staff, location?.OFFICE_LOCATION_ID ?? null, "N", null, urn, notes, 0, 0, 0, now, 1, now, 1]
+        ...[crs.staff, office?.OFFICE_LOCATION_ID ?? null, "N", null, urn, notes, 0, 0, 0, now, 1, now, 1]
       )
       return [offenderId, id]
     })

@@ -9,7 +9,7 @@
 // PostgreSQL with appointment creates spread over 64 persons (skipped, with a note, when 127.0.0.1:5432 is not there).
 //
 // Environment: BENCH_SECONDS (5 per run), BENCH_ROUNDS (5), BENCH_PG_ROUNDS (3), BENCH_LONG=1 (30k host requests once,
-// for the RSS target), BENCH_PG=0 (skip PostgreSQL), BENCH_DIR (where the SQLite files go; default /dev/shm).
+// for the RSS target), BENCH_PG=0 (skip PostgreSQL), BENCH_DIR (where the SQLite files go; default the OS temp directory).
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs"
 import { cpus, loadavg, tmpdir } from "node:os"
 import { join } from "node:path"
@@ -184,9 +184,9 @@ const postgres = async (keyFile, token) => {
   }
 }
 
-// SQLite files in RAM by default: on this VM's disk each COMMIT's fsync (two per request) costs more than the code
-// being compared, for floor and host alike; BENCH_DIR=<dir> puts them elsewhere.
-const parent = process.env.BENCH_DIR ?? (existsSync("/dev/shm") ? "/dev/shm" : tmpdir())
+// SQLite files on disk, where `serve` puts them (both open them in WAL with synchronous = NORMAL, so a commit is not
+// fsync'd); BENCH_DIR=<dir> puts them elsewhere (e.g. /dev/shm to take the disk out altogether).
+const parent = process.env.BENCH_DIR ?? tmpdir()
 const dir = mkdtempSync(join(parent, "ram-delius-bench-"))
 try {
   const keyFile = join(dir, "dev-signing-key.json")
