@@ -16,38 +16,43 @@
  *   host CPU per event — utime + stime of the host process (/proc/<pid>/stat, all its threads) over the round,
  *                        divided by the events it handled; median over rounds
  *   events/s           — events of a round ÷ (last commit − first send); the queue is filled as fast as it drains
- *   p50 / p99          — SendMessageBatch → the Success telemetry line the host prints after the commit (§5.2)
+ *   p50 / p99          — SendMessageBatch → the Success telemetry line the host prints after the commit (§5.2):
+ *                        in the rounds (mostly time queued behind the backlog), and for BENCH_SEQUENTIAL events
+ *                        (default 50) sent one at a time afterwards
  * Every event's contact outcome is then checked in the database; the bench aborts if one is missing.
  * Concurrency is the host's default unless BENCH_CONCURRENCY is set (→ QUEUE_CONCURRENCY).
  * Then bench/callback.ts: the R&M callback against a plain fetch.
  */
 import { SendMessageBatchCommand } from "@aws-sdk/client-sqs"
 import { createSeededDatabase, sqliteFile } from "@ram-delius/core/testing"
-import { spawn } from "node:child_process"
-import { execFileSync } from "node:child_process"
+import { execFileSync, spawn } from "node:child_process"
 import { randomUUID } from "node:crypto"
 import { readFileSync } from "node:fs"
 import { join, resolve } from "node:path"
 import { performance } from "node:perf_hooks"
 import { createInterface } from "node:readline"
 import { DatabaseSync, type SQLInputValue } from "node:sqlite"
-import { DEV_STACK_DEFAULTS } from "../src/config.js"
-import { startDevStack } from "../src/devStack.js"
-import { defaultFixturesDir } from "../src/referAndMonitorStub.js"
+import { DEV_STACK_DEFAULTS } from "@ram-delius/sqs-host"
+import { defaultFixturesDir, startDevStack } from "@ram-delius/sqs-host/dev"
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 800)
 const PERSONS = Number(process.env.BENCH_PERSONS ?? 200)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4)
 const WARM_UP = Number(process.env.BENCH_WARM_UP ?? 80)
+const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 50)
 const ROUND_TIMEOUT_MS = 120_000
 const PER_ROUND = Math.ceil(EVENTS / ROUNDS)
-const TOTAL = WARM_UP + PER_ROUND * ROUNDS
+const TOTAL = WARM_UP + PER_ROUND * ROUNDS + SEQUENTIAL
 const SLOTS = Math.ceil(TOTAL / PERSONS)
 const EVENT_TYPE = "intervention.session-appointment.session-feedback-submitted"
 const SUCCESS = "SessionAppointmentSubmitted"
 if (process.versions.node.split(".")[0] !== "24") throw new Error(`run on the pinned Node 24, not ${process.version}`)
 
-const median = (values: ReadonlyArray<number>) => percentile(values, 50)
+const median = (values: ReadonlyArray<number>) => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = (sorted.length - 1) / 2
+  return (sorted[Math.floor(middle)]! + sorted[Math.ceil(middle)]!) / 2
+}
 const percentile = (values: ReadonlyArray<number>, p: number) => {
   const sorted = [...values].sort((a, b) => a - b)
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN
@@ -274,6 +279,9 @@ for (let r = 0; r < ROUNDS; r++) {
   const cpuMs = ((cpuTicks() - before) * 1000) / ticksPerSecond
   rounds.push({ cpuMsPerEvent: cpuMs / PER_ROUND, eventsPerSecond: PER_ROUND / seconds, latencies })
 }
+// One event at a time (nothing queued behind it): the latency of an event itself, send → committed.
+const sequential: Array<number> = []
+for (let i = WARM_UP + PER_ROUND * ROUNDS; i < TOTAL; i++) sequential.push(...(await runRound(i, i + 1)).latencies)
 const hostRssMb = rssMb()
 host.kill("SIGTERM")
 await new Promise((resolvePromise) =>
@@ -306,10 +314,11 @@ console.log(
 console.log(
   `rounds: ${rounds.map((r) => `${r.cpuMsPerEvent.toFixed(2)} ms/event ${r.eventsPerSecond.toFixed(0)}/s`).join(" | ")}`
 )
-console.log(
-  `${eventsPerSecond.toFixed(0)} events/s, send → committed p50 ${percentile(all, 50).toFixed(1)} ms, ` +
-    `p99 ${percentile(all, 99).toFixed(1)} ms; host start to consuming ${startMs.toFixed(0)} ms, RSS ${hostRssMb.toFixed(0)} MB`
-)
+const p = (values: ReadonlyArray<number>) =>
+  `p50 ${percentile(values, 50).toFixed(1)} ms, p99 ${percentile(values, 99).toFixed(1)} ms`
+console.log(`${eventsPerSecond.toFixed(0)} events/s saturated; send → committed, saturated: ${p(all)}`)
+console.log(`send → committed, one at a time: ${p(sequential)}`)
+console.log(`host start to consuming ${startMs.toFixed(0)} ms, RSS after the run ${hostRssMb.toFixed(0)} MB`)
 if (problems.length > 0)
   console.log(`host warnings/other lines (${problems.length}):\n${problems.slice(0, 5).join("\n")}`)
 console.log(`all ${TOTAL} events wrote their contact outcome`)
@@ -319,8 +328,8 @@ console.log(
     queue: {
       cpuMsPerEvent,
       eventsPerSecond,
-      p50Ms: percentile(all, 50),
-      p99Ms: percentile(all, 99),
+      saturated: { p50Ms: percentile(all, 50), p99Ms: percentile(all, 99) },
+      oneAtATime: { p50Ms: percentile(sequential, 50), p99Ms: percentile(sequential, 99) },
       rounds: rounds.map((r) => ({ cpuMsPerEvent: r.cpuMsPerEvent, eventsPerSecond: r.eventsPerSecond })),
       events: PER_ROUND * ROUNDS,
       persons: PERSONS,
