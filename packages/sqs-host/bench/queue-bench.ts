@@ -38,7 +38,7 @@ import { defaultFixturesDir, startDevStack } from "@ram-delius/sqs-host/dev"
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 800)
 const PERSONS = Number(process.env.BENCH_PERSONS ?? 200)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4)
-const WARM_UP = Number(process.env.BENCH_WARM_UP ?? 80)
+const WARM_UP = Number(process.env.BENCH_WARM_UP ?? 200) // one event per person by default
 const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 50)
 const ROUND_TIMEOUT_MS = 120_000
 const PER_ROUND = Math.ceil(EVENTS / ROUNDS)
@@ -159,7 +159,11 @@ const bodyFor = (i: number) => {
 // --- the host: `ram-delius serve --queue`, configured as a deployment would be (README, Configuration) ---------------
 const repository = resolve(defaultFixturesDir(), "..")
 const started = performance.now()
-const host = spawn(process.execPath, [join(repository, "packages/cli/bin/ram-delius.mjs"), "serve", "--queue"], {
+// BENCH_HOST_PROFILE=<dir>: the host writes a V8 CPU profile there when it exits (open it in Chrome DevTools).
+const profile =
+  process.env.BENCH_HOST_PROFILE === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_HOST_PROFILE}`]
+const cli = join(repository, "packages/cli/bin/ram-delius.mjs")
+const host = spawn(process.execPath, [...profile, cli, "serve", "--queue"], {
   cwd: repository,
   stdio: ["ignore", "pipe", "pipe"],
   env: {
@@ -179,6 +183,7 @@ const host = spawn(process.execPath, [join(repository, "packages/cli/bin/ram-del
   }
 })
 const hostPid = host.pid!
+const rssMb = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${hostPid}/status`, "utf8"))![1]) / 1024
 const committed = new Map<string, number>() // appointment id → when its Success line arrived
 const problems: Array<string> = []
 let concurrency: unknown
@@ -220,6 +225,7 @@ await Promise.race([
   new Promise((_, reject) => host.once("exit", () => reject(new Error(problems.join("\n")))))
 ])
 const startMs = performance.now() - started
+const rssAtStartMb = rssMb()
 
 const cpuTicks = () => {
   const stat = readFileSync(`/proc/${hostPid}/stat`, "utf8")
@@ -227,7 +233,6 @@ const cpuTicks = () => {
   return Number(fields[11]) + Number(fields[12])
 }
 const ticksPerSecond = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100
-const rssMb = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${hostPid}/status`, "utf8"))![1]) / 1024
 
 /** Send events [from, to) in batches of 10 as fast as the emulator takes them; resolve once all are committed. */
 const runRound = async (from: number, to: number) => {
@@ -318,7 +323,9 @@ const p = (values: ReadonlyArray<number>) =>
   `p50 ${percentile(values, 50).toFixed(1)} ms, p99 ${percentile(values, 99).toFixed(1)} ms`
 console.log(`${eventsPerSecond.toFixed(0)} events/s saturated; send → committed, saturated: ${p(all)}`)
 console.log(`send → committed, one at a time: ${p(sequential)}`)
-console.log(`host start to consuming ${startMs.toFixed(0)} ms, RSS after the run ${hostRssMb.toFixed(0)} MB`)
+console.log(
+  `host start to consuming ${startMs.toFixed(0)} ms; RSS ${rssAtStartMb.toFixed(0)} MB then, ${hostRssMb.toFixed(0)} MB after the run`
+)
 if (problems.length > 0)
   console.log(`host warnings/other lines (${problems.length}):\n${problems.slice(0, 5).join("\n")}`)
 console.log(`all ${TOTAL} events wrote their contact outcome`)
@@ -335,6 +342,7 @@ console.log(
       persons: PERSONS,
       concurrency,
       startMs,
+      rssAtStartMb,
       rssMb: hostRssMb
     }
   })
