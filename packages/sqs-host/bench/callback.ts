@@ -11,7 +11,7 @@
  * Interleaved over BENCH_CALLBACK_ROUNDS rounds (default 10, order rotating), after a warm-up; medians per call.
  */
 import { devDetailUrlOrigins, ReferAndMonitorClient, ReferAndMonitorSchemas } from "@ram-delius/core"
-import { Effect, ManagedRuntime, Redacted, Schema } from "effect"
+import { Effect, Layer, ManagedRuntime, Redacted, Schema } from "effect"
 import { spawn } from "node:child_process"
 import { existsSync, readFileSync } from "node:fs"
 import { join, resolve } from "node:path"
@@ -54,15 +54,19 @@ const stub = await new Promise<{ url: string; port: number; authUrl: string }>((
 const url = `${stub.url}${PATH}`
 
 // --- (a) core's client, (b) a plain fetch ---------------------------------------------------------------------------
+// Spans off, as core's layer has them without an exporter (makeCoreLayer's `tracing`); BENCH_TRACING=1 turns them on.
 const runtime = ManagedRuntime.make(
-  ReferAndMonitorClient.layerWith({
-    auth: {
-      url: stub.authUrl,
-      clientId: DEV_STACK_DEFAULTS.clientId,
-      clientSecret: Redacted.make(DEV_STACK_DEFAULTS.clientSecret)
-    },
-    detailUrlOrigins: devDetailUrlOrigins(stub.port)
-  })
+  Layer.provideMerge(
+    ReferAndMonitorClient.layerWith({
+      auth: {
+        url: stub.authUrl,
+        clientId: DEV_STACK_DEFAULTS.clientId,
+        clientSecret: Redacted.make(DEV_STACK_DEFAULTS.clientSecret)
+      },
+      detailUrlOrigins: devDetailUrlOrigins(stub.port)
+    }),
+    Layer.setTracerEnabled(process.env.BENCH_TRACING === "1")
+  )
 )
 const client = await runtime.runPromise(ReferAndMonitorClient)
 const tokenResponse = await fetch(`${stub.authUrl}/oauth/token`, {

@@ -6,7 +6,7 @@ import {
   type SQSClient
 } from "@aws-sdk/client-sqs"
 import { SqlClient } from "@effect/sql"
-import { Dialect, eventTypeOf, handleDomainEvent, type EventResult } from "@ram-delius/core"
+import { annotateSpan, Dialect, eventTypeOf, handleDomainEvent, type EventResult } from "@ram-delius/core"
 import {
   Cause,
   Duration,
@@ -261,7 +261,7 @@ export const makeConsumer = <R = HandlerServices>(
         }
         // Counted after the acknowledgement (or the retry visibility), so the counters describe finished work.
         yield* count(outcomeCounter[result.outcome])
-        yield* Effect.annotateCurrentSpan({
+        yield* annotateSpan({
           "event.type": result.eventType ?? "unknown",
           "message.outcome": result.outcome
         })

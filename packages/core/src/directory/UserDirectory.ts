@@ -2,6 +2,7 @@ import { Clock, Config, type ConfigError, Context, Data, Duration, Effect, Layer
 // ldapts is imported when an LDAP directory is built (makeLdap), not with core: a host on the embedded directory never
 // loads it (issue 13: an HTTP-only host loads no LDAP modules unless configured).
 import type { Client, Entry, Filter } from "ldapts"
+import { annotateSpan } from "../telemetry/spans.js"
 
 type Ldapts = typeof import("ldapts")
 import { DirectoryError } from "../errors.js"
@@ -100,7 +101,7 @@ const makeEmbedded = (users: ReadonlyArray<DirectoryUser>): UserDirectoryShape =
     if (!byName.has(key)) byName.set(key, user)
   }
   const findUser = Effect.fn("UserDirectory.findUser")(function* (username: string) {
-    yield* Effect.annotateCurrentSpan("directory.username", username)
+    yield* annotateSpan({ "directory.username": username })
     return Option.fromNullable(byName.get(username.toLowerCase()))
   })
   const findUsers = Effect.fn("UserDirectory.findUsers")(function* (usernames: Iterable<string>) {
@@ -291,7 +292,7 @@ const makeLdap = (config: LdapDirectoryConfig) =>
     yield* Effect.addFinalizer(() => Effect.suspend(() => (current !== undefined ? discard(current) : Effect.void)))
 
     const findUser = Effect.fn("UserDirectory.findUser")(function* (username: string) {
-      yield* Effect.annotateCurrentSpan("directory.username", username)
+      yield* annotateSpan({ "directory.username": username })
       // sizeLimit 2: enough to notice a duplicate without fetching every match.
       const { searchEntries } = yield* search(userFilter(ldap, [username]), 2)
       const [first, ...others] = searchEntries

@@ -1,5 +1,17 @@
 import { HttpClient, HttpClientError, HttpClientRequest } from "@effect/platform"
-import { Clock, Context, Duration, Effect, Layer, Option, ParseResult, Redacted, Schema, SynchronizedRef } from "effect"
+import {
+  Clock,
+  Context,
+  Duration,
+  Effect,
+  Layer,
+  Option,
+  ParseResult,
+  Redacted,
+  Ref,
+  Schema,
+  SynchronizedRef
+} from "effect"
 import { ReferAndMonitorError } from "../errors.js"
 import {
   defaultTimeouts,
@@ -179,7 +191,7 @@ export class HmppsAuthToken extends Context.Tag("@ram-delius/core/HmppsAuthToken
         } satisfies CachedToken
       }).pipe(Effect.withSpan("HmppsAuthToken.fetch", { attributes: { "url.full": tokenUrl } }))
 
-      const get = SynchronizedRef.modifyEffect(cache, (cached) =>
+      const refresh = SynchronizedRef.modifyEffect(cache, (cached) =>
         Effect.gen(function* () {
           const now = yield* Clock.currentTimeMillis
           if (Option.isSome(cached) && now < cached.value.refreshAt) {
@@ -188,6 +200,16 @@ export class HmppsAuthToken extends Context.Tag("@ram-delius/core/HmppsAuthToken
           const fresh = yield* fetchToken
           return [Option.some(fresh.token), Option.some(fresh)] as const
         })
+      )
+
+      // A valid cached token is read without the SynchronizedRef's lock (a semaphore round per call, on every R&M
+      // callback: issue 13); only a missing or expiring one queues behind the single fetch.
+      const get = Effect.flatMap(Ref.get(cache), (cached) =>
+        Effect.flatMap(Clock.currentTimeMillis, (now) =>
+          Option.isSome(cached) && now < cached.value.refreshAt
+            ? Effect.succeed(Option.some(cached.value.token))
+            : refresh
+        )
       )
 
       const invalidate = (token: Redacted.Redacted<string>) =>

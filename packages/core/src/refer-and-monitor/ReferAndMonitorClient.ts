@@ -1,5 +1,6 @@
 import { FetchHttpClient, HttpClient, HttpTraceContext } from "@effect/platform"
 import { memoizedBy } from "../memo.js"
+import { annotateSpan, currentTracedSpan } from "../telemetry/spans.js"
 import {
   Context,
   Duration,
@@ -132,7 +133,7 @@ const make = (
       url: string,
       token: Option.Option<Redacted.Redacted<string>>
     ): Effect.Effect<HttpExchange, ReferAndMonitorError> =>
-      Effect.flatMap(Effect.currentSpan.pipe(Effect.option), (span) =>
+      Effect.flatMap(currentTracedSpan, (span) =>
         Effect.async<HttpExchange, ReferAndMonitorError>((resume, interrupted) => {
           const what = `GET ${url}`
           const headers: Record<string, string> = { accept: "application/json" }
@@ -187,7 +188,7 @@ const make = (
             })
         })
       ).pipe(
-        Effect.tap((exchange) => Effect.annotateCurrentSpan("http.response.status_code", exchange.status)),
+        Effect.tap((exchange) => annotateSpan({ "http.response.status_code": exchange.status })),
         // The client span the platform client opened: exported as the call's dependency (issue 11 §1), and the
         // parent whose context the trace headers carry.
         Effect.withSpan("http.client GET", {
@@ -232,8 +233,12 @@ const make = (
       Schema.decodeUnknown(Schema.parseJson(schema), { errors: "all" })
     ) as never
 
-    const get = Effect.fn("ReferAndMonitorClient.get")(function* <A, I>(url: string, schema: Schema.Schema<A, I>) {
-      yield* Effect.annotateCurrentSpan("url.full", url)
+    // No stack captured per call for the span (Effect.fn's default): it is only read when a span fails and is exported.
+    const get = Effect.fn("ReferAndMonitorClient.get", { captureStackTrace: false })(function* <A, I>(
+      url: string,
+      schema: Schema.Schema<A, I>
+    ) {
+      yield* annotateSpan({ "url.full": url })
       yield* checkOrigin(url)
       const response = yield* attempt(url).pipe(
         Effect.tapError((error) =>
