@@ -2,6 +2,7 @@ import { Config, ConfigError, Data, Effect, Layer, Redacted, String as Str } fro
 import { existsSync, mkdirSync } from "node:fs"
 import { dirname } from "node:path"
 import type pg from "pg"
+import { describeFailure } from "../describe.js"
 import { DatabaseError, type ErrorMeaning } from "../errors.js"
 import { Dialect, dialects } from "./dialect.js"
 import * as SqliteClient from "./sqlite/SqliteClient.js"
@@ -221,18 +222,7 @@ export const describeTarget = (url: string): string => {
   }
 }
 
-/** The driver's own reason behind an error (SqlError wraps it as `cause`): "database is locked", "ORA-00942…". */
-export const describeCause = (error: unknown): string => {
-  const message = error instanceof Error ? error.message : String((error as { message?: unknown })?.message ?? error)
-  const cause = (error as { cause?: unknown })?.cause
-  const detail =
-    cause instanceof Error
-      ? `${(cause as { code?: unknown }).code ? `${String((cause as { code?: unknown }).code)}: ` : ""}${cause.message}`
-      : undefined
-  return detail && !message.includes(detail) ? `${message}: ${detail}` : message
-}
-
 export const toDatabaseError = (operation: string) => (cause: unknown) =>
   cause instanceof DatabaseError
     ? cause
-    : new DatabaseError({ operation, message: `${operation}: ${describeCause(cause)}`, cause })
+    : new DatabaseError({ operation, message: `${operation}: ${describeFailure(cause)}`, cause })

@@ -12,6 +12,7 @@ import {
   Schema,
   type ConfigError
 } from "effect"
+import { describeFailure } from "../describe.js"
 import { ReferAndMonitorError } from "../errors.js"
 import {
   defaultTimeouts,
@@ -24,7 +25,7 @@ import {
   type HmppsAuthCredentials,
   type HttpTimeouts
 } from "./config.js"
-import { bodySnippet, describeCause, HmppsAuthToken, isTransientStatus, type HttpExchange } from "./HmppsAuth.js"
+import { bodySnippet, HmppsAuthToken, isTransientStatus, type HttpExchange } from "./HmppsAuth.js"
 
 /**
  * The outbound Refer and Monitor client (spec §5.3): GET of the event's absolute `detailUrl` with a client-credentials
@@ -174,7 +175,7 @@ const make = (
                     timedOut ??
                       new ReferAndMonitorError({
                         url,
-                        message: `${what} failed: ${status === undefined ? "Transport error" : "reading the response failed"}: ${describeCause(cause)}`,
+                        message: `${what} failed: ${status === undefined ? "Transport error" : "reading the response failed"}: ${describeFailure(cause)}`,
                         transient: true,
                         cause
                       })
