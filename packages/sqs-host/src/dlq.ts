@@ -1,3 +1,10 @@
+/**
+ * Support tools over the DLQ (`ram-delius dlq …`): list, show, redrive, purge. The emulator has no
+ * StartMessageMoveTask, and support engineers redrive chosen messages, so a redrive is receive → send to the main
+ * queue → delete from the DLQ, one message at a time: a message is only removed from the DLQ once it is back on the
+ * main queue (a crash in between duplicates it, never loses it; handling is idempotent).
+ */
+
 import {
   ChangeMessageVisibilityBatchCommand,
   DeleteMessageCommand,
@@ -11,13 +18,6 @@ import {
 } from "@aws-sdk/client-sqs"
 import { eventTypeOf, readEnvelope } from "@ram-delius/core"
 import { Either } from "effect"
-
-/**
- * Support tools over the DLQ (`ram-delius dlq …`): list, show, redrive, purge. The emulator has no
- * StartMessageMoveTask, and support engineers redrive chosen messages, so a redrive is receive → send to the main
- * queue → delete from the DLQ, one message at a time: a message is only removed from the DLQ once it is back on the
- * main queue (a crash in between duplicates it, never loses it; handling is idempotent).
- */
 
 export interface DlqMessage {
   readonly messageId: string

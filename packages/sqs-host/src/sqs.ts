@@ -1,3 +1,7 @@
+/**
+ * Small SQS helpers shared by the consumer, the dev stack, the DLQ tools and the health snapshot.
+ */
+
 import {
   GetQueueAttributesCommand,
   GetQueueUrlCommand,
@@ -7,10 +11,6 @@ import {
 } from "@aws-sdk/client-sqs"
 import { eventTypeOf, Log } from "@ram-delius/core"
 import { Data, Effect, Either } from "effect"
-
-/**
- * Small SQS helpers shared by the consumer, the dev stack, the DLQ tools and the health snapshot.
- */
 
 export interface SqsConnection {
   readonly region: string

@@ -1,15 +1,15 @@
+/**
+ * `ram-delius dlq …`: the service's dead-letter queue for support engineers. Every command runs the queue host's
+ * `SqsQueueAdmin` — the implementation the HTTP host's `/queue-admin` endpoints serve too (issue 9 §8) — so the CLI and
+ * the platform's retry cronjob move, count and purge messages the same way.
+ */
+
 import { Args, Command, Options, Prompt } from "@effect/cli"
 import { type QueueAdminUnavailable, readEnvelope } from "@ram-delius/core"
 import type { DlqMessage, SqsQueueAdmin } from "@ram-delius/sqs-host"
 import { type ConfigError, Console, Effect, Either, Option } from "effect"
 import { ExitCode, printJson, setExitCode, table } from "../output.js"
 import { describeRefused } from "../queue.js"
-
-/**
- * `ram-delius dlq …`: the service's dead-letter queue for support engineers. Every command runs the queue host's
- * `SqsQueueAdmin` — the implementation the HTTP host's `/queue-admin` endpoints serve too (issue 9 §8) — so the CLI and
- * the platform's retry cronjob move, count and purge messages the same way.
- */
 
 // The queue host (the AWS SDK) is loaded only by the commands that use it, so that database commands start quickly.
 const queueHost = () => import("@ram-delius/sqs-host")

@@ -1,13 +1,3 @@
-import { Config, ConfigError, Data, Effect, Layer, Redacted, String as Str } from "effect"
-import { existsSync, mkdirSync } from "node:fs"
-import { dirname } from "node:path"
-import type pg from "pg"
-import { describeFailure } from "../describe.js"
-import { DatabaseError, type ErrorMeaning } from "../errors.js"
-import { Dialect, dialects } from "./dialect.js"
-import * as SqliteClient from "./sqlite/SqliteClient.js"
-import { DEFAULT_BUSY_TIMEOUT_MS } from "./sqlite/SqliteClient.js"
-
 /**
  * `DATABASE_URL` chooses the Delius database (DESIGN.md, Configuration):
  *   sqlite:<file> | sqlite::memory: | postgres://… | oracle://user:pass@host:port/service | mssql://…
@@ -19,6 +9,17 @@ import { DEFAULT_BUSY_TIMEOUT_MS } from "./sqlite/SqliteClient.js"
  * dependencies of this package, imported only when their scheme is chosen, so a team on Oracle installs `oracledb` and
  * nothing else: postgres:// needs `pg` and `@effect/sql-pg`, oracle:// `oracledb`, mssql:// `@effect/sql-mssql`.
  */
+
+import { Config, ConfigError, Data, Effect, Layer, Redacted, String as Str } from "effect"
+import { existsSync, mkdirSync } from "node:fs"
+import { dirname } from "node:path"
+import type pg from "pg"
+import { describeFailure } from "../describe.js"
+import { DatabaseError, type ErrorMeaning } from "../errors.js"
+import { Dialect, dialects } from "./dialect.js"
+import * as SqliteClient from "./sqlite/SqliteClient.js"
+import { DEFAULT_BUSY_TIMEOUT_MS } from "./sqlite/SqliteClient.js"
+
 export const DEFAULT_DATABASE_URL = "sqlite:./data/delius.sqlite"
 
 export const resultName = (name: string): string => Str.snakeToCamel(name.toLowerCase())

@@ -1,3 +1,10 @@
+/**
+ * The Delius user directory (spec §3.4): staff users are LDAP `inetOrgPerson` entries `cn={username},ou=Users,<base>`.
+ * The service reads them for the community manager's email/telephone (§4.3) and for `/users/{username}/details`
+ * (§4.10). Attributes: `cn` → username, `givenName` → forename, `sn` → surname, `mail` → email,
+ * `telephoneNumber` → telephone. Any of them may be absent on a real entry, hence the nulls.
+ */
+
 import { Clock, Config, type ConfigError, Context, Data, Duration, Effect, Layer, Option, Redacted } from "effect"
 // ldapts is imported when an LDAP directory is built (makeLdap), not with core: a host on the embedded directory never
 // loads it (issue 13: an HTTP-only host loads no LDAP modules unless configured).
@@ -7,12 +14,6 @@ import { DirectoryError } from "../errors.js"
 
 type Ldapts = typeof import("ldapts")
 
-/**
- * The Delius user directory (spec §3.4): staff users are LDAP `inetOrgPerson` entries `cn={username},ou=Users,<base>`.
- * The service reads them for the community manager's email/telephone (§4.3) and for `/users/{username}/details`
- * (§4.10). Attributes: `cn` → username, `givenName` → forename, `sn` → surname, `mail` → email,
- * `telephoneNumber` → telephone. Any of them may be absent on a real entry, hence the nulls.
- */
 export interface DirectoryUser {
   readonly username: string
   readonly forename: string | null

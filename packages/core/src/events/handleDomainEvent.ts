@@ -1,3 +1,14 @@
+/**
+ * Domain-event dispatch (spec §5.2). Every message ends in exactly one of:
+ * - Success: handled; telemetry named after the event (ReferralEnded, …); the host deletes the message.
+ * - Rejected: can never succeed (unknown referral/appointment); `ReferAndMonitorFailureReport`; deleted.
+ * - Unhandled: an event type with no handler; `UnhandledEventReceived`; deleted.
+ * - Failure: anything else; telemetry named after the failure; the host leaves it for SQS to redeliver, and the
+ *   queue's redrive policy (maxReceiveCount 3) moves it to the DLQ. Nothing partial is written: every workflow is
+ *   one transaction.
+ * No exception escapes `handleDomainEvent`.
+ */
+
 import { Clock, Config, Context, Duration, Effect, Either, Layer, Schedule, type Schema } from "effect"
 import { ActionPlan } from "../action-plan/ActionPlan.js"
 import { Appointment } from "../appointment/Appointment.js"
@@ -18,16 +29,6 @@ import { type Instant, instantOfMillis, parseInstant } from "../domain/index.js"
 import { crnOf, decodeMessage, type DomainEvent, referralIdOf } from "./DomainEvent.js"
 import { failureOutcome, type HandlerError, isRetryable } from "./outcome.js"
 
-/**
- * Domain-event dispatch (spec §5.2). Every message ends in exactly one of:
- * - Success: handled; telemetry named after the event (ReferralEnded, …); the host deletes the message.
- * - Rejected: can never succeed (unknown referral/appointment); `ReferAndMonitorFailureReport`; deleted.
- * - Unhandled: an event type with no handler; `UnhandledEventReceived`; deleted.
- * - Failure: anything else; telemetry named after the failure; the host leaves it for SQS to redeliver, and the
- *   queue's redrive policy (maxReceiveCount 3) moves it to the DLQ. Nothing partial is written: every workflow is
- *   one transaction.
- * No exception escapes `handleDomainEvent`.
- */
 export type EventOutcome = "Success" | "Rejected" | "Failure" | "Unhandled"
 
 export interface EventResult {

@@ -1,6 +1,3 @@
-import { Cause, HashMap, Layer, Logger, LogLevel, Runtime } from "effect"
-import { describeFailure } from "../describe.js"
-
 /**
  * One log shape for every line the hosts and the CLI write (issue 11 §2): one JSON object per line with `time`,
  * `level` (`debug` | `info` | `warn` | `error`), `message`, then context fields. `LOG_LEVEL` sets the threshold
@@ -10,6 +7,10 @@ import { describeFailure } from "../describe.js"
  * `logLine` is for code outside any Effect runtime (start-up, shutdown, Koa middleware); `Log.layer` installs the
  * same format as Effect's logger, with `LOG_LEVEL` as the minimum level.
  */
+
+import { Cause, HashMap, Layer, Logger, LogLevel, Runtime } from "effect"
+import { describeFailure } from "../describe.js"
+
 export type Level = "debug" | "info" | "warn" | "error"
 
 const rank: Record<Level, number> = { debug: 0, info: 1, warn: 2, error: 3 }
