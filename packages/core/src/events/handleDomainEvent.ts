@@ -42,8 +42,6 @@ export interface EventResult {
   readonly message?: string
 }
 
-type HandlerDependencies = ReferAndMonitorClient | Referral | Appointment | ActionPlan | EventHandlerConfig
-
 /** A handler failure the reference reported as `IllegalArgumentException` (bad message content). */
 const illegalArgument = (message: string) => new InvalidState({ message, exceptionName: "IllegalArgumentException" })
 const illegalState = (message: string) => new InvalidState({ message, exceptionName: "IllegalStateException" })
@@ -254,14 +252,17 @@ export const eventHandlers = {
     successName: "SessionAppointmentSubmitted",
     handle: ({ crn, detailUrl, event }: HandlerInput) => feedbackSubmitted(sessionFeedback, crn, event, detailUrl)
   }
-} satisfies Record<string, EventHandler<HandlerError>>
+} satisfies Record<string, EventHandler<HandlerError, unknown>>
 
-interface EventHandler<E> {
+interface EventHandler<E, R> {
   readonly successName: string
-  readonly handle: (input: HandlerInput) => Effect.Effect<Record<string, string>, E, HandlerDependencies>
+  readonly handle: (input: HandlerInput) => Effect.Effect<Record<string, string>, E, R>
 }
 
-const handlerOf = (eventType: string | null): EventHandler<HandlerError> | undefined =>
+/** What the handlers need (the workflows, the R&M client, EventHandlerConfig), derived from the table. */
+type HandlerServices = Effect.Effect.Context<ReturnType<(typeof eventHandlers)[keyof typeof eventHandlers]["handle"]>>
+
+const handlerOf = (eventType: string | null): EventHandler<HandlerError, HandlerServices> | undefined =>
   Object.entries(eventHandlers).find(([type]) => type === eventType)?.[1]
 
 /** A message that can never be handled as it is (the reference's `IllegalArgumentException`): Failure → DLQ. */
@@ -274,7 +275,7 @@ const badMessage = (common: Record<string, string>, message: string): Omit<Event
 })
 
 /**
- * Handle one SQS message body. Dependencies: the workflows (Referral, Appointment, ActionPlan), the R&M client,
+ * Handle one SQS message body. It needs the workflows (Referral, Appointment, ActionPlan), the R&M client,
  * Telemetry and EventHandlerConfig.
  */
 export const handleDomainEvent = (body: unknown) =>
