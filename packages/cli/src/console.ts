@@ -1,5 +1,3 @@
-import { Console, Effect } from "effect"
-
 /**
  * The Console every command writes through (issue #11 §3, help):
  * - no ANSI codes when the stream is not a terminal or `NO_COLOR` is set (https://no-color.org: present and not empty);
@@ -7,6 +5,9 @@ import { Console, Effect } from "effect"
  *   subcommand) and not the generic "A user-defined piece of text." that @effect/cli puts before every text
  *   argument's own description.
  */
+
+import { Console, Effect } from "effect"
+
 const ANSI = /\x1b\[[0-9;]*m/g
 
 const colourless = (stream: NodeJS.WriteStream) => {

@@ -1,11 +1,12 @@
-import { SqlClient, type Statement } from "@effect/sql"
-import { Effect } from "effect"
-import { appointmentUrn, referralUrn } from "@ram-delius/core"
-
 /**
  * Read-only views of the Delius rows this service writes, for `referral show` and `appointment show`: the NSI with its
  * status history, manager and contacts; an appointment contact with its outcome, enforcement and linked contacts.
  */
+
+import { SqlClient, type Statement } from "@effect/sql"
+import { Effect } from "effect"
+import { appointmentUrn, referralUrn } from "@ram-delius/core"
+
 export const referralRows = (crn: string, referralId: string) =>
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient

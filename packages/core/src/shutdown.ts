@@ -1,5 +1,3 @@
-import { Config, Effect, Either } from "effect"
-
 /**
  * Graceful shutdown for every way the hosts are started (`ram-delius serve`, each host's own `main`), issue 9 §1.
  * Kubernetes sends SIGTERM on every rollout and kills the pod 30 s later: on the first SIGTERM / SIGINT the hosts stop
@@ -10,6 +8,8 @@ import { Config, Effect, Either } from "effect"
  * Process-free: the caller passes the signal source and the exit function (`process`, `process.exit`), so this stays
  * usable (and testable) outside a Node entry point.
  */
+
+import { Config, Effect, Either } from "effect"
 
 export const DEFAULT_SHUTDOWN_TIMEOUT_SECONDS = 25
 

@@ -1,3 +1,8 @@
+/**
+ * Inbound authentication (spec §3.1): an RS256 JWT from HMPPS Auth, checked against its JWKS and issuer; granted
+ * authorities are the `authorities` claim, used verbatim. Any accepted role opens every endpoint (§3.2, decision Q7).
+ */
+
 import { createPublicKey, type KeyObject } from "node:crypto"
 import { koaJwtSecret, type TokenHeader } from "jwks-rsa"
 import type Koa from "koa"
@@ -9,10 +14,6 @@ import { HttpProblem } from "./errors.js"
 import type { Logger } from "./logging.js"
 import { requestId } from "./logging.js"
 
-/**
- * Inbound authentication (spec §3.1): an RS256 JWT from HMPPS Auth, checked against its JWKS and issuer; granted
- * authorities are the `authorities` claim, used verbatim. Any accepted role opens every endpoint (§3.2, decision Q7).
- */
 export type TokenVerification =
   | {
       /** HMPPS Auth: keys fetched (and cached) from `jwksUri`. */

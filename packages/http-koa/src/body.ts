@@ -1,11 +1,12 @@
-import type { IncomingMessage } from "node:http"
-import { HttpProblem } from "./errors.js"
-
 /**
  * A small JSON body reader: the host's bodies are small (the largest is a list of at most 500 CRNs, §4.11), so it
  * reads the whole body into memory with a size limit, and turns every way a body can be unreadable into a 4xx —
  * never a 500 (DESIGN.md, Errors).
  */
+
+import type { IncomingMessage } from "node:http"
+import { HttpProblem } from "./errors.js"
+
 export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024
 
 /**

@@ -1,9 +1,9 @@
-import { Config, Effect, Either, Option } from "effect"
-
 /**
  * Configuration of the HTTP host, read through Effect `Config` here and nowhere else in this package (DESIGN.md,
  * Configuration). Every value can also be passed to `startHttpServer` directly, which is what tests and embedders do.
  */
+
+import { Config, Effect, Either, Option } from "effect"
 
 /** Decision Q7: the newest role and the role the README documents are both accepted by default. */
 export const DEFAULT_API_ROLES: ReadonlyArray<string> = [

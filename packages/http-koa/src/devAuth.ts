@@ -1,3 +1,10 @@
+/**
+ * Dev mode (no `HMPPS_AUTH_URL`, not production): tokens are RS256 JWTs signed with a local key pair kept in a JWK
+ * file, so `ram-delius token` and the server agree on the key across processes and restarts. The server verifies them
+ * directly against the public key (no JWKS fetch) with the issuer `ram-delius-dev`, and publishes the public key at
+ * `/.well-known/jwks.json` for other local tools.
+ */
+
 import { randomUUID } from "node:crypto"
 import { link, mkdir, readFile, unlink, writeFile } from "node:fs/promises"
 import { dirname } from "node:path"
@@ -13,12 +20,6 @@ import {
 } from "jose"
 import { DEFAULT_DEV_JWK_FILE, loadDevJwkFile, normaliseRoles } from "./config.js"
 
-/**
- * Dev mode (no `HMPPS_AUTH_URL`, not production): tokens are RS256 JWTs signed with a local key pair kept in a JWK
- * file, so `ram-delius token` and the server agree on the key across processes and restarts. The server verifies them
- * directly against the public key (no JWKS fetch) with the issuer `ram-delius-dev`, and publishes the public key at
- * `/.well-known/jwks.json` for other local tools.
- */
 export const DEV_ISSUER = "ram-delius-dev"
 
 export interface DevSigningKey {

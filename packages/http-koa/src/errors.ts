@@ -8,7 +8,7 @@
  */
 import type { SqlError } from "@effect/sql"
 import type { CoreError, ErrorMeaning, QueueAdminError } from "@ram-delius/core"
-import { memoizedBy } from "@ram-delius/core"
+import { Log, memoizedBy } from "@ram-delius/core"
 import { Cause, Data, Effect, Option, ParseResult, Predicate, Schema } from "effect"
 
 export interface FieldError {
@@ -141,24 +141,12 @@ const problem = (status: number, message: string, extra: Partial<ErrorResponse> 
 const INTERNAL = "Internal server error"
 
 /**
- * For the log: the error and its chain of causes, e.g.
- * `DatabaseError [Person.lock]: Failed to execute statement ← SqlError: … ← SqliteError: database is locked`.
+ * For the log: what failed and core's one-line description of it with its causes, e.g.
+ * `DatabaseError [Person.lock]: Person.lock: Failed to execute statement (database is locked)`.
  */
 const describe = (error: unknown): string => {
-  const parts: Array<string> = []
-  let current: unknown = error
-  for (let depth = 0; depth < 5 && current !== undefined && current !== null; depth++) {
-    const name = Predicate.hasProperty(current, "_tag")
-      ? String(current._tag)
-      : current instanceof Error
-        ? current.name
-        : typeof current
-    const operation = Predicate.hasProperty(current, "operation") ? ` [${String(current.operation)}]` : ""
-    const message = Predicate.hasProperty(current, "message") ? String(current.message) : String(current)
-    parts.push(`${name}${operation}: ${message}`)
-    current = Predicate.hasProperty(current, "cause") ? current.cause : undefined
-  }
-  return parts.join(" ← ")
+  const operation = Predicate.hasProperty(error, "operation") ? ` [${String(error.operation)}]` : ""
+  return `${Log.failureName(error)}${operation}: ${Log.describeFailure(error)}`
 }
 
 type Responses = {

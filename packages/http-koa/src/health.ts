@@ -1,3 +1,9 @@
+/**
+ * The unauthenticated endpoints (§3.1): the Spring actuator paths this service had (`/health`, `/health/liveness`,
+ * `/health/readiness`, `/info`) and the HMPPS template's (`/health/ping`, `/ping`) — client-contract §6 asks a drop-in
+ * replacement for both sets — plus `/v3/api-docs` and, in dev mode, the JWKS of the dev signing key.
+ */
+
 import type Router from "@koa/router"
 import { SqlClient } from "@effect/sql"
 import { Dialect } from "@ram-delius/core"
@@ -8,11 +14,6 @@ import type { Logger } from "./logging.js"
 import { openApiDocument } from "./openapi.js"
 import { reply } from "./respond.js"
 
-/**
- * The unauthenticated endpoints (§3.1): the Spring actuator paths this service had (`/health`, `/health/liveness`,
- * `/health/readiness`, `/info`) and the HMPPS template's (`/health/ping`, `/ping`) — client-contract §6 asks a drop-in
- * replacement for both sets — plus `/v3/api-docs` and, in dev mode, the JWKS of the dev signing key.
- */
 export type HealthServices = SqlClient.SqlClient | Dialect
 
 export interface HealthOptions {

@@ -1,12 +1,13 @@
-import { randomUUID } from "node:crypto"
-import { Log } from "@ram-delius/core"
-import type Koa from "koa"
-
 /**
  * Structured JSON log lines on stdout, one per request (HMPPS services log JSON lines, client-contract §6), in core's
  * one log shape (`time`, `level`, `message`, context; `LOG_LEVEL`; redacted — core's Log.ts). Request headers are
  * never logged, so neither is the bearer token.
  */
+
+import { randomUUID } from "node:crypto"
+import { Log } from "@ram-delius/core"
+import type Koa from "koa"
+
 export type LogLine = Readonly<Record<string, unknown>>
 export type Logger = (line: LogLine) => void
 

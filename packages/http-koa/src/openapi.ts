@@ -1,10 +1,10 @@
-import { CaseSchemas, MergeAppointment, ReferralStarted } from "@ram-delius/core"
-import { JSONSchema, Schema } from "effect"
-
 /**
  * `/v3/api-docs`: OpenAPI 3.1, generated from core's request and response Schemas with Effect's `JSONSchema`, so the
  * document cannot drift from what the host decodes and answers.
  */
+
+import { CaseSchemas, MergeAppointment, ReferralStarted } from "@ram-delius/core"
+import { JSONSchema, Schema } from "effect"
 
 const FieldErrorSchema = Schema.Struct({ field: Schema.String, message: Schema.String })
 

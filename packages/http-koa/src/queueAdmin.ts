@@ -1,12 +1,3 @@
-import type Router from "@koa/router"
-import type { QueueAdmin } from "@ram-delius/core"
-import { Effect, Exit } from "effect"
-import type Koa from "koa"
-import { authenticate, requireRole, type TokenVerification } from "./auth.js"
-import { fromCause, type HostError, HttpProblem } from "./errors.js"
-import type { Logger } from "./logging.js"
-import { reply, replyWithError } from "./respond.js"
-
 /**
  * hmpps-sqs's queue-admin endpoints (issue 9 §8), which the platform's retry-DLQ cronjob and support's habits rely on:
  * retry a DLQ, retry every DLQ, purge a queue, peek at a DLQ. The work is core's `QueueAdmin` (over SQS, given by
@@ -16,6 +7,16 @@ import { reply, replyWithError } from "./respond.js"
  * as in hmpps-sqs (the cronjob calls it from inside the cluster and the ingress blocks `/queue-admin` from outside),
  * unless `QUEUE_ADMIN_PROTECT_RETRY_ALL=true`.
  */
+
+import type Router from "@koa/router"
+import type { QueueAdmin } from "@ram-delius/core"
+import { Effect, Exit } from "effect"
+import type Koa from "koa"
+import { authenticate, requireRole, type TokenVerification } from "./auth.js"
+import { fromCause, type HostError, HttpProblem } from "./errors.js"
+import type { Logger } from "./logging.js"
+import { reply, replyWithError } from "./respond.js"
+
 export interface QueueAdminRouteOptions {
   readonly queueAdmin: QueueAdmin
   readonly verification: TokenVerification

@@ -1,7 +1,3 @@
-import type Router from "@koa/router"
-import { Clock, Effect, Exit, FiberRef, type ManagedRuntime, type Tracer } from "effect"
-import type Koa from "koa"
-
 /**
  * One server span per request (issue 11 §1: HTTP requests arrive in Application Insights as requests). It is an
  * Effect span made on the core runtime, so it goes to whatever tracer that runtime has — OpenTelemetry → Application
@@ -9,6 +5,11 @@ import type Koa from "koa"
  * Effect runs under it (`withRequestSpan`), so its database and R&M spans become the request's dependencies. Named
  * by route (`PUT /probation-case/:crn/referrals`), never by path: paths carry CRNs.
  */
+
+import type Router from "@koa/router"
+import { Clock, Effect, Exit, FiberRef, type ManagedRuntime, type Tracer } from "effect"
+import type Koa from "koa"
+
 interface SpanState {
   span?: Tracer.Span | undefined
 }

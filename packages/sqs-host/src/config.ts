@@ -1,5 +1,3 @@
-import { Config, Option } from "effect"
-
 /**
  * Configuration of the queue host, read through Effect `Config` here and nowhere else (DESIGN.md, Configuration).
  *
@@ -7,6 +5,8 @@ import { Config, Option } from "effect"
  * database (`DATABASE_URL`) are read by core's own layers (`makeCoreLayer`); only `HMPPS_AUTH_URL`'s presence is read
  * here, to tell a deployment from a developer's machine (see `devStack`).
  */
+
+import { Config, Option } from "effect"
 
 /** Queue and DLQ names (client-contract.md §5.2: `<service>-queue` plus `<service>-dlq`). */
 export const DEFAULT_QUEUE_NAME = "refer-and-monitor-and-delius-queue"

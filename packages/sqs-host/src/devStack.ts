@@ -1,14 +1,14 @@
-import type { SQSClient } from "@aws-sdk/client-sqs"
-import { startFauxqs, type FauxqsServer } from "fauxqs"
-import { DEV_STACK_DEFAULTS, MAX_RECEIVE_COUNT } from "./config.js"
-import { startReferAndMonitorStub, type ReferAndMonitorStub } from "./referAndMonitorStub.js"
-import { makeSqsClient, type SqsConnection } from "./sqs.js"
-
 /**
  * The dev stack: an in-process SQS emulator (fauxqs) holding the queue and its DLQ with the production redrive
  * policy (maxReceiveCount 3, §5.1), and the local Refer and Monitor API stub — everything on loopback, with dummy
  * credentials. `main` starts it when no SQS endpoint is configured; tests start one per test on free ports.
  */
+
+import type { SQSClient } from "@aws-sdk/client-sqs"
+import { startFauxqs, type FauxqsServer } from "fauxqs"
+import { DEV_STACK_DEFAULTS, MAX_RECEIVE_COUNT } from "./config.js"
+import { startReferAndMonitorStub, type ReferAndMonitorStub } from "./referAndMonitorStub.js"
+import { makeSqsClient, type SqsConnection } from "./sqs.js"
 
 export interface DevStackOptions {
   /** 0 = any free port (tests). Default `DEV_STACK_DEFAULTS.sqsPort`. */

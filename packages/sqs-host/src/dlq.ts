@@ -1,3 +1,10 @@
+/**
+ * Support tools over the DLQ (`ram-delius dlq …`): list, show, redrive, purge. The emulator has no
+ * StartMessageMoveTask, and support engineers redrive chosen messages, so a redrive is receive → send to the main
+ * queue → delete from the DLQ, one message at a time: a message is only removed from the DLQ once it is back on the
+ * main queue (a crash in between duplicates it, never loses it; handling is idempotent).
+ */
+
 import {
   ChangeMessageVisibilityBatchCommand,
   DeleteMessageCommand,
@@ -9,14 +16,8 @@ import {
   type MessageAttributeValue,
   type SQSClient
 } from "@aws-sdk/client-sqs"
-import { eventTypeOf } from "@ram-delius/core"
-
-/**
- * Support tools over the DLQ (`ram-delius dlq …`): list, show, redrive, purge. The emulator has no
- * StartMessageMoveTask, and support engineers redrive chosen messages, so a redrive is receive → send to the main
- * queue → delete from the DLQ, one message at a time: a message is only removed from the DLQ once it is back on the
- * main queue (a crash in between duplicates it, never loses it; handling is idempotent).
- */
+import { eventTypeOf, readEnvelope } from "@ram-delius/core"
+import { Either } from "effect"
 
 export interface DlqMessage {
   readonly messageId: string
@@ -32,17 +33,12 @@ export interface DlqMessage {
   readonly messageAttributes: Record<string, MessageAttributeValue>
 }
 
-/** The event inside a message body: the SNS envelope's `Message`, or the body itself. */
+/** The event inside a message body (core's reading of the SNS envelope), even one that will not decode. */
 const eventOf = (body: string): Record<string, unknown> | undefined => {
-  try {
-    const parsed = JSON.parse(body) as unknown
-    if (typeof parsed !== "object" || parsed === null) return undefined
-    const message = (parsed as { Message?: unknown }).Message
-    const inner = typeof message === "string" ? (JSON.parse(message) as unknown) : parsed
-    return typeof inner === "object" && inner !== null ? (inner as Record<string, unknown>) : undefined
-  } catch {
-    return undefined
-  }
+  const envelope = readEnvelope(body)
+  if (Either.isLeft(envelope)) return undefined
+  const { inner } = envelope.right
+  return typeof inner === "object" && inner !== null ? (inner as Record<string, unknown>) : undefined
 }
 
 const crnOf = (event: Record<string, unknown> | undefined): string | undefined => {

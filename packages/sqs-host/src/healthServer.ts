@@ -1,6 +1,3 @@
-import { createServer, type Server } from "node:http"
-import type { RunningConsumer } from "./poller.js"
-
 /**
  * Health endpoints for the queue host when it runs without the HTTP API (`npm run start:queue`,
  * `ram-delius serve --queue`): Kubernetes probes need `/health/liveness` and `/health/readiness`, and support engineers
@@ -8,6 +5,10 @@ import type { RunningConsumer } from "./poller.js"
  * Delius database (`db`, as the HTTP host reports it) and the queue, DLQ and counters (`queue`); either DOWN makes the
  * answer DOWN. Liveness depends on neither, so an outage does not get the pod restarted.
  */
+
+import { createServer, type Server } from "node:http"
+import type { RunningConsumer } from "./poller.js"
+
 export interface HealthServer {
   readonly port: number
   readonly close: () => Promise<void>

@@ -1,3 +1,8 @@
+/**
+ * The queue host as `main` runs it: configuration from the environment, the dev stack when no SQS is configured,
+ * core built from `DATABASE_URL` & co., the consumer, and a graceful drain on SIGTERM / SIGINT.
+ */
+
 import type { SQSClient } from "@aws-sdk/client-sqs"
 import {
   devDetailUrlOrigins,
@@ -21,11 +26,6 @@ import type { DevStack } from "./devStack.js"
 import { startConsumer, type HandlerServices, type RunningConsumer } from "./poller.js"
 import { makeSqsQueueAdmin, type SqsQueueAdmin } from "./queueAdmin.js"
 import { makeSqsClient } from "./sqs.js"
-
-/**
- * The queue host as `main` runs it: configuration from the environment, the dev stack when no SQS is configured,
- * core built from `DATABASE_URL` & co., the consumer, and a graceful drain on SIGTERM / SIGINT.
- */
 
 export interface QueueHost {
   readonly config: SqsHostConfig

@@ -1,12 +1,13 @@
+/**
+ * `node packages/sqs-host/dist/main.js`: consume the domain-event queue until SIGTERM / SIGINT, then drain and exit.
+ * Configuration is the environment (config.ts and core's own variables, DESIGN.md Configuration).
+ */
+
 import { Log } from "@ram-delius/core"
 import { startHealthServer } from "./healthServer.js"
 import { describeInFlight } from "@ram-delius/core"
 import { logJson, onShutdownSignals, startQueueHost } from "./host.js"
 
-/**
- * `node packages/sqs-host/dist/main.js`: consume the domain-event queue until SIGTERM / SIGINT, then drain and exit.
- * Configuration is the environment (config.ts and core's own variables, DESIGN.md Configuration).
- */
 try {
   const host = await startQueueHost()
   const health = await startHealthServer({ port: host.config.healthPort, consumer: host.consumer })

@@ -1,3 +1,20 @@
+/**
+ * The SQS consumer (transport only — what a message means is core's `handleDomainEvent`, spec §5.2).
+ *
+ * - Long polling; each receive asks for at most the free handler slots (≤ 10), so no message waits invisible in a
+ *   local buffer while its visibility timeout runs down.
+ * - A heartbeat renews the visibility of a message while its handler runs.
+ * - Success / Rejected / Unhandled → DeleteMessage. Failure → the message is left on the queue with a visibility that
+ *   grows with the receive count (hmpps-sqs `errorVisibilityTimeout`, client-contract.md §5.3); on the final receive
+ *   it is set to 0 so that the queue's redrive policy (maxReceiveCount 3, §5.1) moves it to the DLQ at once. So a
+ *   poison message (not JSON, no detailUrl) takes three short deliveries and then sits in the DLQ; it never blocks
+ *   others, because it only ever holds one slot for the time its handler takes.
+ * - Receive errors (network, throttling, credentials, a missing queue) back off exponentially up to a cap and the loop
+ *   carries on; nothing but `drain` ends it.
+ * - Drain: stop receiving (an open long poll is aborted), let the handlers in flight finish and acknowledge, then
+ *   return. A message is only ever deleted after its handler completed (at-least-once; core is idempotent, §3.1).
+ */
+
 import {
   ChangeMessageVisibilityCommand,
   DeleteMessageCommand,
@@ -33,23 +50,6 @@ import {
   sqsCall,
   type QueueHealth
 } from "./sqs.js"
-
-/**
- * The SQS consumer (transport only — what a message means is core's `handleDomainEvent`, spec §5.2).
- *
- * - Long polling; each receive asks for at most the free handler slots (≤ 10), so no message waits invisible in a
- *   local buffer while its visibility timeout runs down.
- * - A heartbeat renews the visibility of a message while its handler runs.
- * - Success / Rejected / Unhandled → DeleteMessage. Failure → the message is left on the queue with a visibility that
- *   grows with the receive count (hmpps-sqs `errorVisibilityTimeout`, client-contract.md §5.3); on the final receive
- *   it is set to 0 so that the queue's redrive policy (maxReceiveCount 3, §5.1) moves it to the DLQ at once. So a
- *   poison message (not JSON, no detailUrl) takes three short deliveries and then sits in the DLQ; it never blocks
- *   others, because it only ever holds one slot for the time its handler takes.
- * - Receive errors (network, throttling, credentials, a missing queue) back off exponentially up to a cap and the loop
- *   carries on; nothing but `drain` ends it.
- * - Drain: stop receiving (an open long poll is aborted), let the handlers in flight finish and acknowledge, then
- *   return. A message is only ever deleted after its handler completed (at-least-once; core is idempotent, §3.1).
- */
 
 /** What `handleDomainEvent` needs: the workflows, the R&M client, Telemetry and EventHandlerConfig. */
 export type HandlerServices = Effect.Effect.Context<ReturnType<typeof handleDomainEvent>>

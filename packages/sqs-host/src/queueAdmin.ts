@@ -1,3 +1,10 @@
+/**
+ * core's `QueueAdmin` over SQS: what the HTTP host serves at `/queue-admin/…` (issue 9 §8, hmpps-sqs's endpoints) and
+ * what `ram-delius dlq …` runs — one implementation, on dlq.ts's receive → send → delete moves. The service has one
+ * queue and its DLQ (the queue's redrive policy names it), both resolved on first use and then remembered, so an SQS
+ * outage at start-up does not stop the hosts (the call answers 503 until SQS is back).
+ */
+
 import type { SQSClient } from "@aws-sdk/client-sqs"
 import {
   type GetDlqMessagesResult,
@@ -19,13 +26,6 @@ import {
   showDlqMessage
 } from "./dlq.js"
 import { queueAttributes, queueNameOf, resolveDlqUrl, resolveQueueUrl } from "./sqs.js"
-
-/**
- * core's `QueueAdmin` over SQS: what the HTTP host serves at `/queue-admin/…` (issue 9 §8, hmpps-sqs's endpoints) and
- * what `ram-delius dlq …` runs — one implementation, on dlq.ts's receive → send → delete moves. The service has one
- * queue and its DLQ (the queue's redrive policy names it), both resolved on first use and then remembered, so an SQS
- * outage at start-up does not stop the hosts (the call answers 503 until SQS is back).
- */
 
 export interface ServiceQueues {
   readonly queueName: string

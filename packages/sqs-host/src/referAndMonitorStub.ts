@@ -1,15 +1,15 @@
-import { existsSync, readFileSync } from "node:fs"
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
-import type { AddressInfo } from "node:net"
-import { dirname, join, resolve } from "node:path"
-import { fileURLToPath } from "node:url"
-
 /**
  * A local Refer and Monitor API on loopback (client-contract.md §4.6): the callback bodies of
  * `fixtures/refer-and-monitor-api/routes.json`, 404 JSON for unknown paths, and the HMPPS Auth token endpoint
  * `/auth/oauth/token` (so the dev stack exercises the client-credentials flow, §5.3). Tests and the benchmark add
  * routes and faults (5xx, delays, dropped connections) with `serve` and `use`.
  */
+
+import { existsSync, readFileSync } from "node:fs"
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
+import type { AddressInfo } from "node:net"
+import { dirname, join, resolve } from "node:path"
+import { fileURLToPath } from "node:url"
 
 /** `fixtures/` of the repository: two levels above this package's `src/` or `dist/`. */
 export const defaultFixturesDir = (): string =>

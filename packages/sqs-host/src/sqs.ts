@@ -1,3 +1,7 @@
+/**
+ * Small SQS helpers shared by the consumer, the dev stack, the DLQ tools and the health snapshot.
+ */
+
 import {
   GetQueueAttributesCommand,
   GetQueueUrlCommand,
@@ -5,12 +9,8 @@ import {
   SQSClient,
   type SQSClientConfig
 } from "@aws-sdk/client-sqs"
-import { eventTypeOf } from "@ram-delius/core"
+import { eventTypeOf, Log } from "@ram-delius/core"
 import { Data, Effect, Either } from "effect"
-
-/**
- * Small SQS helpers shared by the consumer, the dev stack, the DLQ tools and the health snapshot.
- */
 
 export interface SqsConnection {
   readonly region: string
@@ -34,16 +34,6 @@ export class SqsError extends Data.TaggedError("SqsError")<{
   readonly cause: unknown
 }> {}
 
-const describe = (cause: unknown): string => {
-  if (cause instanceof Error) {
-    const code = (cause as { Code?: unknown; code?: unknown }).Code ?? (cause as { code?: unknown }).code
-    return typeof code === "string" && !cause.message.includes(code)
-      ? `${cause.name}: ${cause.message} (${code})`
-      : `${cause.name}: ${cause.message}`
-  }
-  return String(cause)
-}
-
 /**
  * One SQS call as an Effect. Interruption aborts the HTTP request (so a stop does not wait out a 20 s long poll).
  */
@@ -53,7 +43,12 @@ export const sqsCall = <A>(
 ): Effect.Effect<A, SqsError> =>
   Effect.tryPromise({
     try: call,
-    catch: (cause) => new SqsError({ operation, message: `SQS ${operation} failed: ${describe(cause)}`, cause })
+    catch: (cause) =>
+      new SqsError({
+        operation,
+        message: `SQS ${operation} failed: ${Log.failureName(cause)}: ${Log.describeFailure(cause)}`,
+        cause
+      })
   })
 
 const isUrl = (queue: string) => /^https?:\/\//i.test(queue)

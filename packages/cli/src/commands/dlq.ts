@@ -1,15 +1,15 @@
-import { Args, Command, Options, Prompt } from "@effect/cli"
-import type { QueueAdminUnavailable } from "@ram-delius/core"
-import type { DlqMessage, SqsQueueAdmin } from "@ram-delius/sqs-host"
-import { type ConfigError, Console, Effect, Option } from "effect"
-import { ExitCode, printJson, setExitCode, table } from "../output.js"
-import { describeRefused } from "../queue.js"
-
 /**
  * `ram-delius dlq …`: the service's dead-letter queue for support engineers. Every command runs the queue host's
  * `SqsQueueAdmin` — the implementation the HTTP host's `/queue-admin` endpoints serve too (issue 9 §8) — so the CLI and
  * the platform's retry cronjob move, count and purge messages the same way.
  */
+
+import { Args, Command, Options, Prompt } from "@effect/cli"
+import { type QueueAdminUnavailable, readEnvelope } from "@ram-delius/core"
+import type { DlqMessage, SqsQueueAdmin } from "@ram-delius/sqs-host"
+import { type ConfigError, Console, Effect, Either, Option } from "effect"
+import { ExitCode, printJson, setExitCode, table } from "../output.js"
+import { describeRefused } from "../queue.js"
 
 // The queue host (the AWS SDK) is loaded only by the commands that use it, so that database commands start quickly.
 const queueHost = () => import("@ram-delius/sqs-host")
@@ -118,16 +118,13 @@ const dlqShow = Command.make(
 
 /** The SNS envelope's inner event pretty-printed, so its fields can be read (the raw body: `--body`). */
 const prettyBody = (body: string): string => {
+  const envelope = readEnvelope(body)
+  if (Either.isRight(envelope) && envelope.right.inner !== envelope.right.outer) {
+    return JSON.stringify({ ...envelope.right.outer, Message: envelope.right.inner }, null, 2)
+  }
+  // A bare event, or not JSON inside: show the body as it is, indented when it is JSON.
   try {
-    const parsed = JSON.parse(body) as { Message?: unknown }
-    if (typeof parsed.Message === "string") {
-      try {
-        return JSON.stringify({ ...parsed, Message: JSON.parse(parsed.Message) }, null, 2)
-      } catch {
-        // not JSON inside: show the envelope as it is
-      }
-    }
-    return JSON.stringify(parsed, null, 2)
+    return JSON.stringify(JSON.parse(body), null, 2)
   } catch {
     return body
   }

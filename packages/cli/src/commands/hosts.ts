@@ -4,7 +4,7 @@ import { Args, Command, Options } from "@effect/cli"
 const core = () => import("@ram-delius/core")
 const httpHost = () => import("@ram-delius/http-koa")
 const queueHost = () => import("@ram-delius/sqs-host")
-import { Config, Console, Effect, Layer, ManagedRuntime, Option, Redacted } from "effect"
+import { Config, Console, Effect, Layer, ManagedRuntime, Option } from "effect"
 import { ExitCode, setExitCode } from "../output.js"
 import { dlqCommand, serviceQueueAdmin } from "./dlq.js"
 
@@ -35,34 +35,27 @@ export const serveCommand = Command.make(
 ).pipe(Command.withDescription("Run the HTTP API and/or the queue consumer (default: both) on DATABASE_URL"))
 
 const startServing = async ({ http, queue }: { readonly http: boolean; readonly queue: boolean }) => {
-  const { describeInFlight, handleShutdownSignals, loadShutdownTimeoutMs, Log, makeCoreLayer, ReferAndMonitorClient } =
-    await core()
+  const { describeInFlight, handleShutdownSignals, loadShutdownTimeoutMs, Log, makeCoreLayer } = await core()
   const host = await queueHost()
-  const { DEV_CLIENT_CREDENTIALS, devStackWanted, logJson, sqsHostConfig, startHealthServer, startQueueHost } = host
+  const { devReferAndMonitor, devStackWanted, logJson, sqsHostConfig, startHealthServer, startQueueHost } = host
   const { startHttpServer } = await httpHost()
   const both = !http && !queue
   const config = await Effect.runPromise(sqsHostConfig)
   const timeoutMs = loadShutdownTimeoutMs()
-  // In the dev stack the R&M callbacks take their token from the local stub (as the reference's dev profile).
-  const devAuth =
+  // In the dev stack the R&M callbacks take their token from the local stub (as the reference's dev profile). Core is
+  // built before the queue host starts the stub, so the stub's configured port is the one it will listen on; detail
+  // URLs are accepted as configured (MESSAGING_CONSUMER_DETAIL_URLS, else that same port), §5.3.
+  const devClient =
     (both || queue) && devStackWanted(config) && !config.hmppsAuthConfigured
-      ? {
-          referAndMonitor: ReferAndMonitorClient.layerWith({
-            auth: {
-              url: `http://127.0.0.1:${config.devReferAndMonitorPort}/auth`,
-              clientId: DEV_CLIENT_CREDENTIALS.clientId,
-              clientSecret: Redacted.make(DEV_CLIENT_CREDENTIALS.clientSecret)
-            }
-          })
-        }
+      ? devReferAndMonitor(config.devReferAndMonitorPort)
       : {}
-  const runtime = ManagedRuntime.make(Layer.merge(makeCoreLayer(devAuth), Log.layer()))
+  const runtime = ManagedRuntime.make(Layer.merge(makeCoreLayer(devClient), Log.layer()))
   await runtime.runPromise(Effect.void) // build core (migrate/seed the embedded database) before serving
-  const queueConsumer = both || queue ? await startQueueHost({ runtime: runtime as never }) : undefined
+  const queueConsumer = both || queue ? await startQueueHost({ runtime }) : undefined
   const httpServer =
     both || http
       ? await startHttpServer({
-          runtime: runtime as never,
+          runtime,
           // The consumer's queue, DLQ and counters on /health when both hosts run in this process.
           // hmpps-sqs's /queue-admin endpoints, over the same implementation as `ram-delius dlq` (issue 9 §8).
           queueAdmin: queueConsumer?.queueAdmin ?? (await Effect.runPromise(serviceQueueAdmin)),

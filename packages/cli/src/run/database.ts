@@ -1,12 +1,13 @@
-import { currentVersion, Database, Dialect } from "@ram-delius/core"
-import { Effect, type Layer } from "effect"
-import { CliError, ExitCode } from "../output.js"
-
 /**
  * The DATABASE_URL database for a command that needs an existing one (every command but `serve` and `db migrate`):
  * never creates a file or a directory (issue #11 §3, no side effects from reads), and says which command fixes a
  * missing or unmigrated embedded database instead of failing later with "no such table".
  */
+
+import { currentVersion, Database, Dialect } from "@ram-delius/core"
+import { Effect, type Layer } from "effect"
+import { CliError, ExitCode } from "../output.js"
+
 type DatabaseLayer = typeof Database.layer
 export const existingDatabase: DatabaseLayer = Database.layerWith({ create: false })
 

@@ -1,17 +1,12 @@
-import type { SqlClient } from "@effect/sql"
 import { Context, Effect, Layer } from "effect"
-import { DeliusUser, inPersonTransaction, writeContext } from "../delius/DeliusContext.js"
+import { inPersonTransaction, writeContext } from "../delius/DeliusContext.js"
 import { ContactRepository } from "../delius/repositories/ContactRepository.js"
-import { NsiRepository } from "../delius/repositories/NsiRepository.js"
-import type { OrganisationRepository } from "../delius/repositories/OrganisationRepository.js"
-import type { PersonRepository } from "../delius/repositories/PersonRepository.js"
 import { ReferenceDataRepository } from "../delius/repositories/ReferenceDataRepository.js"
 import { require } from "../delius/require.js"
-import { Unprocessable } from "../errors.js"
+import { type DatabaseError, type InconsistentData, type NotFound, Unprocessable } from "../errors.js"
 import { findReferralNsi, insertNsiContact } from "../referral/nsiContacts.js"
 import { referralUrn } from "../domain/index.js"
 import { appendNotes } from "../rules/index.js"
-import type { Telemetry } from "../telemetry/Telemetry.js"
 import { type Instant, londonDateTime } from "../domain/index.js"
 
 /** An action plan submitted or approved in R&M (spec §5.5). */
@@ -26,30 +21,22 @@ export interface ActionPlanEvent {
   readonly actionPlanProbationUserUrl: string
 }
 
-type Dependencies =
-  | SqlClient.SqlClient
-  | PersonRepository
-  | NsiRepository
-  | ContactRepository
-  | ReferenceDataRepository
-  | OrganisationRepository
-  | DeliusUser
-  // Inconsistent Delius data (two NSIs for the referral) is reported as telemetry too.
-  | Telemetry
-
-export class ActionPlan extends Context.Tag("@ram-delius/core/ActionPlan")<
-  ActionPlan,
-  { readonly record: (event: ActionPlanEvent) => Effect.Effect<void, ActionPlanError> }
->() {
-  static readonly layer = Layer.effect(
-    ActionPlan,
-    Effect.map(Effect.context<Dependencies>(), (context) => ({
-      record: (event: ActionPlanEvent) => record(event).pipe(Effect.provide(context))
-    }))
-  )
+export interface ActionPlanShape {
+  /** Unprocessable when the referral's NSI cannot be found; InconsistentData (with telemetry) for two of them. */
+  readonly record: (
+    event: ActionPlanEvent
+  ) => Effect.Effect<void, NotFound | Unprocessable | InconsistentData | DatabaseError>
 }
 
-export type ActionPlanError = Effect.Effect.Error<ReturnType<typeof record>>
+export class ActionPlan extends Context.Tag("@ram-delius/core/ActionPlan")<ActionPlan, ActionPlanShape>() {
+  /** The services `record`'s steps read, taken from the layer's context once (derived from `record`, not listed). */
+  static readonly make = Effect.gen(function* () {
+    const context = yield* Effect.context<Effect.Effect.Context<ReturnType<typeof record>>>()
+    return { record: (event) => Effect.provide(record(event), context) } satisfies ActionPlanShape
+  })
+
+  static readonly layer = Layer.effect(ActionPlan, ActionPlan.make)
+}
 
 /** §5.5: one CRSNOTE contact per NSI, day and type ("Action Plan Submitted|Approved"); not audited. */
 const record = Effect.fn("ActionPlan.record")(function* (event: ActionPlanEvent) {

@@ -1,18 +1,14 @@
-import type { SqlClient } from "@effect/sql"
 import { Context, Effect, Layer, Option, ParseResult, Schema } from "effect"
 import { type AuditParameters, audited } from "../audit/Audit.js"
-import { DeliusUser, inPersonTransaction, writeContext } from "../delius/DeliusContext.js"
-import type { AuditRepository } from "../delius/repositories/AuditRepository.js"
+import { inPersonTransaction, writeContext } from "../delius/DeliusContext.js"
 import { type Contact, ContactRepository } from "../delius/repositories/ContactRepository.js"
-import type { EnforcementRepository } from "../delius/repositories/EnforcementRepository.js"
 import { EventRepository } from "../delius/repositories/EventRepository.js"
 import { type Nsi, NsiRepository } from "../delius/repositories/NsiRepository.js"
 import { OrganisationRepository } from "../delius/repositories/OrganisationRepository.js"
-import type { PersonRepository } from "../delius/repositories/PersonRepository.js"
 import { ReferenceDataRepository } from "../delius/repositories/ReferenceDataRepository.js"
 import { inconsistentData } from "../delius/inconsistent.js"
 import { require } from "../delius/require.js"
-import { BadRequest, Conflict, NotFound, Unprocessable } from "../errors.js"
+import { BadRequest, Conflict, type DatabaseError, type InconsistentData, NotFound, Unprocessable } from "../errors.js"
 import { crsAssignment, findReferralNsi } from "../referral/nsiContacts.js"
 import { appointmentUrn, referralUrn, Uuid } from "../domain/index.js"
 import {
@@ -27,7 +23,7 @@ import {
   type MergePlan,
   planMerge
 } from "../rules/index.js"
-import { Telemetry, trackEvent } from "../telemetry/Telemetry.js"
+import { trackEvent } from "../telemetry/Telemetry.js"
 import { instantOfLondonDateTime, IsoDateTime, londonDate, londonDateTime, londonOffsetIso } from "../domain/index.js"
 import { findAppointmentContact, insertAppointmentContact, type NewAppointment } from "./contacts.js"
 import { applyOutcome, type KnownNsi, type OutcomeContext } from "./outcomes.js"
@@ -94,44 +90,37 @@ const toOutcome = (o: typeof MergeOutcome.Type): AppointmentOutcome => ({
   notify: o.notify ?? o.notifyProbationPractitionerOfBehaviour ?? false
 })
 
-type Dependencies =
-  | SqlClient.SqlClient
-  | PersonRepository
-  | NsiRepository
-  | ContactRepository
-  | EventRepository
-  | EnforcementRepository
-  | ReferenceDataRepository
-  | OrganisationRepository
-  | AuditRepository
-  | DeliusUser
-  | Telemetry
-
 /** Appointment workflows: merge (create / reschedule / outcome, §7.1) and feedback (§7.5). */
-export class Appointment extends Context.Tag("@ram-delius/core/Appointment")<
-  Appointment,
-  {
-    readonly merge: (
-      crn: string,
-      request: MergeAppointment
-    ) => Effect.Effect<{ readonly appointmentId: number }, MergeError>
-    readonly recordFeedback: (update: FeedbackUpdate) => Effect.Effect<void, FeedbackError>
-  }
->() {
-  static readonly layer = Layer.effect(
-    Appointment,
-    Effect.gen(function* () {
-      const context = yield* Effect.context<Dependencies>()
-      return {
-        merge: (crn, request) => merge(crn, request).pipe(Effect.provide(context)),
-        recordFeedback: (update) => recordFeedback(update).pipe(Effect.provide(context))
-      }
-    })
-  )
+export interface AppointmentShape {
+  /** The appointment contact's id; 409 only for a clash (client-contract §2.3). */
+  readonly merge: (
+    crn: string,
+    request: MergeAppointment
+  ) => Effect.Effect<
+    { readonly appointmentId: number },
+    NotFound | Conflict | BadRequest | InconsistentData | DatabaseError
+  >
+  readonly recordFeedback: (
+    update: FeedbackUpdate
+  ) => Effect.Effect<void, NotFound | BadRequest | Unprocessable | InconsistentData | DatabaseError>
 }
 
-export type MergeError = Effect.Effect.Error<ReturnType<typeof merge>>
-export type FeedbackError = Effect.Effect.Error<ReturnType<typeof recordFeedback>>
+export class Appointment extends Context.Tag("@ram-delius/core/Appointment")<Appointment, AppointmentShape>() {
+  /**
+   * The services the workflows' steps read (repositories, the Delius user, telemetry), taken from the layer's context
+   * once, when the layer is built; the set is derived from the steps, never listed by hand.
+   */
+  static readonly make = Effect.gen(function* () {
+    const context =
+      yield* Effect.context<Effect.Effect.Context<ReturnType<typeof merge> | ReturnType<typeof recordFeedback>>>()
+    return {
+      merge: (crn, request) => Effect.provide(merge(crn, request), context),
+      recordFeedback: (update) => Effect.provide(recordFeedback(update), context)
+    } satisfies AppointmentShape
+  })
+
+  static readonly layer = Layer.effect(Appointment, Appointment.make)
+}
 
 const merge = Effect.fn("Appointment.merge")(function* (crn: string, request: MergeAppointment) {
   const urn = appointmentUrn(request.id)

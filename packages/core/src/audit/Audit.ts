@@ -1,14 +1,15 @@
-import { Effect, Exit, Option, Ref } from "effect"
-import { DeliusUser, now } from "../delius/DeliusContext.js"
-import { AuditRepository } from "../delius/repositories/AuditRepository.js"
-import { ReferenceDataRepository } from "../delius/repositories/ReferenceDataRepository.js"
-
 /**
  * Audited business interactions (spec §8.3): NIBI009 MANAGE_NSI, CLBI003 ADD_CONTACT, CLBI007 UPDATE_CONTACT.
  * Parameters are collected while the operation runs (in insertion order) and one `AUDITED_INTERACTION` row is written
  * afterwards in its own transaction, outcome 'P' on success and 'F' on failure. Like the reference, a failure to
  * audit never affects the operation — it is logged.
  */
+
+import { Effect, Exit, Option, Ref } from "effect"
+import { DeliusUser, now } from "../delius/DeliusContext.js"
+import { AuditRepository } from "../delius/repositories/AuditRepository.js"
+import { ReferenceDataRepository } from "../delius/repositories/ReferenceDataRepository.js"
+
 export type BusinessInteraction = "NIBI009" | "CLBI003" | "CLBI007"
 
 export interface AuditParameters {

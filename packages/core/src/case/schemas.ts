@@ -1,9 +1,10 @@
-import { Schema } from "effect"
-
 /**
  * Response bodies of the read endpoints (spec §4.3–§4.11). Null values are omitted on the wire (§2.1), so optional
  * fields here are absent rather than null. The HTTP host generates its OpenAPI document from these Schemas.
  */
+
+import { Schema } from "effect"
+
 const opt = Schema.optional
 
 export const Name = Schema.Struct({ forename: Schema.String, surname: Schema.String })

@@ -2,7 +2,7 @@ import { SqlClient, SqlError } from "@effect/sql"
 import { Clock, Config, Context, Effect, Layer, Option } from "effect"
 import { DatabaseError, NotFound } from "../errors.js"
 import { londonDate, londonDateTime } from "../domain/index.js"
-import { describeCause } from "./database.js"
+import { describeFailure } from "../describe.js"
 import type { WriteContext } from "./repositories/common.js"
 import { PersonRepository } from "./repositories/PersonRepository.js"
 import { UserRepository } from "./repositories/UserRepository.js"
@@ -74,7 +74,7 @@ export const inPersonTransaction = <A, E, R, E2, R2>(
           error instanceof SqlError.SqlError
             ? new DatabaseError({
                 operation: "transaction",
-                message: `transaction: ${describeCause(error)}`,
+                message: `transaction: ${describeFailure(error)}`,
                 cause: error
               })
             : (error as E | E2)

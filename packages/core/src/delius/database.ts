@@ -1,12 +1,3 @@
-import { Config, ConfigError, Data, Effect, Layer, Redacted, String as Str } from "effect"
-import { existsSync, mkdirSync } from "node:fs"
-import { dirname } from "node:path"
-import type pg from "pg"
-import { DatabaseError, type ErrorMeaning } from "../errors.js"
-import { Dialect, dialects } from "./dialect.js"
-import * as SqliteClient from "./sqlite/SqliteClient.js"
-import { DEFAULT_BUSY_TIMEOUT_MS } from "./sqlite/SqliteClient.js"
-
 /**
  * `DATABASE_URL` chooses the Delius database (DESIGN.md, Configuration):
  *   sqlite:<file> | sqlite::memory: | postgres://… | oracle://user:pass@host:port/service | mssql://…
@@ -18,6 +9,17 @@ import { DEFAULT_BUSY_TIMEOUT_MS } from "./sqlite/SqliteClient.js"
  * dependencies of this package, imported only when their scheme is chosen, so a team on Oracle installs `oracledb` and
  * nothing else: postgres:// needs `pg` and `@effect/sql-pg`, oracle:// `oracledb`, mssql:// `@effect/sql-mssql`.
  */
+
+import { Config, ConfigError, Data, Effect, Layer, Redacted, String as Str } from "effect"
+import { existsSync, mkdirSync } from "node:fs"
+import { dirname } from "node:path"
+import type pg from "pg"
+import { describeFailure } from "../describe.js"
+import { DatabaseError, type ErrorMeaning } from "../errors.js"
+import { Dialect, dialects } from "./dialect.js"
+import * as SqliteClient from "./sqlite/SqliteClient.js"
+import { DEFAULT_BUSY_TIMEOUT_MS } from "./sqlite/SqliteClient.js"
+
 export const DEFAULT_DATABASE_URL = "sqlite:./data/delius.sqlite"
 
 export const resultName = (name: string): string => Str.snakeToCamel(name.toLowerCase())
@@ -221,18 +223,7 @@ export const describeTarget = (url: string): string => {
   }
 }
 
-/** The driver's own reason behind an error (SqlError wraps it as `cause`): "database is locked", "ORA-00942…". */
-export const describeCause = (error: unknown): string => {
-  const message = error instanceof Error ? error.message : String((error as { message?: unknown })?.message ?? error)
-  const cause = (error as { cause?: unknown })?.cause
-  const detail =
-    cause instanceof Error
-      ? `${(cause as { code?: unknown }).code ? `${String((cause as { code?: unknown }).code)}: ` : ""}${cause.message}`
-      : undefined
-  return detail && !message.includes(detail) ? `${message}: ${detail}` : message
-}
-
 export const toDatabaseError = (operation: string) => (cause: unknown) =>
   cause instanceof DatabaseError
     ? cause
-    : new DatabaseError({ operation, message: `${operation}: ${describeCause(cause)}`, cause })
+    : new DatabaseError({ operation, message: `${operation}: ${describeFailure(cause)}`, cause })

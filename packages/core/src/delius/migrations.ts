@@ -1,13 +1,14 @@
+/**
+ * Versioned migrations for the embedded database and test databases only. In production the Delius schema belongs
+ * to Delius and this service never creates tables there (DESIGN.md).
+ */
+
 import { SqlClient } from "@effect/sql"
 import { Effect } from "effect"
 import { DatabaseError } from "../errors.js"
 import { Dialect, type DialectShape } from "./dialect.js"
 import { sequences, tables, type Table } from "./tables.js"
 
-/**
- * Versioned migrations for the embedded database and test databases only. In production the Delius schema belongs
- * to Delius and this service never creates tables there (DESIGN.md).
- */
 export const SCHEMA_VERSION_TABLE = "RAM_DELIUS_SCHEMA_VERSION"
 
 const createTable = (dialect: DialectShape, table: Table): ReadonlyArray<string> => {

@@ -1,3 +1,9 @@
+/**
+ * Seeding of the embedded and test databases (spec/dev-dataset.md). `reference` loads the codes of spec §§6–8 plus
+ * the fixed CRS provider/team/staff (§6.1) and the service's audit user (§8.2), without which no write can succeed;
+ * `dev` adds the dev dataset's organisation, people, sentences, NSIs and contacts with the ids the fixtures rely on.
+ */
+
 import { SqlClient } from "@effect/sql"
 import { Clock, Effect } from "effect"
 import { DatabaseError } from "../errors.js"
@@ -5,11 +11,6 @@ import { londonDate, londonDateTime, plusDays } from "../domain/index.js"
 import { Dialect } from "./dialect.js"
 import type { SequenceName } from "./tables.js"
 
-/**
- * Seeding of the embedded and test databases (spec/dev-dataset.md). `reference` loads the codes of spec §§6–8 plus
- * the fixed CRS provider/team/staff (§6.1) and the service's audit user (§8.2), without which no write can succeed;
- * `dev` adds the dev dataset's organisation, people, sentences, NSIs and contacts with the ids the fixtures rely on.
- */
 export type SeedDataset = "dev" | "reference" | "none"
 
 /** Fixed ids of the dev dataset ("gen" ids in dev-dataset.md §0); tests refer to them by name. */

@@ -1,18 +1,20 @@
-import { Clock, Config, type ConfigError, Context, Data, Duration, Effect, Layer, Option, Redacted } from "effect"
-// ldapts is imported when an LDAP directory is built (makeLdap), not with core: a host on the embedded directory never
-// loads it (issue 13: an HTTP-only host loads no LDAP modules unless configured).
-import type { Client, Entry, Filter } from "ldapts"
-import { annotateSpan } from "../telemetry/spans.js"
-
-type Ldapts = typeof import("ldapts")
-import { DirectoryError } from "../errors.js"
-
 /**
  * The Delius user directory (spec §3.4): staff users are LDAP `inetOrgPerson` entries `cn={username},ou=Users,<base>`.
  * The service reads them for the community manager's email/telephone (§4.3) and for `/users/{username}/details`
  * (§4.10). Attributes: `cn` → username, `givenName` → forename, `sn` → surname, `mail` → email,
  * `telephoneNumber` → telephone. Any of them may be absent on a real entry, hence the nulls.
  */
+
+import { Clock, Config, type ConfigError, Context, Data, Duration, Effect, Layer, Option, Redacted } from "effect"
+// ldapts is imported when an LDAP directory is built (makeLdap), not with core: a host on the embedded directory never
+// loads it (issue 13: an HTTP-only host loads no LDAP modules unless configured).
+import type { Client, Entry, Filter } from "ldapts"
+import { describeFailure } from "../describe.js"
+import { DirectoryError } from "../errors.js"
+import { annotateSpan } from "../telemetry/spans.js"
+
+type Ldapts = typeof import("ldapts")
+
 export interface DirectoryUser {
   readonly username: string
   readonly forename: string | null
@@ -191,7 +193,7 @@ const makeLdap = (config: LdapDirectoryConfig) =>
         const diagnostic = e.message.replace(/\s*Code: 0x[0-9a-f]+$/i, "").trim()
         return secretFree(`${e.name} (LDAP result code ${e.code})${diagnostic === "" ? "" : `: ${diagnostic}`}`)
       }
-      return secretFree(e instanceof Error ? e.message : String(e))
+      return secretFree(describeFailure(e))
     }
 
     /** Drop a connection; unbind is fire-and-forget because a hung server must not hold up the caller. */

@@ -1,5 +1,3 @@
-import { ParseResult, Schema } from "effect"
-
 /**
  * Date and time conventions (spec §2.2). Incoming date-times carry 0–9 fraction digits and `Z`, `±hh:mm` or no offset
  * (no offset = Europe/London local time), optionally followed by `[Zone]`. Delius stores Europe/London wall-clock
@@ -9,6 +7,8 @@ import { ParseResult, Schema } from "effect"
  * Instants are held as epoch milliseconds plus the sub-millisecond digits, so that nothing is lost for the second
  * precision comparisons of §7.1 and the millisecond precision of telemetry.
  */
+
+import { ParseResult, Schema } from "effect"
 
 export const LONDON = "Europe/London"
 

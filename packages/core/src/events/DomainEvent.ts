@@ -1,7 +1,8 @@
 /**
  * The SQS message body: an SNS `Notification` envelope whose `Message` is the HMPPS domain event as a JSON string,
  * or (tests, replays) the bare domain event (spec §5.1, client-contract.md §3.5, §5.1). The envelope is read here
- * only (`decodeMessage` for the handler, `eventTypeOf` for the queue host's logs and listings).
+ * only (`decodeMessage` for the handler, `eventTypeOf` for the queue host's logs and listings, `readEnvelope` for the
+ * DLQ tools, which show what they can of a message that will not decode).
  */
 import { Either, Schema } from "effect"
 
@@ -43,7 +44,9 @@ export interface DecodedMessage {
 const record = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value)
 
-interface Envelope {
+export interface Envelope {
+  /** The body as parsed: the SNS notification, or the bare event. */
+  readonly outer: Record<string, unknown>
   readonly messageId: string | null
   /** The SNS `eventType` message attribute, when the body is an SNS notification that has one. */
   readonly attributeType: string | null
@@ -52,7 +55,7 @@ interface Envelope {
 }
 
 /** The one reading of the SNS envelope (§5.1): text or already-parsed JSON. Left = why it can never be processed. */
-const envelopeOf = (body: unknown): Either.Either<Envelope, string> => {
+export const readEnvelope = (body: unknown): Either.Either<Envelope, string> => {
   let parsed: unknown = body
   if (typeof body === "string") {
     try {
@@ -62,7 +65,8 @@ const envelopeOf = (body: unknown): Either.Either<Envelope, string> => {
     }
   }
   if (!record(parsed)) return Either.left("Message body is not a JSON object")
-  if (typeof parsed.Message !== "string") return Either.right({ messageId: null, attributeType: null, inner: parsed })
+  if (typeof parsed.Message !== "string")
+    return Either.right({ outer: parsed, messageId: null, attributeType: null, inner: parsed })
   let inner: unknown
   try {
     inner = JSON.parse(parsed.Message)
@@ -75,6 +79,7 @@ const envelopeOf = (body: unknown): Either.Either<Envelope, string> => {
       ? attributes.eventType.Value
       : null
   return Either.right({
+    outer: parsed,
     messageId: typeof parsed.MessageId === "string" ? parsed.MessageId : null,
     attributeType,
     inner
@@ -83,7 +88,7 @@ const envelopeOf = (body: unknown): Either.Either<Envelope, string> => {
 
 /** Decode a message body (text or already-parsed JSON). Left = why it can never be processed. */
 export const decodeMessage = (body: unknown): Either.Either<DecodedMessage, string> =>
-  Either.flatMap(envelopeOf(body), ({ attributeType, inner, messageId }) => {
+  Either.flatMap(readEnvelope(body), ({ attributeType, inner, messageId }) => {
     const event = decodeDomainEvent(inner)
     if (Either.isLeft(event)) return Either.left("Message is not an HMPPS domain event")
     return Either.right({ messageId, eventType: attributeType ?? event.right.eventType, event: event.right })
@@ -94,7 +99,7 @@ export const decodeMessage = (body: unknown): Either.Either<DecodedMessage, stri
  * own (§5.2 step 2) — read even from a message that will not decode as a domain event.
  */
 export const eventTypeOf = (body: unknown): string | undefined => {
-  const envelope = envelopeOf(body)
+  const envelope = readEnvelope(body)
   if (Either.isLeft(envelope)) return undefined
   if (envelope.right.attributeType !== null) return envelope.right.attributeType
   const { inner } = envelope.right

@@ -1,3 +1,14 @@
+/**
+ * Domain-event dispatch (spec §5.2). Every message ends in exactly one of:
+ * - Success: handled; telemetry named after the event (ReferralEnded, …); the host deletes the message.
+ * - Rejected: can never succeed (unknown referral/appointment); `ReferAndMonitorFailureReport`; deleted.
+ * - Unhandled: an event type with no handler; `UnhandledEventReceived`; deleted.
+ * - Failure: anything else; telemetry named after the failure; the host leaves it for SQS to redeliver, and the
+ *   queue's redrive policy (maxReceiveCount 3) moves it to the DLQ. Nothing partial is written: every workflow is
+ *   one transaction.
+ * No exception escapes `handleDomainEvent`.
+ */
+
 import { Clock, Config, Context, Duration, Effect, Either, Layer, Schedule, type Schema } from "effect"
 import { ActionPlan } from "../action-plan/ActionPlan.js"
 import { Appointment } from "../appointment/Appointment.js"
@@ -18,16 +29,6 @@ import { type Instant, instantOfMillis, parseInstant } from "../domain/index.js"
 import { crnOf, decodeMessage, type DomainEvent, referralIdOf } from "./DomainEvent.js"
 import { failureOutcome, type HandlerError, isRetryable } from "./outcome.js"
 
-/**
- * Domain-event dispatch (spec §5.2). Every message ends in exactly one of:
- * - Success: handled; telemetry named after the event (ReferralEnded, …); the host deletes the message.
- * - Rejected: can never succeed (unknown referral/appointment); `ReferAndMonitorFailureReport`; deleted.
- * - Unhandled: an event type with no handler; `UnhandledEventReceived`; deleted.
- * - Failure: anything else; telemetry named after the failure; the host leaves it for SQS to redeliver, and the
- *   queue's redrive policy (maxReceiveCount 3) moves it to the DLQ. Nothing partial is written: every workflow is
- *   one transaction.
- * No exception escapes `handleDomainEvent`.
- */
 export type EventOutcome = "Success" | "Rejected" | "Failure" | "Unhandled"
 
 export interface EventResult {
@@ -40,8 +41,6 @@ export interface EventResult {
   readonly transient: boolean
   readonly message?: string
 }
-
-type HandlerDependencies = ReferAndMonitorClient | Referral | Appointment | ActionPlan | EventHandlerConfig
 
 /** A handler failure the reference reported as `IllegalArgumentException` (bad message content). */
 const illegalArgument = (message: string) => new InvalidState({ message, exceptionName: "IllegalArgumentException" })
@@ -253,14 +252,17 @@ export const eventHandlers = {
     successName: "SessionAppointmentSubmitted",
     handle: ({ crn, detailUrl, event }: HandlerInput) => feedbackSubmitted(sessionFeedback, crn, event, detailUrl)
   }
-} satisfies Record<string, EventHandler<HandlerError>>
+} satisfies Record<string, EventHandler<HandlerError, unknown>>
 
-interface EventHandler<E> {
+interface EventHandler<E, R> {
   readonly successName: string
-  readonly handle: (input: HandlerInput) => Effect.Effect<Record<string, string>, E, HandlerDependencies>
+  readonly handle: (input: HandlerInput) => Effect.Effect<Record<string, string>, E, R>
 }
 
-const handlerOf = (eventType: string | null): EventHandler<HandlerError> | undefined =>
+/** What the handlers need (the workflows, the R&M client, EventHandlerConfig), derived from the table. */
+type HandlerServices = Effect.Effect.Context<ReturnType<(typeof eventHandlers)[keyof typeof eventHandlers]["handle"]>>
+
+const handlerOf = (eventType: string | null): EventHandler<HandlerError, HandlerServices> | undefined =>
   Object.entries(eventHandlers).find(([type]) => type === eventType)?.[1]
 
 /** A message that can never be handled as it is (the reference's `IllegalArgumentException`): Failure → DLQ. */
@@ -273,7 +275,7 @@ const badMessage = (common: Record<string, string>, message: string): Omit<Event
 })
 
 /**
- * Handle one SQS message body. Dependencies: the workflows (Referral, Appointment, ActionPlan), the R&M client,
+ * Handle one SQS message body. It needs the workflows (Referral, Appointment, ActionPlan), the R&M client,
  * Telemetry and EventHandlerConfig.
  */
 export const handleDomainEvent = (body: unknown) =>

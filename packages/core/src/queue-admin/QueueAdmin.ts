@@ -1,12 +1,12 @@
-import { Data, type Effect } from "effect"
-import type { ErrorMeaning } from "../errors.js"
-
 /**
  * The hmpps-sqs queue-admin operations (issue 9 §8) as a transport-neutral interface: the HTTP host serves them at
  * `/queue-admin/…` and the CLI's `dlq` commands call them, while the implementation over SQS lives in the queue host
  * (core imports no AWS SDK, and the hosts never import each other). Queues and DLQs are named as hmpps-sqs names them:
  * by their SQS queue name.
  */
+
+import { Data, type Effect } from "effect"
+import type { ErrorMeaning } from "../errors.js"
 
 /** One message as hmpps-sqs shows it: the body parsed as JSON (the SNS envelope), or the raw string when not JSON. */
 export interface QueueAdminMessage {

@@ -12,6 +12,7 @@ import {
   Schema,
   SynchronizedRef
 } from "effect"
+import { describeFailure } from "../describe.js"
 import { ReferAndMonitorError } from "../errors.js"
 import {
   defaultTimeouts,
@@ -32,25 +33,6 @@ export interface HttpExchange {
 /** Statuses worth retrying: server errors, rate limiting and request timeouts (the rest of 4xx will not change). */
 export const isTransientStatus = (status: number): boolean => status >= 500 || status === 429 || status === 408
 
-/** The innermost useful text of a transport failure (fetch reports `fetch failed` with the socket error as cause). */
-export const describeCause = (cause: unknown): string => {
-  const parts: Array<string> = []
-  let current: unknown = cause
-  for (let depth = 0; depth < 4 && current !== undefined && current !== null; depth++) {
-    if (current instanceof Error) {
-      const code = (current as { code?: unknown }).code
-      parts.push(
-        typeof code === "string" && !current.message.includes(code) ? `${current.message} (${code})` : current.message
-      )
-      current = current.cause
-    } else {
-      parts.push(String(current))
-      break
-    }
-  }
-  return parts.filter((part) => part !== "").join(": ") || "unknown transport error"
-}
-
 /**
  * Sends `request` and reads the whole body, bounded by the §5.3 timeouts (see `HttpTimeouts` for how connect and read
  * map onto the fetch client). Only transport problems fail here; the caller judges the status. Timeouts and transport
@@ -66,7 +48,7 @@ const exchange = (
   const transportError = (error: HttpClientError.HttpClientError) =>
     new ReferAndMonitorError({
       url,
-      message: `${what} failed: ${error._tag === "RequestError" ? `${error.reason} error` : "reading the response failed"}: ${describeCause(error.cause)}`,
+      message: `${what} failed: ${error._tag === "RequestError" ? `${error.reason} error` : "reading the response failed"}: ${describeFailure(error.cause)}`,
       transient: error._tag === "ResponseError" || error.reason === "Transport",
       cause: error
     })

@@ -1,3 +1,18 @@
+/**
+ * The outbound Refer and Monitor client (spec §5.3): GET of the event's absolute `detailUrl` with a client-credentials
+ * bearer token, decoded with the caller's schema (`schemas.ts`).
+ *
+ * Failure model: every failure is a `ReferAndMonitorError`, which the queue host treats as a Failure (retry, then DLQ
+ * — §5.2). `transient` only says whether retrying in-process can help: transport errors, timeouts, 5xx, 429 and 408
+ * are retried by the event handler (3 attempts in all per receive, §5.2 step 6, §5.3 — the client itself does not
+ * retry by default, so there is one retry layer); other 4xx and undecodable bodies are not. A 404 is still a Failure
+ * for the message (the event may have raced ahead of R&M's commit, client-contract.md §3.1) — SQS redelivery retries it.
+ *
+ * The bearer token only goes to R&M (§5.3 "Allowed hosts"): a URL whose origin is not one of the allowed
+ * `detailUrlOrigins` — or that is relative, not http(s), or malformed — is refused before any request (and before a
+ * token is fetched), as a non-transient error naming the URL, so the message fails to the DLQ where support sees it.
+ */
+
 import { FetchHttpClient, HttpClient, HttpTraceContext } from "@effect/platform"
 import { memoizedBy } from "../memo.js"
 import { annotateSpan, currentTracedSpan } from "../telemetry/spans.js"
@@ -13,6 +28,7 @@ import {
   Schema,
   type ConfigError
 } from "effect"
+import { describeFailure } from "../describe.js"
 import { ReferAndMonitorError } from "../errors.js"
 import {
   defaultTimeouts,
@@ -25,22 +41,8 @@ import {
   type HmppsAuthCredentials,
   type HttpTimeouts
 } from "./config.js"
-import { bodySnippet, describeCause, HmppsAuthToken, isTransientStatus, type HttpExchange } from "./HmppsAuth.js"
+import { bodySnippet, HmppsAuthToken, isTransientStatus, type HttpExchange } from "./HmppsAuth.js"
 
-/**
- * The outbound Refer and Monitor client (spec §5.3): GET of the event's absolute `detailUrl` with a client-credentials
- * bearer token, decoded with the caller's schema (`schemas.ts`).
- *
- * Failure model: every failure is a `ReferAndMonitorError`, which the queue host treats as a Failure (retry, then DLQ
- * — §5.2). `transient` only says whether retrying in-process can help: transport errors, timeouts, 5xx, 429 and 408
- * are retried by the event handler (3 attempts in all per receive, §5.2 step 6, §5.3 — the client itself does not
- * retry by default, so there is one retry layer); other 4xx and undecodable bodies are not. A 404 is still a Failure
- * for the message (the event may have raced ahead of R&M's commit, client-contract.md §3.1) — SQS redelivery retries it.
- *
- * The bearer token only goes to R&M (§5.3 "Allowed hosts"): a URL whose origin is not one of the allowed
- * `detailUrlOrigins` — or that is relative, not http(s), or malformed — is refused before any request (and before a
- * token is fetched), as a non-transient error naming the URL, so the message fails to the DLQ where support sees it.
- */
 export interface ReferAndMonitorClientShape {
   /**
    * GET `url` (absolute) and decode the JSON body with `schema`. A 2xx with an empty body is `null` (§5.3: the handlers
@@ -175,7 +177,7 @@ const make = (
                     timedOut ??
                       new ReferAndMonitorError({
                         url,
-                        message: `${what} failed: ${status === undefined ? "Transport error" : "reading the response failed"}: ${describeCause(cause)}`,
+                        message: `${what} failed: ${status === undefined ? "Transport error" : "reading the response failed"}: ${describeFailure(cause)}`,
                         transient: true,
                         cause
                       })

@@ -1,9 +1,9 @@
-import { Config, ConfigError, Duration, Effect, Option, type Redacted } from "effect"
-
 /**
  * Configuration of the outbound Refer and Monitor client, read through Effect `Config` here and nowhere else
  * (DESIGN.md, Configuration). There is no R&M base URL: callbacks use the event's absolute `detailUrl` (§5.3, §10).
  */
+
+import { Config, ConfigError, Duration, Effect, Option, type Redacted } from "effect"
 
 /** Client credentials for HMPPS Auth (§5.3: OAuth2 client-credentials, provider `hmpps-auth`). */
 export interface HmppsAuthCredentials {

@@ -1,12 +1,12 @@
-import { Option, ParseResult, Schema } from "effect"
-import { IsoDateTime } from "../domain/index.js"
-
 /**
  * Bodies of the Refer and Monitor endpoints this service calls back on `detailUrl` (spec §5.4, §5.6;
  * client-contract.md §4.2–§4.4). Only the fields the service uses are declared: unknown fields are ignored (§2.1,
  * Schema's default `onExcessProperty: "ignore"`). R&M writes nulls explicitly (client-contract.md §4.1, §16), so every
  * optional field also accepts `null`, which decodes as "absent".
  */
+
+import { Option, ParseResult, Schema } from "effect"
+import { IsoDateTime } from "../domain/index.js"
 
 /** Optional field that also accepts an explicit `null` (decoded as absent, so the decoded key is `?:`). */
 const optionalNullable = <A, I, R>(schema: Schema.Schema<A, I, R>) =>

@@ -1,24 +1,26 @@
 import { Context, Effect, Layer, Option, Schema } from "effect"
 import { audited } from "../audit/Audit.js"
 import { referralUrn, Uuid } from "../domain/index.js"
-import { DeliusUser, inPersonTransaction, personNotFound, writeContext } from "../delius/DeliusContext.js"
+import { inPersonTransaction, personNotFound, writeContext } from "../delius/DeliusContext.js"
 import type { WriteContext } from "../delius/repositories/common.js"
 import { ContactRepository } from "../delius/repositories/ContactRepository.js"
 import { EventRepository } from "../delius/repositories/EventRepository.js"
 import { type Nsi, type NsiChanges, NsiRepository } from "../delius/repositories/NsiRepository.js"
 import { ReferenceDataRepository } from "../delius/repositories/ReferenceDataRepository.js"
 import { require } from "../delius/require.js"
-import { BadRequest, InvalidState, Unprocessable } from "../errors.js"
+import {
+  BadRequest,
+  type DatabaseError,
+  type InconsistentData,
+  InvalidState,
+  type NotFound,
+  Unprocessable
+} from "../errors.js"
 import { appendNotes, referralNotFoundReason } from "../rules/index.js"
 import { ContractTypes } from "./ContractTypes.js"
 import { trackEvent } from "../telemetry/Telemetry.js"
 import { type Instant, IsoDateTime, londonDate, londonDateTime, londonZonedString } from "../domain/index.js"
 import { crsAssignment, findReferralNsi, insertNsiContact } from "./nsiContacts.js"
-import { Telemetry } from "../telemetry/Telemetry.js"
-import type { SqlClient } from "@effect/sql"
-import { PersonRepository } from "../delius/repositories/PersonRepository.js"
-import { OrganisationRepository } from "../delius/repositories/OrganisationRepository.js"
-import { AuditRepository } from "../delius/repositories/AuditRepository.js"
 
 /** Body of `PUT /probation-case/{crn}/referrals` (spec §4.1); every field required, unknown fields ignored. */
 export class ReferralStarted extends Schema.Class<ReferralStarted>("ReferralStarted")({
@@ -45,41 +47,34 @@ export interface ReferralEnd {
   readonly sentAt: Instant
 }
 
-type Dependencies =
-  | SqlClient.SqlClient
-  | PersonRepository
-  | NsiRepository
-  | ContactRepository
-  | EventRepository
-  | ReferenceDataRepository
-  | OrganisationRepository
-  | AuditRepository
-  | DeliusUser
-  | Telemetry
-  | ContractTypes
-
 /** Referral (NSI) workflows: start (find or create, §6.3) and end (terminate, §6.5). */
-export class Referral extends Context.Tag("@ram-delius/core/Referral")<
-  Referral,
-  {
-    readonly start: (crn: string, request: ReferralStarted) => Effect.Effect<void, ReferralStartError>
-    readonly end: (input: ReferralEnd) => Effect.Effect<Record<string, string>, ReferralEndError>
-  }
->() {
-  static readonly layer = Layer.effect(
-    Referral,
-    Effect.gen(function* () {
-      const context = yield* Effect.context<Dependencies>()
-      return {
-        start: (crn, request) => start(crn, request).pipe(Effect.provide(context)),
-        end: (input) => end(input).pipe(Effect.provide(context))
-      }
-    })
-  )
+export interface ReferralShape {
+  /** 404 for an unknown person or sentence, 400 for a committal for PSS breach or an unknown contract type. */
+  readonly start: (
+    crn: string,
+    request: ReferralStarted
+  ) => Effect.Effect<void, NotFound | BadRequest | InvalidState | InconsistentData | DatabaseError>
+  /** The telemetry properties of the ending; Unprocessable when the referral's NSI cannot be found (§5.4). */
+  readonly end: (
+    input: ReferralEnd
+  ) => Effect.Effect<Record<string, string>, NotFound | Unprocessable | InconsistentData | DatabaseError>
 }
 
-export type ReferralStartError = Effect.Effect.Error<ReturnType<typeof start>>
-export type ReferralEndError = Effect.Effect.Error<ReturnType<typeof end>>
+export class Referral extends Context.Tag("@ram-delius/core/Referral")<Referral, ReferralShape>() {
+  /**
+   * The services the workflows' steps read (repositories, the Delius user, telemetry, the contract types), taken from
+   * the layer's context once, when the layer is built; the set is derived from the steps, never listed by hand.
+   */
+  static readonly make = Effect.gen(function* () {
+    const context = yield* Effect.context<Effect.Effect.Context<ReturnType<typeof start> | ReturnType<typeof end>>>()
+    return {
+      start: (crn, request) => Effect.provide(start(crn, request), context),
+      end: (input) => Effect.provide(end(input), context)
+    } satisfies ReferralShape
+  })
+
+  static readonly layer = Layer.effect(Referral, Referral.make)
+}
 
 const start = Effect.fn("Referral.start")(function* (crn: string, request: ReferralStarted) {
   const urn = referralUrn(request.referralId)

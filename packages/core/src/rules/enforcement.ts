@@ -1,9 +1,9 @@
-import { plusDays } from "../domain/index.js"
-
 /**
  * Non-compliance / enforcement decisions (spec §7.6), applied when an outcome's compliant flag is 'N' (AFTC, AFTA).
  * Dates are `YYYY-MM-DD`; a value carrying a time part is compared on its date part only.
  */
+
+import { plusDays } from "../domain/index.js"
 
 const dateOnly = (value: string): string => value.slice(0, 10)
 

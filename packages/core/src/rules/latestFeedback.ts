@@ -1,3 +1,10 @@
+/**
+ * Which appointment's feedback a "session feedback submitted" event is about (spec §5.6, "Selecting the feedback").
+ * R&M publishes the event before it commits (client-contract.md §3.1), so finding nothing is a Failure that SQS
+ * retries, not a rejection (§16): the caller turns the `Left` message into an `InvalidState` with exception name
+ * `IllegalStateException`.
+ */
+
 import { Either } from "effect"
 import type {
   Appointment,
@@ -7,12 +14,6 @@ import type {
 } from "../refer-and-monitor/schemas.js"
 import type { Instant } from "../domain/index.js"
 
-/**
- * Which appointment's feedback a "session feedback submitted" event is about (spec §5.6, "Selecting the feedback").
- * R&M publishes the event before it commits (client-contract.md §3.1), so finding nothing is a Failure that SQS
- * retries, not a rejection (§16): the caller turns the `Left` message into an `InvalidState` with exception name
- * `IllegalStateException`.
- */
 export interface SelectedFeedback {
   /** UUID of the R&M appointment the feedback belongs to → contact URN `urn:hmpps:interventions-appointment:{id}`. */
   readonly appointmentId: string

@@ -1,9 +1,9 @@
-import { Either } from "effect"
-
 /**
  * Appointment outcome mapping (spec §7.4), attendance parsing (§2.1, §5.6) and the reschedule outcome (§4.2, §7.1
  * step 8).
  */
+
+import { Either } from "effect"
 
 /** Attendance as R&M reports it. */
 export type Attended = "YES" | "LATE" | "NO"

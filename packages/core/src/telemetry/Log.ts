@@ -1,5 +1,3 @@
-import { Cause, HashMap, Layer, Logger, LogLevel, Runtime } from "effect"
-
 /**
  * One log shape for every line the hosts and the CLI write (issue 11 §2): one JSON object per line with `time`,
  * `level` (`debug` | `info` | `warn` | `error`), `message`, then context fields. `LOG_LEVEL` sets the threshold
@@ -9,6 +7,10 @@ import { Cause, HashMap, Layer, Logger, LogLevel, Runtime } from "effect"
  * `logLine` is for code outside any Effect runtime (start-up, shutdown, Koa middleware); `Log.layer` installs the
  * same format as Effect's logger, with `LOG_LEVEL` as the minimum level.
  */
+
+import { Cause, HashMap, Layer, Logger, LogLevel, Runtime } from "effect"
+import { describeFailure } from "../describe.js"
+
 export type Level = "debug" | "info" | "warn" | "error"
 
 const rank: Record<Level, number> = { debug: 0, info: 1, warn: 2, error: 3 }
@@ -113,39 +115,9 @@ export const redactFields = (fields: Readonly<Record<string, unknown>>): Record<
   redactValue("", fields, 0) as Record<string, unknown>
 
 // ---------------------------------------------------------------------------------------------------------------------
-// Errors and causes, as one line
+// Errors and causes, as one line (describe.ts; `Log` is how hosts reach it)
 
-const hasOwnToString = (value: object) => {
-  const toString = (value as { toString?: unknown }).toString
-  return (
-    typeof toString === "function" && toString !== Object.prototype.toString && toString !== Error.prototype.toString
-  )
-}
-
-/** The text of one failure: its message (or tag), then its causes' (`PgClient: Failed to connect (connect ECONNREFUSED …)`), never a stack. */
-const describeFailure = (error: unknown, depth = 0): string => {
-  if (error instanceof Error) {
-    const tag = (error as { _tag?: unknown })._tag
-    const text = error.message !== "" ? error.message : typeof tag === "string" ? tag : error.name
-    const cause = (error as { cause?: unknown }).cause
-    if (cause === undefined || cause === null || depth > 3) return text
-    const inner = describeFailure(cause, depth + 1)
-    return inner === "" || text.includes(inner) ? text : `${text} (${inner})`
-  }
-  if (typeof error === "object" && error !== null) {
-    // ConfigError and Effect's other data types say what they are through toString, e.g. "(Invalid data at DATABASE_URL: …)".
-    if (hasOwnToString(error)) return String(error)
-    const { _tag, message } = error as { _tag?: unknown; message?: unknown }
-    if (typeof message === "string" && message !== "") return message
-    if (typeof _tag === "string") return _tag
-    try {
-      return JSON.stringify(error)
-    } catch {
-      return String(error)
-    }
-  }
-  return String(error)
-}
+export { describeFailure, failureName } from "../describe.js"
 
 /** A Cause as one line: its failures and defects, joined; `Cause.pretty` (with stacks) only at `LOG_LEVEL=debug`. */
 export const describeCause = (cause: Cause.Cause<unknown>, debug: boolean = isDebug()): string => {

@@ -1,6 +1,3 @@
-import { Config, type ConfigError, Context, Effect, Layer, Option, Ref } from "effect"
-import { formatLine, type Writable } from "./Log.js"
-
 /**
  * Application Insights custom events (spec §9). Names and property keys are exact: dashboards and alerts in HMPPS key
  * on them. `Telemetry.layer` (core's default) writes one JSON line per event and, when
@@ -8,6 +5,10 @@ import { formatLine, type Writable } from "./Log.js"
  * to Application Insights (ApplicationInsights.ts). The test layer collects them so tests can assert names and
  * properties.
  */
+
+import { Config, type ConfigError, Context, Effect, Layer, Option, Ref } from "effect"
+import { formatLine, type Writable } from "./Log.js"
+
 export interface TelemetryEvent {
   readonly name: string
   readonly properties: Readonly<Record<string, string>>

@@ -25,6 +25,7 @@ import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import { createRequire } from "node:module"
+import { describeFailure } from "../../describe.js"
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Configuration
@@ -311,13 +312,10 @@ const ROLLBACK_MARKER = "/* @ram-delius/oracle: rollback */"
 
 type TransformRows = (<A extends object>(rows: ReadonlyArray<A>) => ReadonlyArray<A>) | undefined
 
-const causeMessage = (cause: unknown): string =>
-  cause instanceof Error ? cause.message : typeof cause === "string" ? cause : String(cause)
-
 const MESSAGE_PREFIX = "OracleClient: "
 
 const sqlError = (what: string, cause: unknown) =>
-  new SqlError({ cause, message: `${MESSAGE_PREFIX}${what}: ${causeMessage(cause)}` })
+  new SqlError({ cause, message: `${MESSAGE_PREFIX}${what}: ${describeFailure(cause)}` })
 
 const attempt = <A>(what: string, f: () => Promise<A>): Effect.Effect<A, SqlError> =>
   Effect.tryPromise({ try: f, catch: (cause) => sqlError(what, cause) })
