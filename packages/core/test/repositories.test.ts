@@ -19,6 +19,7 @@ import {
 import { DevIds, DevReferrals } from "../src/delius/seed.js"
 import { rarCount } from "../src/rules/rar.js"
 import { londonDate, londonDateTime } from "../src/domain/time.js"
+import { NsiId } from "../src/domain/ids.js"
 import { createDatabase, migrateAndSeed, type TestDatabase } from "../src/testing/index.js"
 
 /**
@@ -373,7 +374,7 @@ describe.each(targets)("repository conformance on $name", ({ create }) => {
           before,
           after: yield* contacts.rarDayCount(nsiId),
           inCode: rarCount(yield* contacts.rarContacts(nsiId)),
-          none: yield* contacts.rarDayCount(-1)
+          none: yield* contacts.rarDayCount(NsiId.make(-1))
         }
       })
     )

@@ -3,7 +3,7 @@ import { Effect, Option } from "effect"
 import type { WriteContext } from "../delius/repositories/common.js"
 import { ContactRepository, insertedContact, type NewContact } from "../delius/repositories/ContactRepository.js"
 import { trackEvent } from "../telemetry/Telemetry.js"
-import { londonDate, londonDateTime } from "../domain/index.js"
+import { ContactId, londonDate, londonDateTime, type NsiId } from "../domain/index.js"
 
 const CRS_APPOINTMENT_TYPES = ["CRSAPT", "CRSSAA"]
 
@@ -35,7 +35,8 @@ export const findAppointmentContact = (lookup: AppointmentLookup) =>
     }
     if (lookup.deliusId === null) return undefined
     const byId = Option.filter(
-      yield* contacts.findById(lookup.deliusId),
+      // R&M holds the Delius id it was given (§4.2 `deliusId`): from here on it names a CONTACT row.
+      yield* contacts.findById(ContactId.make(lookup.deliusId)),
       (contact) => contact.crn === lookup.crn && CRS_APPOINTMENT_TYPES.includes(contact.contactTypeCode)
     )
     if (Option.isNone(byId)) return undefined
@@ -56,7 +57,7 @@ export interface NewAppointment {
   readonly contactTypeId: number
   readonly contactTypeCode: string
   readonly eventId: number | null
-  readonly nsiId: number | null
+  readonly nsiId: NsiId | null
   readonly probationAreaId: number
   readonly teamId: number
   readonly staffId: number

@@ -21,7 +21,7 @@ import {
   reviewRequired,
   sessionHappened
 } from "../rules/index.js"
-import { instantOfLondonDateTime, londonIsoLocal } from "../domain/index.js"
+import { instantOfLondonDateTime, londonIsoLocal, type NsiId } from "../domain/index.js"
 
 export type OutcomeContext = WriteContext & { readonly millis: number; readonly today: string }
 
@@ -175,7 +175,7 @@ const handleNonCompliance = (appointment: Contact, action: EnforcementAction, ct
   }).pipe(Effect.withSpan("Appointment.handleNonCompliance"))
 
 /** §7.7: distinct RAR days of the NSI, when its requirement is a RAR (main category F). */
-const recountRar = (nsiId: number, ctx: OutcomeContext, known?: KnownNsi) =>
+const recountRar = (nsiId: NsiId, ctx: OutcomeContext, known?: KnownNsi) =>
   Effect.gen(function* () {
     const nsis = yield* NsiRepository
     const events = yield* EventRepository

@@ -7,7 +7,7 @@
 import { SqlClient } from "@effect/sql"
 import { Clock, Effect } from "effect"
 import { DatabaseError } from "../errors.js"
-import { londonDate, londonDateTime, plusDays } from "../domain/index.js"
+import { ContactId, londonDate, londonDateTime, NsiId, plusDays } from "../domain/index.js"
 import { Dialect } from "./dialect.js"
 import type { SequenceName } from "./tables.js"
 
@@ -36,8 +36,18 @@ export const DevIds = {
   disposal: { withNsi: 1, withoutNsi: 2, fullDetail: 3 },
   disposalType: { dfs: 1 },
   requirement: { onSentenceWithoutNsi: 1, rfn: 2 },
-  nsi: { withdrawn: 1, noAppointments: 2, fuzzySearch: 3, terminated: 4 },
-  contact: { nonCompliant: 1, compliant: 2, notAttended: 3, noSession: 4 },
+  nsi: {
+    withdrawn: NsiId.make(1),
+    noAppointments: NsiId.make(2),
+    fuzzySearch: NsiId.make(3),
+    terminated: NsiId.make(4)
+  },
+  contact: {
+    nonCompliant: ContactId.make(1),
+    compliant: ContactId.make(2),
+    notAttended: ContactId.make(3),
+    noSession: ContactId.make(4)
+  },
   officeLocation: { defaultCrs: 1, testOne: 2, testTwo: 3, notCrs: 4, defaultN02: 5, crsExtl: 6, endDate: 7 }
 } as const
 

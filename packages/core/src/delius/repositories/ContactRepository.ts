@@ -5,10 +5,11 @@ import { toDatabaseError } from "../database.js"
 import { Dialect } from "../dialect.js"
 import { countOf, execute, findAll, findOne, StoredDate, StoredTimestamp, querySpan } from "../query.js"
 import { definedOnly, insertAuditColumns, type WriteContext } from "./common.js"
+import { ContactId, NsiId } from "../../domain/index.js"
 
 /** The contact aggregate: `CONTACT` with its type and outcome (spec §7, §8.1, §8.4). */
 export const Contact = Schema.Struct({
-  contactId: Schema.Number,
+  contactId: ContactId,
   offenderId: Schema.Number,
   crn: Schema.String,
   contactTypeId: Schema.Number,
@@ -24,7 +25,7 @@ export const Contact = Schema.Struct({
   latestEnforcementActionId: Schema.NullOr(Schema.Number),
   enforcement: Schema.NullOr(Schema.Number),
   eventId: Schema.NullOr(Schema.Number),
-  nsiId: Schema.NullOr(Schema.Number),
+  nsiId: Schema.NullOr(NsiId),
   probationAreaId: Schema.NullOr(Schema.Number),
   teamId: Schema.NullOr(Schema.Number),
   staffId: Schema.NullOr(Schema.Number),
@@ -44,7 +45,7 @@ export interface NewContact {
   readonly contactStartTime: string
   readonly contactEndTime?: string | null
   readonly eventId: number | null
-  readonly nsiId: number | null
+  readonly nsiId: NsiId | null
   readonly probationAreaId: number
   readonly teamId: number
   readonly staffId: number
@@ -61,7 +62,7 @@ export interface NewContact {
  * (no outcome, no enforcement, ROW_VERSION 0, §8.2). `crn` and `contactTypeCode` are the caller's, who chose them.
  */
 export const insertedContact = (
-  contactId: number,
+  contactId: ContactId,
   contact: NewContact,
   joined: { readonly crn: string; readonly contactTypeCode: string }
 ): Contact => ({
@@ -135,9 +136,13 @@ export interface ContactRepositoryShape {
   /** Non-deleted contact of the person with this external reference (§7.1 step 5a). */
   readonly findByCrnAndUrn: (crn: string, urn: string) => Effect.Effect<Option.Option<Contact>, DatabaseError>
   /** Non-deleted contact by id, whoever it belongs to (the caller checks ownership — decision Q4). */
-  readonly findById: (contactId: number) => Effect.Effect<Option.Option<Contact>, DatabaseError>
-  readonly insert: (contact: NewContact, ctx: WriteContext) => Effect.Effect<number, DatabaseError>
-  readonly update: (contactId: number, changes: ContactChanges, ctx: WriteContext) => Effect.Effect<void, DatabaseError>
+  readonly findById: (contactId: ContactId) => Effect.Effect<Option.Option<Contact>, DatabaseError>
+  readonly insert: (contact: NewContact, ctx: WriteContext) => Effect.Effect<ContactId, DatabaseError>
+  readonly update: (
+    contactId: ContactId,
+    changes: ContactChanges,
+    ctx: WriteContext
+  ) => Effect.Effect<void, DatabaseError>
   /** Same person, same date, attendance-contact types, not deleted, no outcome (§7.2 SQL part). */
   readonly clashCandidates: (
     offenderId: number,
@@ -148,13 +153,13 @@ export interface ContactRepositoryShape {
    * like the reference's bulk update it does not touch ROW_VERSION or the last-updated columns. Returns rows changed.
    */
   readonly withdrawFutureAppointments: (
-    nsiId: number,
+    nsiId: NsiId,
     today: string,
     outcome: { id: number; attended: string | null; complied: string | null }
   ) => Effect.Effect<number, DatabaseError>
   /** Whether a contact of a type exists for the NSI on a date with notes containing a text (idempotency, §5.5, §6.5). */
   readonly existsNsiNote: (
-    nsiId: number,
+    nsiId: NsiId,
     contactTypeCode: string,
     contactDate: string,
     containing: string
@@ -164,12 +169,12 @@ export interface ContactRepositoryShape {
     eventId: number,
     contactTypeCode: string
   ) => Effect.Effect<ReadonlyArray<{ readonly contactDate: string; readonly outcomeId: number | null }>, DatabaseError>
-  readonly rarContacts: (nsiId: number) => Effect.Effect<ReadonlyArray<typeof RarContact.Type>, DatabaseError>
+  readonly rarContacts: (nsiId: NsiId) => Effect.Effect<ReadonlyArray<typeof RarContact.Type>, DatabaseError>
   /**
    * §7.7 `NSI.RAR_COUNT`, counted by the database: distinct contact dates of the NSI's contacts with `RAR_ACTIVITY`='Y',
    * not soft deleted, `ATTENDED` and `COMPLIED` each null or 'Y' — the rule of `rules/rar.ts` without fetching the rows.
    */
-  readonly rarDayCount: (nsiId: number) => Effect.Effect<number, DatabaseError>
+  readonly rarDayCount: (nsiId: NsiId) => Effect.Effect<number, DatabaseError>
   /** §7.5 reason: the soft-deleted flag of a contact matched by CRN + URN or id, soft-deleted rows included. */
   readonly softDeletedFlag: (
     crn: string,
@@ -233,7 +238,7 @@ export class ContactRepository extends Context.Tag("@ram-delius/core/ContactRepo
               ...insertAuditColumns(ctx)
             })}`
           )
-          return id
+          return ContactId.make(id)
         }),
       update: (contactId, changes, ctx) => {
         const set = definedOnly({

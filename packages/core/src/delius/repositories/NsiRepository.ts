@@ -5,10 +5,11 @@ import { Dialect } from "../dialect.js"
 import { execute, findAll, findOne, StoredDate, StoredTimestamp } from "../query.js"
 import { definedOnly, insertAuditColumns, type WriteContext } from "./common.js"
 import { toDatabaseError } from "../database.js"
+import { NsiId } from "../../domain/index.js"
 
 /** The NSI aggregate: `NSI`, `NSI_MANAGER`, `NSI_STATUS_HISTORY` (spec §6, §8.1). */
 export const Nsi = Schema.Struct({
-  nsiId: Schema.Number,
+  nsiId: NsiId,
   offenderId: Schema.Number,
   crn: Schema.String,
   nsiTypeId: Schema.Number,
@@ -77,19 +78,19 @@ export interface NsiChanges {
 export interface NsiRepositoryShape {
   /** Non-deleted NSIs of a non-deleted person with this external reference (§6.3 step 1). */
   readonly findByCrnAndUrn: (crn: string, urn: string) => Effect.Effect<ReadonlyArray<Nsi>, DatabaseError>
-  readonly findById: (nsiId: number) => Effect.Effect<Option.Option<Nsi>, DatabaseError>
+  readonly findById: (nsiId: NsiId) => Effect.Effect<Option.Option<Nsi>, DatabaseError>
   /** Every NSI row for CRN + URN, soft-deleted ones included (not-found reasons, §5.4, §7.5). */
   readonly trace: (crn: string, urn: string) => Effect.Effect<ReadonlyArray<NsiTrace>, DatabaseError>
-  readonly insert: (nsi: NewNsi, ctx: WriteContext) => Effect.Effect<number, DatabaseError>
-  readonly update: (nsiId: number, changes: NsiChanges, ctx: WriteContext) => Effect.Effect<void, DatabaseError>
+  readonly insert: (nsi: NewNsi, ctx: WriteContext) => Effect.Effect<NsiId, DatabaseError>
+  readonly update: (nsiId: NsiId, changes: NsiChanges, ctx: WriteContext) => Effect.Effect<void, DatabaseError>
   readonly insertManager: (
-    manager: { nsiId: number; probationAreaId: number; teamId: number; staffId: number; startDate: string },
+    manager: { nsiId: NsiId; probationAreaId: number; teamId: number; staffId: number; startDate: string },
     ctx: WriteContext
   ) => Effect.Effect<number, DatabaseError>
   /** The NSI's first active manager (§8.4). */
-  readonly activeManager: (nsiId: number) => Effect.Effect<Option.Option<NsiManager>, DatabaseError>
+  readonly activeManager: (nsiId: NsiId) => Effect.Effect<Option.Option<NsiManager>, DatabaseError>
   readonly insertStatusHistory: (
-    history: { nsiId: number; nsiStatusId: number; nsiStatusDate: string; notes: string | null },
+    history: { nsiId: NsiId; nsiStatusId: number; nsiStatusDate: string; notes: string | null },
     ctx: WriteContext
   ) => Effect.Effect<number, DatabaseError>
 }
@@ -152,7 +153,7 @@ export class NsiRepository extends Context.Tag("@ram-delius/core/NsiRepository")
               ...insertAuditColumns(ctx)
             })}`
           )
-          return id
+          return NsiId.make(id)
         }),
       update: (nsiId, changes, ctx) => {
         const set = definedOnly({
