@@ -53,6 +53,14 @@ const report = (cause: Cause.Cause<unknown>) =>
     return say(ExitCode.failure, `ram-delius failed: ${message}`)
   })
 
+// `ram-delius … | head`: once the reader has gone, a write fails with EPIPE. Stop quietly with the reader's verdict, as
+// Unix tools do, rather than crash with a stack (issue 11 §3: nothing for a user to read but data and one sentence).
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code === "EPIPE") process.exit(0)
+  process.stderr.write(`ram-delius failed: cannot write its output: ${error.message}\n`)
+  process.exit(1)
+})
+
 run(process.argv).pipe(
   Effect.catchAllCause(report),
   withCliConsole(process.argv),

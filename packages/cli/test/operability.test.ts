@@ -153,6 +153,26 @@ describe("fast start", () => {
   })
 })
 
+describe("a closed pipe", () => {
+  it("`… | head -2` ends quietly: exit 0 and nothing on stderr, never an EPIPE stack", async () => {
+    // The reader exits after one line while the CLI still writes the rest (a pipe holds 64 KiB, so repeat the command's
+    // output until the writes outlast the reader): each run must end 0 with an empty stderr.
+    for (let i = 0; i < 5; i++) {
+      const result = spawnSync(
+        "sh",
+        [
+          "-c",
+          `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} referral show T140223 ${REFERRAL} | head -2`
+        ],
+        { env: { ...process.env, ...env }, cwd: dir, encoding: "utf8" }
+      )
+      expect(result.status).toBe(0)
+      expect(result.stdout).toContain("NSI for T140223") // the first lines arrived; the rest went nowhere, quietly
+      expect(result.stderr).toBe("")
+    }
+  })
+})
+
 describe("tables", () => {
   it("referral show fits 120 columns, keeps ids whole, and shows each contact's time on its own date", async () => {
     const result = await run(["referral", "show", "T140223", REFERRAL])
