@@ -3,9 +3,8 @@ import { Clock, Effect, Option } from "effect"
 /**
  * A small read-through cache for Delius reference data (contact types, outcomes, NSI types and statuses, the CRS
  * provider/team/staff, business interactions, office locations): it changes rarely, and caching it removes half the
- * queries of a merge. Only found rows are
- * cached, so missing reference data is looked up again (and reported) every time. The lookup runs in the caller's
- * fiber, so inside a transaction it uses the transaction's connection.
+ * queries of a merge. Only found rows are cached, so missing reference data is looked up again (and reported) every
+ * time. The lookup runs in the caller's fiber, so inside a transaction it uses the transaction's connection.
  */
 export const referenceCache = <K, A, E, R, Args extends ReadonlyArray<unknown> = []>(
   lookup: (key: K, ...args: Args) => Effect.Effect<Option.Option<A>, E, R>,

@@ -3,7 +3,7 @@
  * `annotateCurrentSpan` and `currentSpan` look for a span that propagates and, finding none, build a
  * NoSuchElementException — an Error with a captured stack — on every call (issue 13: 35 µs a call in the R&M client).
  */
-import { Effect, FiberRef, type Tracer } from "effect"
+import { Effect, FiberRef, type Option, type Tracer } from "effect"
 
 const tracing = FiberRef.get(FiberRef.currentTracerEnabled)
 
@@ -12,7 +12,6 @@ export const annotateSpan = (attributes: Readonly<Record<string, unknown>>): Eff
   Effect.flatMap(tracing, (enabled) => (enabled ? Effect.annotateCurrentSpan(attributes) : Effect.void))
 
 /** The current span, if spans are on and there is one (e.g. to send its trace context along). */
-export const currentTracedSpan: Effect.Effect<import("effect").Option.Option<Tracer.Span>> = Effect.flatMap(
-  tracing,
-  (enabled) => (enabled ? Effect.option(Effect.currentSpan) : Effect.succeedNone)
+export const currentTracedSpan: Effect.Effect<Option.Option<Tracer.Span>> = Effect.flatMap(tracing, (enabled) =>
+  enabled ? Effect.option(Effect.currentSpan) : Effect.succeedNone
 )
