@@ -8,6 +8,7 @@ import { findReferralNsi, insertNsiContact } from "../referral/nsiContacts.js"
 import { referralUrn } from "../domain/index.js"
 import { appendNotes } from "../rules/index.js"
 import { type Instant, londonDateTime } from "../domain/index.js"
+import { traced } from "../telemetry/spans.js"
 
 /** An action plan submitted or approved in R&M (spec §5.5). */
 export interface ActionPlanEvent {
@@ -39,7 +40,7 @@ export class ActionPlan extends Context.Tag("@ram-delius/core/ActionPlan")<Actio
 }
 
 /** §5.5: one CRSNOTE contact per NSI, day and type ("Action Plan Submitted|Approved"); not audited. */
-const record = Effect.fn("ActionPlan.record")(function* (event: ActionPlanEvent) {
+const record = Effect.fnUntraced(function* (event: ActionPlanEvent) {
   const unableToFind = () =>
     new Unprocessable({
       message: "Unable to find referral for action plan notification",
@@ -63,4 +64,4 @@ const record = Effect.fn("ActionPlan.record")(function* (event: ActionPlanEvent)
       }),
     Effect.failSync(unableToFind)
   )
-})
+}, traced("ActionPlan.record"))

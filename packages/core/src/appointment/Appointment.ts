@@ -27,6 +27,7 @@ import { trackEvent } from "../telemetry/Telemetry.js"
 import { instantOfLondonDateTime, IsoDateTime, londonDate, londonDateTime, londonOffsetIso } from "../domain/index.js"
 import { findAppointmentContact, insertAppointmentContact, type NewAppointment } from "./contacts.js"
 import { applyOutcome, type KnownNsi, type OutcomeContext } from "./outcomes.js"
+import { traced } from "../telemetry/spans.js"
 
 const optional = <A, I>(schema: Schema.Schema<A, I>) =>
   Schema.optionalWith(Schema.NullOr(schema), { default: () => null })
@@ -122,7 +123,7 @@ export class Appointment extends Context.Tag("@ram-delius/core/Appointment")<App
   static readonly layer = Layer.effect(Appointment, Appointment.make)
 }
 
-const merge = Effect.fn("Appointment.merge")(function* (crn: string, request: MergeAppointment) {
+const merge = Effect.fnUntraced(function* (crn: string, request: MergeAppointment) {
   const urn = appointmentUrn(request.id)
   const previousUrn = request.previousId === null ? null : appointmentUrn(request.previousId)
   const nsiUrn = referralUrn(request.referralId)
@@ -211,7 +212,7 @@ const merge = Effect.fn("Appointment.merge")(function* (crn: string, request: Me
     rescheduleRequestedBy: request.rescheduleRequestedBy ?? "null"
   })
   return { appointmentId: result }
-})
+}, traced("Appointment.merge"))
 
 /**
  * §7.1 steps 2–3: an appointment that started in the past needs an outcome (400, with telemetry), and a future one
@@ -386,7 +387,7 @@ const resolveLocation = (
     return locations[0]!.officeLocationId
   })
 
-const recordFeedback = Effect.fn("Appointment.recordFeedback")(function* (update: FeedbackUpdate) {
+const recordFeedback = Effect.fnUntraced(function* (update: FeedbackUpdate) {
   const urn = appointmentUrn(update.appointmentId)
   const nsiUrn = referralUrn(update.referralId)
   yield* audited("CLBI007", (audit) =>
@@ -418,7 +419,7 @@ const recordFeedback = Effect.fn("Appointment.recordFeedback")(function* (update
       )
     })
   )
-})
+}, traced("Appointment.recordFeedback"))
 
 /** §7.5 step 1: `AppointmentNotFoundException` → Rejected, with the reason support engineers need. */
 const appointmentNotFound = (update: FeedbackUpdate, urn: string, nsiUrn: string) =>

@@ -22,6 +22,7 @@ import {
   sessionHappened
 } from "../rules/index.js"
 import { instantOfLondonDateTime, londonIsoLocal, type NsiId } from "../domain/index.js"
+import { traced } from "../telemetry/spans.js"
 
 export type OutcomeContext = WriteContext & { readonly millis: number; readonly today: string }
 
@@ -98,7 +99,7 @@ export const applyOutcome = (
     if (action !== undefined) yield* handleNonCompliance(updated, action, ctx)
     yield* recountRar(contact.nsiId, ctx, known)
     return updated
-  }).pipe(Effect.withSpan("Appointment.applyOutcome"))
+  }).pipe(traced("Appointment.applyOutcome"))
 
 /** §7.6: enforcement row and action contact (once), FTC recount, review trigger. */
 const handleNonCompliance = (appointment: Contact, action: EnforcementAction, ctx: OutcomeContext) =>
@@ -172,7 +173,7 @@ const handleNonCompliance = (appointment: Contact, action: EnforcementAction, ct
         ctx
       )
     }
-  }).pipe(Effect.withSpan("Appointment.handleNonCompliance"))
+  }).pipe(traced("Appointment.handleNonCompliance"))
 
 /** §7.7: distinct RAR days of the NSI, when its requirement is a RAR (main category F). */
 const recountRar = (nsiId: NsiId, ctx: OutcomeContext, known?: KnownNsi) =>

@@ -9,6 +9,7 @@ import { Effect, Exit, Option, Ref } from "effect"
 import { DeliusUser, now } from "../delius/DeliusContext.js"
 import { AuditRepository } from "../delius/repositories/AuditRepository.js"
 import { ReferenceDataRepository } from "../delius/repositories/ReferenceDataRepository.js"
+import { traced } from "../telemetry/spans.js"
 
 export type BusinessInteraction = "NIBI009" | "CLBI003" | "CLBI007"
 
@@ -50,5 +51,5 @@ const writeAudit = (code: BusinessInteraction, outcome: "P" | "F", entries: Read
     })
   }).pipe(
     Effect.catchAll((error) => Effect.logError("Failed to write AUDITED_INTERACTION", error)),
-    Effect.withSpan("Audit.write", { attributes: { code, outcome } })
+    traced("Audit.write", { attributes: { code, outcome } })
   )

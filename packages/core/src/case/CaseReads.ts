@@ -12,6 +12,7 @@ import { UserRepository } from "../delius/repositories/UserRepository.js"
 import { UserDirectory } from "../directory/UserDirectory.js"
 import { londonDate, londonDateTime } from "../domain/index.js"
 import type * as S from "./schemas.js"
+import { traced } from "../telemetry/spans.js"
 
 type ReadError = DatabaseError | DirectoryError
 
@@ -181,7 +182,7 @@ export class CaseReads extends Context.Tag("@ram-delius/core/CaseReads")<CaseRea
         : Effect.succeed(value)
 
     return CaseReads.of({
-      responsibleOfficer: Effect.fn("CaseReads.responsibleOfficer")(function* (crn: string) {
+      responsibleOfficer: Effect.fnUntraced(function* (crn: string) {
         const community = (yield* people.communityManagers(crn))[0]
         if (community === undefined) return yield* NotFound.of("Person", "crn", crn)
         const locations =
@@ -197,34 +198,34 @@ export class CaseReads extends Context.Tag("@ram-delius/core/CaseReads")<CaseRea
           }
         }
         return compact({ communityManager, prisonManager })
-      }),
-      identifiers: Effect.fn("CaseReads.identifiers")(function* (crn: string) {
+      }, traced("CaseReads.responsibleOfficer")),
+      identifiers: Effect.fnUntraced(function* (crn: string) {
         const person = yield* people.findByCrn(crn)
         return compact({ crn, nomsId: Option.isSome(person) ? person.value.nomsNumber : null })
-      }),
-      caseDetails: (crn) => caseDetails(crn).pipe(Effect.withSpan("CaseReads.caseDetails")),
-      convictions: Effect.fn("CaseReads.convictions")(function* (crn: string) {
+      }, traced("CaseReads.identifiers")),
+      caseDetails: (crn) => caseDetails(crn).pipe(traced("CaseReads.caseDetails")),
+      convictions: Effect.fnUntraced(function* (crn: string) {
         const caseDetail = yield* requireCase(crn)
         return { caseDetail, convictions: (yield* events.activeConvictions(crn)).map(conviction) }
-      }),
-      conviction: Effect.fn("CaseReads.conviction")(function* (crn: string, id: number) {
+      }, traced("CaseReads.convictions")),
+      conviction: Effect.fnUntraced(function* (crn: string, id: number) {
         const caseDetail = yield* requireCase(crn)
         const row = yield* events.conviction(crn, id)
         if (Option.isNone(row)) return yield* new NotFound({ message: `Event ${id} not found for ${crn}` })
         return { caseDetail, conviction: conviction(row.value) }
-      }),
+      }, traced("CaseReads.conviction")),
       officeLocations: Effect.gen(function* () {
         if (Option.isNone(yield* organisation.providerId("CRS"))) return yield* NotFound.of("Provider", "code", "CRS")
         return (yield* organisation.providerOfficeLocations("CRS", yield* today)).map((l) => officeLocation(l, true))
-      }).pipe(Effect.withSpan("CaseReads.officeLocations")),
+      }).pipe(traced("CaseReads.officeLocations")),
       deliveryUnits: Effect.map(organisation.selectableDeliveryUnits, (rows) =>
         rows.map((r) => ({
           code: r.code,
           description: r.description ?? "",
           region: { code: r.regionCode, description: r.regionDescription ?? "" }
         }))
-      ).pipe(Effect.withSpan("CaseReads.deliveryUnits")),
-      userDetails: Effect.fn("CaseReads.userDetails")(function* (value: string) {
+      ).pipe(traced("CaseReads.deliveryUnits")),
+      userDetails: Effect.fnUntraced(function* (value: string) {
         const username = yield* resolveUsername(value)
         const entry = yield* directory.findUser(username)
         return Option.map(entry, (u) =>
@@ -234,12 +235,12 @@ export class CaseReads extends Context.Tag("@ram-delius/core/CaseReads")<CaseRea
             email: u.email
           })
         )
-      }),
-      managedCases: Effect.fn("CaseReads.managedCases")(function* (value: string) {
+      }, traced("CaseReads.userDetails")),
+      managedCases: Effect.fnUntraced(function* (value: string) {
         const username = yield* resolveUsername(value)
         return { managedCases: (yield* users.managedCases(username)).map((crn) => ({ crn })) }
-      }),
-      userAccess: Effect.fn("CaseReads.userAccess")(function* (value: string, crns: ReadonlyArray<string>) {
+      }, traced("CaseReads.managedCases")),
+      userAccess: Effect.fnUntraced(function* (value: string, crns: ReadonlyArray<string>) {
         // §14: an empty list or more than 500 CRNs is a 400 with this exact message.
         if (crns.length < 1 || crns.length > 500) {
           return yield* new BadRequest({ message: "userAccessCheck.crns: Please provide between 1 and 500 crns" })
@@ -271,7 +272,7 @@ export class CaseReads extends Context.Tag("@ram-delius/core/CaseReads")<CaseRea
           })
         })
         return { access }
-      })
+      }, traced("CaseReads.userAccess"))
     })
   })
 

@@ -11,7 +11,7 @@ import { Clock, Config, type ConfigError, Context, Data, Duration, Effect, Layer
 import type { Client, Entry, Filter } from "ldapts"
 import { describeFailure } from "../describe.js"
 import { DirectoryError } from "../errors.js"
-import { annotateSpan } from "../telemetry/spans.js"
+import { annotateSpan, traced } from "../telemetry/spans.js"
 
 type Ldapts = typeof import("ldapts")
 
@@ -102,18 +102,18 @@ const makeEmbedded = (users: ReadonlyArray<DirectoryUser>): UserDirectoryShape =
     const key = user.username.toLowerCase()
     if (!byName.has(key)) byName.set(key, user)
   }
-  const findUser = Effect.fn("UserDirectory.findUser")(function* (username: string) {
+  const findUser = Effect.fnUntraced(function* (username: string) {
     yield* annotateSpan({ "directory.username": username })
     return Option.fromNullable(byName.get(username.toLowerCase()))
-  })
-  const findUsers = Effect.fn("UserDirectory.findUsers")(function* (usernames: Iterable<string>) {
+  }, traced("UserDirectory.findUser"))
+  const findUsers = Effect.fnUntraced(function* (usernames: Iterable<string>) {
     const found = new Map<string, DirectoryUser>()
     for (const name of usernames) {
       const user = byName.get(name.toLowerCase())
       if (user !== undefined) found.set(name, user)
     }
     return found as ReadonlyMap<string, DirectoryUser>
-  })
+  }, traced("UserDirectory.findUsers"))
   return { findUser, findUsers }
 }
 
@@ -293,7 +293,7 @@ const makeLdap = (config: LdapDirectoryConfig) =>
     // Layer released (host shutdown): unbind politely.
     yield* Effect.addFinalizer(() => Effect.suspend(() => (current !== undefined ? discard(current) : Effect.void)))
 
-    const findUser = Effect.fn("UserDirectory.findUser")(function* (username: string) {
+    const findUser = Effect.fnUntraced(function* (username: string) {
       yield* annotateSpan({ "directory.username": username })
       // sizeLimit 2: enough to notice a duplicate without fetching every match.
       const { searchEntries } = yield* search(userFilter(ldap, [username]), 2)
@@ -307,9 +307,9 @@ const makeLdap = (config: LdapDirectoryConfig) =>
         )
       }
       return Option.some(toUser(first, username))
-    })
+    }, traced("UserDirectory.findUser"))
 
-    const findUsers = Effect.fn("UserDirectory.findUsers")(function* (usernames: Iterable<string>) {
+    const findUsers = Effect.fnUntraced(function* (usernames: Iterable<string>) {
       const wanted = [...new Set(usernames)]
       const found = new Map<string, DirectoryUser>()
       for (let i = 0; i < wanted.length; i += FIND_USERS_CHUNK) {
@@ -322,7 +322,7 @@ const makeLdap = (config: LdapDirectoryConfig) =>
         }
       }
       return found as ReadonlyMap<string, DirectoryUser>
-    })
+    }, traced("UserDirectory.findUsers"))
 
     return UserDirectory.of({ findUser, findUsers })
   })

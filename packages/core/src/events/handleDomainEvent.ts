@@ -28,6 +28,7 @@ import { Telemetry } from "../telemetry/Telemetry.js"
 import { type Instant, instantOfMillis, parseInstant } from "../domain/index.js"
 import { crnOf, decodeMessage, type DomainEvent, referralIdOf } from "./DomainEvent.js"
 import { failureOutcome, type HandlerError, isRetryable } from "./outcome.js"
+import { traced } from "../telemetry/spans.js"
 
 export type EventOutcome = "Success" | "Rejected" | "Failure" | "Unhandled"
 
@@ -338,5 +339,5 @@ export const handleDomainEvent = (body: unknown) =>
         message: String(defect)
       })
     ),
-    Effect.withSpan("handleDomainEvent")
+    traced("handleDomainEvent")
   )

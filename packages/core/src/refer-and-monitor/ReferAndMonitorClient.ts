@@ -15,7 +15,7 @@
 
 import { FetchHttpClient, HttpClient, HttpTraceContext } from "@effect/platform"
 import { memoizedBy } from "../memo.js"
-import { annotateSpan, currentTracedSpan } from "../telemetry/spans.js"
+import { annotateSpan, currentTracedSpan, traced } from "../telemetry/spans.js"
 import {
   Context,
   Duration,
@@ -193,9 +193,8 @@ const make = (
         Effect.tap((exchange) => annotateSpan({ "http.response.status_code": exchange.status })),
         // The client span the platform client opened: exported as the call's dependency (issue 11 §1), and the
         // parent whose context the trace headers carry.
-        Effect.withSpan("http.client GET", {
+        traced("http.client GET", {
           kind: "client",
-          captureStackTrace: false,
           attributes: { "http.request.method": "GET", "url.full": url }
         })
       )
@@ -236,10 +235,7 @@ const make = (
     ) as never
 
     // No stack captured per call for the span (Effect.fn's default): it is only read when a span fails and is exported.
-    const get = Effect.fn("ReferAndMonitorClient.get", { captureStackTrace: false })(function* <A, I>(
-      url: string,
-      schema: Schema.Schema<A, I>
-    ) {
+    const get = Effect.fnUntraced(function* <A, I>(url: string, schema: Schema.Schema<A, I>) {
       yield* annotateSpan({ "url.full": url })
       yield* checkOrigin(url)
       const response = yield* attempt(url).pipe(
@@ -264,7 +260,7 @@ const make = (
             })
         )
       )
-    })
+    }, traced("ReferAndMonitorClient.get"))
 
     return { get } satisfies ReferAndMonitorClientShape
   })

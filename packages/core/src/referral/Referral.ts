@@ -21,6 +21,7 @@ import { ContractTypes } from "./ContractTypes.js"
 import { trackEvent } from "../telemetry/Telemetry.js"
 import { type Instant, IsoDateTime, londonDate, londonDateTime, londonZonedString } from "../domain/index.js"
 import { crsAssignment, findReferralNsi, insertNsiContact } from "./nsiContacts.js"
+import { traced } from "../telemetry/spans.js"
 
 /** Body of `PUT /probation-case/{crn}/referrals` (spec §4.1); every field required, unknown fields ignored. */
 export class ReferralStarted extends Schema.Class<ReferralStarted>("ReferralStarted")({
@@ -76,7 +77,7 @@ export class Referral extends Context.Tag("@ram-delius/core/Referral")<Referral,
   static readonly layer = Layer.effect(Referral, Referral.make)
 }
 
-const start = Effect.fn("Referral.start")(function* (crn: string, request: ReferralStarted) {
+const start = Effect.fnUntraced(function* (crn: string, request: ReferralStarted) {
   const urn = referralUrn(request.referralId)
   yield* audited("NIBI009", (audit) =>
     inPersonTransaction(
@@ -113,7 +114,7 @@ const start = Effect.fn("Referral.start")(function* (crn: string, request: Refer
     )
   )
   yield* trackEvent("ReferralStarted", { crn, referralId: request.referralId })
-})
+}, traced("Referral.start"))
 
 /** §6.3 step 2: create the NSI, its manager, status history and the NREF / status / NCOM contacts. */
 const createNsi = (offenderId: number, urn: string, request: ReferralStarted, ctx: WriteContext) =>
@@ -175,7 +176,7 @@ const createNsi = (offenderId: number, urn: string, request: ReferralStarted, ct
     return created.value
   })
 
-const end = Effect.fn("Referral.end")(function* (input: ReferralEnd) {
+const end = Effect.fnUntraced(function* (input: ReferralEnd) {
   return yield* audited("NIBI009", (audit) =>
     inPersonTransaction(
       input.crn,
@@ -265,7 +266,7 @@ const end = Effect.fn("Referral.end")(function* (input: ReferralEnd) {
       )
     )
   )
-})
+}, traced("Referral.end"))
 
 /** §5.4: `ReferralNotFoundException` → Rejected (acknowledged) with the reason the NSI could not be found. */
 const referralNotFound = (input: ReferralEnd) =>

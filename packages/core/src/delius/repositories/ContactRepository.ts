@@ -3,9 +3,10 @@ import { Context, Effect, Layer, Option, Schema } from "effect"
 import type { DatabaseError } from "../../errors.js"
 import { toDatabaseError } from "../database.js"
 import { Dialect } from "../dialect.js"
-import { countOf, execute, findAll, findOne, StoredDate, StoredTimestamp, querySpan } from "../query.js"
+import { countOf, execute, findAll, findOne, StoredDate, StoredTimestamp } from "../query.js"
 import { definedOnly, insertAuditColumns, type WriteContext } from "./common.js"
 import { ContactId, NsiId } from "../../domain/index.js"
+import { traced } from "../../telemetry/spans.js"
 
 /** The contact aggregate: `CONTACT` with its type and outcome (spec §7, §8.1, §8.4). */
 export const Contact = Schema.Struct({
@@ -280,7 +281,7 @@ export class ContactRepository extends Context.Tag("@ram-delius/core/ContactRepo
           )
           .pipe(
             Effect.mapError(toDatabaseError("Contact.withdrawFutureAppointments")),
-            Effect.withSpan("Contact.withdrawFutureAppointments", querySpan)
+            traced("Contact.withdrawFutureAppointments")
           ),
       existsNsiNote: (nsiId, contactTypeCode, contactDate, containing) =>
         findAll(

@@ -3,7 +3,8 @@ import { Context, Effect, Layer, Option, Schema } from "effect"
 import { type DatabaseError } from "../../errors.js"
 import { toDatabaseError } from "../database.js"
 import { Dialect } from "../dialect.js"
-import { findAll, findOne, StoredDate, querySpan } from "../query.js"
+import { findAll, findOne, StoredDate } from "../query.js"
+import { traced } from "../../telemetry/spans.js"
 
 /** The person (`OFFENDER`) aggregate: identity, personal details, addresses, disabilities and managers (§4.3–§4.5). */
 export const Person = Schema.Struct({
@@ -97,7 +98,7 @@ export class PersonRepository extends Context.Tag("@ram-delius/core/PersonReposi
           .pipe(
             Effect.map(Option.fromNullable),
             Effect.mapError(toDatabaseError("Person.lock")),
-            Effect.withSpan("Person.lock", querySpan)
+            traced("Person.lock")
           ),
       findByCrn: (crn) =>
         findOne(
