@@ -9,7 +9,7 @@
 import type { SqlError } from "@effect/sql"
 import type { CoreError, ErrorMeaning, QueueAdminError } from "@ram-delius/core"
 import { Log, memoizedBy } from "@ram-delius/core"
-import { Cause, Data, Effect, Option, ParseResult, Predicate, Schema } from "effect"
+import { Cause, Data, Effect, type Either, Option, ParseResult, Predicate, Schema } from "effect"
 
 export interface FieldError {
   readonly field: string
@@ -127,10 +127,11 @@ export const decodeBody = <A, I>(schema: Schema.Schema<A, I>) => {
     parse(body).pipe(Effect.mapError((error) => new InvalidBody({ fields: fieldErrors(error) })))
 }
 
-// Built once per Schema: constructing the parser on every request is measurable on the hot path.
-const bodyDecoder: <A, I>(schema: Schema.Schema<A, I>) => (body: unknown) => Effect.Effect<A, ParseResult.ParseError> =
+// Built once per Schema: constructing the parser on every request is measurable on the hot path. Request schemas are
+// synchronous, so the decode is a plain function returning an Either (itself an Effect).
+const bodyDecoder: <A, I>(schema: Schema.Schema<A, I>) => (body: unknown) => Either.Either<A, ParseResult.ParseError> =
   memoizedBy((schema: Schema.Schema<any, any>) =>
-    Schema.decodeUnknown(schema, { errors: "all", onExcessProperty: "ignore" })
+    Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "ignore" })
   ) as never
 
 const problem = (status: number, message: string, extra: Partial<ErrorResponse> = {}): ErrorResponse => ({

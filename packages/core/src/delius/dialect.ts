@@ -8,6 +8,7 @@
 import type { SqlClient, SqlError, Statement } from "@effect/sql"
 import { Context, Effect } from "effect"
 import type { OracleExecuteResult } from "./oracle/OracleClient.js"
+import { run } from "./statement.js"
 import type { ColumnType, SequenceName } from "./tables.js"
 
 export type DialectName = "sqlite" | "postgres" | "oracle" | "mssql"
@@ -68,7 +69,7 @@ const positiveCount = (rows: ReadonlyArray<Record<string, unknown>>): boolean =>
 // SQLite (3.35+) and PostgreSQL return one row per changed row: counting them needs nothing from the driver's raw
 // result, whose shape differs between SQLite drivers.
 const countReturnedRows = (sql: SqlClient.SqlClient, update: Statement.Statement<unknown>) =>
-  sql`${update} RETURNING 1`.pipe(Effect.map((rows) => rows.length))
+  run(sql`${update} RETURNING 1`).pipe(Effect.map((rows) => rows.length))
 
 // PostgreSQL and SQL Server keep table names in information_schema; the DDL's unquoted names fold to lower case on
 // PostgreSQL, hence UPPER.
@@ -90,19 +91,19 @@ export const sqlite: DialectShape = {
   ping: "SELECT 1",
   // SQLite has no sequences: a one-row-per-sequence table emulates them inside the caller's transaction.
   nextId: (sql, sequence) =>
-    sql<
-      Record<string, unknown>
-    >`UPDATE DELIUS_SEQUENCE SET LAST_VALUE = LAST_VALUE + 1 WHERE SEQUENCE_NAME = ${sequence} RETURNING LAST_VALUE`.pipe(
-      Effect.flatMap(requireNumber(sequence))
-    ),
+    run(
+      sql<
+        Record<string, unknown>
+      >`UPDATE DELIUS_SEQUENCE SET LAST_VALUE = LAST_VALUE + 1 WHERE SEQUENCE_NAME = ${sequence} RETURNING LAST_VALUE`
+    ).pipe(Effect.flatMap(requireNumber(sequence))),
   // A no-op UPDATE takes SQLite's database write lock (busy_timeout makes other writers wait) — the closest SQLite
   // has to a row lock.
   lockPerson: (sql, crn) =>
-    sql<
-      Record<string, unknown>
-    >`UPDATE OFFENDER SET SOFT_DELETED = SOFT_DELETED WHERE CRN = ${crn} AND SOFT_DELETED = 0 RETURNING OFFENDER_ID`.pipe(
-      Effect.map(firstNumber)
-    ),
+    run(
+      sql<
+        Record<string, unknown>
+      >`UPDATE OFFENDER SET SOFT_DELETED = SOFT_DELETED WHERE CRN = ${crn} AND SOFT_DELETED = 0 RETURNING OFFENDER_ID`
+    ).pipe(Effect.map(firstNumber)),
   affectedRows: countReturnedRows,
   limit: (n) => `LIMIT ${Math.trunc(n)}`,
   dateOnly: (column) => `substr(${column}, 1, 10)`,
@@ -136,15 +137,13 @@ export const postgres: DialectShape = {
   embedded: false,
   ping: "SELECT 1",
   nextId: (sql, sequence) =>
-    sql
-      .unsafe<Record<string, unknown>>(`SELECT nextval('${sequence}') AS ID`)
-      .pipe(Effect.flatMap(requireNumber(sequence))),
-  lockPerson: (sql, crn) =>
-    sql<
-      Record<string, unknown>
-    >`SELECT OFFENDER_ID FROM OFFENDER WHERE CRN = ${crn} AND SOFT_DELETED = 0 FOR UPDATE`.pipe(
-      Effect.map(firstNumber)
+    run(sql.unsafe<Record<string, unknown>>(`SELECT nextval('${sequence}') AS ID`)).pipe(
+      Effect.flatMap(requireNumber(sequence))
     ),
+  lockPerson: (sql, crn) =>
+    run(
+      sql<Record<string, unknown>>`SELECT OFFENDER_ID FROM OFFENDER WHERE CRN = ${crn} AND SOFT_DELETED = 0 FOR UPDATE`
+    ).pipe(Effect.map(firstNumber)),
   affectedRows: countReturnedRows,
   limit: (n) => `LIMIT ${Math.trunc(n)}`,
   dateOnly: (column) => column,
@@ -179,15 +178,13 @@ export const oracle: DialectShape = {
   embedded: false,
   ping: "SELECT 1 FROM DUAL",
   nextId: (sql, sequence) =>
-    sql
-      .unsafe<Record<string, unknown>>(`SELECT ${sequence}.NEXTVAL AS ID FROM DUAL`)
-      .pipe(Effect.flatMap(requireNumber(sequence))),
-  lockPerson: (sql, crn) =>
-    sql<
-      Record<string, unknown>
-    >`SELECT OFFENDER_ID FROM OFFENDER WHERE CRN = ${crn} AND SOFT_DELETED = 0 FOR UPDATE`.pipe(
-      Effect.map(firstNumber)
+    run(sql.unsafe<Record<string, unknown>>(`SELECT ${sequence}.NEXTVAL AS ID FROM DUAL`)).pipe(
+      Effect.flatMap(requireNumber(sequence))
     ),
+  lockPerson: (sql, crn) =>
+    run(
+      sql<Record<string, unknown>>`SELECT OFFENDER_ID FROM OFFENDER WHERE CRN = ${crn} AND SOFT_DELETED = 0 FOR UPDATE`
+    ).pipe(Effect.map(firstNumber)),
   // Oracle has no RETURNING without INTO out-binds; the project's Oracle client hands back oracledb's result, whose
   // rowsAffected is the count.
   affectedRows: (_sql, update) => update.raw.pipe(Effect.map((raw) => (raw as OracleExecuteResult).rowsAffected ?? 0)),
@@ -227,15 +224,15 @@ export const mssql: DialectShape = {
   embedded: false,
   ping: "SELECT 1",
   nextId: (sql, sequence) =>
-    sql
-      .unsafe<Record<string, unknown>>(`SELECT NEXT VALUE FOR ${sequence} AS ID`)
-      .pipe(Effect.flatMap(requireNumber(sequence))),
-  lockPerson: (sql, crn) =>
-    sql<
-      Record<string, unknown>
-    >`SELECT OFFENDER_ID FROM OFFENDER WITH (UPDLOCK, ROWLOCK, HOLDLOCK) WHERE CRN = ${crn} AND SOFT_DELETED = 0`.pipe(
-      Effect.map(firstNumber)
+    run(sql.unsafe<Record<string, unknown>>(`SELECT NEXT VALUE FOR ${sequence} AS ID`)).pipe(
+      Effect.flatMap(requireNumber(sequence))
     ),
+  lockPerson: (sql, crn) =>
+    run(
+      sql<
+        Record<string, unknown>
+      >`SELECT OFFENDER_ID FROM OFFENDER WITH (UPDLOCK, ROWLOCK, HOLDLOCK) WHERE CRN = ${crn} AND SOFT_DELETED = 0`
+    ).pipe(Effect.map(firstNumber)),
   // @effect/sql-mssql resolves a statement with its rows only; @@ROWCOUNT, read in the same batch, is the UPDATE's.
   affectedRows: (sql, update) =>
     sql<Record<string, unknown>>`${update}; SELECT @@ROWCOUNT AS N`.pipe(Effect.map((rows) => firstNumber(rows) ?? 0)),

@@ -1,12 +1,11 @@
-import { SqlClient, type SqlConnection, type SqlError, Statement } from "@effect/sql"
-import { Context, Effect, FiberRef, Option, Schema } from "effect"
+import type { SqlError } from "@effect/sql"
+import { Effect, type Either, Option, Schema } from "effect"
 import type { ParseError } from "effect/ParseResult"
 import type { DatabaseError } from "../errors.js"
 import { memoizedBy } from "../memo.js"
 import { toDatabaseError } from "./database.js"
+import { run } from "./statement.js"
 import { traced } from "../telemetry/spans.js"
-
-const { currentTransformer } = Statement
 
 /**
  * Run a statement, decode its rows with a Schema, and map driver and decode failures to one `DatabaseError` that
@@ -21,37 +20,14 @@ export const findAll = <A, I>(operation: string, row: Schema.Schema<A, I>) => {
     run(statement).pipe(Effect.flatMap(decode), Effect.mapError(toDatabaseError(operation)), traced(operation))
 }
 
-type Rows = Effect.Effect<ReadonlyArray<unknown>, SqlError.SqlError>
-type TransformRows = NonNullable<Parameters<SqlConnection.Connection["execute"]>[2]>
-/** What `run` reads from an @effect/sql statement: its public `compile` and the row transform it was built with. */
-interface Compilable {
-  readonly compile: () => readonly [sql: string, params: ReadonlyArray<unknown>]
-  readonly transformRows: TransformRows | undefined
-}
-const isCompilable = (u: unknown): u is Compilable =>
-  typeof u === "object" && u !== null && "compile" in u && "transformRows" in u
-
 /**
- * Execute a statement. Inside a transaction with spans off, it runs straight on the transaction's connection: the
- * statement's own path opens a span, a scope and a connection lookup every time, about 45 µs against 8 µs of SQLite work
- * (issue 13), and a write workflow issues a dozen statements in its transaction. Outside a transaction (the connection
- * comes from the pool or the SQLite semaphore), with spans on (the `sql.execute` dependency spans must be exported), or
- * with a statement transformer installed, the statement runs as @effect/sql runs it.
+ * One decoder per row Schema (see memo.ts). Row schemas are synchronous, so the decode runs as a plain function
+ * returning an Either (itself an Effect), without the effectful parser's per-row Effect steps (issue 13).
  */
-export const run = (statement: Rows): Rows =>
-  Effect.withFiberRuntime((fiber) => {
-    if (!isCompilable(statement) || fiber.getFiberRef(FiberRef.currentTracerEnabled)) return statement
-    const transaction = Context.getOption(fiber.currentContext, SqlClient.TransactionConnection)
-    if (Option.isNone(transaction) || Option.isSome(fiber.getFiberRef(currentTransformer))) return statement
-    const [sql, params] = statement.compile()
-    return transaction.value[0].execute(sql, params, statement.transformRows)
-  })
-
-/** One decoder per row Schema (see memo.ts). */
 const rowsDecoder: <A, I>(
   row: Schema.Schema<A, I>
-) => (rows: ReadonlyArray<unknown>) => Effect.Effect<ReadonlyArray<A>, ParseError> = memoizedBy(
-  (row: Schema.Schema<any, any>) => Schema.decodeUnknown(Schema.Array(row))
+) => (rows: ReadonlyArray<unknown>) => Either.Either<ReadonlyArray<A>, ParseError> = memoizedBy(
+  (row: Schema.Schema<any, any>) => Schema.decodeUnknownEither(Schema.Array(row))
 ) as never
 
 export const findOne =
@@ -64,7 +40,11 @@ export const findOne =
 export const execute =
   (operation: string) =>
   (statement: Effect.Effect<unknown, SqlError.SqlError>): Effect.Effect<void, DatabaseError> =>
-    run(statement as Rows).pipe(Effect.asVoid, Effect.mapError(toDatabaseError(operation)), traced(operation))
+    run(statement as Effect.Effect<ReadonlyArray<unknown>, SqlError.SqlError>).pipe(
+      Effect.asVoid,
+      Effect.mapError(toDatabaseError(operation)),
+      traced(operation)
+    )
 
 /** `COUNT(*) AS N`-style single number. */
 export const countOf =

@@ -64,18 +64,34 @@ const formatParts = (epochMillis: number): WallClock => {
 }
 
 /**
- * London's offset from UTC changes only on a whole UTC hour (the UK switches at 01:00 UTC), so it is computed once
- * per UTC hour with Intl (slow) and cached; wall-clock parts are then plain arithmetic.
+ * London's offset from UTC changes only on a whole UTC hour (the UK switches at 01:00 UTC), and on two days a year.
+ * It is worked out with Intl (slow: about 20 µs a call) once per UTC day — the offsets at the day's first and last
+ * hour agree on every other day — and once per hour on a day with a change; wall-clock parts are then plain
+ * arithmetic. Appointments spread over many hours of the same days hit the day cache (issue 13).
  */
 const HOUR = 3_600_000
+const DAY = 24 * HOUR
+const intlOffset = (at: number): number => {
+  const w = formatParts(at)
+  return Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second) - at
+}
+/** A day's offset, or NaN for a day on which it changes. */
+const offsetByDay = new Map<number, number>()
 const offsetByHour = new Map<number, number>()
 const londonOffsetMillis = (epochMillis: number): number => {
+  const day = Math.floor(epochMillis / DAY)
+  let daily = offsetByDay.get(day)
+  if (daily === undefined) {
+    const first = intlOffset(day * DAY)
+    daily = first === intlOffset(day * DAY + 23 * HOUR) ? first : Number.NaN
+    if (offsetByDay.size > 10_000) offsetByDay.clear()
+    offsetByDay.set(day, daily)
+  }
+  if (!Number.isNaN(daily)) return daily
   const hour = Math.floor(epochMillis / HOUR)
   let offset = offsetByHour.get(hour)
   if (offset === undefined) {
-    const at = hour * HOUR
-    const w = formatParts(at)
-    offset = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second) - at
+    offset = intlOffset(hour * HOUR)
     if (offsetByHour.size > 10_000) offsetByHour.clear()
     offsetByHour.set(hour, offset)
   }

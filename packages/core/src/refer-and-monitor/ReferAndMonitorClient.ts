@@ -20,6 +20,7 @@ import {
   Context,
   Duration,
   Effect,
+  type Either,
   Layer,
   Option,
   ParseResult,
@@ -227,11 +228,11 @@ const make = (
         return response
       })
 
-    // One decoder per response Schema (see memo.ts).
+    // One decoder per response Schema (see memo.ts); response schemas are synchronous, so it returns an Either.
     const bodyDecoder: <A, I>(
       schema: Schema.Schema<A, I>
-    ) => (body: string) => Effect.Effect<A, ParseResult.ParseError> = memoizedBy((schema: Schema.Schema<any, any>) =>
-      Schema.decodeUnknown(Schema.parseJson(schema), { errors: "all" })
+    ) => (body: string) => Either.Either<A, ParseResult.ParseError> = memoizedBy((schema: Schema.Schema<any, any>) =>
+      Schema.decodeUnknownEither(Schema.parseJson(schema), { errors: "all" })
     ) as never
 
     // No stack captured per call for the span (Effect.fn's default): it is only read when a span fails and is exported.

@@ -84,6 +84,8 @@ const sqlError = (message: string, cause: unknown) => new SqlError({ cause, mess
 /** A prepared statement with its result names, raw and transformed, worked out on first use. */
 interface Prepared {
   readonly statement: StatementSync
+  /** The statement is DDL (tested once, when prepared). */
+  readonly ddl: boolean
   names: ReadonlyArray<string> | undefined
   transformedNames: ReadonlyArray<string> | undefined
 }
@@ -143,7 +145,7 @@ const make = (config: SqliteClientConfig): Effect.Effect<SqliteClient, SqlError,
       if (hit !== undefined) return hit
       const statement = db.prepare(sql)
       statement.setReturnArrays(true)
-      const prepared: Prepared = { statement, names: undefined, transformedNames: undefined }
+      const prepared: Prepared = { statement, ddl: DDL.test(sql), names: undefined, transformedNames: undefined }
       if (cache.size >= capacity) cache.delete(cache.keys().next().value!)
       cache.set(sql, prepared)
       return prepared
@@ -156,8 +158,8 @@ const make = (config: SqliteClientConfig): Effect.Effect<SqliteClient, SqlError,
       return prepared.transformedNames
     }
 
-    const afterRun = (sql: string) => {
-      if (DDL.test(sql)) cache.clear()
+    const afterRun = (prepared: Prepared) => {
+      if (prepared.ddl) cache.clear()
     }
 
     // Runs synchronously: node:sqlite has no asynchronous API, and the semaphore keeps one statement at a time anyway.
@@ -168,7 +170,7 @@ const make = (config: SqliteClientConfig): Effect.Effect<SqliteClient, SqlError,
           const values = prepared.statement.all(...(params as Array<SQLInputValue>)) as unknown as ReadonlyArray<
             ReadonlyArray<unknown>
           >
-          afterRun(sql)
+          afterRun(prepared)
           return values.length === 0 ? [] : toObjects(values, namesOf(prepared, transform))
         },
         catch: (cause) => sqlError("Failed to execute statement", cause)
@@ -181,8 +183,9 @@ const make = (config: SqliteClientConfig): Effect.Effect<SqliteClient, SqlError,
       executeRaw: (sql, params) =>
         Effect.try({
           try: () => {
-            const result = prepare(sql).statement.run(...(params as Array<SQLInputValue>))
-            afterRun(sql)
+            const prepared = prepare(sql)
+            const result = prepared.statement.run(...(params as Array<SQLInputValue>))
+            afterRun(prepared)
             return result
           },
           catch: (cause) => sqlError("Failed to execute statement", cause)
@@ -190,10 +193,11 @@ const make = (config: SqliteClientConfig): Effect.Effect<SqliteClient, SqlError,
       executeValues: (sql, params) =>
         Effect.try({
           try: () => {
-            const values = prepare(sql).statement.all(...(params as Array<SQLInputValue>)) as unknown as ReadonlyArray<
+            const prepared = prepare(sql)
+            const values = prepared.statement.all(...(params as Array<SQLInputValue>)) as unknown as ReadonlyArray<
               ReadonlyArray<unknown>
             >
-            afterRun(sql)
+            afterRun(prepared)
             return values
           },
           catch: (cause) => sqlError("Failed to execute statement", cause)
