@@ -1,9 +1,10 @@
 import { defineConfig } from "tsup"
 
 export default defineConfig({
-  entry: ["src/index.ts", "src/dev.ts", "src/main.ts"],
+  // `config` alone (Effect only): an HTTP-only `serve` reads the queue settings without loading the AWS SDK.
+  entry: ["src/index.ts", "src/dev.ts", "src/main.ts", "src/config.ts"],
   format: ["esm"],
-  dts: { entry: ["src/index.ts", "src/dev.ts"] },
+  dts: { entry: ["src/index.ts", "src/dev.ts", "src/config.ts"] },
   sourcemap: true,
   clean: true,
   target: "node24",

@@ -151,6 +151,40 @@ describe("fast start", () => {
     expect(second).toEqual(first)
     expect(JSON.parse(second.stdout)).toMatchObject({ urn: `urn:hmpps:interventions-referral:${REFERRAL}` })
   })
+
+  it("an HTTP-only `serve` on SQLite loads no queue, SQS, PostgreSQL or LDAP module until it needs one", async () => {
+    // Every module file the process loads, written by a module hook (Node 24's registerHooks) preloaded with --import.
+    const loaded = join(dir, "modules.txt")
+    const hook = join(dir, "module-log.mjs")
+    writeFileSync(
+      hook,
+      `import { registerHooks } from "node:module"\nimport { appendFileSync } from "node:fs"\n` +
+        `registerHooks({ load(url, context, next) { appendFileSync(${JSON.stringify(loaded)}, url + "\\n"); return next(url, context) } })\n`
+    )
+    const port = await freePort()
+    const child = spawn(process.execPath, ["--import", hook, BIN, "serve", "--http"], {
+      env: { ...process.env, ...env, PORT: String(port) },
+      cwd: dir
+    })
+    try {
+      const deadline = Date.now() + 60_000
+      let status = 0
+      while (status !== 200 && Date.now() < deadline) {
+        status = await fetch(`http://127.0.0.1:${port}/health`).then(
+          (response) => response.status,
+          () => 0
+        )
+        if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 100))
+      }
+      expect(status).toBe(200)
+    } finally {
+      child.kill("SIGTERM")
+      await new Promise((resolve) => child.once("exit", resolve))
+    }
+    const modules = readFileSync(loaded, "utf8").split("\n")
+    expect(modules.some((url) => url.includes("/koa/"))).toBe(true)
+    expect(modules.filter((url) => /node_modules\/(@aws-sdk|@smithy|fauxqs|pg|ldapts)\//.test(url))).toEqual([])
+  })
 })
 
 describe("a closed pipe", () => {

@@ -23,7 +23,7 @@ import {
   type SQSClient
 } from "@aws-sdk/client-sqs"
 import { SqlClient } from "@effect/sql"
-import { annotateSpan, Dialect, eventTypeOf, handleDomainEvent, type EventResult } from "@ram-delius/core"
+import { annotateSpan, Dialect, eventTypeOf, handleDomainEvent, traced, type EventResult } from "@ram-delius/core"
 import {
   Cause,
   Duration,
@@ -269,10 +269,9 @@ export const makeConsumer = <R = HandlerServices>(
         Effect.annotateLogs({ sqsMessageId: message.MessageId ?? "" }),
         // One consumer span per message: Application Insights shows it as a request, with the handler's database and
         // R&M spans as its dependencies (issue 11 §1). A root span: each message is its own operation.
-        Effect.withSpan("ProcessMessage", {
+        traced("ProcessMessage", {
           kind: "consumer",
           root: true,
-          captureStackTrace: false,
           attributes: {
             "ai.operation.name": "ProcessMessage",
             "messaging.system": "aws_sqs",

@@ -5,7 +5,7 @@
  */
 
 import { Args, Command, Options, Prompt } from "@effect/cli"
-import { type QueueAdminUnavailable, readEnvelope } from "@ram-delius/core"
+import { type QueueAdmin, type QueueAdminError, type QueueAdminUnavailable, readEnvelope } from "@ram-delius/core"
 import type { DlqMessage, SqsQueueAdmin } from "@ram-delius/sqs-host"
 import { type ConfigError, Console, Effect, Either, Option } from "effect"
 import { ExitCode, printJson, setExitCode, table } from "../output.js"
@@ -27,6 +27,26 @@ export const serviceQueueAdmin: Effect.Effect<SqsQueueAdmin, ConfigError.ConfigE
   })
   return makeSqsQueueAdmin({ client, queue: config.queue })
 })
+
+/**
+ * The service's queue admin, built (and the AWS SDK loaded) on its first use: the HTTP-only host serves /queue-admin
+ * without loading SQS at start-up (issue 13). Its configuration was read when the host started, so building it cannot
+ * fail here.
+ */
+export const lazyServiceQueueAdmin = (): QueueAdmin => {
+  let built: Promise<SqsQueueAdmin> | undefined
+  const use = <A>(run: (admin: QueueAdmin) => Effect.Effect<A, QueueAdminError>) =>
+    Effect.flatMap(
+      Effect.promise(() => (built ??= Effect.runPromise(serviceQueueAdmin))),
+      run
+    )
+  return {
+    retryDlq: (dlqName) => use((admin) => admin.retryDlq(dlqName)),
+    retryAllDlqs: use((admin) => admin.retryAllDlqs),
+    purgeQueue: (queueName) => use((admin) => admin.purgeQueue(queueName)),
+    getDlqMessages: (dlqName, maxMessages) => use((admin) => admin.getDlqMessages(dlqName, maxMessages))
+  }
+}
 
 /**
  * SQS not reachable: one sentence on stderr and exit 1. A refused loopback connection is the local queue not running

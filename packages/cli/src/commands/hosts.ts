@@ -4,9 +4,11 @@ import { Args, Command, Options } from "@effect/cli"
 const core = () => import("@ram-delius/core")
 const httpHost = () => import("@ram-delius/http-koa")
 const queueHost = () => import("@ram-delius/sqs-host")
+// The queue settings alone (Effect only): an HTTP-only `serve` reads them without loading the AWS SDK (issue 13).
+const queueConfig = () => import("@ram-delius/sqs-host/config")
 import { Config, Console, Effect, Layer, ManagedRuntime, Option } from "effect"
 import { ExitCode, setExitCode } from "../output.js"
-import { dlqCommand, serviceQueueAdmin } from "./dlq.js"
+import { dlqCommand, lazyServiceQueueAdmin } from "./dlq.js"
 
 export { dlqCommand }
 
@@ -36,38 +38,41 @@ export const serveCommand = Command.make(
 
 const startServing = async ({ http, queue }: { readonly http: boolean; readonly queue: boolean }) => {
   const { describeInFlight, handleShutdownSignals, loadShutdownTimeoutMs, Log, makeCoreLayer } = await core()
-  const host = await queueHost()
-  const { devReferAndMonitor, devStackWanted, logJson, sqsHostConfig, startHealthServer, startQueueHost } = host
-  const { startHttpServer } = await httpHost()
   const both = !http && !queue
+  const consume = both || queue
+  const { devStackWanted, sqsHostConfig } = await queueConfig()
+  // The queue host (the AWS SDK, the emulator) and the HTTP host are loaded only when this process runs them.
+  const host = consume ? await queueHost() : undefined
+  const httpModule = both || http ? await httpHost() : undefined
   const config = await Effect.runPromise(sqsHostConfig)
   const timeoutMs = loadShutdownTimeoutMs()
   // In the dev stack the R&M callbacks take their token from the local stub (as the reference's dev profile). Core is
   // built before the queue host starts the stub, so the stub's configured port is the one it will listen on; detail
   // URLs are accepted as configured (MESSAGING_CONSUMER_DETAIL_URLS, else that same port), §5.3.
   const devClient =
-    (both || queue) && devStackWanted(config) && !config.hmppsAuthConfigured
-      ? devReferAndMonitor(config.devReferAndMonitorPort)
+    host !== undefined && devStackWanted(config) && !config.hmppsAuthConfigured
+      ? host.devReferAndMonitor(config.devReferAndMonitorPort)
       : {}
   const runtime = ManagedRuntime.make(Layer.merge(makeCoreLayer(devClient), Log.layer()))
   await runtime.runPromise(Effect.void) // build core (migrate/seed the embedded database) before serving
-  const queueConsumer = both || queue ? await startQueueHost({ runtime }) : undefined
+  const queueConsumer = host !== undefined ? await host.startQueueHost({ runtime }) : undefined
   const httpServer =
-    both || http
-      ? await startHttpServer({
+    httpModule !== undefined
+      ? await httpModule.startHttpServer({
           runtime,
           // The consumer's queue, DLQ and counters on /health when both hosts run in this process.
-          // hmpps-sqs's /queue-admin endpoints, over the same implementation as `ram-delius dlq` (issue 9 §8).
-          queueAdmin: queueConsumer?.queueAdmin ?? (await Effect.runPromise(serviceQueueAdmin)),
+          // hmpps-sqs's /queue-admin endpoints, over the same implementation as `ram-delius dlq` (issue 9 §8); without
+          // the consumer, its SQS client is built on the first /queue-admin call.
+          queueAdmin: queueConsumer?.queueAdmin ?? lazyServiceQueueAdmin(),
           ...(queueConsumer !== undefined ? { healthComponents: { queue: () => queueConsumer.consumer.health() } } : {})
         })
       : undefined
   // Without the HTTP API, the consumer still answers Kubernetes probes (QUEUE_HEALTH_PORT).
   const queueHealth =
-    queueConsumer !== undefined && httpServer === undefined
-      ? await startHealthServer({ port: config.healthPort, consumer: queueConsumer.consumer })
+    host !== undefined && queueConsumer !== undefined && httpServer === undefined
+      ? await host.startHealthServer({ port: config.healthPort, consumer: queueConsumer.consumer })
       : undefined
-  if (queueHealth !== undefined) logJson("Info", `Queue host health on port ${queueHealth.port}`)
+  if (queueHealth !== undefined) Log.logLine("info", `Queue host health on port ${queueHealth.port}`, {})
   handleShutdownSignals({
     drain: async () => {
       // Both hosts drain at once; the queue's health server answers 503 meanwhile and closes after.
@@ -81,7 +86,7 @@ const startServing = async ({ http, queue }: { readonly http: boolean; readonly 
         ...(queueConsumer !== undefined ? [describeInFlight("queue message", queueConsumer.consumer.inFlight())] : [])
       ].join("; "),
     timeoutMs,
-    log: (level, message) => logJson(level === "info" ? "Info" : level === "warn" ? "Warning" : "Error", message),
+    log: (level, message) => Log.logLine(level, message, {}),
     exit: (code) => process.exit(code),
     signals: process
   })

