@@ -15,7 +15,7 @@ import { describeRefused } from "../queue.js"
 const queueHost = () => import("@ram-delius/sqs-host")
 
 /** The queue admin of the service's queue (dev: the emulator the running `serve` started). */
-export const serviceQueueAdmin: Effect.Effect<SqsQueueAdmin, ConfigError.ConfigError> = Effect.gen(function* () {
+const serviceQueueAdmin: Effect.Effect<SqsQueueAdmin, ConfigError.ConfigError> = Effect.gen(function* () {
   const host = yield* Effect.promise(queueHost)
   const { DEV_STACK_DEFAULTS, devStackWanted, makeSqsClient, makeSqsQueueAdmin, sqsHostConfig } = host
   const config = yield* sqsHostConfig
