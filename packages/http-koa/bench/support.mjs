@@ -113,7 +113,7 @@ export const written = (before, after) =>
 
 /** `serve --http` of the CLI: ms from spawn to the first `/health` 200. */
 /** `serve --http` from spawn to /health 200 (ms), and its RSS (MB) one second later. */
-export const timeStartUp = async (env) => {
+export const timeStartUp = async (env, work = async () => undefined) => {
   const port = await freePort()
   const started = performance.now()
   const proc = spawn(process.execPath, [here("../../cli/bin/ram-delius.mjs"), "serve", "--http"], {
@@ -130,7 +130,10 @@ export const timeStartUp = async (env) => {
         const ms = performance.now() - started
         // The binary as deployed (bundled, on Node 24 in-process): its RSS once idle is the footprint target's figure.
         await new Promise((resolve) => setTimeout(resolve, 1000))
-        return { ms, rss: rssMb(proc.pid) }
+        const rss = rssMb(proc.pid)
+        // `work` (e.g. the 30k requests of the RSS target) runs against the binary; its RSS is read again after.
+        const worked = await work({ url: `http://127.0.0.1:${port}`, pid: proc.pid })
+        return { ms, rss, ...(worked === undefined ? {} : { worked, rssAfter: rssMb(proc.pid) }) }
       }
       if (proc.exitCode !== null) throw new Error(`serve --http exited with ${proc.exitCode}`)
       await new Promise((resolve) => setTimeout(resolve, 10))
