@@ -28,6 +28,7 @@ import { instantOfLondonDateTime, IsoDateTime, londonDate, londonDateTime, londo
 import { findAppointmentContact, insertAppointmentContact, type NewAppointment } from "./contacts.js"
 import { applyOutcome, type KnownNsi, type OutcomeContext } from "./outcomes.js"
 import { traced } from "../telemetry/spans.js"
+import { rememberFirst } from "../memo.js"
 
 const optional = <A, I>(schema: Schema.Schema<A, I>) =>
   Schema.optionalWith(Schema.NullOr(schema), { default: () => null })
@@ -147,7 +148,7 @@ const merge = Effect.fnUntraced(function* (crn: string, request: MergeAppointmen
           const locationId = yield* resolveLocation(organisation, crn, request.officeLocationCode, ctx.today)
           // The NSI was read above; its RAR flag is read at most once, by whichever step needs it first (§7.1, §7.7).
           const rqmntId = nsi.rqmntId
-          const isRarRequirement = yield* Effect.cached(
+          const isRarRequirement = rememberFirst(
             rqmntId === null ? Effect.succeed(false) : events.isRarRequirement(rqmntId)
           )
           const known = { nsi, isRarRequirement }
