@@ -211,10 +211,11 @@ const make = (config: SqliteClientConfig): Effect.Effect<SqliteClient, SqlError,
     }
 
     const semaphore = yield* Effect.makeSemaphore(1)
-    // A statement outside a transaction waits until no transaction holds the connection.
-    const acquirer = semaphore.withPermits(1)(Effect.succeed(connection))
-    // A transaction keeps the permit until its scope closes (after COMMIT or ROLLBACK).
-    const transactionAcquirer = Effect.uninterruptibleMask((restore) =>
+    // The connection is held, with the permit, until the scope that acquired it closes: a transaction's after COMMIT or
+    // ROLLBACK, a single statement's once it has run (@effect/sql runs each in its own scope). A statement that gave
+    // the permit back before running could be overtaken, between the two, by another fiber's BEGIN — should its fiber
+    // yield there (Effect yields a busy fiber every 2,048 steps) — and would then run inside that transaction.
+    const acquirer = Effect.uninterruptibleMask((restore) =>
       Effect.as(
         Effect.zipRight(
           restore(semaphore.take(1)),
@@ -226,7 +227,7 @@ const make = (config: SqliteClientConfig): Effect.Effect<SqliteClient, SqlError,
 
     const client = yield* Client.make({
       acquirer,
-      transactionAcquirer,
+      transactionAcquirer: acquirer,
       compiler: makeCompiler(config.transformQueryNames),
       spanAttributes: [...Object.entries(config.spanAttributes ?? {}), ["db.system.name", "sqlite"]],
       // Never called (see `execute`): its presence tells the connection to use the transformed names.
