@@ -244,7 +244,7 @@ const make = (
         cause
       })
 
-    // No stack captured per call for the span (Effect.fn's default): it is only read when a span fails and is exported.
+    // The span only when spans are exported (telemetry/spans.ts `traced`), and without a call-site stack.
     const get = Effect.fnUntraced(function* <A, I>(url: string, schema: Schema.Schema<A, I>) {
       yield* annotateSpan({ "url.full": url })
       yield* checkOrigin(url)
