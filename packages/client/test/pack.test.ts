@@ -152,7 +152,8 @@ const install = async (project: Project) => {
   } catch (error) {
     throw new Error(
       `The pack test installs TypeScript and @types/node from the npm registry (or npm's cache), and that failed: ` +
-        `is the registry reachable? ${String((error as { stderr?: string }).stderr ?? error).slice(-600)}`
+        `is the registry reachable? ${String((error as { stderr?: string }).stderr ?? error).slice(-600)}`,
+      { cause: error }
     )
   }
   return root
@@ -175,7 +176,7 @@ afterAll(async () => {
 const tsc = (root: string, config = "tsconfig.json") =>
   run(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", config], { cwd: root }).catch(
     (error: { stdout?: string }) => {
-      throw new Error(`tsc -p ${config} failed:\n${error.stdout ?? String(error)}`)
+      throw new Error(`tsc -p ${config} failed:\n${error.stdout ?? String(error)}`, { cause: error })
     }
   )
 

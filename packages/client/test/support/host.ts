@@ -20,7 +20,7 @@ import { exportJWK, generateKeyPair, SignJWT } from "jose"
  * the Koa server on port 0.
  */
 
-export const RW_ROLE = "ROLE_PROBATION_API__REFER_AND_MONITOR__CASE_DETAIL__RW"
+const RW_ROLE = "ROLE_PROBATION_API__REFER_AND_MONITOR__CASE_DETAIL__RW"
 
 export interface Host {
   readonly url: string
