@@ -54,6 +54,7 @@ export interface RamDeliusClientOptions {
 export const DEFAULT_TIMEOUT_MS = 20_000
 const RETRYABLE_STATUSES = new Set([0, 502, 503, 504])
 const MAX_RETRY_AFTER_MS = 10_000
+const CLIENT_HEADERS = new Set(["authorization", "accept", "content-type"])
 
 interface Call {
   readonly operation: OperationId
@@ -75,6 +76,11 @@ export const makeTransport = (options: RamDeliusClientOptions) => {
   const retry = options.retry === true ? {} : options.retry === false ? undefined : options.retry
   const retries = retry === undefined ? 0 : Math.max(0, retry.retries ?? 2)
   const delayMs = retry?.delayMs ?? 200
+  // Header names are case-insensitive: a caller's `authorization` beside the client's `Authorization` would be sent
+  // as one combined value.
+  const extraHeaders = Object.fromEntries(
+    Object.entries(options.headers ?? {}).filter(([name]) => !CLIENT_HEADERS.has(name.toLowerCase()))
+  )
 
   const attempt = async (call: Call): Promise<unknown> => {
     const { method } = operations[call.operation]
@@ -88,7 +94,7 @@ export const makeTransport = (options: RamDeliusClientOptions) => {
     try {
       const token = await options.getToken()
       const headers: Record<string, string> = {
-        ...options.headers,
+        ...extraHeaders,
         Accept: "application/json",
         Authorization: `Bearer ${token}`
       }

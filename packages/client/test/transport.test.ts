@@ -39,7 +39,7 @@ describe("requests", () => {
       baseUrl: "https://delius.example//",
       getToken: async () => `token-${++calls}`,
       fetch,
-      headers: { "X-Correlation-Id": "abc", Authorization: "Basic nope" }
+      headers: { "X-Correlation-Id": "abc", authorization: "Basic nope", "content-type": "text/plain" }
     })
     await client.getIdentifiers("X1")
     await client.getUserAccess("john smith", ["X1"])

@@ -34,6 +34,8 @@ const fullName = (details: CaseDetails): string => details.name.forename + " " +
 const client: RamDeliusClient = createRamDeliusClient({
   baseUrl: process.env.RAM_DELIUS_URL as string,
   getToken: async () => process.env.RAM_DELIUS_TOKEN as string,
+  // Node's own fetch (its @types/node type) fits the option, as a wrapped one does.
+  fetch: fetch,
   timeoutMs: 30000
 })
 
