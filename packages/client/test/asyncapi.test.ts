@@ -1,8 +1,20 @@
 import { readFileSync } from "node:fs"
+import { createServer, type Server } from "node:http"
+import type { AddressInfo } from "node:net"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { crnOf, decodeMessage, eventHandlers, ReferAndMonitorSchemas, Rules } from "@ram-delius/core"
-import { Either, Schema } from "effect"
+import {
+  crnOf,
+  decodeMessage,
+  devDetailUrlOrigins,
+  type EventResult,
+  eventHandlers,
+  handleDomainEvent,
+  ReferAndMonitorSchemas,
+  Rules
+} from "@ram-delius/core"
+import { createSeededDatabase, testCoreLayer } from "@ram-delius/core/testing"
+import { Either, ManagedRuntime, Schema } from "effect"
 import { describe, expect, it } from "vitest"
 import { parse } from "yaml"
 
@@ -122,6 +134,68 @@ describe("docs/asyncapi.yaml", () => {
         if (schemaName === "SupplierAssessment")
           expect(Either.isRight(Rules.latestAssessmentFeedback(response))).toBe(true)
       }
+    }
+  })
+})
+
+/** A stand-in for R&M on loopback: each path answers the documented callback body (404 for any other). */
+const startReferAndMonitor = async (bodies: ReadonlyMap<string, unknown>) => {
+  const server: Server = createServer((req, res) => {
+    const body = bodies.get(req.url ?? "")
+    if (body === undefined) return void res.writeHead(404).end()
+    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(body))
+  })
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  const port = (server.address() as AddressInfo).port
+  return { port, close: () => new Promise<void>((resolve) => server.close(() => resolve())) }
+}
+
+describe("the documented examples, delivered to core's handler", () => {
+  // Against core on the dev dataset, with R&M on loopback answering each detailUrl with the documented body.
+  it("each is handled, with the callback answered as documented: never a Failure for a missing field", async () => {
+    const examples = messages.flatMap((m) =>
+      (m.examples as Array<Json>).map((e): Json => ({ ...e, eventType: m.name as string }))
+    )
+    const bodies = new Map(
+      examples
+        .filter((e) => e["x-detail-response"] !== undefined)
+        .map((e) => [new URL(e.payload.detailUrl).pathname, e["x-detail-response"]] as const)
+    )
+    const rm = await startReferAndMonitor(bodies)
+    const db = await createSeededDatabase("sqlite")
+    const core = ManagedRuntime.make(
+      testCoreLayer(db.url, { referAndMonitor: { detailUrlOrigins: devDetailUrlOrigins(rm.port) } })
+    )
+    try {
+      const outcomes: Record<string, Pick<EventResult, "outcome" | "telemetryName">> = {}
+      for (const example of examples) {
+        const { origin } = new URL(example.payload.detailUrl)
+        const event = {
+          ...example.payload,
+          detailUrl: example.payload.detailUrl.replace(origin, `http://127.0.0.1:${rm.port}`)
+        }
+        const result = await core.runPromise(handleDomainEvent(JSON.stringify(asSnsNotification(event))))
+        outcomes[example.eventType] = { outcome: result.outcome, telemetryName: result.telemetryName }
+      }
+      // The feedback examples name appointments the dev dataset does not have: Rejected (acknowledged, telemetry
+      // saying why) comes only after every field was read and the callback's feedback was selected.
+      expect(outcomes).toEqual({
+        "intervention.referral.ended": { outcome: "Success", telemetryName: "ReferralEnded" },
+        "intervention.action-plan.submitted": { outcome: "Success", telemetryName: "ActionPlanSubmitted" },
+        "intervention.action-plan.approved": { outcome: "Success", telemetryName: "ActionPlanApproved" },
+        "intervention.initial-assessment-appointment.session-feedback-submitted": {
+          outcome: "Rejected",
+          telemetryName: "ReferAndMonitorFailureReport"
+        },
+        "intervention.session-appointment.session-feedback-submitted": {
+          outcome: "Rejected",
+          telemetryName: "ReferAndMonitorFailureReport"
+        }
+      })
+    } finally {
+      await core.dispose()
+      await rm.close()
+      await db.drop()
     }
   })
 })
