@@ -18,6 +18,8 @@ export interface FetchInit {
   method: string
   headers: Record<string, string>
   body?: string
+  /** Redirects are not followed: the token goes to `baseUrl` and nowhere else, and a 3xx is an error. */
+  redirect: "manual"
   signal?: any
 }
 
@@ -98,7 +100,7 @@ export const makeTransport = (options: RamDeliusClientOptions) => {
         Accept: "application/json",
         Authorization: `Bearer ${token}`
       }
-      const init: FetchInit = { method, headers, signal: controller.signal }
+      const init: FetchInit = { method, headers, redirect: "manual", signal: controller.signal }
       if (call.body !== undefined) {
         headers["Content-Type"] = "application/json"
         init.body = JSON.stringify(call.body)

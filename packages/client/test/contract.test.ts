@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto"
-import { createServer } from "node:net"
+import { createServer as createHttpServer } from "node:http"
+import { type AddressInfo, createServer } from "node:net"
 import { CaseSchemas, DevIds, DevReferrals } from "@ram-delius/core"
 import { Schema } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -268,6 +269,32 @@ describe("authentication and authorisation", () => {
       status: 403,
       message: expect.stringContaining("ROLE_PROBATION_API__REFER_AND_MONITOR__CASE_DETAIL__RW")
     })
+  })
+})
+
+describe("redirects", () => {
+  it("are not followed: a 3xx rejects with its status, and the token never reaches the other origin", async () => {
+    const seenElsewhere: Array<string | undefined> = []
+    const elsewhere = createHttpServer((req, res) => {
+      seenElsewhere.push(req.headers.authorization)
+      res.writeHead(200, { "content-type": "application/json" }).end("{}")
+    })
+    await new Promise<void>((resolve) => elsewhere.listen(0, "127.0.0.1", resolve))
+    const target = `http://127.0.0.1:${(elsewhere.address() as AddressInfo).port}`
+    const redirecting = createHttpServer((req, res) => res.writeHead(302, { location: `${target}${req.url}` }).end())
+    await new Promise<void>((resolve) => redirecting.listen(0, "127.0.0.1", resolve))
+    try {
+      const port = (redirecting.address() as AddressInfo).port
+      const redirected = createRamDeliusClient({ baseUrl: `http://127.0.0.1:${port}`, getToken: () => host.token })
+      expect(await failure(redirected.getIdentifiers("T140223"))).toMatchObject({
+        status: 302,
+        message: "GET /probation-case/T140223/identifiers answered 302"
+      })
+      expect(seenElsewhere).toEqual([])
+    } finally {
+      await new Promise((resolve) => redirecting.close(resolve))
+      await new Promise((resolve) => elsewhere.close(resolve))
+    }
   })
 })
 
