@@ -14,8 +14,9 @@ import type * as Client from "../src/index.js"
  * The client's plain types are the server's wire types. Each check below is an equality of types, in both directions
  * (expect-type's `.branded.toEqualTypeOf`: every key, its optionality, readonly-ness and type, nested, must be the
  * same), between a client type and `Schema.Encoded` of the core Schema the server decodes the request with or encodes
- * the answer with. The checks run when this file is compiled (`npm run typecheck`, before the tests): a field renamed,
- * added, removed or retyped in core fails this package's typecheck until the client's types follow.
+ * the answer with. The checks run when this file is compiled — by `npm run typecheck`, and by `vitest run`, which
+ * type-checks the `*.test-d.ts` files and fails the test whose assertion does not compile: a field renamed, added,
+ * removed or retyped in core fails this package's typecheck and tests until the client's types follow.
  */
 
 type Wire<S extends Schema.Schema.Any> = Schema.Schema.Encoded<S>
