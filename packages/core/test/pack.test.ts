@@ -43,7 +43,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 const script = `
 import { Appointment, Database, makeCoreLayer, MergeAppointment, migrate, Rules, seed, Telemetry, UserDirectory } from "@ram-delius/core"
-import { Effect, Layer, Schema } from "effect"
+import { Effect, Layer, Option, Schema } from "effect"
 import { DatabaseSync } from "node:sqlite"
 
 const file = process.argv[2]
@@ -78,7 +78,7 @@ const result = await Effect.runPromise(Effect.gen(function* () {
 const row = new DatabaseSync(file, { readOnly: true })
   .prepare("SELECT t.CODE, c.EXTERNAL_REFERENCE, c.NOTES FROM CONTACT c JOIN R_CONTACT_TYPE t ON t.CONTACT_TYPE_ID = c.CONTACT_TYPE_ID WHERE CONTACT_ID = ?")
   .get(result.appointmentId)
-process.stdout.write(JSON.stringify({ nsiType: Rules.nsiTypeForContractType("FBD-L"), contact: { ...row } }))
+process.stdout.write(JSON.stringify({ nsiType: Option.getOrNull(Rules.nsiTypeForContractType("FBD-L")), contact: { ...row } }))
 `
 
 describe("@ram-delius/core installed from its npm pack tarball", () => {
