@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest"
 import { Appointment, MergeAppointment } from "../../src/appointment/Appointment.js"
 import { DevIds, DevReferrals } from "../../src/delius/seed.js"
 import { parseInstant, plusDays } from "../../src/domain/time.js"
-import { describeOnDialects, dropSeededDatabases } from "../../src/testing/index.js"
+import { describeOnDialectsAndSpans, dropSeededDatabases } from "../../src/testing/index.js"
 import { type Harness, makeHarness, named, today } from "../support/harness.js"
 
 /** Appointment merge (spec §4.2, §7.1–§7.4, decisions Q2–Q5) against real databases with the dev dataset. */
@@ -51,10 +51,10 @@ const attendedOutcome = {
   noSessionReasonType: null
 }
 
-describeOnDialects(describe, "Appointment.merge", (kind) => {
+describeOnDialectsAndSpans(describe, "Appointment.merge", (kind, tracing) => {
   let h: Harness
   beforeEach(async () => {
-    h = await makeHarness(kind)
+    h = await makeHarness(kind, { tracing })
   })
   afterEach(() => h.dispose())
 
