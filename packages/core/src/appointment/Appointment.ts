@@ -22,7 +22,12 @@ import {
 import { instantOfLondonDateTime, IsoDateTime, londonDate, londonDateTime, londonOffsetIso } from "../domain/index.js"
 import { findAppointmentContact, insertAppointmentContact, type NewAppointment } from "./contacts.js"
 import { applyOutcome, type KnownNsi, type OutcomeContext } from "./outcomes.js"
-import { type PersonScope, personWorkflow, type WorkflowServices, workflowServices } from "../workflows/personWorkflow.js"
+import {
+  type PersonScope,
+  personWorkflow,
+  type WorkflowServices,
+  workflowServices
+} from "../workflows/personWorkflow.js"
 import { rememberFirst } from "../memo.js"
 
 const optional = <A, I>(schema: Schema.Schema<A, I>) =>

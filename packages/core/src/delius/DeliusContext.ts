@@ -48,7 +48,10 @@ export type WorkflowContext = WriteContext & { readonly millis: number; readonly
 export const writeContextOf = (user: DeliusUserShape): Effect.Effect<WorkflowContext> =>
   Effect.map(now, (n) => ({ userId: user.userId, now: n.dateTime, millis: n.millis, today: n.date }))
 
-export const writeContext: Effect.Effect<WorkflowContext, never, DeliusUser> = Effect.flatMap(DeliusUser, writeContextOf)
+export const writeContext: Effect.Effect<WorkflowContext, never, DeliusUser> = Effect.flatMap(
+  DeliusUser,
+  writeContextOf
+)
 
 /** What the per-person transaction reads: the SQL client (its transaction) and the person lock. */
 export interface PersonTransactionServices {

@@ -16,7 +16,12 @@ import { appendNotes, referralNotFoundReason } from "../rules/index.js"
 import { ContractTypes } from "./ContractTypes.js"
 import { type Instant, IsoDateTime, londonDate, londonDateTime, londonZonedString } from "../domain/index.js"
 import { crsAssignment, findReferralNsi, insertNsiContact } from "./nsiContacts.js"
-import { type PersonScope, personWorkflow, type WorkflowServices, workflowServices } from "../workflows/personWorkflow.js"
+import {
+  type PersonScope,
+  personWorkflow,
+  type WorkflowServices,
+  workflowServices
+} from "../workflows/personWorkflow.js"
 
 /** Body of `PUT /probation-case/{crn}/referrals` (spec §4.1); every field required, unknown fields ignored. */
 export class ReferralStarted extends Schema.Class<ReferralStarted>("ReferralStarted")({
@@ -159,9 +164,7 @@ const createNsi = (
       // Decision Q5: an unknown contract type is bad input, not a 500.
       return yield* new BadRequest({ message: `Unexpected contract type: ${request.contractType}` })
     }
-    const nsiType = yield* reference
-      .nsiType(nsiTypeCode.value)
-      .pipe(require("NsiType", "code", nsiTypeCode.value))
+    const nsiType = yield* reference.nsiType(nsiTypeCode.value).pipe(require("NsiType", "code", nsiTypeCode.value))
     const status = yield* reference.nsiStatus("INPROG").pipe(require("NsiStatus", "code", "INPROG"))
     const assignment = yield* crsAssignment(services)
     const referralType = yield* reference.contactType("NREF").pipe(require("ContactType", "code", "NREF"))

@@ -72,7 +72,13 @@ export const parseContractTypeMappings = (text: string): Either.Either<ReadonlyM
     const entry = raw.trim()
     if (entry === "") continue
     const [contractType, nsiType, ...rest] = entry.split("=")
-    if (contractType === undefined || nsiType === undefined || rest.length > 0 || !CODE.test(contractType) || !CODE.test(nsiType))
+    if (
+      contractType === undefined ||
+      nsiType === undefined ||
+      rest.length > 0 ||
+      !CODE.test(contractType) ||
+      !CODE.test(nsiType)
+    )
       return Either.left(`malformed entry ${JSON.stringify(entry)} (expected CONTRACT_TYPE=NSI_TYPE)`)
     const existing = mappings.get(contractType) ?? CONTRACT_TYPE_NSI_TYPE.get(contractType)
     if (existing !== undefined && existing !== nsiType) {
