@@ -7,8 +7,9 @@ import { promisify } from "node:util"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 
 /**
- * Issue 10 point 7: another team installs core from its tarball with nothing but its declared dependencies (the drivers
- * are optional peers; node:sqlite is built in), and runs a rule and a workflow on SQLite. The workspace's own package
+ * Core as a library (DESIGN.md, What the product is): another team installs core from its tarball with nothing but
+ * its declared dependencies (the drivers are optional peers; node:sqlite is built in), and runs a rule and a workflow
+ * on SQLite. The workspace's own package
  * comes from `npm pack`; core's declared dependencies come from the registry (or npm's cache, `--prefer-offline`).
  * The tarball packs the built dist/, which turbo builds before `npm test`.
  */

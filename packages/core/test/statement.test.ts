@@ -9,9 +9,9 @@ import { run } from "../src/delius/statement.js"
 import { createDatabase, describeOnDialects, type TestDatabase } from "../src/testing/index.js"
 
 /**
- * delius/statement.ts runs a statement straight on the transaction's connection, reading @effect/sql internals that
- * are not its documented API. These tests pin each of them, by name, so that an upgrade that changes one fails here
- * rather than silently slowing every write workflow or, worse, running a statement wrongly. When one fails: read the new
+ * delius/statement.ts runs a statement straight on the transaction's connection, reading @effect/sql internals that are
+ * not its documented API. These tests pin each of them, by name, so that an upgrade that changes one fails here rather
+ * than silently slowing every write workflow or, worse, running a statement wrongly. When one fails: read the new
  * @effect/sql's internal/statement.ts and internal/client.ts, adapt statement.ts, then update the pin below.
  */
 

@@ -19,10 +19,11 @@ const isCompilable = (u: unknown): u is Compilable =>
 
 /**
  * Execute a statement. Inside a transaction with spans off, it runs straight on the transaction's connection: the
- * statement's own path opens a span, a scope and a connection lookup every time, about 45 µs against 8 µs of SQLite work
- * (measured on the appointment merge), and a write workflow issues a dozen statements in its transaction. Outside a transaction (the connection
- * comes from the pool or the SQLite semaphore), with spans on (the `sql.execute` dependency spans must be exported), or
- * with a statement transformer installed, the statement runs as @effect/sql runs it.
+ * statement's own path opens a span, a scope and a connection lookup every time, about 45 µs against 8 µs of SQLite
+ * work (measured on the appointment merge), and a write workflow issues a dozen statements in its transaction. Outside
+ * a transaction (the connection comes from the pool or the SQLite semaphore), with spans on (the `sql.execute`
+ * dependency spans must be exported), or with a statement transformer installed, the statement runs as @effect/sql runs
+ * it.
  */
 export const run = <A>(
   statement: Effect.Effect<ReadonlyArray<A>, SqlError.SqlError>

@@ -67,7 +67,7 @@ const formatParts = (epochMillis: number): WallClock => {
  * London's offset from UTC changes only on a whole UTC hour (the UK switches at 01:00 UTC), and on two days a year.
  * It is worked out with Intl (slow: about 20 µs a call) once per UTC day — the offsets at the day's first and last
  * hour agree on every other day — and once per hour on a day with a change; wall-clock parts are then plain
- * arithmetic. Appointments spread over many hours of the same days hit the day cache (issue 13).
+ * arithmetic. Appointments spread over many hours of the same days hit the day cache.
  */
 const HOUR = 3_600_000
 const DAY = 24 * HOUR
