@@ -2,7 +2,7 @@
  * An `@effect/sql` client for the embedded SQLite database over Node's built-in `node:sqlite` (`DatabaseSync`), so the
  * default `DATABASE_URL` needs no native addon compiled against a particular Node (better-sqlite3 12 aborts on Node 24).
  *
- * Shaped like Effect's own `@effect/sql-*` drivers and this package's Oracle client (`make`, `layer`, `layerConfig`,
+ * Shaped like Effect's own `@effect/sql-*` drivers and this package's Oracle client (a `SqliteClient` tag, `layer`,
  * `makeCompiler`), with SQLite's specifics handled here:
  *   - `?` placeholders and `"name"` identifiers (@effect/sql's SQLite compiler);
  *   - one connection, guarded by a semaphore: a transaction holds it from BEGIN to COMMIT / ROLLBACK, so statements from
