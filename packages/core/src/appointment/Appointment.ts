@@ -39,9 +39,9 @@ const Attended = Schema.transformOrFail(Schema.String, Schema.Literal("YES", "LA
   strict: true,
   decode: (text, _, ast) => {
     const attended = parseAttended(text)
-    return attended === undefined
+    return Option.isNone(attended)
       ? ParseResult.fail(new ParseResult.Type(ast, text, `Expected YES, LATE or NO, actual ${JSON.stringify(text)}`))
-      : ParseResult.succeed(attended)
+      : ParseResult.succeed(attended.value)
   },
   encode: ParseResult.succeed
 })

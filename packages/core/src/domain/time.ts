@@ -8,7 +8,7 @@
  * precision comparisons of §7.1 and the millisecond precision of telemetry.
  */
 
-import { ParseResult, Schema } from "effect"
+import { Option, ParseResult, Schema } from "effect"
 
 export const LONDON = "Europe/London"
 
@@ -119,8 +119,10 @@ const fromLondonWallClock = (w: WallClock, millis: number): number => {
   return guess
 }
 
-/** Parse an ISO-8601 date-time as R&M sends it; undefined when it is not one. */
-export const parseInstant = (text: string): Instant | undefined => {
+/** Parse an ISO-8601 date-time as R&M sends it; none when it is not one. */
+export const parseInstant = (text: string): Option.Option<Instant> => Option.fromNullable(instantOf(text))
+
+const instantOf = (text: string): Instant | undefined => {
   const m = ISO.exec(text.trim())
   if (!m) return undefined
   const [, y, mo, d, h, mi, s, frac, zone] = m
@@ -203,8 +205,8 @@ export const londonZonedString = (epochMillis: number): string => `${londonOffse
  * instant. Drivers hand these back as text (see the database layers).
  */
 export const instantOfLondonDateTime = (stored: string): number => {
-  const parsed = parseInstant(stored.length === 10 ? `${stored}T00:00:00` : stored)
-  if (!parsed) throw new Error(`Not a stored date-time: ${stored}`)
+  const parsed = instantOf(stored.length === 10 ? `${stored}T00:00:00` : stored)
+  if (parsed === undefined) throw new Error(`Not a stored date-time: ${stored}`)
   return parsed.epochMillis
 }
 
@@ -224,8 +226,8 @@ const InstantStruct = Schema.Struct({ epochMillis: Schema.Number, subMillis: Sch
 export const IsoDateTime = Schema.transformOrFail(Schema.String, InstantStruct, {
   strict: true,
   decode: (text, _, ast) => {
-    const parsed = parseInstant(text)
-    return parsed
+    const parsed = instantOf(text)
+    return parsed !== undefined
       ? ParseResult.succeed(parsed)
       : ParseResult.fail(
           new ParseResult.Type(ast, text, `Expected an ISO-8601 date-time between years ${MIN_YEAR} and ${MAX_YEAR}`)

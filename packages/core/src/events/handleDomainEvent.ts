@@ -216,7 +216,7 @@ const feedbackSubmitted =
       if (Either.isLeft(selected)) return yield* illegalState(selected.left)
       const { appointmentId, feedback } = selected.right
       const attended = parseAttended(feedback.attendanceFeedback.attended ?? "")
-      if (attended === undefined) {
+      if (Option.isNone(attended)) {
         return yield* illegalArgument(`Unexpected attended value: ${feedback.attendanceFeedback.attended}`)
       }
       yield* appointments.recordFeedback({
@@ -226,7 +226,7 @@ const feedbackSubmitted =
         referralId,
         referralReference,
         outcome: {
-          attended,
+          attended: attended.value,
           didSessionHappen: feedback.attendanceFeedback.didSessionHappen ?? null,
           noSessionReasonType: feedback.sessionFeedback.noSessionReasonType ?? null,
           notify: feedback.sessionFeedback.notify
@@ -306,12 +306,13 @@ export const handleDomainEvent = (body: unknown) =>
     if (detailUrl.trim() === "") return yield* done(badMessage(common, "Detail Url Missing"))
     // §5.1: a missing occurredAt defaults to now; one that is present but not a date-time is a bad message (the
     // reference failed to deserialise it), not "now" — it dates the contacts written.
-    const occurredAt: Instant | undefined = event.occurredAt
+    const parsedAt: Option.Option<Instant> = event.occurredAt
       ? parseInstant(event.occurredAt)
-      : instantOfMillis(yield* Clock.currentTimeMillis)
-    if (occurredAt === undefined) {
+      : Option.some(instantOfMillis(yield* Clock.currentTimeMillis))
+    if (Option.isNone(parsedAt)) {
       return yield* done(badMessage(common, `occurredAt is not a date-time: ${event.occurredAt}`))
     }
+    const occurredAt = parsedAt.value
 
     const found = handlerOf(eventType)
     if (Option.isNone(found)) {

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto"
-import { Effect, Schema } from "effect"
+import { Effect, Option, Schema } from "effect"
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest"
 import { Appointment, MergeAppointment } from "../../src/appointment/Appointment.js"
 import { DevIds, DevReferrals } from "../../src/delius/seed.js"
@@ -17,7 +17,8 @@ const OTHER_NOTES = "Service Delivery Appointment rescheduled\nhttps://example.o
 const urn = (id: string) => `urn:hmpps:interventions-appointment:${id}`
 
 /** ISO instant (Z) of a London wall-clock time `date` + `HH:MM`. */
-const london = (date: string, hhmm: string) => new Date(parseInstant(`${date}T${hhmm}:00`)!.epochMillis).toISOString()
+const london = (date: string, hhmm: string) =>
+  new Date(Option.getOrThrow(parseInstant(`${date}T${hhmm}:00`)).epochMillis).toISOString()
 const D = () => plusDays(today(), 7)
 const D1 = () => plusDays(today(), 8)
 
