@@ -49,17 +49,15 @@ interface WallClock {
 }
 
 const formatParts = (epochMillis: number): WallClock => {
-  const parts: Record<string, number> = {}
-  for (const p of londonFormatter.formatToParts(new Date(epochMillis))) {
-    if (p.type !== "literal") parts[p.type] = Number(p.value)
-  }
+  const parts = londonFormatter.formatToParts(new Date(epochMillis))
+  const part = (type: Intl.DateTimeFormatPartTypes) => Number(parts.find((p) => p.type === type)?.value)
   return {
-    year: parts.year!,
-    month: parts.month!,
-    day: parts.day!,
-    hour: parts.hour!,
-    minute: parts.minute!,
-    second: parts.second!
+    year: part("year"),
+    month: part("month"),
+    day: part("day"),
+    hour: part("hour"),
+    minute: part("minute"),
+    second: part("second")
   }
 }
 
