@@ -13,11 +13,11 @@ import {
   Telemetry,
   UserDirectory
 } from "@ram-delius/core"
-import { Effect, Layer, Schema } from "effect"
+import { Effect, Layer, Option, Schema } from "effect"
 
 /** Pure rules need no database: e.g. which NSI type a contract gets, and what outcome a feedback maps to. */
 export const describeRules = () => ({
-  nsiType: Rules.nsiTypeForContractType("FBD-L"),
+  nsiType: Option.getOrNull(Rules.nsiTypeForContractType("FBD-L")),
   outcome: Rules.outcomeCodeFor({ attended: "YES", didSessionHappen: true, noSessionReasonType: null, notify: false })
 })
 

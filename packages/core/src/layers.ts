@@ -37,7 +37,8 @@ export interface CoreOptions<EDb = never, ETel = never, EDir = never, ERm = neve
   /**
    * Make Effect spans (requests, statements, R&M calls, workflow steps). Default: only when they are exported, i.e.
    * when `APPLICATIONINSIGHTS_CONNECTION_STRING` is set — otherwise every span would be built, timed and dropped (22 a
-   * request, with a stack capture each: issue 13). Pass `true` when you export spans with a tracer of your own.
+   * request, with a stack capture each; DESIGN.md, Running in production). Pass `true` when you export spans with a
+   * tracer of your own.
    */
   readonly tracing?: boolean
 }

@@ -1,9 +1,9 @@
 /**
- * Graceful shutdown for every way the hosts are started (`ram-delius serve`, each host's own `main`), issue 9 §1.
- * Kubernetes sends SIGTERM on every rollout and kills the pod 30 s later: on the first SIGTERM / SIGINT the hosts stop
- * taking work and finish what they hold, bounded by `SHUTDOWN_TIMEOUT_SECONDS` (default 25, inside the grace period).
- * Past it the process exits non-zero naming what was still in flight (a message not acknowledged is redelivered; a
- * request cut is retried by R&M); a second signal exits at once.
+ * Graceful shutdown for every way the hosts are started (`ram-delius serve`, each host's own `main`; DESIGN.md, Running
+ * in production). Kubernetes sends SIGTERM on every rollout and kills the pod 30 s later: on the first SIGTERM / SIGINT
+ * the hosts stop taking work and finish what they hold, bounded by `SHUTDOWN_TIMEOUT_SECONDS` (default 25, inside the
+ * grace period). Past it the process exits non-zero naming what was still in flight (a message not acknowledged is
+ * redelivered; a request cut is retried by R&M); a second signal exits at once.
  *
  * Process-free: the caller passes the signal source and the exit function (`process`, `process.exit`), so this stays
  * usable (and testable) outside a Node entry point.

@@ -14,7 +14,7 @@ import { eventTypeOf } from "../src/events/DomainEvent.js"
 import { failureOutcome } from "../src/events/outcome.js"
 import { QueueAdminUnavailable, QueueNotFound } from "../src/queue-admin/QueueAdmin.js"
 
-/** Pure unit tests of what each error declares (issue 12 §1) and of the queue outcome built from it (spec §5.2). */
+/** Pure unit tests of what each error declares (DESIGN.md, Errors) and of the queue outcome built from it (spec §5.2). */
 
 describe("each error's meaning", () => {
   it.each([

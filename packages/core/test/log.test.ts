@@ -2,7 +2,7 @@ import { Cause, ConfigError, Effect, Logger } from "effect"
 import { afterEach, describe, expect, it } from "vitest"
 import * as Log from "../src/telemetry/Log.js"
 
-/** The one log shape (issue 11 §2): pure parts — levels, redaction, a Cause as one line. */
+/** The one log shape (DESIGN.md, Running in production): pure parts — levels, redaction, a Cause as one line. */
 const saved = { ...process.env }
 afterEach(() => {
   process.env = { ...saved }

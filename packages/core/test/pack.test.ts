@@ -7,8 +7,9 @@ import { promisify } from "node:util"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 
 /**
- * Issue 10 point 7: another team installs core from its tarball with nothing but its declared dependencies (the drivers
- * are optional peers; node:sqlite is built in), and runs a rule and a workflow on SQLite. The workspace's own package
+ * Core as a library (DESIGN.md, What the product is): another team installs core from its tarball with nothing but
+ * its declared dependencies (the drivers are optional peers; node:sqlite is built in), and runs a rule and a workflow
+ * on SQLite. The workspace's own package
  * comes from `npm pack`; core's declared dependencies come from the registry (or npm's cache, `--prefer-offline`).
  * The tarball packs the built dist/, which turbo builds before `npm test`.
  */
@@ -43,7 +44,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 const script = `
 import { Appointment, Database, makeCoreLayer, MergeAppointment, migrate, Rules, seed, Telemetry, UserDirectory } from "@ram-delius/core"
-import { Effect, Layer, Schema } from "effect"
+import { Effect, Layer, Option, Schema } from "effect"
 import { DatabaseSync } from "node:sqlite"
 
 const file = process.argv[2]
@@ -78,7 +79,7 @@ const result = await Effect.runPromise(Effect.gen(function* () {
 const row = new DatabaseSync(file, { readOnly: true })
   .prepare("SELECT t.CODE, c.EXTERNAL_REFERENCE, c.NOTES FROM CONTACT c JOIN R_CONTACT_TYPE t ON t.CONTACT_TYPE_ID = c.CONTACT_TYPE_ID WHERE CONTACT_ID = ?")
   .get(result.appointmentId)
-process.stdout.write(JSON.stringify({ nsiType: Rules.nsiTypeForContractType("FBD-L"), contact: { ...row } }))
+process.stdout.write(JSON.stringify({ nsiType: Option.getOrNull(Rules.nsiTypeForContractType("FBD-L")), contact: { ...row } }))
 `
 
 describe("@ram-delius/core installed from its npm pack tarball", () => {

@@ -24,7 +24,7 @@ const setUp = (overrides: Partial<ShutdownOptions> = {}) => {
   return { signals, lines, exited, exitCode: () => exitCode }
 }
 
-describe("handleShutdownSignals (issue 9 §1)", () => {
+describe("handleShutdownSignals (SIGTERM drain, DESIGN.md Running in production)", () => {
   it("first signal: drains, then exits 0", async () => {
     let release!: () => void
     const drained = new Promise<void>((resolve) => (release = resolve))

@@ -15,7 +15,7 @@ import {
   type TestDatabase
 } from "../src/testing/index.js"
 
-/** The test kit every package shares (`@ram-delius/core/testing`, issue 12 §5): what it promises, on real databases. */
+/** The test kit every package shares (`@ram-delius/core/testing`): what it promises, on real databases. */
 const count = (db: TestDatabase, table: string) =>
   Effect.runPromise(
     Effect.flatMap(SqlClient.SqlClient, (sql) => sql.unsafe<{ n: number }>(`SELECT COUNT(*) AS N FROM ${table}`)).pipe(

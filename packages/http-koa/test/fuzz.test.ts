@@ -1,3 +1,4 @@
+import { Option } from "effect"
 import { DevIds, DevReferrals, parseInstant } from "@ram-delius/core"
 import { describe, expect, it } from "vitest"
 import { request, type Response, type TestDatabase, type TestServer, useSeededServer } from "./support/harness.js"
@@ -105,7 +106,7 @@ const badDate = (rng: Rng): string =>
 const isString = (v: unknown) => typeof v === "string"
 const isUuid = (v: unknown) =>
   typeof v === "string" && /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/.test(v)
-const isDate = (v: unknown) => typeof v === "string" && parseInstant(v) !== undefined
+const isDate = (v: unknown) => typeof v === "string" && Option.isSome(parseInstant(v))
 const isInt = (v: unknown) => typeof v === "number" && Number.isSafeInteger(v)
 const orNull = (accepts: (v: unknown) => boolean) => (v: unknown) => v === null || accepts(v)
 const isOutcome = (v: unknown) =>

@@ -1,14 +1,12 @@
-import { Context, Effect, Layer } from "effect"
-import { inPersonTransaction, writeContext } from "../delius/DeliusContext.js"
-import { ContactRepository } from "../delius/repositories/ContactRepository.js"
-import { ReferenceDataRepository } from "../delius/repositories/ReferenceDataRepository.js"
+import { Context, Effect, Layer, Option } from "effect"
+import type { WriteContext } from "../delius/repositories/common.js"
 import { require } from "../delius/require.js"
 import { type DatabaseError, type InconsistentData, type NotFound, Unprocessable } from "../errors.js"
 import { findReferralNsi, insertNsiContact } from "../referral/nsiContacts.js"
 import { referralUrn } from "../domain/index.js"
 import { appendNotes } from "../rules/index.js"
 import { type Instant, londonDateTime } from "../domain/index.js"
-import { traced } from "../telemetry/spans.js"
+import { personWorkflow, type WorkflowServices, workflowServices } from "../workflows/personWorkflow.js"
 
 /** An action plan submitted or approved in R&M (spec §5.5). */
 export interface ActionPlanEvent {
@@ -30,38 +28,41 @@ export interface ActionPlanShape {
 }
 
 export class ActionPlan extends Context.Tag("@ram-delius/core/ActionPlan")<ActionPlan, ActionPlanShape>() {
-  /** The services `record`'s steps read, taken from the layer's context once (derived from `record`, not listed). */
+  /** The workflow's services, resolved once, when the layer is built (personWorkflow.ts). */
   static readonly make = Effect.gen(function* () {
-    const context = yield* Effect.context<Effect.Effect.Context<ReturnType<typeof record>>>()
-    return { record: (event) => Effect.provide(record(event), context) } satisfies ActionPlanShape
+    const services = yield* workflowServices
+    return {
+      // §5.5: not audited.
+      record: (event) =>
+        personWorkflow(
+          services,
+          "ActionPlan.record",
+          event.crn,
+          { personNotFound: Effect.failSync(() => unableToFind(event)) },
+          ({ ctx }) => record(services, event, ctx)
+        )
+    } satisfies ActionPlanShape
   })
 
   static readonly layer = Layer.effect(ActionPlan, ActionPlan.make)
 }
 
-/** §5.5: one CRSNOTE contact per NSI, day and type ("Action Plan Submitted|Approved"); not audited. */
-const record = Effect.fnUntraced(function* (event: ActionPlanEvent) {
-  const unableToFind = () =>
-    new Unprocessable({
-      message: "Unable to find referral for action plan notification",
-      properties: { crn: event.crn, referralId: event.referralId }
-    })
-  yield* inPersonTransaction(
-    event.crn,
-    () =>
-      Effect.gen(function* () {
-        const contacts = yield* ContactRepository
-        const reference = yield* ReferenceDataRepository
-        const ctx = yield* writeContext
-        const nsi = yield* findReferralNsi(event.crn, referralUrn(event.referralId))
-        if (nsi === undefined) return yield* unableToFind()
-        const occurredAt = londonDateTime(event.occurredAt.epochMillis)
-        const marker = `Action Plan ${event.type}`
-        if (yield* contacts.existsNsiNote(nsi.nsiId, "CRSNOTE", occurredAt.slice(0, 10), marker)) return
-        const note = yield* reference.contactType("CRSNOTE").pipe(require("ContactType", "code", "CRSNOTE"))
-        const text = `${marker} for ${event.contractTypeName} Referral ${event.referralReference} with Prime Provider ${event.primeProviderName}\n${event.actionPlanProbationUserUrl}`
-        yield* insertNsiContact(nsi, note.contactTypeId, occurredAt, appendNotes(null, text), ctx)
-      }),
-    Effect.failSync(unableToFind)
-  )
-}, traced("ActionPlan.record"))
+const unableToFind = (event: ActionPlanEvent) =>
+  new Unprocessable({
+    message: "Unable to find referral for action plan notification",
+    properties: { crn: event.crn, referralId: event.referralId }
+  })
+
+/** §5.5: one CRSNOTE contact per NSI, day and type ("Action Plan Submitted|Approved"). */
+const record = (services: WorkflowServices, event: ActionPlanEvent, ctx: WriteContext) =>
+  Effect.gen(function* () {
+    const { contacts, reference } = services
+    const nsi = yield* findReferralNsi(services, event.crn, referralUrn(event.referralId))
+    if (Option.isNone(nsi)) return yield* unableToFind(event)
+    const occurredAt = londonDateTime(event.occurredAt.epochMillis)
+    const marker = `Action Plan ${event.type}`
+    if (yield* contacts.existsNsiNote(nsi.value.nsiId, "CRSNOTE", occurredAt.slice(0, 10), marker)) return
+    const note = yield* reference.contactType("CRSNOTE").pipe(require("ContactType", "code", "CRSNOTE"))
+    const text = `${marker} for ${event.contractTypeName} Referral ${event.referralReference} with Prime Provider ${event.primeProviderName}\n${event.actionPlanProbationUserUrl}`
+    yield* insertNsiContact(services, nsi.value, note.contactTypeId, occurredAt, appendNotes(null, text), ctx)
+  })

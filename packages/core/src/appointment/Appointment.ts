@@ -1,11 +1,7 @@
 import { Context, Effect, Layer, Option, ParseResult, Schema } from "effect"
-import { type AuditParameters, audited } from "../audit/Audit.js"
-import { inPersonTransaction, writeContext } from "../delius/DeliusContext.js"
-import { type Contact, ContactRepository } from "../delius/repositories/ContactRepository.js"
-import { EventRepository } from "../delius/repositories/EventRepository.js"
-import { type Nsi, NsiRepository } from "../delius/repositories/NsiRepository.js"
-import { OrganisationRepository } from "../delius/repositories/OrganisationRepository.js"
-import { ReferenceDataRepository } from "../delius/repositories/ReferenceDataRepository.js"
+import type { AuditParameters } from "../audit/Audit.js"
+import type { Contact } from "../delius/repositories/ContactRepository.js"
+import type { Nsi } from "../delius/repositories/NsiRepository.js"
 import { inconsistentData } from "../delius/inconsistent.js"
 import { require } from "../delius/require.js"
 import { BadRequest, Conflict, type DatabaseError, type InconsistentData, NotFound, Unprocessable } from "../errors.js"
@@ -23,11 +19,15 @@ import {
   type MergePlan,
   planMerge
 } from "../rules/index.js"
-import { trackEvent } from "../telemetry/Telemetry.js"
 import { instantOfLondonDateTime, IsoDateTime, londonDate, londonDateTime, londonOffsetIso } from "../domain/index.js"
 import { findAppointmentContact, insertAppointmentContact, type NewAppointment } from "./contacts.js"
 import { applyOutcome, type KnownNsi, type OutcomeContext } from "./outcomes.js"
-import { traced } from "../telemetry/spans.js"
+import {
+  type PersonScope,
+  personWorkflow,
+  type WorkflowServices,
+  workflowServices
+} from "../workflows/personWorkflow.js"
 import { rememberFirst } from "../memo.js"
 
 const optional = <A, I>(schema: Schema.Schema<A, I>) =>
@@ -39,9 +39,9 @@ const Attended = Schema.transformOrFail(Schema.String, Schema.Literal("YES", "LA
   strict: true,
   decode: (text, _, ast) => {
     const attended = parseAttended(text)
-    return attended === undefined
+    return Option.isNone(attended)
       ? ParseResult.fail(new ParseResult.Type(ast, text, `Expected YES, LATE or NO, actual ${JSON.stringify(text)}`))
-      : ParseResult.succeed(attended)
+      : ParseResult.succeed(attended.value)
   },
   encode: ParseResult.succeed
 })
@@ -108,118 +108,147 @@ export interface AppointmentShape {
 }
 
 export class Appointment extends Context.Tag("@ram-delius/core/Appointment")<Appointment, AppointmentShape>() {
-  /**
-   * The services the workflows' steps read (repositories, the Delius user, telemetry), taken from the layer's context
-   * once, when the layer is built; the set is derived from the steps, never listed by hand.
-   */
+  /** The workflows' services, resolved once, when the layer is built (personWorkflow.ts). */
   static readonly make = Effect.gen(function* () {
-    const context =
-      yield* Effect.context<Effect.Effect.Context<ReturnType<typeof merge> | ReturnType<typeof recordFeedback>>>()
+    const services = yield* workflowServices
     return {
-      merge: (crn, request) => Effect.provide(merge(crn, request), context),
-      recordFeedback: (update) => Effect.provide(recordFeedback(update), context)
+      merge: (crn, request) =>
+        personWorkflow(
+          services,
+          "Appointment.merge",
+          crn,
+          {
+            audit: { interaction: "CLBI003" },
+            personNotFound: Effect.failSync(() => nsiNotFound(crn, request)),
+            success: ({ appointmentId }) => [
+              "MergeAppointment",
+              {
+                crn,
+                referralId: request.referralId,
+                appointmentId: request.id,
+                deliusId: String(appointmentId),
+                rescheduleRequestedBy: request.rescheduleRequestedBy ?? "null"
+              }
+            ]
+          },
+          (person) => merge(services, person, crn, request)
+        ),
+      recordFeedback: (update) =>
+        personWorkflow(
+          services,
+          "Appointment.recordFeedback",
+          update.crn,
+          {
+            audit: { interaction: "CLBI007", parameters: { contactId: update.appointmentId } },
+            // No such person: no such appointment either (§7.5 rejection, with its reason).
+            personNotFound: appointmentNotFound(services, update)
+          },
+          ({ ctx }) => recordFeedback(services, ctx, update)
+        )
     } satisfies AppointmentShape
   })
 
   static readonly layer = Layer.effect(Appointment, Appointment.make)
 }
 
-const merge = Effect.fnUntraced(function* (crn: string, request: MergeAppointment) {
-  const urn = appointmentUrn(request.id)
-  const previousUrn = request.previousId === null ? null : appointmentUrn(request.previousId)
-  const nsiUrn = referralUrn(request.referralId)
-  const nsiNotFound = () => new NotFound({ message: `Unable to match Referral ${nsiUrn} => CRN ${crn}` })
-  const result = yield* audited("CLBI003", (audit) =>
-    inPersonTransaction(
-      crn,
-      (offenderId) =>
-        Effect.gen(function* () {
-          const organisation = yield* OrganisationRepository
-          const events = yield* EventRepository
-          const ctx = yield* writeContext
-          const nsi = yield* findReferralNsi(crn, nsiUrn)
-          if (nsi === undefined) return yield* nsiNotFound()
-          yield* audit.set("offenderId", offenderId)
-          const startMillis = request.start.epochMillis
-          const endMillis = startMillis + request.durationInMinutes * 60_000
-          const times = { offenderId: nsi.offenderId, urn, previousUrn, startMillis, endMillis, now: ctx.millis }
-          yield* checkTimes(crn, request, times)
-          const assignment = yield* crsAssignment
-          const locationId = yield* resolveLocation(organisation, crn, request.officeLocationCode, ctx.today)
-          // The NSI was read above; its RAR flag is read at most once, by whichever step needs it first (§7.1, §7.7).
-          const rqmntId = nsi.rqmntId
-          const isRarRequirement = rememberFirst(
-            rqmntId === null ? Effect.succeed(false) : events.isRarRequirement(rqmntId)
-          )
-          const known = { nsi, isRarRequirement }
-          const outcome = request.outcome === null ? null : toOutcome(request.outcome)
+const nsiNotFound = (crn: string, request: MergeAppointment) =>
+  new NotFound({ message: `Unable to match Referral ${referralUrn(request.referralId)} => CRN ${crn}` })
 
-          const found = yield* findAppointmentContact({
-            crn,
-            urn,
-            previousUrn,
-            deliusId: request.deliusId,
-            referralReference: request.referralReference,
-            referralUrn: nsiUrn,
-            workflow: "Merge Appointment"
-          })
-          const plan = planMerge(
-            {
-              urn,
-              startMillis,
-              endMillis,
-              locationId,
-              notes: request.notes,
-              rescheduleRequestedBy: request.rescheduleRequestedBy
-            },
-            found === undefined
-              ? undefined
-              : {
-                  contact: found,
-                  externalReference: found.externalReference,
-                  officeLocationId: found.officeLocationId,
-                  notes: found.notes,
-                  storedStart: found.contactStartTime === null ? null : instantOfLondonDateTime(found.contactStartTime),
-                  storedEnd: found.contactEndTime === null ? null : instantOfLondonDateTime(found.contactEndTime)
-                }
-          )
-          const scope: MergeScope = {
-            request,
-            nsi,
-            at: { crn, startMillis, endMillis, officeLocationId: locationId, urn },
-            assignment,
-            outcome,
-            known,
-            ctx,
-            audit
-          }
-          switch (plan.kind) {
-            case "create":
-              return yield* createAppointment(scope, plan.notes)
-            case "update":
-              return yield* updateAppointment(scope, plan.found.contact, plan.changes)
-            case "reschedule":
-              return yield* rescheduleAppointment(scope, plan.found.contact, plan)
-          }
-        }),
-      Effect.failSync(nsiNotFound)
-    )
-  )
-  yield* trackEvent("MergeAppointment", {
-    crn,
-    referralId: request.referralId,
-    appointmentId: request.id,
-    deliusId: String(result),
-    rescheduleRequestedBy: request.rescheduleRequestedBy ?? "null"
+/** §7.1: create, update or reschedule the appointment contact the request names; its contact id. */
+const merge = (services: WorkflowServices, person: PersonScope, crn: string, request: MergeAppointment) =>
+  Effect.gen(function* () {
+    const found = yield* findReferralNsi(services, crn, referralUrn(request.referralId))
+    if (Option.isNone(found)) return yield* nsiNotFound(crn, request)
+    yield* person.audit.set("offenderId", person.offenderId)
+    const scope = yield* mergeScope(services, person, crn, request, found.value)
+    const plan = yield* mergePlan(services, scope)
+    switch (plan.kind) {
+      case "create":
+        return { appointmentId: yield* createAppointment(services, scope, plan.notes) }
+      case "update":
+        return { appointmentId: yield* updateAppointment(services, scope, plan.found.contact, plan.changes) }
+      case "reschedule":
+        return { appointmentId: yield* rescheduleAppointment(services, scope, plan.found.contact, plan) }
+    }
   })
-  return { appointmentId: result }
-}, traced("Appointment.merge"))
+
+/** §7.1 steps 1–4: the times checked, the CRS assignment and the office location resolved, what later steps share. */
+const mergeScope = (
+  services: WorkflowServices,
+  { audit, ctx }: PersonScope,
+  crn: string,
+  request: MergeAppointment,
+  nsi: Nsi
+) =>
+  Effect.gen(function* () {
+    const urn = appointmentUrn(request.id)
+    const previousUrn = request.previousId === null ? null : appointmentUrn(request.previousId)
+    const startMillis = request.start.epochMillis
+    const endMillis = startMillis + request.durationInMinutes * 60_000
+    const times = { offenderId: nsi.offenderId, urn, previousUrn, startMillis, endMillis, now: ctx.millis }
+    yield* checkTimes(services, crn, request, times)
+    const assignment = yield* crsAssignment(services)
+    const locationId = yield* resolveLocation(services, crn, request.officeLocationCode, ctx.today)
+    // The NSI was read above; its RAR flag is read at most once, by whichever step needs it first (§7.1, §7.7).
+    const rqmntId = nsi.rqmntId
+    const isRarRequirement = rememberFirst(
+      rqmntId === null ? Effect.succeed(false) : services.events.isRarRequirement(rqmntId)
+    )
+    const scope: MergeScope = {
+      request,
+      nsi,
+      at: { crn, startMillis, endMillis, officeLocationId: locationId, urn },
+      previousUrn,
+      assignment,
+      outcome: request.outcome === null ? null : toOutcome(request.outcome),
+      known: { nsi, isRarRequirement },
+      ctx,
+      audit
+    }
+    return scope
+  })
+
+/** §7.1 step 5 and the plan of steps 6–9 (rules/merge.ts) for the contact found, if any. */
+const mergePlan = (services: WorkflowServices, scope: MergeScope) =>
+  Effect.gen(function* () {
+    const { at, request } = scope
+    const found = yield* findAppointmentContact(services, {
+      crn: at.crn,
+      urn: at.urn,
+      previousUrn: scope.previousUrn,
+      deliusId: request.deliusId,
+      referralReference: request.referralReference,
+      referralUrn: referralUrn(request.referralId),
+      workflow: "Merge Appointment"
+    })
+    return planMerge(
+      {
+        urn: at.urn,
+        startMillis: at.startMillis,
+        endMillis: at.endMillis,
+        locationId: at.officeLocationId,
+        notes: request.notes,
+        rescheduleRequestedBy: request.rescheduleRequestedBy
+      },
+      Option.getOrUndefined(
+        Option.map(found, (contact) => ({
+          contact,
+          externalReference: contact.externalReference,
+          officeLocationId: contact.officeLocationId,
+          notes: contact.notes,
+          storedStart: contact.contactStartTime === null ? null : instantOfLondonDateTime(contact.contactStartTime),
+          storedEnd: contact.contactEndTime === null ? null : instantOfLondonDateTime(contact.contactEndTime)
+        }))
+      )
+    )
+  })
 
 /**
  * §7.1 steps 2–3: an appointment that started in the past needs an outcome (400, with telemetry), and a future one
  * must not clash with another future appointment of the person (409, §7.2 — the only 409).
  */
 const checkTimes = (
+  { contacts, telemetry }: Pick<WorkflowServices, "contacts" | "telemetry">,
   crn: string,
   request: MergeAppointment,
   times: {
@@ -232,12 +261,11 @@ const checkTimes = (
   }
 ) =>
   Effect.gen(function* () {
-    const contacts = yield* ContactRepository
     const { endMillis, previousUrn, startMillis, urn } = times
     const start = londonDateTime(startMillis)
     const end = londonDateTime(endMillis)
     if (times.now > startMillis && request.outcome === null) {
-      yield* trackEvent("PastAppointmentWithoutOutcome", {
+      yield* telemetry.trackEvent("PastAppointmentWithoutOutcome", {
         crn,
         referralId: request.referralId,
         referralReference: request.referralReference,
@@ -270,6 +298,8 @@ interface MergeScope {
   readonly nsi: Nsi
   /** Where and when the appointment is, and its URN. */
   readonly at: Pick<NewAppointment, "crn" | "startMillis" | "endMillis" | "officeLocationId" | "urn">
+  /** The URN of the appointment this one replaces (decision Q2). */
+  readonly previousUrn: string | null
   readonly assignment: Pick<NewAppointment, "probationAreaId" | "teamId" | "staffId">
   readonly outcome: AppointmentOutcome | null
   readonly known: KnownNsi
@@ -278,15 +308,16 @@ interface MergeScope {
 }
 
 /** Step 5c: nothing found, so the appointment contact is created (CRSAPT when it counts towards RAR, else CRSSAA). */
-const createAppointment = (scope: MergeScope, notes: string | null) =>
+const createAppointment = (services: WorkflowServices, scope: MergeScope, notes: string | null) =>
   Effect.gen(function* () {
     const { request, nsi, ctx } = scope
-    const reference = yield* ReferenceDataRepository
+    const { reference } = services
     const typeCode = request.countsTowardsRar ? "CRSAPT" : "CRSSAA"
     const type = yield* reference.contactType(typeCode).pipe(require("ContactType", "code", typeCode))
     // Step 7's notes are written with the new row rather than by a second UPDATE, so a brand-new contact has
     // ROW_VERSION 0 (§8.2) like the reference's single insert at flush.
     const created = yield* insertAppointmentContact(
+      services,
       {
         ...scope.at,
         offenderId: nsi.offenderId,
@@ -301,7 +332,7 @@ const createAppointment = (scope: MergeScope, notes: string | null) =>
       ctx
     )
     yield* scope.audit.set("contactId", created.contactId)
-    if (scope.outcome !== null) yield* applyOutcome(created, scope.outcome, ctx, {}, scope.known)
+    if (scope.outcome !== null) yield* applyOutcome(services, created, scope.outcome, ctx, {}, scope.known)
     return created.contactId
   })
 
@@ -310,13 +341,12 @@ const createAppointment = (scope: MergeScope, notes: string | null) =>
  * LAST_UPDATED_* move once per entity update), so an identical merge re-sent leaves the row untouched and cannot break
  * a Delius user's optimistic lock. Step 9's outcome joins that UPDATE.
  */
-const updateAppointment = (scope: MergeScope, contact: Contact, changes: MergeChanges) =>
+const updateAppointment = (services: WorkflowServices, scope: MergeScope, contact: Contact, changes: MergeChanges) =>
   Effect.gen(function* () {
-    const contacts = yield* ContactRepository
     yield* scope.audit.set("contactId", contact.contactId)
     if (scope.outcome !== null)
-      yield* applyOutcome({ ...contact, ...changes }, scope.outcome, scope.ctx, changes, scope.known)
-    else if (Object.keys(changes).length > 0) yield* contacts.update(contact.contactId, changes, scope.ctx)
+      yield* applyOutcome(services, { ...contact, ...changes }, scope.outcome, scope.ctx, changes, scope.known)
+    else if (Object.keys(changes).length > 0) yield* services.contacts.update(contact.contactId, changes, scope.ctx)
     return contact.contactId
   })
 
@@ -325,16 +355,17 @@ const updateAppointment = (scope: MergeScope, contact: Contact, changes: MergeCh
  * RSSR / RSOF in one UPDATE with its step 6–7 changes; an outcome sent is the replacement's.
  */
 const rescheduleAppointment = (
+  services: WorkflowServices,
   scope: MergeScope,
   contact: Contact,
   plan: Pick<MergePlan & { kind: "reschedule" }, "changes" | "outcomeCode" | "replacementNotes">
 ) =>
   Effect.gen(function* () {
-    const contacts = yield* ContactRepository
-    const reference = yield* ReferenceDataRepository
+    const { contacts, reference } = services
     const { assignment, ctx } = scope
     yield* scope.audit.set("contactId", contact.contactId)
     const replacement = yield* insertAppointmentContact(
+      services,
       {
         ...scope.at,
         offenderId: contact.offenderId,
@@ -364,71 +395,59 @@ const rescheduleAppointment = (
       },
       ctx
     )
-    if (scope.outcome !== null) yield* applyOutcome(replacement, scope.outcome, ctx, {}, scope.known)
+    if (scope.outcome !== null) yield* applyOutcome(services, replacement, scope.outcome, ctx, {}, scope.known)
     return replacement.contactId
   })
 
+/** §7.1 step 4: the office location's id; none asked, none set. */
 const resolveLocation = (
-  organisation: typeof OrganisationRepository.Service,
+  { organisation, telemetry }: Pick<WorkflowServices, "organisation" | "telemetry">,
   crn: string,
   code: string | null,
   today: string
 ) =>
   Effect.gen(function* () {
     if (code === null) return null
-    const locations = yield* organisation.activeOfficeLocations(code, today)
-    if (locations.length === 0) return yield* NotFound.of("Location", "code", code)
+    const [location, ...others] = yield* organisation.activeOfficeLocations(code, today)
+    if (location === undefined) return yield* NotFound.of("Location", "code", code)
     // §7.1 step 4 "multiple → error": Delius is inconsistent (500), not a clash (409 is §7.2's only).
-    if (locations.length > 1) {
-      return yield* inconsistentData(`More than one active office location has code ${code}`, {
+    if (others.length > 0) {
+      return yield* inconsistentData(telemetry, `More than one active office location has code ${code}`, {
         crn,
         officeLocationCode: code
       })
     }
-    return locations[0]!.officeLocationId
+    return location.officeLocationId
   })
 
-const recordFeedback = Effect.fnUntraced(function* (update: FeedbackUpdate) {
-  const urn = appointmentUrn(update.appointmentId)
-  const nsiUrn = referralUrn(update.referralId)
-  yield* audited("CLBI007", (audit) =>
-    Effect.gen(function* () {
-      yield* audit.set("contactId", update.appointmentId)
-      yield* inPersonTransaction(
-        update.crn,
-        () =>
-          Effect.gen(function* () {
-            const ctx = yield* writeContext
-            const contact = yield* findAppointmentContact({
-              crn: update.crn,
-              urn,
-              previousUrn: null,
-              deliusId: update.deliusId,
-              referralReference: update.referralReference,
-              referralUrn: nsiUrn,
-              workflow: "Feedback Submitted"
-            })
-            if (contact === undefined) return yield* appointmentNotFound(update, urn, nsiUrn)
-            // §7.5 step 2: notes appended once — in the same UPDATE as the outcome (one ROW_VERSION step, §8.2).
-            const notes = containsNotes(contact.notes, update.notes)
-              ? contact.notes
-              : appendNotes(contact.notes, update.notes)
-            yield* applyOutcome({ ...contact, notes }, update.outcome, ctx, notes === contact.notes ? {} : { notes })
-          }),
-        // No such person: no such appointment either (§7.5 rejection, with its reason).
-        appointmentNotFound(update, urn, nsiUrn)
-      )
+/** §7.5: the session feedback's outcome applied to the appointment contact, its notes appended once. */
+const recordFeedback = (services: WorkflowServices, ctx: OutcomeContext, update: FeedbackUpdate) =>
+  Effect.gen(function* () {
+    const found = yield* findAppointmentContact(services, {
+      crn: update.crn,
+      urn: appointmentUrn(update.appointmentId),
+      previousUrn: null,
+      deliusId: update.deliusId,
+      referralReference: update.referralReference,
+      referralUrn: referralUrn(update.referralId),
+      workflow: "Feedback Submitted"
     })
-  )
-}, traced("Appointment.recordFeedback"))
+    if (Option.isNone(found)) return yield* appointmentNotFound(services, update)
+    const contact = found.value
+    // §7.5 step 2: notes appended once — in the same UPDATE as the outcome (one ROW_VERSION step, §8.2).
+    const notes = containsNotes(contact.notes, update.notes) ? contact.notes : appendNotes(contact.notes, update.notes)
+    yield* applyOutcome(services, { ...contact, notes }, update.outcome, ctx, notes === contact.notes ? {} : { notes })
+  })
 
 /** §7.5 step 1: `AppointmentNotFoundException` → Rejected, with the reason support engineers need. */
-const appointmentNotFound = (update: FeedbackUpdate, urn: string, nsiUrn: string) =>
+const appointmentNotFound = ({ contacts, nsis }: Pick<WorkflowServices, "contacts" | "nsis">, update: FeedbackUpdate) =>
   Effect.gen(function* () {
-    const nsis = yield* NsiRepository
-    const contacts = yield* ContactRepository
-    const nsi = (yield* nsis.trace(update.crn, nsiUrn))[0]
-    const softDeleted = yield* contacts.softDeletedFlag(update.crn, urn, update.deliusId ?? -1)
+    const [nsi] = yield* nsis.trace(update.crn, referralUrn(update.referralId))
+    const softDeleted = yield* contacts.softDeletedFlag(
+      update.crn,
+      appointmentUrn(update.appointmentId),
+      update.deliusId ?? -1
+    )
     return yield* new Unprocessable({
       message: "Appointment Not Found",
       properties: {

@@ -1,8 +1,9 @@
 /** The appointment contact: how merge (§7.1) and feedback (§7.5) find one, and how a new one is written. */
 import { Effect, Option } from "effect"
 import type { WriteContext } from "../delius/repositories/common.js"
-import { ContactRepository, insertedContact, type NewContact } from "../delius/repositories/ContactRepository.js"
-import { trackEvent } from "../telemetry/Telemetry.js"
+import { type Contact, insertedContact, type NewContact } from "../delius/repositories/ContactRepository.js"
+import type { DatabaseError } from "../errors.js"
+import type { WorkflowServices } from "../workflows/personWorkflow.js"
 import { ContactId, londonDate, londonDateTime, type NsiId } from "../domain/index.js"
 
 const CRS_APPOINTMENT_TYPES = ["CRSAPT", "CRSSAA"]
@@ -24,30 +25,32 @@ export interface AppointmentLookup {
  * Q2: an already-processed reschedule finds its replacement by the new URN first; else the `deliusId` R&M holds, with
  * decision Q4: that contact must be this person's CRS appointment (never another person's), otherwise not found.
  */
-export const findAppointmentContact = (lookup: AppointmentLookup) =>
+export const findAppointmentContact = (
+  { contacts, telemetry }: Pick<WorkflowServices, "contacts" | "telemetry">,
+  lookup: AppointmentLookup
+): Effect.Effect<Option.Option<Contact>, DatabaseError> =>
   Effect.gen(function* () {
-    const contacts = yield* ContactRepository
     const byUrn = yield* contacts.findByCrnAndUrn(lookup.crn, lookup.urn)
-    if (Option.isSome(byUrn)) return byUrn.value
+    if (Option.isSome(byUrn)) return byUrn
     if (lookup.previousUrn !== null) {
       const byPreviousUrn = yield* contacts.findByCrnAndUrn(lookup.crn, lookup.previousUrn)
-      if (Option.isSome(byPreviousUrn)) return byPreviousUrn.value
+      if (Option.isSome(byPreviousUrn)) return byPreviousUrn
     }
-    if (lookup.deliusId === null) return undefined
+    if (lookup.deliusId === null) return Option.none()
     const byId = Option.filter(
       // R&M holds the Delius id it was given (§4.2 `deliusId`): from here on it names a CONTACT row.
       yield* contacts.findById(ContactId.make(lookup.deliusId)),
       (contact) => contact.crn === lookup.crn && CRS_APPOINTMENT_TYPES.includes(contact.contactTypeCode)
     )
-    if (Option.isNone(byId)) return undefined
-    yield* trackEvent(`Appointment Found By Delius Id - ${lookup.workflow}`, {
+    if (Option.isNone(byId)) return byId
+    yield* telemetry.trackEvent(`Appointment Found By Delius Id - ${lookup.workflow}`, {
       crn: lookup.crn,
       urn: lookup.urn,
       deliusId: String(lookup.deliusId),
       referralReference: lookup.referralReference,
       referralUrn: lookup.referralUrn
     })
-    return byId.value
+    return byId
   })
 
 /** A new appointment contact (§7.1 step 5c, and step 8's replacement): where it belongs and what it says. */
@@ -70,9 +73,12 @@ export interface NewAppointment {
 }
 
 /** Insert the appointment contact and return its row (built from what was inserted, not read back). */
-export const insertAppointmentContact = (appointment: NewAppointment, ctx: WriteContext) =>
+export const insertAppointmentContact = (
+  { contacts }: Pick<WorkflowServices, "contacts">,
+  appointment: NewAppointment,
+  ctx: WriteContext
+) =>
   Effect.gen(function* () {
-    const contacts = yield* ContactRepository
     const row: NewContact = {
       offenderId: appointment.offenderId,
       contactTypeId: appointment.contactTypeId,

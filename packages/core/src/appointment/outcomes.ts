@@ -1,10 +1,8 @@
 import { Effect, Either, Option } from "effect"
-import type { WriteContext } from "../delius/repositories/common.js"
-import { type Contact, type ContactChanges, ContactRepository } from "../delius/repositories/ContactRepository.js"
-import { EnforcementRepository } from "../delius/repositories/EnforcementRepository.js"
-import { EventRepository } from "../delius/repositories/EventRepository.js"
-import { type Nsi, NsiRepository } from "../delius/repositories/NsiRepository.js"
-import { type EnforcementAction, ReferenceDataRepository } from "../delius/repositories/ReferenceDataRepository.js"
+import type { WorkflowContext } from "../delius/DeliusContext.js"
+import type { Contact, ContactChanges } from "../delius/repositories/ContactRepository.js"
+import type { Nsi } from "../delius/repositories/NsiRepository.js"
+import type { EnforcementAction } from "../delius/repositories/ReferenceDataRepository.js"
 import { require } from "../delius/require.js"
 import { inconsistentData } from "../delius/inconsistent.js"
 import { BadRequest, type DatabaseError } from "../errors.js"
@@ -23,8 +21,15 @@ import {
 } from "../rules/index.js"
 import { instantOfLondonDateTime, londonIsoLocal, type NsiId } from "../domain/index.js"
 import { traced } from "../telemetry/spans.js"
+import type { WorkflowServices } from "../workflows/personWorkflow.js"
 
-export type OutcomeContext = WriteContext & { readonly millis: number; readonly today: string }
+export type OutcomeContext = WorkflowContext
+
+/** What applying an outcome reads and writes (§7.4, §7.6, §7.7). */
+export type OutcomeServices = Pick<
+  WorkflowServices,
+  "contacts" | "enforcements" | "events" | "nsis" | "reference" | "telemetry"
+>
 
 /**
  * The referral NSI a workflow has already read, and its RAR flag (read at most once, cached by the workflow), so that
@@ -42,6 +47,7 @@ export interface KnownNsi {
  * feedback leaves the state of one delivery.
  */
 export const applyOutcome = (
+  services: OutcomeServices,
   contact: Contact,
   outcome: AppointmentOutcome,
   ctx: OutcomeContext,
@@ -50,8 +56,7 @@ export const applyOutcome = (
   known?: KnownNsi
 ) =>
   Effect.gen(function* () {
-    const reference = yield* ReferenceDataRepository
-    const contacts = yield* ContactRepository
+    const { contacts, reference } = services
     // Decision Q5: an unmapped combination is bad input (400) naming the combination, not a 500.
     const code = yield* Either.match(outcomeCodeFor(outcome), {
       onLeft: (message) => Effect.fail(new BadRequest({ message })),
@@ -60,7 +65,7 @@ export const applyOutcome = (
     const outcomeRow = yield* reference.contactOutcome(code).pipe(require("ContactOutcome", "code", code))
     // §4.2 "contact found has no NSI id when applying an outcome → 500": inconsistent Delius data, not a clash.
     if (contact.nsiId === null) {
-      return yield* inconsistentData(`Contact ${contact.contactId} is not linked to a referral`, {
+      return yield* inconsistentData(services.telemetry, `Contact ${contact.contactId} is not linked to a referral`, {
         crn: contact.crn,
         contactId: String(contact.contactId)
       })
@@ -96,18 +101,20 @@ export const applyOutcome = (
     }
     if (action !== undefined && contact.enforcement !== 1) changes.enforcement = 1
     if (Object.keys(changes).length > 0) yield* contacts.update(contact.contactId, changes, ctx)
-    if (action !== undefined) yield* handleNonCompliance(updated, action, ctx)
-    yield* recountRar(contact.nsiId, ctx, known)
+    if (action !== undefined) yield* handleNonCompliance(services, updated, action, ctx)
+    yield* recountRar(services, contact.nsiId, ctx, known)
     return updated
   }).pipe(traced("Appointment.applyOutcome"))
 
 /** §7.6: enforcement row and action contact (once), FTC recount, review trigger. */
-const handleNonCompliance = (appointment: Contact, action: EnforcementAction, ctx: OutcomeContext) =>
+const handleNonCompliance = (
+  services: OutcomeServices,
+  appointment: Contact,
+  action: EnforcementAction,
+  ctx: OutcomeContext
+) =>
   Effect.gen(function* () {
-    const reference = yield* ReferenceDataRepository
-    const contacts = yield* ContactRepository
-    const enforcements = yield* EnforcementRepository
-    const events = yield* EventRepository
+    const { contacts, enforcements, events, reference } = services
     if (!(yield* enforcements.existsForContact(appointment.contactId))) {
       yield* enforcements.insert(
         {
@@ -176,14 +183,14 @@ const handleNonCompliance = (appointment: Contact, action: EnforcementAction, ct
   }).pipe(traced("Appointment.handleNonCompliance"))
 
 /** §7.7: distinct RAR days of the NSI, when its requirement is a RAR (main category F). */
-const recountRar = (nsiId: NsiId, ctx: OutcomeContext, known?: KnownNsi) =>
+const recountRar = (services: OutcomeServices, nsiId: NsiId, ctx: OutcomeContext, known?: KnownNsi) =>
   Effect.gen(function* () {
-    const nsis = yield* NsiRepository
-    const events = yield* EventRepository
-    const contacts = yield* ContactRepository
+    const { contacts, events, nsis } = services
     const isKnown = known !== undefined && known.nsi.nsiId === nsiId
-    const nsi = isKnown ? known.nsi : Option.getOrUndefined(yield* nsis.findById(nsiId))
-    if (nsi === undefined || nsi.rqmntId === null) return
+    const found = isKnown ? Option.some(known.nsi) : yield* nsis.findById(nsiId)
+    if (Option.isNone(found)) return
+    const nsi = found.value
+    if (nsi.rqmntId === null) return
     const rar = isKnown ? yield* known.isRarRequirement : yield* events.isRarRequirement(nsi.rqmntId)
     if (!rar) return
     const count = yield* contacts.rarDayCount(nsiId)

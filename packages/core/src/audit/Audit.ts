@@ -6,9 +6,12 @@
  */
 
 import { Effect, Exit, Option, Ref } from "effect"
-import { DeliusUser, now } from "../delius/DeliusContext.js"
-import { AuditRepository } from "../delius/repositories/AuditRepository.js"
-import { ReferenceDataRepository } from "../delius/repositories/ReferenceDataRepository.js"
+import { DeliusUser, type DeliusUserShape, now } from "../delius/DeliusContext.js"
+import { AuditRepository, type AuditRepositoryShape } from "../delius/repositories/AuditRepository.js"
+import {
+  ReferenceDataRepository,
+  type ReferenceDataRepositoryShape
+} from "../delius/repositories/ReferenceDataRepository.js"
 import { traced } from "../telemetry/spans.js"
 
 export type BusinessInteraction = "NIBI009" | "CLBI003" | "CLBI007"
@@ -17,10 +20,28 @@ export interface AuditParameters {
   readonly set: (key: string, value: string | number) => Effect.Effect<void>
 }
 
+/** What auditing reads: the audit table, the business interactions (reference data) and the Delius user. */
+export interface AuditServices {
+  readonly audits: AuditRepositoryShape
+  readonly reference: ReferenceDataRepositoryShape
+  readonly user: DeliusUserShape
+}
+
+/** `operation` audited as `code`, with services from the context (the workflows pass theirs: `auditedWith`). */
 export const audited = <A, E, R>(
   code: BusinessInteraction,
   operation: (parameters: AuditParameters) => Effect.Effect<A, E, R>
 ): Effect.Effect<A, E, R | AuditRepository | ReferenceDataRepository | DeliusUser> =>
+  Effect.flatMap(
+    Effect.all({ audits: AuditRepository, reference: ReferenceDataRepository, user: DeliusUser }),
+    (services) => auditedWith(services, code, operation)
+  )
+
+export const auditedWith = <A, E, R>(
+  services: AuditServices,
+  code: BusinessInteraction,
+  operation: (parameters: AuditParameters) => Effect.Effect<A, E, R>
+): Effect.Effect<A, E, R> =>
   Effect.gen(function* () {
     const collected = yield* Ref.make<ReadonlyArray<readonly [string, string]>>([])
     const parameters: AuditParameters = {
@@ -28,21 +49,23 @@ export const audited = <A, E, R>(
         Ref.update(collected, (entries) => [...entries.filter(([k]) => k !== key), [key, String(value)] as const])
     }
     const exit = yield* Effect.exit(operation(parameters))
-    yield* writeAudit(code, Exit.isSuccess(exit) ? "P" : "F", yield* Ref.get(collected))
+    yield* writeAudit(services, code, Exit.isSuccess(exit) ? "P" : "F", yield* Ref.get(collected))
     return yield* exit
   })
 
-const writeAudit = (code: BusinessInteraction, outcome: "P" | "F", entries: ReadonlyArray<readonly [string, string]>) =>
+const writeAudit = (
+  { audits, reference, user }: AuditServices,
+  code: BusinessInteraction,
+  outcome: "P" | "F",
+  entries: ReadonlyArray<readonly [string, string]>
+) =>
   Effect.gen(function* () {
-    const repository = yield* AuditRepository
-    const reference = yield* ReferenceDataRepository
-    const user = yield* DeliusUser
     const n = yield* now
     const interaction = yield* reference.businessInteractionId(code, n.dateTime)
     if (Option.isNone(interaction)) {
       return yield* Effect.logWarning(`Business interaction ${code} is not enabled in Delius; not audited`)
     }
-    yield* repository.insert({
+    yield* audits.insert({
       businessInteractionId: interaction.value,
       userId: user.userId,
       dateTime: n.dateTime,

@@ -4,17 +4,19 @@ import { DatabaseError, NotFound } from "../errors.js"
 import { londonDate, londonDateTime } from "../domain/index.js"
 import { describeFailure } from "../describe.js"
 import type { WriteContext } from "./repositories/common.js"
-import { PersonRepository } from "./repositories/PersonRepository.js"
+import { PersonRepository, type PersonRepositoryShape } from "./repositories/PersonRepository.js"
 import { UserRepository } from "./repositories/UserRepository.js"
 
 /**
  * The Delius user this service writes as (spec §8.2): `USER_.USER_ID` of `DELIUS_DB_USERNAME`
  * (default `ReferAndMonitorAndDelius`), resolved once at start-up — start-up fails when it is absent.
  */
-export class DeliusUser extends Context.Tag("@ram-delius/core/DeliusUser")<
-  DeliusUser,
-  { readonly userId: number; readonly username: string }
->() {
+export interface DeliusUserShape {
+  readonly userId: number
+  readonly username: string
+}
+
+export class DeliusUser extends Context.Tag("@ram-delius/core/DeliusUser")<DeliusUser, DeliusUserShape>() {
   static readonly layer = Layer.effect(
     DeliusUser,
     Effect.gen(function* () {
@@ -39,20 +41,28 @@ export const now = Effect.map(Clock.currentTimeMillis, (millis) => ({
   date: londonDate(millis)
 }))
 
-export const writeContext: Effect.Effect<
-  WriteContext & { readonly millis: number; readonly today: string },
-  never,
-  DeliusUser
-> = Effect.gen(function* () {
-  const user = yield* DeliusUser
-  const n = yield* now
-  return { userId: user.userId, now: n.dateTime, millis: n.millis, today: n.date }
-})
+/** What a write workflow stamps on the rows it writes (spec §8.2), and the clock it read it at. */
+export type WorkflowContext = WriteContext & { readonly millis: number; readonly today: string }
+
+/** The audit columns' user and now, read from the clock. */
+export const writeContextOf = (user: DeliusUserShape): Effect.Effect<WorkflowContext> =>
+  Effect.map(now, (n) => ({ userId: user.userId, now: n.dateTime, millis: n.millis, today: n.date }))
+
+export const writeContext: Effect.Effect<WorkflowContext, never, DeliusUser> = Effect.flatMap(
+  DeliusUser,
+  writeContextOf
+)
+
+/** What the per-person transaction reads: the SQL client (its transaction) and the person lock. */
+export interface PersonTransactionServices {
+  readonly sql: SqlClient.SqlClient
+  readonly people: Pick<PersonRepositoryShape, "lock">
+}
 
 /**
  * Run a write workflow in one transaction under the per-person lock (DESIGN.md, Concurrency): the lock is the first
  * statement, so concurrent identical operations — across processes — run one after the other, and any failure rolls
- * back every row written.
+ * back every row written. The services come from the context; the workflows pass theirs (`personTransaction`).
  */
 export const inPersonTransaction = <A, E, R, E2, R2>(
   crn: string,
@@ -60,26 +70,32 @@ export const inPersonTransaction = <A, E, R, E2, R2>(
   /** What happens when no (non-deleted) person has the CRN: usually a failure naming it. */
   onMissing: Effect.Effect<never, E2, R2>
 ): Effect.Effect<A, E | E2 | DatabaseError, R | R2 | SqlClient.SqlClient | PersonRepository> =>
-  Effect.gen(function* () {
-    const sql = yield* SqlClient.SqlClient
-    const people = yield* PersonRepository
-    return yield* sql
-      .withTransaction(
-        Effect.flatMap(people.lock(crn), (offenderId): Effect.Effect<A, E | E2, R | R2> =>
-          Option.isNone(offenderId) ? onMissing : workflow(offenderId.value)
-        )
+  Effect.flatMap(Effect.all({ sql: SqlClient.SqlClient, people: PersonRepository }), (services) =>
+    personTransaction(services, crn, workflow, onMissing)
+  )
+
+export const personTransaction = <A, E, R, E2, R2>(
+  { people, sql }: PersonTransactionServices,
+  crn: string,
+  workflow: (offenderId: number) => Effect.Effect<A, E, R>,
+  onMissing: Effect.Effect<never, E2, R2>
+): Effect.Effect<A, E | E2 | DatabaseError, R | R2> =>
+  sql
+    .withTransaction(
+      Effect.flatMap(people.lock(crn), (offenderId): Effect.Effect<A, E | E2, R | R2> =>
+        Option.isNone(offenderId) ? onMissing : workflow(offenderId.value)
       )
-      .pipe(
-        Effect.mapError((error) =>
-          error instanceof SqlError.SqlError
-            ? new DatabaseError({
-                operation: "transaction",
-                message: `transaction: ${describeFailure(error)}`,
-                cause: error
-              })
-            : (error as E | E2)
-        )
+    )
+    .pipe(
+      Effect.mapError((error) =>
+        error instanceof SqlError.SqlError
+          ? new DatabaseError({
+              operation: "transaction",
+              message: `transaction: ${describeFailure(error)}`,
+              cause: error
+            })
+          : (error as E | E2)
       )
-  })
+    )
 
 export const personNotFound = (crn: string) => NotFound.of("Person", "crn", crn)

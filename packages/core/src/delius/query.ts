@@ -1,8 +1,6 @@
 import type { SqlError } from "@effect/sql"
-import { Effect, type Either, Option, Schema } from "effect"
-import type { ParseError } from "effect/ParseResult"
+import { Effect, Either, Option, ParseResult, Schema } from "effect"
 import type { DatabaseError } from "../errors.js"
-import { memoizedBy } from "../memo.js"
 import { toDatabaseError } from "./database.js"
 import { run } from "./statement.js"
 import { traced } from "../telemetry/spans.js"
@@ -21,14 +19,23 @@ export const findAll = <A, I>(operation: string, row: Schema.Schema<A, I>) => {
 }
 
 /**
- * One decoder per row Schema (see memo.ts). Row schemas are synchronous, so the decode runs as a plain function
- * returning an Either (itself an Effect), without the effectful parser's per-row Effect steps (issue 13).
+ * Decode rows one by one with the row Schema's parser (Effect keeps one parser per Schema, so nothing is built per
+ * call). Row schemas are synchronous, so the decode is a plain function returning an Either (itself an Effect),
+ * without the effectful parser's per-row Effect steps (DESIGN.md, The Delius data layer). A failure is reported as the
+ * array's decode reports it (`[index]` and the row's issue).
  */
-const rowsDecoder: <A, I>(
-  row: Schema.Schema<A, I>
-) => (rows: ReadonlyArray<unknown>) => Either.Either<ReadonlyArray<A>, ParseError> = memoizedBy(
-  (row: Schema.Schema<any, any>) => Schema.decodeUnknownEither(Schema.Array(row))
-) as never
+const rowsDecoder = <A, I>(row: Schema.Schema<A, I>) => {
+  const decodeRow = ParseResult.decodeUnknownEither(row)
+  return (rows: ReadonlyArray<unknown>): Either.Either<ReadonlyArray<A>, ParseResult.ParseError> => {
+    const decoded: Array<A> = []
+    for (const value of rows) {
+      const result = decodeRow(value)
+      if (Either.isLeft(result)) return Schema.decodeUnknownEither(Schema.Array(row))(rows)
+      decoded.push(result.right)
+    }
+    return Either.right(decoded)
+  }
+}
 
 export const findOne =
   <A, I>(operation: string, row: Schema.Schema<A, I>) =>
@@ -39,12 +46,8 @@ export const findOne =
 
 export const execute =
   (operation: string) =>
-  (statement: Effect.Effect<unknown, SqlError.SqlError>): Effect.Effect<void, DatabaseError> =>
-    run(statement as Effect.Effect<ReadonlyArray<unknown>, SqlError.SqlError>).pipe(
-      Effect.asVoid,
-      Effect.mapError(toDatabaseError(operation)),
-      traced(operation)
-    )
+  (statement: Effect.Effect<ReadonlyArray<unknown>, SqlError.SqlError>): Effect.Effect<void, DatabaseError> =>
+    run(statement).pipe(Effect.asVoid, Effect.mapError(toDatabaseError(operation)), traced(operation))
 
 /** `COUNT(*) AS N`-style single number. */
 export const countOf =

@@ -1,5 +1,7 @@
 /**
- * The lean statement path of issue 13 ("A lean statement path"): how core runs the statements it issues.
+ * How core runs the statements it issues (DESIGN.md, The Delius data layer). The fast path reads @effect/sql internals
+ * (a statement's `compile` and `transformRows`, `Statement.currentTransformer`, `SqlClient.TransactionConnection`):
+ * test/statement.test.ts pins each of them and the @effect/sql release, and fails naming the one that changed.
  */
 import { SqlClient, type SqlConnection, type SqlError, Statement } from "@effect/sql"
 import { Context, Effect, FiberRef, Option } from "effect"
@@ -17,10 +19,11 @@ const isCompilable = (u: unknown): u is Compilable =>
 
 /**
  * Execute a statement. Inside a transaction with spans off, it runs straight on the transaction's connection: the
- * statement's own path opens a span, a scope and a connection lookup every time, about 45 µs against 8 µs of SQLite work
- * (issue 13), and a write workflow issues a dozen statements in its transaction. Outside a transaction (the connection
- * comes from the pool or the SQLite semaphore), with spans on (the `sql.execute` dependency spans must be exported), or
- * with a statement transformer installed, the statement runs as @effect/sql runs it.
+ * statement's own path opens a span, a scope and a connection lookup every time, about 45 µs against 8 µs of SQLite
+ * work (measured on the appointment merge), and a write workflow issues a dozen statements in its transaction. Outside
+ * a transaction (the connection comes from the pool or the SQLite semaphore), with spans on (the `sql.execute`
+ * dependency spans must be exported), or with a statement transformer installed, the statement runs as @effect/sql runs
+ * it.
  */
 export const run = <A>(
   statement: Effect.Effect<ReadonlyArray<A>, SqlError.SqlError>
@@ -30,8 +33,5 @@ export const run = <A>(
     const transaction = Context.getOption(fiber.currentContext, SqlClient.TransactionConnection)
     if (Option.isNone(transaction) || Option.isSome(fiber.getFiberRef(currentTransformer))) return statement
     const [sql, params] = statement.compile()
-    return transaction.value[0].execute(sql, params, statement.transformRows) as Effect.Effect<
-      ReadonlyArray<A>,
-      SqlError.SqlError
-    >
+    return transaction.value[0].execute(sql, params, statement.transformRows)
   })

@@ -7,7 +7,7 @@
 
 import { Clock, Config, type ConfigError, Context, Data, Duration, Effect, Layer, Option, Redacted } from "effect"
 // ldapts is imported when an LDAP directory is built (makeLdap), not with core: a host on the embedded directory never
-// loads it (issue 13: an HTTP-only host loads no LDAP modules unless configured).
+// loads it, so an HTTP-only host loads no LDAP modules unless configured (start-up time and memory).
 import type { Client, Entry, Filter } from "ldapts"
 import { describeFailure } from "../describe.js"
 import { DirectoryError } from "../errors.js"
@@ -164,21 +164,25 @@ const userFilter = (ldap: Ldapts, usernames: ReadonlyArray<string>): Filter => {
   return new ldap.AndFilter({
     filters: [
       new ldap.EqualityFilter({ attribute: "objectClass", value: "inetOrgPerson" }),
-      cn.length === 1 ? cn[0]! : new ldap.OrFilter({ filters: cn })
+      cn.length === 1 && cn[0] !== undefined ? cn[0] : new ldap.OrFilter({ filters: cn })
     ]
   })
 }
 
-const makeLdap = (config: LdapDirectoryConfig) =>
-  Effect.gen(function* () {
-    const ldap: Ldapts = yield* Effect.promise(() => import("ldapts"))
-    const timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS
-    const usersDn = `ou=Users,${config.base ?? DEFAULT_LDAP_BASE}`
-    const where = `${config.url} (${usersDn})`
+/** A connection that had served lookups, or a fresh one. */
+interface Connection {
+  readonly client: Client
+  /** true when the connection already served earlier lookups (so it may have gone stale since). */
+  readonly reused: boolean
+}
 
-    // Spring LDAP used a pooled context source (§3.4). ldapts multiplexes concurrent operations over one connection by
-    // message id, so a single bound client is enough; the lock only serialises (re)connecting so that concurrent first
-    // lookups share one bind.
+/**
+ * The one bound connection. Spring LDAP used a pooled context source (§3.4). ldapts multiplexes concurrent operations
+ * over one connection by message id, so a single bound client is enough; the lock only serialises (re)connecting so
+ * that concurrent first lookups share one bind.
+ */
+const ldapConnection = (ldap: Ldapts, config: LdapDirectoryConfig, timeoutMs: number) =>
+  Effect.gen(function* () {
     const lock = yield* Effect.makeSemaphore(1)
     let current: Client | undefined
     let lastUsedMillis = 0
@@ -202,12 +206,6 @@ const makeLdap = (config: LdapDirectoryConfig) =>
       client.unbind().catch(() => undefined)
     }
     const discard = (client: Client) => Effect.sync(() => drop(client))
-
-    interface Connection {
-      readonly client: Client
-      /** true when the connection already served earlier lookups (so it may have gone stale since). */
-      readonly reused: boolean
-    }
 
     const open: Effect.Effect<Client, DirectoryError> = Effect.gen(function* () {
       const client = yield* Effect.try({
@@ -241,57 +239,75 @@ const makeLdap = (config: LdapDirectoryConfig) =>
       })
     )
 
-    const searchOnce = (filter: Filter, sizeLimit: number) =>
-      Effect.gen(function* () {
-        const { client, reused } = yield* connect
-        return yield* Effect.tryPromise({
-          try: () =>
-            client.search(usersDn, {
-              scope: "one", // §3.4 / §13 item 3: one level under ou=Users
-              derefAliases: "never", // §3.4 / §10: java.naming.ldap.derefAliases=never
-              filter,
-              attributes: ATTRIBUTES,
-              sizeLimit,
-              timeLimit: Math.max(1, Math.ceil(timeoutMs / 1000))
-            }),
-          catch: (e) => e
-        }).pipe(
-          Effect.tap(() =>
-            Effect.map(Clock.currentTimeMillis, (now) => {
-              lastUsedMillis = now
-            })
-          ),
-          // Interrupted by the lookup timeout: the connection may be wedged, so do not reuse it.
-          Effect.onInterrupt(() => discard(client)),
-          Effect.catchAll((e): Effect.Effect<never, DirectoryError | StaleConnection> => {
-            const error = new DirectoryError({
-              message: `LDAP search for ${secretFree(filter.toString())} under ${where} failed: ${describe(e)}`,
-              cause: e
-            })
-            // An LDAP result code means the server answered: the connection is fine and retrying will not help.
-            if (e instanceof ldap.ResultCodeError) return Effect.fail(error)
-            return discard(client).pipe(Effect.zipRight(Effect.fail(reused ? new StaleConnection({ error }) : error)))
-          })
-        )
-      })
-
-    /** One search, bounded in time, retried once on a fresh connection if a reused one turned out to be dead. */
-    const search = (filter: Filter, sizeLimit: number) =>
-      searchOnce(filter, sizeLimit).pipe(
-        Effect.catchTag("StaleConnection", () =>
-          searchOnce(filter, sizeLimit).pipe(Effect.catchTag("StaleConnection", (s) => Effect.fail(s.error)))
-        ),
-        Effect.timeoutFail({
-          duration: Duration.millis(timeoutMs),
-          onTimeout: () =>
-            new DirectoryError({
-              message: `LDAP lookup ${secretFree(filter.toString())} at ${where} timed out after ${timeoutMs} ms`
-            })
-        })
-      )
-
+    const used = Effect.map(Clock.currentTimeMillis, (now) => {
+      lastUsedMillis = now
+    })
     // Layer released (host shutdown): unbind politely.
     yield* Effect.addFinalizer(() => Effect.suspend(() => (current !== undefined ? discard(current) : Effect.void)))
+    return { connect, discard, used, describe, secretFree }
+  })
+
+/** One search, bounded in time, retried once on a fresh connection if a reused one turned out to be dead. */
+const ldapSearch = (
+  ldap: Ldapts,
+  connection: Effect.Effect.Success<ReturnType<typeof ldapConnection>>,
+  usersDn: string,
+  where: string,
+  timeoutMs: number
+) => {
+  const { describe, discard, secretFree } = connection
+  const searchOnce = (filter: Filter, sizeLimit: number) =>
+    Effect.gen(function* () {
+      const { client, reused } = yield* connection.connect
+      return yield* Effect.tryPromise({
+        try: () =>
+          client.search(usersDn, {
+            scope: "one", // §3.4 / §13 item 3: one level under ou=Users
+            derefAliases: "never", // §3.4 / §10: java.naming.ldap.derefAliases=never
+            filter,
+            attributes: ATTRIBUTES,
+            sizeLimit,
+            timeLimit: Math.max(1, Math.ceil(timeoutMs / 1000))
+          }),
+        catch: (e) => e
+      }).pipe(
+        Effect.tap(() => connection.used),
+        // Interrupted by the lookup timeout: the connection may be wedged, so do not reuse it.
+        Effect.onInterrupt(() => discard(client)),
+        Effect.catchAll((e): Effect.Effect<never, DirectoryError | StaleConnection> => {
+          const error = new DirectoryError({
+            message: `LDAP search for ${secretFree(filter.toString())} under ${where} failed: ${describe(e)}`,
+            cause: e
+          })
+          // An LDAP result code means the server answered: the connection is fine and retrying will not help.
+          if (e instanceof ldap.ResultCodeError) return Effect.fail(error)
+          return discard(client).pipe(Effect.zipRight(Effect.fail(reused ? new StaleConnection({ error }) : error)))
+        })
+      )
+    })
+
+  return (filter: Filter, sizeLimit: number) =>
+    searchOnce(filter, sizeLimit).pipe(
+      Effect.catchTag("StaleConnection", () =>
+        searchOnce(filter, sizeLimit).pipe(Effect.catchTag("StaleConnection", (s) => Effect.fail(s.error)))
+      ),
+      Effect.timeoutFail({
+        duration: Duration.millis(timeoutMs),
+        onTimeout: () =>
+          new DirectoryError({
+            message: `LDAP lookup ${secretFree(filter.toString())} at ${where} timed out after ${timeoutMs} ms`
+          })
+      })
+    )
+}
+
+const makeLdap = (config: LdapDirectoryConfig) =>
+  Effect.gen(function* () {
+    const ldap: Ldapts = yield* Effect.promise(() => import("ldapts"))
+    const timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS
+    const usersDn = `ou=Users,${config.base ?? DEFAULT_LDAP_BASE}`
+    const where = `${config.url} (${usersDn})`
+    const search = ldapSearch(ldap, yield* ldapConnection(ldap, config, timeoutMs), usersDn, where, timeoutMs)
 
     const findUser = Effect.fnUntraced(function* (username: string) {
       yield* annotateSpan({ "directory.username": username })

@@ -1,14 +1,10 @@
-/** Identifiers shared by every feature (spec §2.3, §8): R&M's UUIDs, the person's CRN, Delius row ids. */
+/** Identifiers shared by every feature (spec §2.3, §8): R&M's UUIDs and the Delius row ids R&M holds. */
 import { Schema } from "effect"
 
 /** A UUID as R&M sends it, held lower-case canonical (URNs match exactly, §2.3). */
 export const Uuid = Schema.UUID.pipe(
   Schema.transform(Schema.String, { strict: true, decode: (s) => s.toLowerCase(), encode: (s) => s })
 )
-
-/** A person's case reference number (`OFFENDER.CRN`), as given in the path or the event's person reference. */
-export const Crn = Schema.String.pipe(Schema.brand("Crn"))
-export type Crn = typeof Crn.Type
 
 /** `CONTACT.CONTACT_ID` — what R&M holds as an appointment's `deliusId`. */
 export const ContactId = Schema.Int.pipe(Schema.brand("ContactId"))

@@ -8,7 +8,7 @@
  * precision comparisons of §7.1 and the millisecond precision of telemetry.
  */
 
-import { ParseResult, Schema } from "effect"
+import { Option, ParseResult, Schema } from "effect"
 
 export const LONDON = "Europe/London"
 
@@ -49,17 +49,15 @@ interface WallClock {
 }
 
 const formatParts = (epochMillis: number): WallClock => {
-  const parts: Record<string, number> = {}
-  for (const p of londonFormatter.formatToParts(new Date(epochMillis))) {
-    if (p.type !== "literal") parts[p.type] = Number(p.value)
-  }
+  const parts = londonFormatter.formatToParts(new Date(epochMillis))
+  const part = (type: Intl.DateTimeFormatPartTypes) => Number(parts.find((p) => p.type === type)?.value)
   return {
-    year: parts.year!,
-    month: parts.month!,
-    day: parts.day!,
-    hour: parts.hour!,
-    minute: parts.minute!,
-    second: parts.second!
+    year: part("year"),
+    month: part("month"),
+    day: part("day"),
+    hour: part("hour"),
+    minute: part("minute"),
+    second: part("second")
   }
 }
 
@@ -67,7 +65,7 @@ const formatParts = (epochMillis: number): WallClock => {
  * London's offset from UTC changes only on a whole UTC hour (the UK switches at 01:00 UTC), and on two days a year.
  * It is worked out with Intl (slow: about 20 µs a call) once per UTC day — the offsets at the day's first and last
  * hour agree on every other day — and once per hour on a day with a change; wall-clock parts are then plain
- * arithmetic. Appointments spread over many hours of the same days hit the day cache (issue 13).
+ * arithmetic. Appointments spread over many hours of the same days hit the day cache.
  */
 const HOUR = 3_600_000
 const DAY = 24 * HOUR
@@ -119,8 +117,10 @@ const fromLondonWallClock = (w: WallClock, millis: number): number => {
   return guess
 }
 
-/** Parse an ISO-8601 date-time as R&M sends it; undefined when it is not one. */
-export const parseInstant = (text: string): Instant | undefined => {
+/** Parse an ISO-8601 date-time as R&M sends it; none when it is not one. */
+export const parseInstant = (text: string): Option.Option<Instant> => Option.fromNullable(instantOf(text))
+
+const instantOf = (text: string): Instant | undefined => {
   const m = ISO.exec(text.trim())
   if (!m) return undefined
   const [, y, mo, d, h, mi, s, frac, zone] = m
@@ -203,8 +203,8 @@ export const londonZonedString = (epochMillis: number): string => `${londonOffse
  * instant. Drivers hand these back as text (see the database layers).
  */
 export const instantOfLondonDateTime = (stored: string): number => {
-  const parsed = parseInstant(stored.length === 10 ? `${stored}T00:00:00` : stored)
-  if (!parsed) throw new Error(`Not a stored date-time: ${stored}`)
+  const parsed = instantOf(stored.length === 10 ? `${stored}T00:00:00` : stored)
+  if (parsed === undefined) throw new Error(`Not a stored date-time: ${stored}`)
   return parsed.epochMillis
 }
 
@@ -224,8 +224,8 @@ const InstantStruct = Schema.Struct({ epochMillis: Schema.Number, subMillis: Sch
 export const IsoDateTime = Schema.transformOrFail(Schema.String, InstantStruct, {
   strict: true,
   decode: (text, _, ast) => {
-    const parsed = parseInstant(text)
-    return parsed
+    const parsed = instantOf(text)
+    return parsed !== undefined
       ? ParseResult.succeed(parsed)
       : ParseResult.fail(
           new ParseResult.Type(ast, text, `Expected an ISO-8601 date-time between years ${MIN_YEAR} and ${MAX_YEAR}`)

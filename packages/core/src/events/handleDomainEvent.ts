@@ -9,11 +9,11 @@
  * No exception escapes `handleDomainEvent`.
  */
 
-import { Clock, Config, Context, Duration, Effect, Either, Layer, Schedule, type Schema } from "effect"
+import { Clock, Config, Context, Duration, Effect, Either, Layer, Option, Schedule } from "effect"
 import { ActionPlan } from "../action-plan/ActionPlan.js"
 import { Appointment } from "../appointment/Appointment.js"
 import { InvalidState, NotFound } from "../errors.js"
-import { ReferAndMonitorClient } from "../refer-and-monitor/ReferAndMonitorClient.js"
+import { ReferAndMonitorClient, type ReferAndMonitorClientShape } from "../refer-and-monitor/ReferAndMonitorClient.js"
 import { ReferralSession, SentReferral, SupplierAssessment } from "../refer-and-monitor/schemas.js"
 import { Referral } from "../referral/Referral.js"
 import {
@@ -47,16 +47,20 @@ export interface EventResult {
 const illegalArgument = (message: string) => new InvalidState({ message, exceptionName: "IllegalArgumentException" })
 const illegalState = (message: string) => new InvalidState({ message, exceptionName: "IllegalStateException" })
 
-const text = (event: DomainEvent, key: string): string | undefined => {
+/** `additionalInformation[key]` as text (a number is written out); none when absent or of another type. */
+const text = (event: DomainEvent, key: string): Option.Option<string> => {
   const value = event.additionalInformation?.[key]
-  return typeof value === "string" ? value : typeof value === "number" ? String(value) : undefined
+  return typeof value === "string"
+    ? Option.some(value)
+    : typeof value === "number"
+      ? Option.some(String(value))
+      : Option.none()
 }
-const requireText = (event: DomainEvent, key: string) => {
-  const value = text(event, key)
-  return value === undefined
-    ? Effect.fail(illegalArgument(`additionalInformation.${key} is missing`))
-    : Effect.succeed(value)
-}
+const requireText = (event: DomainEvent, key: string) =>
+  Option.match(text(event, key), {
+    onNone: () => Effect.fail(illegalArgument(`additionalInformation.${key} is missing`)),
+    onSome: Effect.succeed
+  })
 
 export const withdrawalReasonEnabled = Config.boolean("FEATURE_REFERRAL_WITHDRAWAL_REASON").pipe(
   Config.withDefault(true)
@@ -80,16 +84,23 @@ export class EventHandlerConfig extends Context.Tag("@ram-delius/core/EventHandl
   )
 }
 
-const get = <A, I>(url: string, schema: Schema.Schema<A, I>) =>
-  Effect.flatMap(ReferAndMonitorClient, (client) => client.get(url, schema))
+/** What the handlers use: the workflows, the R&M client and the handling settings, read once per message. */
+const handlerServices = Effect.all({
+  referral: Referral,
+  appointments: Appointment,
+  actionPlans: ActionPlan,
+  client: ReferAndMonitorClient,
+  config: EventHandlerConfig
+})
 
-const referralEnded = (crn: string, event: DomainEvent, detailUrl: string) =>
+type HandlerServices = Effect.Effect.Success<typeof handlerServices>
+
+const referralEnded = ({ client, config, referral }: HandlerServices, { crn, detailUrl, event }: HandlerInput) =>
   Effect.gen(function* () {
-    const config = yield* EventHandlerConfig
     const deliveryState = yield* requireText(event, "deliveryState")
     const referralUrn = yield* requireText(event, "referralURN")
     const userUrl = yield* requireText(event, "referralProbationUserURL")
-    const sent = yield* get(detailUrl, SentReferral)
+    const sent = yield* client.get(detailUrl, SentReferral)
     if (sent === null) return yield* new NotFound({ message: `Unable to retrieve session: ${detailUrl}` })
     const endDate = sent.concludedAt ?? sent.endRequestedAt
     if (endDate === undefined) return yield* illegalState(`No End Date for Termination: ${referralUrn} => ${crn}`)
@@ -103,7 +114,6 @@ const referralEnded = (crn: string, event: DomainEvent, detailUrl: string) =>
     }
     const contractType = sent.referral.contractTypeName
     const provider = sent.referral.serviceProvider.name
-    const referral = yield* Referral
     return yield* referral.end({
       crn,
       referralUrn,
@@ -123,21 +133,22 @@ const referralEnded = (crn: string, event: DomainEvent, detailUrl: string) =>
     })
   })
 
-const actionPlan = (type: "Submitted" | "Approved", crn: string, event: DomainEvent, occurredAt: Instant) =>
-  Effect.gen(function* () {
-    const plans = yield* ActionPlan
-    yield* plans.record({
-      type,
-      crn,
-      occurredAt,
-      referralId: yield* requireText(event, "referralId"),
-      referralReference: yield* requireText(event, "referralReference"),
-      contractTypeName: yield* requireText(event, "contractTypeName"),
-      primeProviderName: yield* requireText(event, "primeProviderName"),
-      actionPlanProbationUserUrl: yield* requireText(event, "actionPlanProbationUserUrl")
+const actionPlan =
+  (type: "Submitted" | "Approved") =>
+  ({ actionPlans }: HandlerServices, { crn, event, occurredAt }: HandlerInput) =>
+    Effect.gen(function* () {
+      yield* actionPlans.record({
+        type,
+        crn,
+        occurredAt,
+        referralId: yield* requireText(event, "referralId"),
+        referralReference: yield* requireText(event, "referralReference"),
+        contractTypeName: yield* requireText(event, "contractTypeName"),
+        primeProviderName: yield* requireText(event, "primeProviderName"),
+        actionPlanProbationUserUrl: yield* requireText(event, "actionPlanProbationUserUrl")
+      })
+      return {}
     })
-    return {}
-  })
 
 /** The feedback a feedback event points at (§7.5 "Building the update"), from R&M's session or supplier assessment. */
 interface SelectedFeedback {
@@ -148,10 +159,10 @@ interface SelectedFeedback {
 
 const appointmentNotRetrieved = (detailUrl: string) => illegalArgument(`Unable to retrieve appointment: ${detailUrl}`)
 
-const sessionFeedback = (event: DomainEvent, detailUrl: string) =>
+const sessionFeedback = (client: ReferAndMonitorClientShape, event: DomainEvent, detailUrl: string) =>
   Effect.gen(function* () {
     const referralId = yield* requireText(event, "referralId")
-    const session = yield* get(detailUrl, ReferralSession)
+    const session = yield* client.get(detailUrl, ReferralSession)
     if (session === null) return yield* appointmentNotRetrieved(detailUrl)
     const found: SelectedFeedback = {
       referralId,
@@ -161,9 +172,9 @@ const sessionFeedback = (event: DomainEvent, detailUrl: string) =>
     return found
   })
 
-const initialAssessmentFeedback = (event: DomainEvent, detailUrl: string) =>
+const initialAssessmentFeedback = (client: ReferAndMonitorClientShape, event: DomainEvent, detailUrl: string) =>
   Effect.gen(function* () {
-    const assessment = yield* get(detailUrl, SupplierAssessment)
+    const assessment = yield* client.get(detailUrl, SupplierAssessment)
     if (assessment === null) return yield* appointmentNotRetrieved(detailUrl)
     const found: SelectedFeedback = {
       referralId: assessment.referralId,
@@ -174,50 +185,57 @@ const initialAssessmentFeedback = (event: DomainEvent, detailUrl: string) =>
   })
 
 /** `additionalInformation.deliusAppointmentId` of an initial-assessment event: absent or "" → none; else digits. */
-const optionalDeliusId = (raw: string | undefined) =>
-  raw === undefined || raw === ""
-    ? Effect.succeed(null)
-    : /^\d+$/.test(raw)
-      ? Effect.succeed(Number(raw))
-      : Effect.fail(illegalArgument(`deliusAppointmentId is not a number: ${raw}`))
-
-const feedbackSubmitted = <E, R>(
-  source: (event: DomainEvent, detailUrl: string) => Effect.Effect<SelectedFeedback, E, R>,
-  crn: string,
-  event: DomainEvent,
-  detailUrl: string
-) =>
-  Effect.gen(function* () {
-    const referralReference = yield* requireText(event, "referralReference")
-    const contractTypeName = yield* requireText(event, "contractTypeName")
-    const primeProviderName = yield* requireText(event, "primeProviderName")
-    const userUrl = yield* requireText(event, "referralProbationUserURL")
-    const { deliusId, referralId, selected } = yield* source(event, detailUrl)
-    // Feedback not yet visible (R&M publishes before it commits, §16): a Failure, so SQS retries later.
-    if (Either.isLeft(selected)) return yield* illegalState(selected.left)
-    const { appointmentId, feedback } = selected.right
-    const attended = parseAttended(feedback.attendanceFeedback.attended ?? "")
-    if (attended === undefined) {
-      return yield* illegalArgument(`Unexpected attended value: ${feedback.attendanceFeedback.attended}`)
+const optionalDeliusId = (raw: Option.Option<string>) =>
+  Option.match(
+    Option.filter(raw, (value) => value !== ""),
+    {
+      onNone: () => Effect.succeed(null),
+      onSome: (value) =>
+        /^\d+$/.test(value)
+          ? Effect.succeed(Number(value))
+          : Effect.fail(illegalArgument(`deliusAppointmentId is not a number: ${value}`))
     }
-    const appointments = yield* Appointment
-    yield* appointments.recordFeedback({
-      crn,
-      appointmentId,
-      deliusId,
-      referralId,
-      referralReference,
-      outcome: {
-        attended,
-        didSessionHappen: feedback.attendanceFeedback.didSessionHappen ?? null,
-        noSessionReasonType: feedback.sessionFeedback.noSessionReasonType ?? null,
-        notify: feedback.sessionFeedback.notify
-      },
-      // §14: the contract type name is used as given ("… Referral Referral FE4536C …" is expected).
-      notes: `Session Feedback Recorded for ${contractTypeName} Referral ${referralReference} with Prime Provider ${primeProviderName}\n${userUrl}`
+  )
+
+const feedbackSubmitted =
+  <E>(
+    source: (
+      client: ReferAndMonitorClientShape,
+      event: DomainEvent,
+      detailUrl: string
+    ) => Effect.Effect<SelectedFeedback, E>
+  ) =>
+  ({ appointments, client }: HandlerServices, { crn, detailUrl, event }: HandlerInput) =>
+    Effect.gen(function* () {
+      const referralReference = yield* requireText(event, "referralReference")
+      const contractTypeName = yield* requireText(event, "contractTypeName")
+      const primeProviderName = yield* requireText(event, "primeProviderName")
+      const userUrl = yield* requireText(event, "referralProbationUserURL")
+      const { deliusId, referralId, selected } = yield* source(client, event, detailUrl)
+      // Feedback not yet visible (R&M publishes before it commits, §16): a Failure, so SQS retries later.
+      if (Either.isLeft(selected)) return yield* illegalState(selected.left)
+      const { appointmentId, feedback } = selected.right
+      const attended = parseAttended(feedback.attendanceFeedback.attended ?? "")
+      if (Option.isNone(attended)) {
+        return yield* illegalArgument(`Unexpected attended value: ${feedback.attendanceFeedback.attended}`)
+      }
+      yield* appointments.recordFeedback({
+        crn,
+        appointmentId,
+        deliusId,
+        referralId,
+        referralReference,
+        outcome: {
+          attended: attended.value,
+          didSessionHappen: feedback.attendanceFeedback.didSessionHappen ?? null,
+          noSessionReasonType: feedback.sessionFeedback.noSessionReasonType ?? null,
+          notify: feedback.sessionFeedback.notify
+        },
+        // §14: the contract type name is used as given ("… Referral Referral FE4536C …" is expected).
+        notes: `Session Feedback Recorded for ${contractTypeName} Referral ${referralReference} with Prime Provider ${primeProviderName}\n${userUrl}`
+      })
+      return { appointmentId, crn, referralReference }
     })
-    return { appointmentId, crn, referralReference }
-  })
 
 /** What a handler is given: the event, its CRN, its (present) detail URL and when it occurred (§5.1). */
 interface HandlerInput {
@@ -232,39 +250,29 @@ interface HandlerInput {
  * handler. An event type not in the table is Unhandled.
  */
 export const eventHandlers = {
-  "intervention.referral.ended": {
-    successName: "ReferralEnded",
-    handle: ({ crn, detailUrl, event }: HandlerInput) => referralEnded(crn, event, detailUrl)
-  },
-  "intervention.action-plan.submitted": {
-    successName: "ActionPlanSubmitted",
-    handle: ({ crn, event, occurredAt }: HandlerInput) => actionPlan("Submitted", crn, event, occurredAt)
-  },
-  "intervention.action-plan.approved": {
-    successName: "ActionPlanApproved",
-    handle: ({ crn, event, occurredAt }: HandlerInput) => actionPlan("Approved", crn, event, occurredAt)
-  },
+  "intervention.referral.ended": { successName: "ReferralEnded", handle: referralEnded },
+  "intervention.action-plan.submitted": { successName: "ActionPlanSubmitted", handle: actionPlan("Submitted") },
+  "intervention.action-plan.approved": { successName: "ActionPlanApproved", handle: actionPlan("Approved") },
   "intervention.initial-assessment-appointment.session-feedback-submitted": {
     successName: "InitialAppointmentSubmitted",
-    handle: ({ crn, detailUrl, event }: HandlerInput) =>
-      feedbackSubmitted(initialAssessmentFeedback, crn, event, detailUrl)
+    handle: feedbackSubmitted(initialAssessmentFeedback)
   },
   "intervention.session-appointment.session-feedback-submitted": {
     successName: "SessionAppointmentSubmitted",
-    handle: ({ crn, detailUrl, event }: HandlerInput) => feedbackSubmitted(sessionFeedback, crn, event, detailUrl)
+    handle: feedbackSubmitted(sessionFeedback)
   }
-} satisfies Record<string, EventHandler<HandlerError, unknown>>
+} satisfies Record<string, EventHandler>
 
-interface EventHandler<E, R> {
+interface EventHandler {
   readonly successName: string
-  readonly handle: (input: HandlerInput) => Effect.Effect<Record<string, string>, E, R>
+  readonly handle: (
+    services: HandlerServices,
+    input: HandlerInput
+  ) => Effect.Effect<Record<string, string>, HandlerError>
 }
 
-/** What the handlers need (the workflows, the R&M client, EventHandlerConfig), derived from the table. */
-type HandlerServices = Effect.Effect.Context<ReturnType<(typeof eventHandlers)[keyof typeof eventHandlers]["handle"]>>
-
-const handlerOf = (eventType: string | null): EventHandler<HandlerError, HandlerServices> | undefined =>
-  Object.entries(eventHandlers).find(([type]) => type === eventType)?.[1]
+const handlerOf = (eventType: string | null): Option.Option<EventHandler> =>
+  Option.fromNullable(Object.entries(eventHandlers).find(([type]) => type === eventType)?.[1])
 
 /** A message that can never be handled as it is (the reference's `IllegalArgumentException`): Failure → DLQ. */
 const badMessage = (common: Record<string, string>, message: string): Omit<EventResult, "eventType" | "messageId"> => ({
@@ -282,7 +290,7 @@ const badMessage = (common: Record<string, string>, message: string): Omit<Event
 export const handleDomainEvent = (body: unknown) =>
   Effect.gen(function* () {
     const telemetry = yield* Telemetry
-    const config = yield* EventHandlerConfig
+    const services = yield* handlerServices
     const decoded = decodeMessage(body)
     const finish =
       (eventType: string | null, messageId: string | null) => (result: Omit<EventResult, "eventType" | "messageId">) =>
@@ -298,15 +306,16 @@ export const handleDomainEvent = (body: unknown) =>
     if (detailUrl.trim() === "") return yield* done(badMessage(common, "Detail Url Missing"))
     // §5.1: a missing occurredAt defaults to now; one that is present but not a date-time is a bad message (the
     // reference failed to deserialise it), not "now" — it dates the contacts written.
-    const occurredAt: Instant | undefined = event.occurredAt
+    const parsedAt: Option.Option<Instant> = event.occurredAt
       ? parseInstant(event.occurredAt)
-      : instantOfMillis(yield* Clock.currentTimeMillis)
-    if (occurredAt === undefined) {
+      : Option.some(instantOfMillis(yield* Clock.currentTimeMillis))
+    if (Option.isNone(parsedAt)) {
       return yield* done(badMessage(common, `occurredAt is not a date-time: ${event.occurredAt}`))
     }
+    const occurredAt = parsedAt.value
 
-    const handler = handlerOf(eventType)
-    if (handler === undefined) {
+    const found = handlerOf(eventType)
+    if (Option.isNone(found)) {
       return yield* done({
         outcome: "Unhandled",
         telemetryName: "UnhandledEventReceived",
@@ -314,9 +323,10 @@ export const handleDomainEvent = (body: unknown) =>
         transient: false
       })
     }
+    const handler = found.value
     const outcome = yield* handler
-      .handle({ crn, event, detailUrl, occurredAt })
-      .pipe(Effect.retry({ schedule: config.retrySchedule, while: isRetryable }), Effect.either)
+      .handle(services, { crn, event, detailUrl, occurredAt })
+      .pipe(Effect.retry({ schedule: services.config.retrySchedule, while: isRetryable }), Effect.either)
     if (Either.isRight(outcome)) {
       return yield* done({
         outcome: "Success",

@@ -185,7 +185,7 @@ export class HmppsAuthToken extends Context.Tag("@ram-delius/core/HmppsAuthToken
       )
 
       // A valid cached token is read without the SynchronizedRef's lock (a semaphore round per call, on every R&M
-      // callback: issue 13); only a missing or expiring one queues behind the single fetch.
+      // callback, measurable on the queue host); only a missing or expiring one queues behind the single fetch.
       const get = Effect.flatMap(Ref.get(cache), (cached) =>
         Effect.flatMap(Clock.currentTimeMillis, (now) =>
           Option.isSome(cached) && now < cached.value.refreshAt

@@ -14,13 +14,11 @@
  */
 
 import { FetchHttpClient, HttpClient, HttpTraceContext } from "@effect/platform"
-import { memoizedBy } from "../memo.js"
 import { annotateSpan, currentTracedSpan, traced } from "../telemetry/spans.js"
 import {
   Context,
   Duration,
   Effect,
-  type Either,
   Layer,
   Option,
   ParseResult,
@@ -88,161 +86,176 @@ const resolveTimeouts = (timeouts: ReferAndMonitorClientOptions["timeouts"]): Ht
 
 const isSuccess = (status: number) => status >= 200 && status <= 299
 
+/** §5.3: the token only goes to a listed origin; anything else is refused before a request is made. */
+const originGuard =
+  (allowed: DetailUrlOrigins) =>
+  (url: string): Effect.Effect<void, ReferAndMonitorError> => {
+    const origin = httpOrigin(url)
+    if (Option.isSome(origin) && allowed.origins.includes(origin.value)) return Effect.void
+    const why = Option.isNone(origin)
+      ? "it is not an absolute http(s) URL"
+      : !allowed.set
+        ? `${DETAIL_URLS_VARIABLE} is not set`
+        : `its origin ${origin.value} is not in ${DETAIL_URLS_VARIABLE} (${allowed.origins.join(", ")})`
+    return Effect.fail(
+      new ReferAndMonitorError({
+        url,
+        transient: false,
+        message: `Refused to call ${url}: ${why}; no request was made`
+      })
+    )
+  }
+
+/**
+ * One GET: a single `fetch` inside a single effect (the platform client plus two stacked `timeoutFail`s cost 4–5 ms
+ * CPU a call against 0.9 ms for a plain fetch). Same timeouts as `exchange` (`HttpTimeouts`): the status and headers
+ * within connect + read, then the whole body within read; both abort the one request, as does interruption of the
+ * fiber. Same failures too: transport problems and timeouts are transient, the caller judges the status. The trace
+ * context goes along as the platform client sends it (b3 and traceparent headers).
+ */
+const sendWith = (timeouts: HttpTimeouts) => {
+  const headersMs = Duration.toMillis(Duration.sum(timeouts.connect, timeouts.read))
+  const readMs = Duration.toMillis(timeouts.read)
+  return (
+    url: string,
+    token: Option.Option<Redacted.Redacted<string>>
+  ): Effect.Effect<HttpExchange, ReferAndMonitorError> =>
+    Effect.flatMap(currentTracedSpan, (span) =>
+      Effect.async<HttpExchange, ReferAndMonitorError>((resume, interrupted) => {
+        const what = `GET ${url}`
+        const headers: Record<string, string> = { accept: "application/json" }
+        if (Option.isSome(token)) headers.authorization = `Bearer ${Redacted.value(token.value)}`
+        if (Option.isSome(span)) Object.assign(headers, HttpTraceContext.toHeaders(span.value))
+        const controller = new AbortController()
+        const onInterrupt = () => controller.abort()
+        interrupted.addEventListener("abort", onInterrupt, { once: true })
+        let timedOut: ReferAndMonitorError | undefined
+        let status: number | undefined
+        let timer = setTimeout(() => {
+          timedOut = new ReferAndMonitorError({
+            url,
+            message: `${what} timed out: no response within ${headersMs} ms (connect ${Duration.toMillis(timeouts.connect)} ms + read ${readMs} ms)`,
+            transient: true
+          })
+          controller.abort()
+        }, headersMs)
+        fetch(url, { headers, signal: controller.signal })
+          .then((response) => {
+            clearTimeout(timer)
+            status = response.status
+            timer = setTimeout(() => {
+              timedOut = new ReferAndMonitorError({
+                url,
+                message: `${what} timed out reading the response body (read timeout ${readMs} ms)`,
+                status: response.status,
+                transient: true
+              })
+              controller.abort()
+            }, readMs)
+            return response.text().then((body): HttpExchange => ({ status: response.status, body }))
+          })
+          .then(
+            (result) => resume(Effect.succeed(result)),
+            (cause: unknown) =>
+              resume(
+                Effect.fail(
+                  timedOut ??
+                    new ReferAndMonitorError({
+                      url,
+                      message: `${what} failed: ${status === undefined ? "Transport error" : "reading the response failed"}: ${describeFailure(cause)}`,
+                      transient: true,
+                      cause
+                    })
+                )
+              )
+          )
+          .finally(() => {
+            clearTimeout(timer)
+            interrupted.removeEventListener("abort", onInterrupt)
+          })
+      })
+    ).pipe(
+      Effect.tap((exchange) => annotateSpan({ "http.response.status_code": exchange.status })),
+      // The client span the platform client opened: exported as the call's dependency (Application Insights shows R&M
+      // calls as dependencies of the request or message), and the parent whose context the trace headers carry.
+      traced("http.client GET", {
+        kind: "client",
+        attributes: { "http.request.method": "GET", "url.full": url }
+      })
+    )
+}
+
+/**
+ * One attempt. A 401 means the cached token was revoked or expired early: drop it and try once more with a fresh one
+ * inside the same attempt, so a stale cache costs one extra request rather than a failed message.
+ */
+const attemptWith =
+  (auth: typeof HmppsAuthToken.Service, send: ReturnType<typeof sendWith>) =>
+  (url: string): Effect.Effect<HttpExchange, ReferAndMonitorError> =>
+    Effect.gen(function* () {
+      const token = yield* auth.get
+      const first = yield* send(url, token)
+      let response = first
+      if (first.status === 401 && Option.isSome(token)) {
+        yield* Effect.logWarning(
+          "Refer and Monitor rejected the cached HMPPS Auth token (401); fetching a new one"
+        ).pipe(Effect.annotateLogs({ url }))
+        yield* auth.invalidate(token.value)
+        response = yield* send(url, yield* auth.get)
+      }
+      if (!isSuccess(response.status)) {
+        const snippet = bodySnippet(response.body)
+        return yield* new ReferAndMonitorError({
+          url,
+          status: response.status,
+          transient: isTransientStatus(response.status),
+          message: `GET ${url} failed with status ${response.status}${snippet === "" ? "" : `: ${snippet}`}`
+        })
+      }
+      return response
+    })
+
+/**
+ * The body decoded with the caller's Schema; an empty body is `null` (§5.3: "no content", not a decode failure). The
+ * body is parsed with JSON.parse first: Schema.parseJson around the same decode costs about 40 µs more a call. Response
+ * schemas are synchronous, so the decode returns an Either; Effect keeps one parser per Schema.
+ */
+const decodeBody = <A, I>(url: string, response: HttpExchange, schema: Schema.Schema<A, I>) => {
+  const undecodable = (reason: string, cause: unknown) =>
+    new ReferAndMonitorError({
+      url,
+      status: response.status,
+      transient: false,
+      message: `Unable to decode the response of GET ${url}: ${reason}`,
+      cause
+    })
+  if (response.body.trim() === "") return Effect.succeed(null)
+  let json: unknown
+  try {
+    json = JSON.parse(response.body)
+  } catch (cause) {
+    return Effect.fail(undecodable(`the body is not JSON (${describeFailure(cause)})`, cause))
+  }
+  return Schema.decodeUnknownEither(schema, { errors: "all" })(json).pipe(
+    Effect.mapError((error) => undecodable(ParseResult.TreeFormatter.formatErrorSync(error), error))
+  )
+}
+
 /**
  * Builds the client on whatever `HmppsAuthToken` the context holds (embedders bring their own). The GET itself is a
- * plain fetch (see `send`); `HttpClient` stays in the requirements so the signature embedders use is unchanged, and it
- * still carries the token requests.
+ * plain fetch (see `sendWith`); `HttpClient` stays in the requirements so the signature embedders use is unchanged, and
+ * it still carries the token requests.
  */
 const make = (
   options: Pick<ReferAndMonitorClientOptions, "timeouts" | "retrySchedule" | "detailUrlOrigins"> = {}
 ): Effect.Effect<ReferAndMonitorClientShape, never, HttpClient.HttpClient | HmppsAuthToken> =>
   Effect.gen(function* () {
     const auth = yield* HmppsAuthToken
-    const timeouts = resolveTimeouts(options.timeouts)
     const retrySchedule = options.retrySchedule ?? noRetry
-    const allowed = options.detailUrlOrigins ?? devDetailUrlOrigins(yield* Effect.orDie(devReferAndMonitorPort))
-    const allowedOrigins = new Set(allowed.origins)
-
-    /** §5.3: the token only goes to a listed origin; anything else is refused before a request is made. */
-    const checkOrigin = (url: string): Effect.Effect<void, ReferAndMonitorError> => {
-      const origin = httpOrigin(url)
-      if (origin !== undefined && allowedOrigins.has(origin)) return Effect.void
-      const why =
-        origin === undefined
-          ? "it is not an absolute http(s) URL"
-          : !allowed.set
-            ? `${DETAIL_URLS_VARIABLE} is not set`
-            : `its origin ${origin} is not in ${DETAIL_URLS_VARIABLE} (${allowed.origins.join(", ")})`
-      return Effect.fail(
-        new ReferAndMonitorError({
-          url,
-          transient: false,
-          message: `Refused to call ${url}: ${why}; no request was made`
-        })
-      )
-    }
-
-    const headersMs = Duration.toMillis(Duration.sum(timeouts.connect, timeouts.read))
-    const readMs = Duration.toMillis(timeouts.read)
-
-    /**
-     * One GET: a single `fetch` inside a single effect (issue 13: the platform client plus two stacked `timeoutFail`s
-     * cost 4–5 ms CPU a call against 0.9 ms for a plain fetch). Same timeouts as `exchange` (`HttpTimeouts`): the
-     * status and headers within connect + read, then the whole body within read; both abort the one request, as does
-     * interruption of the fiber. Same failures too: transport problems and timeouts are transient, the caller judges
-     * the status. The trace context goes along as the platform client sends it (b3 and traceparent headers).
-     */
-    const send = (
-      url: string,
-      token: Option.Option<Redacted.Redacted<string>>
-    ): Effect.Effect<HttpExchange, ReferAndMonitorError> =>
-      Effect.flatMap(currentTracedSpan, (span) =>
-        Effect.async<HttpExchange, ReferAndMonitorError>((resume, interrupted) => {
-          const what = `GET ${url}`
-          const headers: Record<string, string> = { accept: "application/json" }
-          if (Option.isSome(token)) headers.authorization = `Bearer ${Redacted.value(token.value)}`
-          if (Option.isSome(span)) Object.assign(headers, HttpTraceContext.toHeaders(span.value))
-          const controller = new AbortController()
-          const onInterrupt = () => controller.abort()
-          interrupted.addEventListener("abort", onInterrupt, { once: true })
-          let timedOut: ReferAndMonitorError | undefined
-          let status: number | undefined
-          let timer = setTimeout(() => {
-            timedOut = new ReferAndMonitorError({
-              url,
-              message: `${what} timed out: no response within ${headersMs} ms (connect ${Duration.toMillis(timeouts.connect)} ms + read ${readMs} ms)`,
-              transient: true
-            })
-            controller.abort()
-          }, headersMs)
-          fetch(url, { headers, signal: controller.signal })
-            .then((response) => {
-              clearTimeout(timer)
-              status = response.status
-              timer = setTimeout(() => {
-                timedOut = new ReferAndMonitorError({
-                  url,
-                  message: `${what} timed out reading the response body (read timeout ${readMs} ms)`,
-                  status: response.status,
-                  transient: true
-                })
-                controller.abort()
-              }, readMs)
-              return response.text().then((body): HttpExchange => ({ status: response.status, body }))
-            })
-            .then(
-              (result) => resume(Effect.succeed(result)),
-              (cause: unknown) =>
-                resume(
-                  Effect.fail(
-                    timedOut ??
-                      new ReferAndMonitorError({
-                        url,
-                        message: `${what} failed: ${status === undefined ? "Transport error" : "reading the response failed"}: ${describeFailure(cause)}`,
-                        transient: true,
-                        cause
-                      })
-                  )
-                )
-            )
-            .finally(() => {
-              clearTimeout(timer)
-              interrupted.removeEventListener("abort", onInterrupt)
-            })
-        })
-      ).pipe(
-        Effect.tap((exchange) => annotateSpan({ "http.response.status_code": exchange.status })),
-        // The client span the platform client opened: exported as the call's dependency (issue 11 §1), and the
-        // parent whose context the trace headers carry.
-        traced("http.client GET", {
-          kind: "client",
-          attributes: { "http.request.method": "GET", "url.full": url }
-        })
-      )
-
-    /**
-     * One attempt. A 401 means the cached token was revoked or expired early: drop it and try once more with a fresh
-     * one inside the same attempt, so a stale cache costs one extra request rather than a failed message.
-     */
-    const attempt = (url: string): Effect.Effect<HttpExchange, ReferAndMonitorError> =>
-      Effect.gen(function* () {
-        const token = yield* auth.get
-        const first = yield* send(url, token)
-        let response = first
-        if (first.status === 401 && Option.isSome(token)) {
-          yield* Effect.logWarning(
-            "Refer and Monitor rejected the cached HMPPS Auth token (401); fetching a new one"
-          ).pipe(Effect.annotateLogs({ url }))
-          yield* auth.invalidate(token.value)
-          response = yield* send(url, yield* auth.get)
-        }
-        if (!isSuccess(response.status)) {
-          const snippet = bodySnippet(response.body)
-          return yield* new ReferAndMonitorError({
-            url,
-            status: response.status,
-            transient: isTransientStatus(response.status),
-            message: `GET ${url} failed with status ${response.status}${snippet === "" ? "" : `: ${snippet}`}`
-          })
-        }
-        return response
-      })
-
-    // One decoder per response Schema (see memo.ts); response schemas are synchronous, so it returns an Either. The
-    // body is parsed with JSON.parse first: Schema.parseJson around the same decode costs about 40 µs more a call.
-    const bodyDecoder: <A, I>(
-      schema: Schema.Schema<A, I>
-    ) => (json: unknown) => Either.Either<A, ParseResult.ParseError> = memoizedBy((schema: Schema.Schema<any, any>) =>
-      Schema.decodeUnknownEither(schema, { errors: "all" })
-    ) as never
-    const undecodable = (url: string, status: number, reason: string, cause: unknown) =>
-      new ReferAndMonitorError({
-        url,
-        status,
-        transient: false,
-        message: `Unable to decode the response of GET ${url}: ${reason}`,
-        cause
-      })
+    const checkOrigin = originGuard(
+      options.detailUrlOrigins ?? devDetailUrlOrigins(yield* Effect.orDie(devReferAndMonitorPort))
+    )
+    const attempt = attemptWith(auth, sendWith(resolveTimeouts(options.timeouts)))
 
     // The span only when spans are exported (telemetry/spans.ts `traced`), and without a call-site stack.
     const get = Effect.fnUntraced(function* <A, I>(url: string, schema: Schema.Schema<A, I>) {
@@ -256,19 +269,7 @@ const make = (
         ),
         Effect.retry({ schedule: retrySchedule, while: (error) => error.transient })
       )
-      // §5.3: an empty 2xx body is "no content", not a decode failure.
-      if (response.body.trim() === "") return null
-      let json: unknown
-      try {
-        json = JSON.parse(response.body)
-      } catch (cause) {
-        return yield* undecodable(url, response.status, `the body is not JSON (${describeFailure(cause)})`, cause)
-      }
-      return yield* bodyDecoder(schema)(json).pipe(
-        Effect.mapError((error) =>
-          undecodable(url, response.status, ParseResult.TreeFormatter.formatErrorSync(error), error)
-        )
-      )
+      return yield* decodeBody(url, response, schema)
     }, traced("ReferAndMonitorClient.get"))
 
     return { get } satisfies ReferAndMonitorClientShape

@@ -3,7 +3,7 @@
  * (DESIGN.md, Configuration). There is no R&M base URL: callbacks use the event's absolute `detailUrl` (§5.3, §10).
  */
 
-import { Config, ConfigError, Duration, Effect, Option, type Redacted } from "effect"
+import { Config, ConfigError, Duration, Effect, Either, Option, type Redacted } from "effect"
 
 /** Client credentials for HMPPS Auth (§5.3: OAuth2 client-credentials, provider `hmpps-auth`). */
 export interface HmppsAuthCredentials {
@@ -66,37 +66,32 @@ export const devDetailUrlOrigins = (port: number): DetailUrlOrigins => ({
   set: true
 })
 
-/** The origin of an absolute http(s) URL, or undefined (relative, another scheme, malformed). */
-export const httpOrigin = (url: string): string | undefined => {
-  if (!URL.canParse(url)) return undefined
+/** The origin of an absolute http(s) URL; none when it is relative, of another scheme, or malformed. */
+export const httpOrigin = (url: string): Option.Option<string> => {
+  if (!URL.canParse(url)) return Option.none()
   const parsed = new URL(url)
-  return parsed.protocol === "http:" || parsed.protocol === "https:" ? parsed.origin : undefined
+  return parsed.protocol === "http:" || parsed.protocol === "https:" ? Option.some(parsed.origin) : Option.none()
 }
 
 /**
  * `MESSAGING_CONSUMER_DETAIL_URLS`: comma-separated origins. An entry with a path, query, credentials or another
  * scheme is refused (Left, naming it): an operator who wrote `https://r-and-m/api` meant something this rule cannot do.
  */
-export const parseDetailUrlOrigins = (
-  text: string
-):
-  | { readonly _tag: "Right"; readonly origins: ReadonlyArray<string> }
-  | { readonly _tag: "Left"; readonly message: string } => {
+export const parseDetailUrlOrigins = (text: string): Either.Either<ReadonlyArray<string>, string> => {
   const origins: Array<string> = []
   for (const raw of text.split(",")) {
     const entry = raw.trim()
     if (entry === "") continue
     const origin = httpOrigin(entry)
-    if (origin === undefined || entry.replace(/\/$/, "").toLowerCase() !== origin.toLowerCase()) {
-      return {
-        _tag: "Left",
-        message: `${DETAIL_URLS_VARIABLE}: ${JSON.stringify(entry)} is not an origin (scheme://host[:port], http or https)`
-      }
+    if (Option.isNone(origin) || entry.replace(/\/$/, "").toLowerCase() !== origin.value.toLowerCase()) {
+      return Either.left(
+        `${DETAIL_URLS_VARIABLE}: ${JSON.stringify(entry)} is not an origin (scheme://host[:port], http or https)`
+      )
     }
-    origins.push(origin)
+    origins.push(origin.value)
   }
-  if (origins.length === 0) return { _tag: "Left", message: `${DETAIL_URLS_VARIABLE} is empty` }
-  return { _tag: "Right", origins }
+  if (origins.length === 0) return Either.left(`${DETAIL_URLS_VARIABLE} is empty`)
+  return Either.right(origins)
 }
 
 /** `DEV_REFER_AND_MONITOR_PORT` (default 8091): where the dev stack's R&M stub listens. */
@@ -118,9 +113,8 @@ export const detailUrlOriginsConfig = (
     )
     if (Option.isSome(text)) {
       const parsed = parseDetailUrlOrigins(text.value)
-      if (parsed._tag === "Left")
-        return yield* Effect.fail(ConfigError.InvalidData([DETAIL_URLS_VARIABLE], parsed.message))
-      return { origins: parsed.origins, set: true }
+      if (Either.isLeft(parsed)) return yield* Effect.fail(ConfigError.InvalidData([DETAIL_URLS_VARIABLE], parsed.left))
+      return { origins: parsed.right, set: true }
     }
     if (authConfigured) return { origins: [], set: false }
     return devDetailUrlOrigins(yield* devReferAndMonitorPort)

@@ -1,4 +1,4 @@
-import { Config, ConfigError, Context, Effect, Layer, Option } from "effect"
+import { Config, ConfigError, Context, Effect, Either, Layer, Option } from "effect"
 import { ReferenceDataRepository } from "../delius/repositories/ReferenceDataRepository.js"
 import { contractTypeLookup, parseContractTypeMappings } from "../rules/index.js"
 
@@ -10,7 +10,7 @@ import { contractTypeLookup, parseContractTypeMappings } from "../rules/index.js
  */
 export class ContractTypes extends Context.Tag("@ram-delius/core/ContractTypes")<
   ContractTypes,
-  { readonly nsiTypeFor: (contractType: string) => string | undefined }
+  { readonly nsiTypeFor: (contractType: string) => Option.Option<string> }
 >() {
   /** The built-in table only (tests and embedders without configuration). */
   static readonly builtIn = Layer.succeed(ContractTypes, { nsiTypeFor: contractTypeLookup(new Map()) })
@@ -22,10 +22,9 @@ export class ContractTypes extends Context.Tag("@ram-delius/core/ContractTypes")
       const name = "CONTRACT_TYPE_NSI_TYPES"
       const text = Option.getOrElse(yield* Config.option(Config.string(name)), () => "")
       const parsed = parseContractTypeMappings(text)
-      if (parsed._tag === "Left")
-        return yield* Effect.fail(ConfigError.InvalidData([name], `${name}: ${parsed.message}`))
+      if (Either.isLeft(parsed)) return yield* Effect.fail(ConfigError.InvalidData([name], `${name}: ${parsed.left}`))
       const reference = yield* ReferenceDataRepository
-      for (const [contractType, nsiType] of parsed.mappings) {
+      for (const [contractType, nsiType] of parsed.right) {
         const found = yield* reference
           .nsiType(nsiType)
           .pipe(
@@ -45,7 +44,7 @@ export class ContractTypes extends Context.Tag("@ram-delius/core/ContractTypes")
           )
         }
       }
-      return { nsiTypeFor: contractTypeLookup(parsed.mappings) }
+      return { nsiTypeFor: contractTypeLookup(parsed.right) }
     })
   )
 }

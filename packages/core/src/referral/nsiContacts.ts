@@ -1,11 +1,9 @@
 import { Effect, Option } from "effect"
 import type { Nsi } from "../delius/repositories/NsiRepository.js"
-import { NsiRepository } from "../delius/repositories/NsiRepository.js"
-import { ContactRepository } from "../delius/repositories/ContactRepository.js"
-import { OrganisationRepository } from "../delius/repositories/OrganisationRepository.js"
 import type { WriteContext } from "../delius/repositories/common.js"
 import { CRS, require } from "../delius/require.js"
 import { inconsistentData } from "../delius/inconsistent.js"
+import type { WorkflowServices } from "../workflows/personWorkflow.js"
 
 /**
  * The NSI-contact pattern (spec §8.4): NREF, NCOM, status contacts, NTER and CRSNOTE contacts take the NSI's person,
@@ -16,6 +14,7 @@ import { inconsistentData } from "../delius/inconsistent.js"
  * assignment of §6.1 instead of failing: every NSI this service manages is CRS-owned.
  */
 export const insertNsiContact = (
+  services: Pick<WorkflowServices, "nsis" | "contacts" | "organisation">,
   nsi: Pick<Nsi, "nsiId" | "offenderId" | "eventId">,
   contactTypeId: number,
   wallClock: string,
@@ -23,11 +22,9 @@ export const insertNsiContact = (
   ctx: WriteContext
 ) =>
   Effect.gen(function* () {
-    const nsis = yield* NsiRepository
-    const contacts = yield* ContactRepository
-    const manager = yield* nsis.activeManager(nsi.nsiId)
-    const assignment = Option.isSome(manager) ? manager.value : yield* crsAssignment
-    return yield* contacts.insert(
+    const manager = yield* services.nsis.activeManager(nsi.nsiId)
+    const assignment = Option.isSome(manager) ? manager.value : yield* crsAssignment(services)
+    return yield* services.contacts.insert(
       {
         offenderId: nsi.offenderId,
         contactTypeId,
@@ -46,22 +43,27 @@ export const insertNsiContact = (
 
 /**
  * The NSI of a referral: §6.3 step 1 finds it by CRN and `EXTERNAL_REFERENCE`; more than one match is inconsistent
- * Delius data (500 naming the URN, never a 409, which means a clash) rather than a silent pick.
+ * Delius data (500 naming the URN, never a 409, which means a clash) rather than a silent pick. None: no such NSI.
  */
-export const findReferralNsi = (crn: string, urn: string) =>
-  Effect.flatMap(NsiRepository, (nsis) => nsis.findByCrnAndUrn(crn, urn)).pipe(
-    Effect.flatMap((found) =>
-      found.length > 1
-        ? inconsistentData(`More than one NSI for ${crn} has EXTERNAL_REFERENCE ${urn}`, { crn, referralUrn: urn })
-        : Effect.succeed(found[0])
-    )
+export const findReferralNsi = (
+  { nsis, telemetry }: Pick<WorkflowServices, "nsis" | "telemetry">,
+  crn: string,
+  urn: string
+) =>
+  Effect.flatMap(nsis.findByCrnAndUrn(crn, urn), (found) =>
+    found.length > 1
+      ? inconsistentData(telemetry, `More than one NSI for ${crn} has EXTERNAL_REFERENCE ${urn}`, {
+          crn,
+          referralUrn: urn
+        })
+      : Effect.succeed(Option.fromNullable(found[0]))
   )
 
 /** Provider CRS, team CRSUAT, staff CRSUATU (spec §6.1); 404 `Provider with code of CRS not found` etc. */
-export const crsAssignment = Effect.gen(function* () {
-  const organisation = yield* OrganisationRepository
-  const probationAreaId = yield* organisation.providerId(CRS.provider).pipe(require("Provider", "code", CRS.provider))
-  const teamId = yield* organisation.teamId(CRS.team).pipe(require("Team", "code", CRS.team))
-  const staffId = yield* organisation.staffId(CRS.staff).pipe(require("Staff", "code", CRS.staff))
-  return { probationAreaId, teamId, staffId }
-})
+export const crsAssignment = ({ organisation }: Pick<WorkflowServices, "organisation">) =>
+  Effect.gen(function* () {
+    const probationAreaId = yield* organisation.providerId(CRS.provider).pipe(require("Provider", "code", CRS.provider))
+    const teamId = yield* organisation.teamId(CRS.team).pipe(require("Team", "code", CRS.team))
+    const staffId = yield* organisation.staffId(CRS.staff).pipe(require("Staff", "code", CRS.staff))
+    return { probationAreaId, teamId, staffId }
+  })

@@ -7,6 +7,8 @@
  * Operations can add regional contracts without a release (`CONTRACT_TYPE_NSI_TYPES`, see `parseContractTypeMappings`).
  */
 
+import { Either, Option } from "effect"
+
 /** The §6.2 table, in the spec's order. A `Map` (not an object) so that `toString`, `__proto__` … never match. */
 const CONTRACT_TYPE_NSI_TYPE: ReadonlyMap<string, string> = new Map<string, string>([
   ["ACC", "CRS01"],
@@ -53,44 +55,45 @@ const CONTRACT_TYPE_NSI_TYPE: ReadonlyMap<string, string> = new Map<string, stri
 export const CONTRACT_TYPES: ReadonlyArray<string> = Array.from(CONTRACT_TYPE_NSI_TYPE.keys())
 
 /**
- * §6.2: the NSI type code for a contract type, or `undefined` when the contract type is not in the table
- * (case-sensitive, no trimming — `acc` and ` ACC` are unknown, as in the reference).
+ * §6.2: the NSI type code for a contract type, or none when the contract type is not in the table (case-sensitive, no
+ * trimming — `acc` and ` ACC` are unknown, as in the reference).
  */
-export const nsiTypeForContractType = (contractType: string): string | undefined =>
-  CONTRACT_TYPE_NSI_TYPE.get(contractType)
+export const nsiTypeForContractType = (contractType: string): Option.Option<string> =>
+  Option.fromNullable(CONTRACT_TYPE_NSI_TYPE.get(contractType))
 
 /**
  * `CONTRACT_TYPE_NSI_TYPES`: extra §6.2 rows as `CONTRACT=NSI_TYPE` pairs separated by commas, e.g.
  * `FBD-XX=CRS08,DNR-ZZ=CRS04` (blanks around entries ignored; an empty value adds nothing). Codes are kept as written
  * (matching stays exact and case-sensitive). Left: what is malformed, naming the entry.
  */
-export const parseContractTypeMappings = (
-  text: string
-):
-  | { readonly _tag: "Right"; readonly mappings: ReadonlyMap<string, string> }
-  | { readonly _tag: "Left"; readonly message: string } => {
+export const parseContractTypeMappings = (text: string): Either.Either<ReadonlyMap<string, string>, string> => {
   const mappings = new Map<string, string>()
   for (const raw of text.split(",")) {
     const entry = raw.trim()
     if (entry === "") continue
-    const match = /^([^=\s]+)=([^=\s]+)$/.exec(entry)
-    if (match === null)
-      return { _tag: "Left", message: `malformed entry ${JSON.stringify(entry)} (expected CONTRACT_TYPE=NSI_TYPE)` }
-    const [, contractType, nsiType] = match as unknown as [string, string, string]
+    const [contractType, nsiType, ...rest] = entry.split("=")
+    if (
+      contractType === undefined ||
+      nsiType === undefined ||
+      rest.length > 0 ||
+      !CODE.test(contractType) ||
+      !CODE.test(nsiType)
+    )
+      return Either.left(`malformed entry ${JSON.stringify(entry)} (expected CONTRACT_TYPE=NSI_TYPE)`)
     const existing = mappings.get(contractType) ?? CONTRACT_TYPE_NSI_TYPE.get(contractType)
     if (existing !== undefined && existing !== nsiType) {
-      return {
-        _tag: "Left",
-        message: `entry ${JSON.stringify(entry)} maps ${contractType}, already mapped to ${existing}`
-      }
+      return Either.left(`entry ${JSON.stringify(entry)} maps ${contractType}, already mapped to ${existing}`)
     }
     mappings.set(contractType, nsiType)
   }
-  return { _tag: "Right", mappings }
+  return Either.right(mappings)
 }
+
+/** One side of a `CONTRACT=NSI_TYPE` entry: no blanks. */
+const CODE = /^\S+$/
 
 /** The §6.2 lookup over the built-in table plus `extra` (from `parseContractTypeMappings`). */
 export const contractTypeLookup =
   (extra: ReadonlyMap<string, string>) =>
-  (contractType: string): string | undefined =>
-    CONTRACT_TYPE_NSI_TYPE.get(contractType) ?? extra.get(contractType)
+  (contractType: string): Option.Option<string> =>
+    Option.fromNullable(CONTRACT_TYPE_NSI_TYPE.get(contractType) ?? extra.get(contractType))

@@ -3,7 +3,7 @@
  * step 8).
  */
 
-import { Either } from "effect"
+import { Either, Option } from "effect"
 
 /** Attendance as R&M reports it. */
 export type Attended = "YES" | "LATE" | "NO"
@@ -70,19 +70,19 @@ export const outcomeCodeFor = (outcome: AppointmentOutcome): Either.Either<Outco
 
 /**
  * §2.1 / §5.6 / §16: `attended` is parsed case-insensitively — callback bodies send `yes|late|no`, the merge request
- * `YES|LATE|NO`. No trimming (the reference compares the whole lower-cased string). Anything else → `undefined`
+ * `YES|LATE|NO`. No trimming (the reference compares the whole lower-cased string). Anything else → none
  * (the caller fails the message / rejects the body).
  */
-export const parseAttended = (text: string): Attended | undefined => {
+export const parseAttended = (text: string): Option.Option<Attended> => {
   switch (text.toLowerCase()) {
     case "yes":
-      return "YES"
+      return Option.some("YES")
     case "late":
-      return "LATE"
+      return Option.some("LATE")
     case "no":
-      return "NO"
+      return Option.some("NO")
     default:
-      return undefined
+      return Option.none()
   }
 }
 

@@ -1,6 +1,7 @@
 /**
- * Telemetry into Azure Application Insights (issue 11 §1), loaded only when `APPLICATIONINSIGHTS_CONNECTION_STRING`
- * is set (`Telemetry.layer` imports this module dynamically): without it, no OpenTelemetry module is ever loaded.
+ * Telemetry into Azure Application Insights (DESIGN.md, Running in production; spec §9), loaded only when
+ * `APPLICATIONINSIGHTS_CONNECTION_STRING` is set (`Telemetry.layer` imports this module dynamically): without it, no
+ * OpenTelemetry module is ever loaded.
  *
  * Why `@effect/opentelemetry` + `@azure/monitor-opentelemetry-exporter` rather than `applicationinsights` 3 (or the
  * `@azure/monitor-opentelemetry` distro it wraps): the spans we want are Effect's own (`Effect.withSpan`, @effect/sql's

@@ -1,5 +1,5 @@
 /**
- * One log shape for every line the hosts and the CLI write (issue 11 §2): one JSON object per line with `time`,
+ * One log shape for every line the hosts and the CLI write (DESIGN.md): one JSON object per line with `time`,
  * `level` (`debug` | `info` | `warn` | `error`), `message`, then context fields. `LOG_LEVEL` sets the threshold
  * (default `info`). Every line passes a redaction step first: values of secret-bearing fields, credentials in URLs,
  * bearer tokens, JWTs and the values of secret-named environment variables never reach the output.

@@ -16,6 +16,8 @@ export interface TestCoreOptions<EDb = never> {
   /** Replaces the database layer built from the URL (e.g. to shorten SQLite's busy timeout). */
   readonly database?: (url: string) => Layer.Layer<Layer.Layer.Success<typeof Database.layer>, EDb>
   readonly referAndMonitor?: ReferAndMonitorClientOptions
+  /** Make spans (makeCoreLayer's `tracing`), as production does when it exports them; default off. */
+  readonly tracing?: boolean
 }
 
 /**
@@ -32,7 +34,8 @@ export const testCoreOptions = <EDb = never>(url: string, options: TestCoreOptio
     database,
     prepare: false,
     directory: UserDirectory.embedded(),
-    referAndMonitor: ReferAndMonitorClient.layerWith(options.referAndMonitor ?? {})
+    referAndMonitor: ReferAndMonitorClient.layerWith(options.referAndMonitor ?? {}),
+    ...(options.tracing === undefined ? {} : { tracing: options.tracing })
   } satisfies CoreOptions<unknown>
 }
 

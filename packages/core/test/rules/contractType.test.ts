@@ -1,3 +1,4 @@
+import { Either, Option } from "effect"
 import { describe, expect, it } from "vitest"
 import {
   CONTRACT_TYPES,
@@ -47,7 +48,7 @@ describe("nsiTypeForContractType (§6.2)", () => {
   })
 
   it.each(TABLE)("%s → %s", (contractType, nsiType) => {
-    expect(nsiTypeForContractType(contractType)).toBe(nsiType)
+    expect(nsiTypeForContractType(contractType)).toEqual(Option.some(nsiType))
   })
 
   it.each([
@@ -70,8 +71,8 @@ describe("nsiTypeForContractType (§6.2)", () => {
     "__proto__",
     "constructor",
     "hasOwnProperty"
-  ])("unknown or wrong-case %j → undefined", (contractType) => {
-    expect(nsiTypeForContractType(contractType)).toBeUndefined()
+  ])("unknown or wrong-case %j → none", (contractType) => {
+    expect(nsiTypeForContractType(contractType)).toEqual(Option.none())
   })
 
   it("CONTRACT_TYPES lists exactly the §6.2 codes", () => {
@@ -80,26 +81,27 @@ describe("nsiTypeForContractType (§6.2)", () => {
   })
 
   it("FBD-O (Finance, Benefit and Debt (Oldham)) → CRS08", () => {
-    expect(nsiTypeForContractType("FBD-O")).toBe("CRS08")
+    expect(nsiTypeForContractType("FBD-O")).toEqual(Option.some("CRS08"))
   })
 })
 
 describe("CONTRACT_TYPE_NSI_TYPES (parseContractTypeMappings)", () => {
   it("adds rows to the built-in table; blanks and an empty value are fine", () => {
     const parsed = parseContractTypeMappings(" FBD-XX=CRS08 , DNR-ZZ=CRS04,,")
-    expect(parsed).toEqual({
-      _tag: "Right",
-      mappings: new Map([
-        ["FBD-XX", "CRS08"],
-        ["DNR-ZZ", "CRS04"]
-      ])
-    })
-    const lookup = contractTypeLookup(parsed._tag === "Right" ? parsed.mappings : new Map())
-    expect(lookup("FBD-XX")).toBe("CRS08")
-    expect(lookup("DNR-ZZ")).toBe("CRS04")
-    expect(lookup("ACC")).toBe("CRS01")
-    expect(lookup("fbd-xx")).toBeUndefined()
-    expect(parseContractTypeMappings("")).toEqual({ _tag: "Right", mappings: new Map() })
+    expect(parsed).toEqual(
+      Either.right(
+        new Map([
+          ["FBD-XX", "CRS08"],
+          ["DNR-ZZ", "CRS04"]
+        ])
+      )
+    )
+    const lookup = contractTypeLookup(Either.getOrElse(parsed, () => new Map()))
+    expect(lookup("FBD-XX")).toEqual(Option.some("CRS08"))
+    expect(lookup("DNR-ZZ")).toEqual(Option.some("CRS04"))
+    expect(lookup("ACC")).toEqual(Option.some("CRS01"))
+    expect(lookup("fbd-xx")).toEqual(Option.none())
+    expect(parseContractTypeMappings("")).toEqual(Either.right(new Map()))
   })
 
   it.each([
@@ -111,6 +113,6 @@ describe("CONTRACT_TYPE_NSI_TYPES (parseContractTypeMappings)", () => {
     ["ACC=CRS02", 'entry "ACC=CRS02" maps ACC, already mapped to CRS01'],
     ["FBD-XX=CRS08,FBD-XX=CRS04", 'entry "FBD-XX=CRS04" maps FBD-XX, already mapped to CRS08']
   ])("%j is refused: %s", (text, message) => {
-    expect(parseContractTypeMappings(text)).toEqual({ _tag: "Left", message })
+    expect(parseContractTypeMappings(text)).toEqual(Either.left(message))
   })
 })

@@ -1,4 +1,4 @@
-import { Either } from "effect"
+import { Either, Option } from "effect"
 import { describe, expect, it } from "vitest"
 import {
   formatOutcome,
@@ -138,11 +138,11 @@ describe("parseAttended (§2.1, §16)", () => {
     ["NO", "NO"],
     ["nO", "NO"]
   ] as const)("%j → %s", (text, attended) => {
-    expect(parseAttended(text)).toBe(attended)
+    expect(parseAttended(text)).toEqual(Option.some(attended))
   })
 
   it.each(["", "y", "n", "true", "false", " yes", "yes ", "NONE", "attended", "null", "noo"])("%j → undefined", (t) => {
-    expect(parseAttended(t)).toBeUndefined()
+    expect(parseAttended(t)).toEqual(Option.none())
   })
 })
 

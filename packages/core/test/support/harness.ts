@@ -77,12 +77,15 @@ export interface HarnessOptions {
   readonly maxConnections?: number
   /** The port of the test's R&M stub: the origins the client may call (§5.3); default the dev stub's 8091. */
   readonly referAndMonitorPort?: number
+  /** Make spans, as production does when it exports them (the kit's `tracing`); default off. */
+  readonly tracing?: boolean
 }
 
 export const makeHarness = async (kind: "sqlite" | "postgres", options: HarnessOptions = {}): Promise<Harness> => {
   const db = await cloneSeededDatabase(kind)
   const core = testCoreLayer(db.url, {
     ...(options.maxConnections === undefined ? {} : { maxConnections: options.maxConnections }),
+    ...(options.tracing === undefined ? {} : { tracing: options.tracing }),
     referAndMonitor: {
       retrySchedule: Schedule.recurs(0),
       // The test's R&M stub is the dev-mode origin (§5.3), on whatever port it got.

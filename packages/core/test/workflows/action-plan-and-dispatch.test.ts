@@ -2,7 +2,7 @@ import { Effect, Schedule } from "effect"
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import { DevIds, DevReferrals } from "../../src/delius/seed.js"
 import { EventHandlerConfig, handleDomainEvent } from "../../src/events/handleDomainEvent.js"
-import { describeOnDialects, dropSeededDatabases } from "../../src/testing/index.js"
+import { describeOnDialectsAndSpans, dropSeededDatabases } from "../../src/testing/index.js"
 import { type Harness, makeHarness } from "../support/harness.js"
 import {
   detailPath,
@@ -25,11 +25,11 @@ const ACTION_PLAN_URL =
   "https://hmpps-interventions-ui-dev.apps.live-1.cloud-platform.service.justice.gov.uk/probation-practitioner/referrals/68df9f6c-3fcb-4ec6-8fcf-96551cd9b080/action-plan"
 const PROVIDER = "Seetec Business Technology Centre Limited"
 
-describeOnDialects(describe, "action plan events", (kind) => {
+describeOnDialectsAndSpans(describe, "action plan events", (kind, tracing) => {
   let h: Harness
   beforeEach(async () => {
     stub.reset()
-    h = await makeHarness(kind, { referAndMonitorPort: stub.port })
+    h = await makeHarness(kind, { tracing, referAndMonitorPort: stub.port })
   })
   afterEach(() => h.dispose())
   const deliver = (message: string) => h.run(handleDomainEvent(message))
@@ -129,11 +129,11 @@ describeOnDialects(describe, "action plan events", (kind) => {
   })
 })
 
-describeOnDialects(describe, "dispatch", (kind) => {
+describeOnDialectsAndSpans(describe, "dispatch", (kind, tracing) => {
   let h: Harness
   beforeEach(async () => {
     stub.reset()
-    h = await makeHarness(kind, { referAndMonitorPort: stub.port })
+    h = await makeHarness(kind, { tracing, referAndMonitorPort: stub.port })
   })
   afterEach(() => h.dispose())
   const deliver = (message: unknown) => h.run(handleDomainEvent(message))

@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto"
-import { Effect, Schema } from "effect"
+import { Effect, Option, Schema } from "effect"
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest"
 import { Appointment, MergeAppointment } from "../../src/appointment/Appointment.js"
 import { DevIds, DevReferrals } from "../../src/delius/seed.js"
 import { parseInstant, plusDays } from "../../src/domain/time.js"
-import { describeOnDialects, dropSeededDatabases } from "../../src/testing/index.js"
+import { describeOnDialectsAndSpans, dropSeededDatabases } from "../../src/testing/index.js"
 import { type Harness, makeHarness, named, today } from "../support/harness.js"
 
 /** Appointment merge (spec §4.2, §7.1–§7.4, decisions Q2–Q5) against real databases with the dev dataset. */
@@ -17,7 +17,8 @@ const OTHER_NOTES = "Service Delivery Appointment rescheduled\nhttps://example.o
 const urn = (id: string) => `urn:hmpps:interventions-appointment:${id}`
 
 /** ISO instant (Z) of a London wall-clock time `date` + `HH:MM`. */
-const london = (date: string, hhmm: string) => new Date(parseInstant(`${date}T${hhmm}:00`)!.epochMillis).toISOString()
+const london = (date: string, hhmm: string) =>
+  new Date(Option.getOrThrow(parseInstant(`${date}T${hhmm}:00`)).epochMillis).toISOString()
 const D = () => plusDays(today(), 7)
 const D1 = () => plusDays(today(), 8)
 
@@ -51,10 +52,10 @@ const attendedOutcome = {
   noSessionReasonType: null
 }
 
-describeOnDialects(describe, "Appointment.merge", (kind) => {
+describeOnDialectsAndSpans(describe, "Appointment.merge", (kind, tracing) => {
   let h: Harness
   beforeEach(async () => {
-    h = await makeHarness(kind)
+    h = await makeHarness(kind, { tracing })
   })
   afterEach(() => h.dispose())
 

@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { CaseReads } from "../../src/case/CaseReads.js"
 import { DevIds } from "../../src/delius/seed.js"
 import { plusDays } from "../../src/domain/time.js"
-import { describeOnDialects, dropSeededDatabases } from "../../src/testing/index.js"
+import { describeOnDialectsAndSpans, dropSeededDatabases } from "../../src/testing/index.js"
 import { type Harness, makeHarness, today } from "../support/harness.js"
 
 /** The read endpoints (spec §4.3–§4.11) against the dev dataset. Reads only, so one database per dialect. */
@@ -43,10 +43,10 @@ const fullDetail = () => ({
   }
 })
 
-describeOnDialects(describe, "case reads", (kind) => {
+describeOnDialectsAndSpans(describe, "case reads", (kind, tracing) => {
   let h: Harness
   beforeAll(async () => {
-    h = await makeHarness(kind)
+    h = await makeHarness(kind, { tracing })
   })
   afterAll(() => h.dispose())
   beforeEach(() => h.clearTelemetry())

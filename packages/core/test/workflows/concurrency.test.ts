@@ -7,7 +7,7 @@ import { inPersonTransaction } from "../../src/delius/DeliusContext.js"
 import { DevIds, DevReferrals } from "../../src/delius/seed.js"
 import { Referral, ReferralStarted } from "../../src/referral/Referral.js"
 import { plusDays } from "../../src/domain/time.js"
-import { describeOnDialects, dropSeededDatabases } from "../../src/testing/index.js"
+import { describeOnDialectsAndSpans, dropSeededDatabases } from "../../src/testing/index.js"
 import { type Harness, makeHarness, named, today } from "../support/harness.js"
 
 /**
@@ -27,10 +27,10 @@ const startRequest = Schema.decodeUnknownSync(ReferralStarted)({
   notes: "notes"
 })
 
-describeOnDialects(describe, "concurrent identical requests", (kind) => {
+describeOnDialectsAndSpans(describe, "concurrent identical requests", (kind, tracing) => {
   let h: Harness
   beforeEach(async () => {
-    h = await makeHarness(kind, { maxConnections: 20 })
+    h = await makeHarness(kind, { tracing, maxConnections: 20 })
   })
   afterEach(() => h.dispose())
 

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { DevIds, DevReferrals } from "../../src/delius/seed.js"
 import { handleDomainEvent } from "../../src/events/handleDomainEvent.js"
 import { plusDays } from "../../src/domain/time.js"
-import { describeOnDialects, dropSeededDatabases } from "../../src/testing/index.js"
+import { describeOnDialectsAndSpans, dropSeededDatabases } from "../../src/testing/index.js"
 import { type Harness, makeHarness, named, nowWallClock, type Row, today } from "../support/harness.js"
 import {
   detailPath,
@@ -42,11 +42,11 @@ const javaLocal = (wallClock: string) => {
   return `${date}T${hms}${millis === "000" ? "" : `.${millis}`}`
 }
 
-describeOnDialects(describe, "feedback submitted events", (kind) => {
+describeOnDialectsAndSpans(describe, "feedback submitted events", (kind, tracing) => {
   let h: Harness
   beforeEach(async () => {
     stub.reset()
-    h = await makeHarness(kind, { referAndMonitorPort: stub.port })
+    h = await makeHarness(kind, { tracing, referAndMonitorPort: stub.port })
   })
   afterEach(() => h.dispose())
 

@@ -5,7 +5,7 @@ import { Appointment, MergeAppointment } from "../../src/appointment/Appointment
 import { DevIds, DevReferrals } from "../../src/delius/seed.js"
 import { EventHandlerConfig, handleDomainEvent } from "../../src/events/handleDomainEvent.js"
 import { plusDays } from "../../src/domain/time.js"
-import { describeOnDialects, dropSeededDatabases } from "../../src/testing/index.js"
+import { describeOnDialectsAndSpans, dropSeededDatabases } from "../../src/testing/index.js"
 import { type Harness, makeHarness, today } from "../support/harness.js"
 import {
   detailPath,
@@ -43,11 +43,11 @@ const withdrawalFlag = (enabled: boolean) =>
     )
   )
 
-describeOnDialects(describe, "referral ended events", (kind) => {
+describeOnDialectsAndSpans(describe, "referral ended events", (kind, tracing) => {
   let h: Harness
   beforeEach(async () => {
     stub.reset()
-    h = await makeHarness(kind, { referAndMonitorPort: stub.port })
+    h = await makeHarness(kind, { tracing, referAndMonitorPort: stub.port })
   })
   afterEach(() => h.dispose())
 

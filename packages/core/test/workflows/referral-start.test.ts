@@ -2,7 +2,7 @@ import { Effect, Schema } from "effect"
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest"
 import { DevIds, referenceId } from "../../src/delius/seed.js"
 import { Referral, ReferralStarted } from "../../src/referral/Referral.js"
-import { describeOnDialects, dropSeededDatabases } from "../../src/testing/index.js"
+import { describeOnDialectsAndSpans, dropSeededDatabases } from "../../src/testing/index.js"
 import { type Harness, makeHarness, named } from "../support/harness.js"
 
 /** Referral started (spec §4.1, §6.3, §14, decisions Q1/Q5) against real databases with the dev dataset. */
@@ -28,10 +28,10 @@ const request = (overrides: Record<string, unknown> = {}) =>
 
 const start = (crn: string, body: ReferralStarted) => Effect.flatMap(Referral, (r) => r.start(crn, body))
 
-describeOnDialects(describe, "Referral.start", (kind) => {
+describeOnDialectsAndSpans(describe, "Referral.start", (kind, tracing) => {
   let h: Harness
   beforeEach(async () => {
-    h = await makeHarness(kind)
+    h = await makeHarness(kind, { tracing })
   })
   afterEach(() => h.dispose())
 
@@ -336,10 +336,10 @@ describeOnDialects(describe, "Referral.start", (kind) => {
   })
 })
 
-describeOnDialects(describe, "Referral.start with duplicate NSIs", (kind) => {
+describeOnDialectsAndSpans(describe, "Referral.start with duplicate NSIs", (kind, tracing) => {
   let h: Harness
   beforeEach(async () => {
-    h = await makeHarness(kind)
+    h = await makeHarness(kind, { tracing })
   })
   afterEach(() => h.dispose())
 

@@ -6,7 +6,7 @@ import { DevIds, DevReferrals } from "../../src/delius/seed.js"
 import { handleDomainEvent } from "../../src/events/handleDomainEvent.js"
 import { Referral, ReferralStarted } from "../../src/referral/Referral.js"
 import { plusDays } from "../../src/domain/time.js"
-import { describeOnDialects, dropSeededDatabases } from "../../src/testing/index.js"
+import { describeOnDialectsAndSpans, dropSeededDatabases } from "../../src/testing/index.js"
 import { type Harness, makeHarness, today } from "../support/harness.js"
 import { fixtureMessage, type ReferAndMonitorStub, startReferAndMonitorStub } from "../support/referAndMonitorStub.js"
 
@@ -31,11 +31,11 @@ const startRequest = Schema.decodeUnknownSync(ReferralStarted)({
   notes: "notes"
 })
 
-describeOnDialects(describe, "transactions", (kind) => {
+describeOnDialectsAndSpans(describe, "transactions", (kind, tracing) => {
   let h: Harness
   beforeEach(async () => {
     stub.reset()
-    h = await makeHarness(kind, { referAndMonitorPort: stub.port })
+    h = await makeHarness(kind, { tracing, referAndMonitorPort: stub.port })
   })
   afterEach(() => h.dispose())
 

@@ -184,6 +184,159 @@ export interface ContactRepositoryShape {
   ) => Effect.Effect<Option.Option<number>, DatabaseError>
 }
 
+type Sql = SqlClient.SqlClient
+type DialectShape = typeof Dialect.Service
+
+/** The contact reads (§7.1, §7.2, §7.5–§7.7). */
+const contactReads = (sql: Sql, dialect: DialectShape) => {
+  const select = sql.literal(`SELECT c.CONTACT_ID, c.OFFENDER_ID, o.CRN, c.CONTACT_TYPE_ID, t.CODE AS CONTACT_TYPE_CODE,
+    c.CONTACT_DATE, c.CONTACT_START_TIME, c.CONTACT_END_TIME, c.ATTENDED, c.COMPLIED, c.CONTACT_OUTCOME_TYPE_ID,
+    oc.CODE AS OUTCOME_CODE, c.HOURS_CREDITED, c.LATEST_ENFORCEMENT_ACTION_ID, c.ENFORCEMENT, c.EVENT_ID, c.NSI_ID,
+    c.PROBATION_AREA_ID, c.TEAM_ID, c.STAFF_ID, c.OFFICE_LOCATION_ID, c.RAR_ACTIVITY, c.LINKED_CONTACT_ID,
+    c.EXTERNAL_REFERENCE, c.NOTES, c.ROW_VERSION
+    FROM CONTACT c JOIN OFFENDER o ON o.OFFENDER_ID = c.OFFENDER_ID
+    JOIN R_CONTACT_TYPE t ON t.CONTACT_TYPE_ID = c.CONTACT_TYPE_ID
+    LEFT JOIN R_CONTACT_OUTCOME_TYPE oc ON oc.CONTACT_OUTCOME_TYPE_ID = c.CONTACT_OUTCOME_TYPE_ID`)
+  const rarDate = sql.literal(dialect.dateOnly("CONTACT_DATE"))
+  return {
+    findByCrnAndUrn: (crn, urn) =>
+      findOne(
+        "Contact.findByCrnAndUrn",
+        Contact
+      )(
+        sql`${select} WHERE o.CRN = ${crn} AND c.EXTERNAL_REFERENCE = ${urn} AND c.SOFT_DELETED = 0 ORDER BY c.CONTACT_ID`
+      ),
+    findById: (contactId) =>
+      findOne("Contact.findById", Contact)(sql`${select} WHERE c.CONTACT_ID = ${contactId} AND c.SOFT_DELETED = 0`),
+    clashCandidates: (offenderId, contactDate) =>
+      findAll(
+        "Contact.clashCandidates",
+        ClashCandidate
+      )(
+        sql`SELECT c.EXTERNAL_REFERENCE, c.CONTACT_START_TIME, c.CONTACT_END_TIME
+            FROM CONTACT c JOIN R_CONTACT_TYPE t ON t.CONTACT_TYPE_ID = c.CONTACT_TYPE_ID
+            WHERE c.OFFENDER_ID = ${offenderId} AND t.ATTENDANCE_CONTACT = 'Y' AND c.CONTACT_DATE = ${contactDate}
+              AND c.SOFT_DELETED = 0 AND c.CONTACT_OUTCOME_TYPE_ID IS NULL`
+      ),
+    existsNsiNote: (nsiId, contactTypeCode, contactDate, containing) =>
+      findAll(
+        "Contact.existsNsiNote",
+        NotesRow
+      )(
+        sql`SELECT c.NOTES FROM CONTACT c JOIN R_CONTACT_TYPE t ON t.CONTACT_TYPE_ID = c.CONTACT_TYPE_ID
+            WHERE c.NSI_ID = ${nsiId} AND t.CODE = ${contactTypeCode} AND c.CONTACT_DATE = ${contactDate} AND c.SOFT_DELETED = 0`
+      ).pipe(Effect.map((rows) => rows.some((r) => r.notes?.includes(containing) ?? false))),
+    ftcContacts: (eventId) =>
+      findAll(
+        "Contact.ftcContacts",
+        FtcContact
+      )(
+        sql`SELECT c.CONTACT_DATE, c.COMPLIED, t.NATIONAL_STANDARDS_CONTACT, c.SOFT_DELETED
+            FROM CONTACT c JOIN R_CONTACT_TYPE t ON t.CONTACT_TYPE_ID = c.CONTACT_TYPE_ID
+            WHERE c.EVENT_ID = ${eventId} AND c.SOFT_DELETED = 0 AND c.COMPLIED = 'N' AND t.NATIONAL_STANDARDS_CONTACT = 'Y'`
+      ),
+    reviewContacts: (eventId, contactTypeCode) =>
+      findAll(
+        "Contact.reviewContacts",
+        ReviewRow
+      )(
+        sql`SELECT c.CONTACT_DATE, c.CONTACT_OUTCOME_TYPE_ID AS OUTCOME_ID
+            FROM CONTACT c JOIN R_CONTACT_TYPE t ON t.CONTACT_TYPE_ID = c.CONTACT_TYPE_ID
+            WHERE c.EVENT_ID = ${eventId} AND t.CODE = ${contactTypeCode} AND c.SOFT_DELETED = 0`
+      ),
+    rarContacts: (nsiId) =>
+      findAll(
+        "Contact.rarContacts",
+        RarContact
+      )(
+        sql`SELECT CONTACT_DATE, RAR_ACTIVITY, SOFT_DELETED, ATTENDED, COMPLIED FROM CONTACT
+            WHERE NSI_ID = ${nsiId} AND RAR_ACTIVITY = 'Y' AND SOFT_DELETED = 0`
+      ),
+    rarDayCount: (nsiId) =>
+      countOf("Contact.rarDayCount")(
+        sql`SELECT COUNT(DISTINCT ${rarDate}) AS N FROM CONTACT
+            WHERE NSI_ID = ${nsiId} AND RAR_ACTIVITY = 'Y' AND SOFT_DELETED = 0
+              AND (ATTENDED IS NULL OR ATTENDED = 'Y') AND (COMPLIED IS NULL OR COMPLIED = 'Y')`
+      ),
+    softDeletedFlag: (crn, urn, contactId) =>
+      findOne(
+        "Contact.softDeletedFlag",
+        SoftDeletedRow
+      )(
+        sql`SELECT c.SOFT_DELETED FROM CONTACT c JOIN OFFENDER o ON o.OFFENDER_ID = c.OFFENDER_ID
+            WHERE (o.CRN = ${crn} AND c.EXTERNAL_REFERENCE = ${urn}) OR c.CONTACT_ID = ${contactId}
+            ORDER BY c.SOFT_DELETED, c.CONTACT_ID`
+      ).pipe(Effect.map(Option.map((r) => r.softDeleted)))
+  } satisfies Partial<ContactRepositoryShape>
+}
+
+/** The contact writes: insert, update (§8.2 audit columns and ROW_VERSION) and the §6.5 bulk withdrawal. */
+const contactWrites = (sql: Sql, dialect: DialectShape) =>
+  ({
+    insert: (contact, ctx) =>
+      Effect.gen(function* () {
+        const id = yield* dialect
+          .nextId(sql, "CONTACT_ID_SEQ")
+          .pipe(Effect.mapError(toDatabaseError("next CONTACT_ID_SEQ")))
+        yield* execute("Contact.insert")(
+          sql`INSERT INTO CONTACT ${sql.insert({
+            CONTACT_ID: id,
+            OFFENDER_ID: contact.offenderId,
+            CONTACT_TYPE_ID: contact.contactTypeId,
+            CONTACT_DATE: contact.contactDate,
+            CONTACT_START_TIME: contact.contactStartTime,
+            CONTACT_END_TIME: contact.contactEndTime ?? null,
+            EVENT_ID: contact.eventId,
+            NSI_ID: contact.nsiId,
+            PROBATION_AREA_ID: contact.probationAreaId,
+            TEAM_ID: contact.teamId,
+            STAFF_ID: contact.staffId,
+            OFFICE_LOCATION_ID: contact.officeLocationId ?? null,
+            RAR_ACTIVITY: contact.rarActivity ?? null,
+            LINKED_CONTACT_ID: contact.linkedContactId ?? null,
+            EXTERNAL_REFERENCE: contact.externalReference ?? null,
+            NOTES: contact.notes ?? null,
+            SOFT_DELETED: 0,
+            PARTITION_AREA_ID: 0,
+            ...insertAuditColumns(ctx)
+          })}`
+        )
+        return ContactId.make(id)
+      }),
+    update: (contactId, changes, ctx) => {
+      const set = definedOnly({
+        OFFICE_LOCATION_ID: changes.officeLocationId,
+        NOTES: changes.notes,
+        EXTERNAL_REFERENCE: changes.externalReference,
+        CONTACT_OUTCOME_TYPE_ID: changes.contactOutcomeTypeId,
+        ATTENDED: changes.attended,
+        COMPLIED: changes.complied,
+        HOURS_CREDITED: changes.hoursCredited,
+        RAR_ACTIVITY: changes.rarActivity,
+        LATEST_ENFORCEMENT_ACTION_ID: changes.latestEnforcementActionId,
+        ENFORCEMENT: changes.enforcement
+      })
+      if (Object.keys(set).length === 0) return Effect.void
+      return execute("Contact.update")(
+        sql`UPDATE CONTACT SET ${sql.update(set)}, ROW_VERSION = ROW_VERSION + 1, LAST_UPDATED_DATETIME = ${ctx.now},
+            LAST_UPDATED_USER_ID = ${ctx.userId} WHERE CONTACT_ID = ${contactId}`
+      )
+    },
+    withdrawFutureAppointments: (nsiId, today, outcome) =>
+      dialect
+        .affectedRows(
+          sql,
+          sql`UPDATE CONTACT SET CONTACT_OUTCOME_TYPE_ID = ${outcome.id}, ATTENDED = ${outcome.attended},
+            COMPLIED = ${outcome.complied}
+          WHERE NSI_ID = ${nsiId} AND CONTACT_OUTCOME_TYPE_ID IS NULL AND CONTACT_DATE >= ${today}
+            AND CONTACT_TYPE_ID IN (SELECT CONTACT_TYPE_ID FROM R_CONTACT_TYPE WHERE CODE IN ('CRSAPT', 'CRSSAA'))`
+        )
+        .pipe(
+          Effect.mapError(toDatabaseError("Contact.withdrawFutureAppointments")),
+          traced("Contact.withdrawFutureAppointments")
+        )
+  }) satisfies Partial<ContactRepositoryShape>
+
 export class ContactRepository extends Context.Tag("@ram-delius/core/ContactRepository")<
   ContactRepository,
   ContactRepositoryShape
@@ -191,148 +344,7 @@ export class ContactRepository extends Context.Tag("@ram-delius/core/ContactRepo
   static readonly make = Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     const dialect = yield* Dialect
-    const select =
-      sql.literal(`SELECT c.CONTACT_ID, c.OFFENDER_ID, o.CRN, c.CONTACT_TYPE_ID, t.CODE AS CONTACT_TYPE_CODE,
-      c.CONTACT_DATE, c.CONTACT_START_TIME, c.CONTACT_END_TIME, c.ATTENDED, c.COMPLIED, c.CONTACT_OUTCOME_TYPE_ID,
-      oc.CODE AS OUTCOME_CODE, c.HOURS_CREDITED, c.LATEST_ENFORCEMENT_ACTION_ID, c.ENFORCEMENT, c.EVENT_ID, c.NSI_ID,
-      c.PROBATION_AREA_ID, c.TEAM_ID, c.STAFF_ID, c.OFFICE_LOCATION_ID, c.RAR_ACTIVITY, c.LINKED_CONTACT_ID,
-      c.EXTERNAL_REFERENCE, c.NOTES, c.ROW_VERSION
-      FROM CONTACT c JOIN OFFENDER o ON o.OFFENDER_ID = c.OFFENDER_ID
-      JOIN R_CONTACT_TYPE t ON t.CONTACT_TYPE_ID = c.CONTACT_TYPE_ID
-      LEFT JOIN R_CONTACT_OUTCOME_TYPE oc ON oc.CONTACT_OUTCOME_TYPE_ID = c.CONTACT_OUTCOME_TYPE_ID`)
-    const rarDate = sql.literal(dialect.dateOnly("CONTACT_DATE"))
-    return ContactRepository.of({
-      findByCrnAndUrn: (crn, urn) =>
-        findOne(
-          "Contact.findByCrnAndUrn",
-          Contact
-        )(
-          sql`${select} WHERE o.CRN = ${crn} AND c.EXTERNAL_REFERENCE = ${urn} AND c.SOFT_DELETED = 0 ORDER BY c.CONTACT_ID`
-        ),
-      findById: (contactId) =>
-        findOne("Contact.findById", Contact)(sql`${select} WHERE c.CONTACT_ID = ${contactId} AND c.SOFT_DELETED = 0`),
-      insert: (contact, ctx) =>
-        Effect.gen(function* () {
-          const id = yield* dialect
-            .nextId(sql, "CONTACT_ID_SEQ")
-            .pipe(Effect.mapError(toDatabaseError("next CONTACT_ID_SEQ")))
-          yield* execute("Contact.insert")(
-            sql`INSERT INTO CONTACT ${sql.insert({
-              CONTACT_ID: id,
-              OFFENDER_ID: contact.offenderId,
-              CONTACT_TYPE_ID: contact.contactTypeId,
-              CONTACT_DATE: contact.contactDate,
-              CONTACT_START_TIME: contact.contactStartTime,
-              CONTACT_END_TIME: contact.contactEndTime ?? null,
-              EVENT_ID: contact.eventId,
-              NSI_ID: contact.nsiId,
-              PROBATION_AREA_ID: contact.probationAreaId,
-              TEAM_ID: contact.teamId,
-              STAFF_ID: contact.staffId,
-              OFFICE_LOCATION_ID: contact.officeLocationId ?? null,
-              RAR_ACTIVITY: contact.rarActivity ?? null,
-              LINKED_CONTACT_ID: contact.linkedContactId ?? null,
-              EXTERNAL_REFERENCE: contact.externalReference ?? null,
-              NOTES: contact.notes ?? null,
-              SOFT_DELETED: 0,
-              PARTITION_AREA_ID: 0,
-              ...insertAuditColumns(ctx)
-            })}`
-          )
-          return ContactId.make(id)
-        }),
-      update: (contactId, changes, ctx) => {
-        const set = definedOnly({
-          OFFICE_LOCATION_ID: changes.officeLocationId,
-          NOTES: changes.notes,
-          EXTERNAL_REFERENCE: changes.externalReference,
-          CONTACT_OUTCOME_TYPE_ID: changes.contactOutcomeTypeId,
-          ATTENDED: changes.attended,
-          COMPLIED: changes.complied,
-          HOURS_CREDITED: changes.hoursCredited,
-          RAR_ACTIVITY: changes.rarActivity,
-          LATEST_ENFORCEMENT_ACTION_ID: changes.latestEnforcementActionId,
-          ENFORCEMENT: changes.enforcement
-        })
-        if (Object.keys(set).length === 0) return Effect.void
-        return execute("Contact.update")(
-          sql`UPDATE CONTACT SET ${sql.update(set)}, ROW_VERSION = ROW_VERSION + 1, LAST_UPDATED_DATETIME = ${ctx.now},
-              LAST_UPDATED_USER_ID = ${ctx.userId} WHERE CONTACT_ID = ${contactId}`
-        )
-      },
-      clashCandidates: (offenderId, contactDate) =>
-        findAll(
-          "Contact.clashCandidates",
-          ClashCandidate
-        )(
-          sql`SELECT c.EXTERNAL_REFERENCE, c.CONTACT_START_TIME, c.CONTACT_END_TIME
-              FROM CONTACT c JOIN R_CONTACT_TYPE t ON t.CONTACT_TYPE_ID = c.CONTACT_TYPE_ID
-              WHERE c.OFFENDER_ID = ${offenderId} AND t.ATTENDANCE_CONTACT = 'Y' AND c.CONTACT_DATE = ${contactDate}
-                AND c.SOFT_DELETED = 0 AND c.CONTACT_OUTCOME_TYPE_ID IS NULL`
-        ),
-      withdrawFutureAppointments: (nsiId, today, outcome) =>
-        dialect
-          .affectedRows(
-            sql,
-            sql`UPDATE CONTACT SET CONTACT_OUTCOME_TYPE_ID = ${outcome.id}, ATTENDED = ${outcome.attended},
-              COMPLIED = ${outcome.complied}
-            WHERE NSI_ID = ${nsiId} AND CONTACT_OUTCOME_TYPE_ID IS NULL AND CONTACT_DATE >= ${today}
-              AND CONTACT_TYPE_ID IN (SELECT CONTACT_TYPE_ID FROM R_CONTACT_TYPE WHERE CODE IN ('CRSAPT', 'CRSSAA'))`
-          )
-          .pipe(
-            Effect.mapError(toDatabaseError("Contact.withdrawFutureAppointments")),
-            traced("Contact.withdrawFutureAppointments")
-          ),
-      existsNsiNote: (nsiId, contactTypeCode, contactDate, containing) =>
-        findAll(
-          "Contact.existsNsiNote",
-          NotesRow
-        )(
-          sql`SELECT c.NOTES FROM CONTACT c JOIN R_CONTACT_TYPE t ON t.CONTACT_TYPE_ID = c.CONTACT_TYPE_ID
-              WHERE c.NSI_ID = ${nsiId} AND t.CODE = ${contactTypeCode} AND c.CONTACT_DATE = ${contactDate} AND c.SOFT_DELETED = 0`
-        ).pipe(Effect.map((rows) => rows.some((r) => r.notes?.includes(containing) ?? false))),
-      ftcContacts: (eventId) =>
-        findAll(
-          "Contact.ftcContacts",
-          FtcContact
-        )(
-          sql`SELECT c.CONTACT_DATE, c.COMPLIED, t.NATIONAL_STANDARDS_CONTACT, c.SOFT_DELETED
-              FROM CONTACT c JOIN R_CONTACT_TYPE t ON t.CONTACT_TYPE_ID = c.CONTACT_TYPE_ID
-              WHERE c.EVENT_ID = ${eventId} AND c.SOFT_DELETED = 0 AND c.COMPLIED = 'N' AND t.NATIONAL_STANDARDS_CONTACT = 'Y'`
-        ),
-      reviewContacts: (eventId, contactTypeCode) =>
-        findAll(
-          "Contact.reviewContacts",
-          ReviewRow
-        )(
-          sql`SELECT c.CONTACT_DATE, c.CONTACT_OUTCOME_TYPE_ID AS OUTCOME_ID
-              FROM CONTACT c JOIN R_CONTACT_TYPE t ON t.CONTACT_TYPE_ID = c.CONTACT_TYPE_ID
-              WHERE c.EVENT_ID = ${eventId} AND t.CODE = ${contactTypeCode} AND c.SOFT_DELETED = 0`
-        ),
-      rarContacts: (nsiId) =>
-        findAll(
-          "Contact.rarContacts",
-          RarContact
-        )(
-          sql`SELECT CONTACT_DATE, RAR_ACTIVITY, SOFT_DELETED, ATTENDED, COMPLIED FROM CONTACT
-              WHERE NSI_ID = ${nsiId} AND RAR_ACTIVITY = 'Y' AND SOFT_DELETED = 0`
-        ),
-      rarDayCount: (nsiId) =>
-        countOf("Contact.rarDayCount")(
-          sql`SELECT COUNT(DISTINCT ${rarDate}) AS N FROM CONTACT
-              WHERE NSI_ID = ${nsiId} AND RAR_ACTIVITY = 'Y' AND SOFT_DELETED = 0
-                AND (ATTENDED IS NULL OR ATTENDED = 'Y') AND (COMPLIED IS NULL OR COMPLIED = 'Y')`
-        ),
-      softDeletedFlag: (crn, urn, contactId) =>
-        findOne(
-          "Contact.softDeletedFlag",
-          SoftDeletedRow
-        )(
-          sql`SELECT c.SOFT_DELETED FROM CONTACT c JOIN OFFENDER o ON o.OFFENDER_ID = c.OFFENDER_ID
-              WHERE (o.CRN = ${crn} AND c.EXTERNAL_REFERENCE = ${urn}) OR c.CONTACT_ID = ${contactId}
-              ORDER BY c.SOFT_DELETED, c.CONTACT_ID`
-        ).pipe(Effect.map(Option.map((r) => r.softDeleted)))
-    })
+    return ContactRepository.of({ ...contactReads(sql, dialect), ...contactWrites(sql, dialect) })
   })
 
   static readonly layer = Layer.effect(ContactRepository, ContactRepository.make)

@@ -95,128 +95,141 @@ export interface NsiRepositoryShape {
   ) => Effect.Effect<number, DatabaseError>
 }
 
+type Sql = SqlClient.SqlClient
+
+/** The NSI reads (§5.4, §6.3, §7.5, §8.4). */
+const nsiReads = (sql: Sql) => {
+  const select =
+    sql.literal(`SELECT n.NSI_ID, n.OFFENDER_ID, o.CRN, n.NSI_TYPE_ID, n.NSI_STATUS_ID, s.CODE AS STATUS_CODE,
+    n.NSI_OUTCOME_ID, n.NSI_STATUS_DATE, n.REFERRAL_DATE, n.ACTUAL_START_DATE, n.ACTUAL_END_DATE, n.NOTES,
+    n.EXTERNAL_REFERENCE, n.INTENDED_PROVIDER_ID, n.EVENT_ID, n.RQMNT_ID, n.RAR_COUNT, n.ACTIVE_FLAG, n.ROW_VERSION,
+    n.CREATED_DATETIME, n.LAST_UPDATED_DATETIME
+    FROM NSI n JOIN OFFENDER o ON o.OFFENDER_ID = n.OFFENDER_ID JOIN R_NSI_STATUS s ON s.NSI_STATUS_ID = n.NSI_STATUS_ID`)
+  return {
+    findByCrnAndUrn: (crn, urn) =>
+      findAll(
+        "Nsi.findByCrnAndUrn",
+        Nsi
+      )(
+        sql`${select} WHERE o.CRN = ${crn} AND o.SOFT_DELETED = 0 AND n.EXTERNAL_REFERENCE = ${urn} AND n.SOFT_DELETED = 0
+            ORDER BY n.NSI_ID`
+      ),
+    findById: (nsiId) => findOne("Nsi.findById", Nsi)(sql`${select} WHERE n.NSI_ID = ${nsiId}`),
+    trace: (crn, urn) =>
+      findAll(
+        "Nsi.trace",
+        NsiTrace
+      )(
+        sql`SELECT n.NSI_ID, n.SOFT_DELETED, n.ACTIVE_FLAG, u.DISTINGUISHED_NAME AS LAST_UPDATED_BY
+            FROM NSI n JOIN OFFENDER o ON o.OFFENDER_ID = n.OFFENDER_ID
+            LEFT JOIN USER_ u ON u.USER_ID = n.LAST_UPDATED_USER_ID
+            WHERE o.CRN = ${crn} AND n.EXTERNAL_REFERENCE = ${urn} ORDER BY n.NSI_ID`
+      ),
+    activeManager: (nsiId) =>
+      findOne(
+        "Nsi.activeManager",
+        NsiManager
+      )(
+        sql`SELECT NSI_MANAGER_ID, PROBATION_AREA_ID, TEAM_ID, STAFF_ID FROM NSI_MANAGER
+            WHERE NSI_ID = ${nsiId} AND ACTIVE_FLAG = 1 AND SOFT_DELETED = 0 ORDER BY NSI_MANAGER_ID`
+      )
+  } satisfies Partial<NsiRepositoryShape>
+}
+
+/** The NSI writes: the NSI, its manager and status history (§6.3), with the §8.2 audit columns. */
+const nsiWrites = (sql: Sql, dialect: typeof Dialect.Service) => {
+  const nextId = (sequence: "NSI_ID_SEQ" | "NSI_MANAGER_ID_SEQ" | "NSI_STATUS_HISTORY_ID_SEQ") =>
+    dialect.nextId(sql, sequence).pipe(Effect.mapError(toDatabaseError(`next ${sequence}`)))
+  return {
+    insert: (nsi, ctx) =>
+      Effect.gen(function* () {
+        const id = yield* nextId("NSI_ID_SEQ")
+        yield* execute("Nsi.insert")(
+          sql`INSERT INTO NSI ${sql.insert({
+            NSI_ID: id,
+            OFFENDER_ID: nsi.offenderId,
+            NSI_TYPE_ID: nsi.nsiTypeId,
+            NSI_STATUS_ID: nsi.nsiStatusId,
+            NSI_OUTCOME_ID: null,
+            NSI_STATUS_DATE: nsi.nsiStatusDate,
+            REFERRAL_DATE: nsi.referralDate,
+            ACTUAL_START_DATE: nsi.actualStartDate,
+            ACTUAL_END_DATE: null,
+            NOTES: nsi.notes,
+            EXTERNAL_REFERENCE: nsi.externalReference,
+            INTENDED_PROVIDER_ID: nsi.intendedProviderId,
+            EVENT_ID: nsi.eventId,
+            RQMNT_ID: nsi.rqmntId,
+            RAR_COUNT: null,
+            PENDING_TRANSFER: 0,
+            ACTIVE_FLAG: 1,
+            SOFT_DELETED: 0,
+            ...insertAuditColumns(ctx)
+          })}`
+        )
+        return NsiId.make(id)
+      }),
+    update: (nsiId, changes, ctx) => {
+      const set = definedOnly({
+        NOTES: changes.notes,
+        ACTUAL_START_DATE: changes.actualStartDate,
+        NSI_STATUS_ID: changes.nsiStatusId,
+        NSI_STATUS_DATE: changes.nsiStatusDate,
+        NSI_OUTCOME_ID: changes.nsiOutcomeId,
+        ACTUAL_END_DATE: changes.actualEndDate,
+        ACTIVE_FLAG: changes.activeFlag,
+        RAR_COUNT: changes.rarCount
+      })
+      if (Object.keys(set).length === 0) return Effect.void
+      // ROW_VERSION is the optimistic-lock version (§8.2): incremented on every update.
+      return execute("Nsi.update")(
+        sql`UPDATE NSI SET ${sql.update(set)}, ROW_VERSION = ROW_VERSION + 1, LAST_UPDATED_DATETIME = ${ctx.now},
+            LAST_UPDATED_USER_ID = ${ctx.userId} WHERE NSI_ID = ${nsiId}`
+      )
+    },
+    insertManager: (manager, ctx) =>
+      Effect.gen(function* () {
+        const id = yield* nextId("NSI_MANAGER_ID_SEQ")
+        yield* execute("Nsi.insertManager")(
+          sql`INSERT INTO NSI_MANAGER ${sql.insert({
+            NSI_MANAGER_ID: id,
+            NSI_ID: manager.nsiId,
+            PROBATION_AREA_ID: manager.probationAreaId,
+            TEAM_ID: manager.teamId,
+            STAFF_ID: manager.staffId,
+            START_DATE: manager.startDate,
+            ACTIVE_FLAG: 1,
+            SOFT_DELETED: 0,
+            PARTITION_AREA_ID: 0,
+            ...insertAuditColumns(ctx)
+          })}`
+        )
+        return id
+      }),
+    insertStatusHistory: (history, ctx) =>
+      Effect.gen(function* () {
+        const id = yield* nextId("NSI_STATUS_HISTORY_ID_SEQ")
+        yield* execute("Nsi.insertStatusHistory")(
+          sql`INSERT INTO NSI_STATUS_HISTORY ${sql.insert({
+            NSI_STATUS_HISTORY_ID: id,
+            NSI_ID: history.nsiId,
+            NSI_STATUS_ID: history.nsiStatusId,
+            NSI_STATUS_DATE: history.nsiStatusDate,
+            NOTES: history.notes,
+            SOFT_DELETED: 0,
+            ...insertAuditColumns(ctx)
+          })}`
+        )
+        return id
+      })
+  } satisfies Partial<NsiRepositoryShape>
+}
+
 export class NsiRepository extends Context.Tag("@ram-delius/core/NsiRepository")<NsiRepository, NsiRepositoryShape>() {
   static readonly make = Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     const dialect = yield* Dialect
-    const nextId = (sequence: "NSI_ID_SEQ" | "NSI_MANAGER_ID_SEQ" | "NSI_STATUS_HISTORY_ID_SEQ") =>
-      dialect.nextId(sql, sequence).pipe(Effect.mapError(toDatabaseError(`next ${sequence}`)))
-    const select =
-      sql.literal(`SELECT n.NSI_ID, n.OFFENDER_ID, o.CRN, n.NSI_TYPE_ID, n.NSI_STATUS_ID, s.CODE AS STATUS_CODE,
-      n.NSI_OUTCOME_ID, n.NSI_STATUS_DATE, n.REFERRAL_DATE, n.ACTUAL_START_DATE, n.ACTUAL_END_DATE, n.NOTES,
-      n.EXTERNAL_REFERENCE, n.INTENDED_PROVIDER_ID, n.EVENT_ID, n.RQMNT_ID, n.RAR_COUNT, n.ACTIVE_FLAG, n.ROW_VERSION,
-      n.CREATED_DATETIME, n.LAST_UPDATED_DATETIME
-      FROM NSI n JOIN OFFENDER o ON o.OFFENDER_ID = n.OFFENDER_ID JOIN R_NSI_STATUS s ON s.NSI_STATUS_ID = n.NSI_STATUS_ID`)
-    return NsiRepository.of({
-      findByCrnAndUrn: (crn, urn) =>
-        findAll(
-          "Nsi.findByCrnAndUrn",
-          Nsi
-        )(
-          sql`${select} WHERE o.CRN = ${crn} AND o.SOFT_DELETED = 0 AND n.EXTERNAL_REFERENCE = ${urn} AND n.SOFT_DELETED = 0
-              ORDER BY n.NSI_ID`
-        ),
-      findById: (nsiId) => findOne("Nsi.findById", Nsi)(sql`${select} WHERE n.NSI_ID = ${nsiId}`),
-      trace: (crn, urn) =>
-        findAll(
-          "Nsi.trace",
-          NsiTrace
-        )(
-          sql`SELECT n.NSI_ID, n.SOFT_DELETED, n.ACTIVE_FLAG, u.DISTINGUISHED_NAME AS LAST_UPDATED_BY
-              FROM NSI n JOIN OFFENDER o ON o.OFFENDER_ID = n.OFFENDER_ID
-              LEFT JOIN USER_ u ON u.USER_ID = n.LAST_UPDATED_USER_ID
-              WHERE o.CRN = ${crn} AND n.EXTERNAL_REFERENCE = ${urn} ORDER BY n.NSI_ID`
-        ),
-      insert: (nsi, ctx) =>
-        Effect.gen(function* () {
-          const id = yield* nextId("NSI_ID_SEQ")
-          yield* execute("Nsi.insert")(
-            sql`INSERT INTO NSI ${sql.insert({
-              NSI_ID: id,
-              OFFENDER_ID: nsi.offenderId,
-              NSI_TYPE_ID: nsi.nsiTypeId,
-              NSI_STATUS_ID: nsi.nsiStatusId,
-              NSI_OUTCOME_ID: null,
-              NSI_STATUS_DATE: nsi.nsiStatusDate,
-              REFERRAL_DATE: nsi.referralDate,
-              ACTUAL_START_DATE: nsi.actualStartDate,
-              ACTUAL_END_DATE: null,
-              NOTES: nsi.notes,
-              EXTERNAL_REFERENCE: nsi.externalReference,
-              INTENDED_PROVIDER_ID: nsi.intendedProviderId,
-              EVENT_ID: nsi.eventId,
-              RQMNT_ID: nsi.rqmntId,
-              RAR_COUNT: null,
-              PENDING_TRANSFER: 0,
-              ACTIVE_FLAG: 1,
-              SOFT_DELETED: 0,
-              ...insertAuditColumns(ctx)
-            })}`
-          )
-          return NsiId.make(id)
-        }),
-      update: (nsiId, changes, ctx) => {
-        const set = definedOnly({
-          NOTES: changes.notes,
-          ACTUAL_START_DATE: changes.actualStartDate,
-          NSI_STATUS_ID: changes.nsiStatusId,
-          NSI_STATUS_DATE: changes.nsiStatusDate,
-          NSI_OUTCOME_ID: changes.nsiOutcomeId,
-          ACTUAL_END_DATE: changes.actualEndDate,
-          ACTIVE_FLAG: changes.activeFlag,
-          RAR_COUNT: changes.rarCount
-        })
-        if (Object.keys(set).length === 0) return Effect.void
-        // ROW_VERSION is the optimistic-lock version (§8.2): incremented on every update.
-        return execute("Nsi.update")(
-          sql`UPDATE NSI SET ${sql.update(set)}, ROW_VERSION = ROW_VERSION + 1, LAST_UPDATED_DATETIME = ${ctx.now},
-              LAST_UPDATED_USER_ID = ${ctx.userId} WHERE NSI_ID = ${nsiId}`
-        )
-      },
-      insertManager: (manager, ctx) =>
-        Effect.gen(function* () {
-          const id = yield* nextId("NSI_MANAGER_ID_SEQ")
-          yield* execute("Nsi.insertManager")(
-            sql`INSERT INTO NSI_MANAGER ${sql.insert({
-              NSI_MANAGER_ID: id,
-              NSI_ID: manager.nsiId,
-              PROBATION_AREA_ID: manager.probationAreaId,
-              TEAM_ID: manager.teamId,
-              STAFF_ID: manager.staffId,
-              START_DATE: manager.startDate,
-              ACTIVE_FLAG: 1,
-              SOFT_DELETED: 0,
-              PARTITION_AREA_ID: 0,
-              ...insertAuditColumns(ctx)
-            })}`
-          )
-          return id
-        }),
-      activeManager: (nsiId) =>
-        findOne(
-          "Nsi.activeManager",
-          NsiManager
-        )(
-          sql`SELECT NSI_MANAGER_ID, PROBATION_AREA_ID, TEAM_ID, STAFF_ID FROM NSI_MANAGER
-              WHERE NSI_ID = ${nsiId} AND ACTIVE_FLAG = 1 AND SOFT_DELETED = 0 ORDER BY NSI_MANAGER_ID`
-        ),
-      insertStatusHistory: (history, ctx) =>
-        Effect.gen(function* () {
-          const id = yield* nextId("NSI_STATUS_HISTORY_ID_SEQ")
-          yield* execute("Nsi.insertStatusHistory")(
-            sql`INSERT INTO NSI_STATUS_HISTORY ${sql.insert({
-              NSI_STATUS_HISTORY_ID: id,
-              NSI_ID: history.nsiId,
-              NSI_STATUS_ID: history.nsiStatusId,
-              NSI_STATUS_DATE: history.nsiStatusDate,
-              NOTES: history.notes,
-              SOFT_DELETED: 0,
-              ...insertAuditColumns(ctx)
-            })}`
-          )
-          return id
-        })
-    })
+    return NsiRepository.of({ ...nsiReads(sql), ...nsiWrites(sql, dialect) })
   })
 
   static readonly layer = Layer.effect(NsiRepository, NsiRepository.make)

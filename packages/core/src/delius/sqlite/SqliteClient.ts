@@ -2,7 +2,7 @@
  * An `@effect/sql` client for the embedded SQLite database over Node's built-in `node:sqlite` (`DatabaseSync`), so the
  * default `DATABASE_URL` needs no native addon compiled against a particular Node (better-sqlite3 12 aborts on Node 24).
  *
- * Shaped like Effect's own `@effect/sql-*` drivers and this package's Oracle client (`make`, `layer`, `layerConfig`,
+ * Shaped like Effect's own `@effect/sql-*` drivers and this package's Oracle client (a `SqliteClient` tag, `layer`,
  * `makeCompiler`), with SQLite's specifics handled here:
  *   - `?` placeholders and `"name"` identifiers (@effect/sql's SQLite compiler);
  *   - one connection, guarded by a semaphore: a transaction holds it from BEGIN to COMMIT / ROLLBACK, so statements from
@@ -11,7 +11,7 @@
  *     second host) wait for the lock instead of failing at once — synchronously, blocking the event loop meanwhile;
  *   - integers come back as JS numbers (`readBigInts` off: Delius ids fit in a double), BLOBs as `Uint8Array`.
  *
- * The statement path is kept lean (issue 13, "A lean statement path"): each SQL text is prepared once and kept in a
+ * The statement path is kept lean (DESIGN.md, The Delius data layer): each SQL text is prepared once and kept in a
  * bounded map, rows are fetched as arrays, and the result names of a prepared statement are transformed once and reused
  * for every row and every later execution — there is no per-row name transform.
  */
@@ -94,23 +94,24 @@ interface Prepared {
 // after DDL keeps the memoised result names right.
 const DDL = /^\s*(CREATE|ALTER|DROP)\b/i
 
-const toObjects = (rows: ReadonlyArray<ReadonlyArray<unknown>>, names: ReadonlyArray<string>) => {
-  const out = new Array<Record<string, unknown>>(rows.length)
+/** Rows fetched as arrays (`setReturnArrays`) as objects keyed by the statement's result names. */
+const toObjects = (rows: ReadonlyArray<unknown>, names: ReadonlyArray<string>) => {
+  const out: Array<Record<string, unknown>> = []
   const width = names.length
-  for (let i = 0; i < rows.length; i++) {
-    const row = rows[i]!
+  for (const row of rows) {
+    if (!Array.isArray(row)) continue // never: every statement is prepared with setReturnArrays(true)
     const object: Record<string, unknown> = {}
-    for (let j = 0; j < width; j++) object[names[j]!] = row[j]
-    out[i] = object
+    for (let j = 0; j < width; j++) {
+      const name = names[j]
+      if (name !== undefined) object[name] = row[j]
+    }
+    out.push(object)
   }
   return out
 }
 
-/**
- * Build a SQLite client. Opens the file (creating it if needed), sets WAL and the busy timeout, and closes the
- * connection when the scope closes.
- */
-const make = (config: SqliteClientConfig): Effect.Effect<SqliteClient, SqlError, Scope.Scope | Reactivity.Reactivity> =>
+/** Open the file (creating it if needed) with the busy timeout and WAL; closed when the scope closes. */
+const openDatabase = (config: SqliteClientConfig) =>
   Effect.gen(function* () {
     const db = yield* Effect.acquireRelease(
       Effect.try({
@@ -129,93 +130,96 @@ const make = (config: SqliteClientConfig): Effect.Effect<SqliteClient, SqlError,
         // synchronous = NORMAL is the setting SQLite documents for WAL (and better-sqlite3's build default): a commit
         // is still atomic and survives a crash of the process, and is no longer fsync'd one by one — with node:sqlite's
         // default (FULL) every COMMIT and every autocommit audit insert waited 1.4–2.1 ms on the disk, 3.5 ms of each
-        // appointment create (issue 13). Only the last commits before a power cut of the machine can be lost, never
-        // half of one; production Delius is Oracle.
+        // appointment create. Only the last commits before a power cut of the machine can be lost, never half of one;
+        // production Delius is Oracle.
         try: () => db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL"),
         catch: (cause) => sqlError("SqliteClient: failed to set WAL journal mode", cause)
       })
     }
+    return db
+  })
 
-    const transformName = config.transformResultNames
-    const capacity = config.prepareCacheSize ?? DEFAULT_PREPARE_CACHE_SIZE
-    const cache = new Map<string, Prepared>()
-
-    const prepare = (sql: string): Prepared => {
-      const hit = cache.get(sql)
-      if (hit !== undefined) return hit
-      const statement = db.prepare(sql)
-      statement.setReturnArrays(true)
-      const prepared: Prepared = { statement, ddl: DDL.test(sql), names: undefined, transformedNames: undefined }
-      if (cache.size >= capacity) cache.delete(cache.keys().next().value!)
-      cache.set(sql, prepared)
-      return prepared
+/** Each SQL text prepared once, in a bounded map (oldest dropped first), with its result names worked out once. */
+const preparedStatements = (db: DatabaseSync, config: SqliteClientConfig) => {
+  const transformName = config.transformResultNames
+  const capacity = config.prepareCacheSize ?? DEFAULT_PREPARE_CACHE_SIZE
+  const cache = new Map<string, Prepared>()
+  const prepare = (sql: string): Prepared => {
+    const hit = cache.get(sql)
+    if (hit !== undefined) return hit
+    const statement = db.prepare(sql)
+    statement.setReturnArrays(true)
+    const prepared: Prepared = { statement, ddl: DDL.test(sql), names: undefined, transformedNames: undefined }
+    if (cache.size >= capacity) {
+      const oldest = cache.keys().next()
+      if (oldest.done !== true) cache.delete(oldest.value)
     }
+    cache.set(sql, prepared)
+    return prepared
+  }
+  const namesOf = (prepared: Prepared, transform: boolean): ReadonlyArray<string> => {
+    if (prepared.names === undefined) prepared.names = prepared.statement.columns().map((column) => column.name)
+    if (!transform || transformName === undefined) return prepared.names
+    if (prepared.transformedNames === undefined) prepared.transformedNames = prepared.names.map(transformName)
+    return prepared.transformedNames
+  }
+  /** Runs `f` on the prepared statement; after DDL the cache is dropped. */
+  const withPrepared = <A>(sql: string, f: (statement: StatementSync) => A) => {
+    const prepared = prepare(sql)
+    const result = f(prepared.statement)
+    if (prepared.ddl) cache.clear()
+    return { prepared, result }
+  }
+  return { withPrepared, namesOf, size: () => cache.size }
+}
 
-    const namesOf = (prepared: Prepared, transform: boolean): ReadonlyArray<string> => {
-      if (prepared.names === undefined) prepared.names = prepared.statement.columns().map((column) => column.name)
-      if (!transform || transformName === undefined) return prepared.names
-      if (prepared.transformedNames === undefined) prepared.transformedNames = prepared.names.map(transformName)
-      return prepared.transformedNames
-    }
-
-    const afterRun = (prepared: Prepared) => {
-      if (prepared.ddl) cache.clear()
-    }
-
-    // Runs synchronously: node:sqlite has no asynchronous API, and the semaphore keeps one statement at a time anyway.
-    const rows = (sql: string, params: ReadonlyArray<unknown>, transform: boolean) =>
+/** The one connection's operations over the prepared statements. */
+const sqliteConnection = ({ namesOf, withPrepared }: ReturnType<typeof preparedStatements>): Connection => {
+  const inputs = (params: ReadonlyArray<unknown>) => params as Array<SQLInputValue>
+  // Runs synchronously: node:sqlite has no asynchronous API, and the semaphore keeps one statement at a time anyway.
+  const rows = (sql: string, params: ReadonlyArray<unknown>, transform: boolean) =>
+    Effect.try({
+      try: () => {
+        const { prepared, result } = withPrepared(sql, (statement): ReadonlyArray<unknown> =>
+          statement.all(...inputs(params))
+        )
+        return result.length === 0 ? [] : toObjects(result, namesOf(prepared, transform))
+      },
+      catch: (cause) => sqlError("Failed to execute statement", cause)
+    })
+  return {
+    // `transformRows` is only a flag here: the names were transformed once for the statement, not per row.
+    execute: (sql, params, transformRows) => rows(sql, params, transformRows !== undefined),
+    executeRaw: (sql, params) =>
       Effect.try({
-        try: () => {
-          const prepared = prepare(sql)
-          const values = prepared.statement.all(...(params as Array<SQLInputValue>)) as unknown as ReadonlyArray<
-            ReadonlyArray<unknown>
-          >
-          afterRun(prepared)
-          return values.length === 0 ? [] : toObjects(values, namesOf(prepared, transform))
-        },
+        try: () => withPrepared(sql, (statement) => statement.run(...inputs(params))).result,
         catch: (cause) => sqlError("Failed to execute statement", cause)
-      })
+      }),
+    executeValues: (sql, params) =>
+      Effect.try({
+        try: () =>
+          withPrepared(sql, (statement) => statement.all(...inputs(params)) as ReadonlyArray<unknown>).result.filter(
+            Array.isArray
+          ),
+        catch: (cause) => sqlError("Failed to execute statement", cause)
+      }),
+    // BEGIN / COMMIT / SAVEPOINT effect_sql_n come through here: a handful of fixed texts, so they are cached too.
+    executeUnprepared: (sql, params, transformRows) => rows(sql, params ?? [], transformRows !== undefined),
+    // node:sqlite reads synchronously, so a stream is the fetched result emitted row by row.
+    executeStream: (sql, params, transformRows) =>
+      Stream.fromIterableEffect(rows(sql, params, transformRows !== undefined))
+  }
+}
 
-    const connection: Connection = {
-      // `transformRows` is only a flag here: the names were transformed once for the statement, not per row.
-      execute: (sql, params, transformRows) =>
-        rows(sql, params, transformRows !== undefined) as Effect.Effect<any, SqlError>,
-      executeRaw: (sql, params) =>
-        Effect.try({
-          try: () => {
-            const prepared = prepare(sql)
-            const result = prepared.statement.run(...(params as Array<SQLInputValue>))
-            afterRun(prepared)
-            return result
-          },
-          catch: (cause) => sqlError("Failed to execute statement", cause)
-        }),
-      executeValues: (sql, params) =>
-        Effect.try({
-          try: () => {
-            const prepared = prepare(sql)
-            const values = prepared.statement.all(...(params as Array<SQLInputValue>)) as unknown as ReadonlyArray<
-              ReadonlyArray<unknown>
-            >
-            afterRun(prepared)
-            return values
-          },
-          catch: (cause) => sqlError("Failed to execute statement", cause)
-        }),
-      // BEGIN / COMMIT / SAVEPOINT effect_sql_n come through here: a handful of fixed texts, so they are cached too.
-      executeUnprepared: (sql, params, transformRows) =>
-        rows(sql, params ?? [], transformRows !== undefined) as Effect.Effect<any, SqlError>,
-      // node:sqlite reads synchronously, so a stream is the fetched result emitted row by row.
-      executeStream: (sql, params, transformRows) =>
-        Stream.fromIterableEffect(rows(sql, params, transformRows !== undefined)) as Stream.Stream<any, SqlError>
-    }
-
-    const semaphore = yield* Effect.makeSemaphore(1)
-    // The connection is held, with the permit, until the scope that acquired it closes: a transaction's after COMMIT or
-    // ROLLBACK, a single statement's once it has run (@effect/sql runs each in its own scope). A statement that gave
-    // the permit back before running could be overtaken, between the two, by another fiber's BEGIN — should its fiber
-    // yield there (Effect yields a busy fiber every 2,048 steps) — and would then run inside that transaction.
-    const acquirer = Effect.uninterruptibleMask((restore) =>
+/**
+ * The connection is held, with the permit, until the scope that acquired it closes: a transaction's after COMMIT or
+ * ROLLBACK, a single statement's once it has run (@effect/sql runs each in its own scope). A statement that gave the
+ * permit back before running could be overtaken, between the two, by another fiber's BEGIN — should its fiber yield
+ * there (Effect yields a busy fiber every 2,048 steps) — and would then run inside that transaction.
+ */
+const exclusiveAcquirer = (connection: Connection) =>
+  Effect.map(Effect.makeSemaphore(1), (semaphore) =>
+    Effect.uninterruptibleMask((restore) =>
       Effect.as(
         Effect.zipRight(
           restore(semaphore.take(1)),
@@ -224,20 +228,29 @@ const make = (config: SqliteClientConfig): Effect.Effect<SqliteClient, SqlError,
         connection
       )
     )
+  )
 
+/**
+ * Build a SQLite client. Opens the file (creating it if needed), sets WAL and the busy timeout, and closes the
+ * connection when the scope closes.
+ */
+const make = (config: SqliteClientConfig): Effect.Effect<SqliteClient, SqlError, Scope.Scope | Reactivity.Reactivity> =>
+  Effect.gen(function* () {
+    const statements = preparedStatements(yield* openDatabase(config), config)
+    const acquirer = yield* exclusiveAcquirer(sqliteConnection(statements))
     const client = yield* Client.make({
       acquirer,
       transactionAcquirer: acquirer,
       compiler: makeCompiler(config.transformQueryNames),
       spanAttributes: [...Object.entries(config.spanAttributes ?? {}), ["db.system.name", "sqlite"]],
       // Never called (see `execute`): its presence tells the connection to use the transformed names.
-      transformRows: transformName === undefined ? undefined : <A extends object>(rows: ReadonlyArray<A>) => rows
+      transformRows:
+        config.transformResultNames === undefined ? undefined : <A extends object>(rows: ReadonlyArray<A>) => rows
     })
-
     return Object.assign(client, {
       [TypeId]: TypeId,
       config,
-      preparedStatements: Effect.sync(() => cache.size)
+      preparedStatements: Effect.sync(statements.size)
     }) as SqliteClient
   })
 

@@ -1,0 +1,153 @@
+import { SqlClient, Statement } from "@effect/sql"
+import { Effect, FiberRef, Layer, ManagedRuntime, Option } from "effect"
+import { readFileSync } from "node:fs"
+import { createRequire } from "node:module"
+import { dirname, join } from "node:path"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import * as Database from "../src/delius/database.js"
+import { run } from "../src/delius/statement.js"
+import { createDatabase, describeOnDialects, type TestDatabase } from "../src/testing/index.js"
+
+/**
+ * delius/statement.ts runs a statement straight on the transaction's connection, reading @effect/sql internals that are
+ * not its documented API. These tests pin each of them, by name, so that an upgrade that changes one fails here rather
+ * than silently slowing every write workflow or, worse, running a statement wrongly. When one fails: read the new
+ * @effect/sql's internal/statement.ts and internal/client.ts, adapt statement.ts, then update the pin below.
+ */
+
+/** The @effect/sql release whose internals statement.ts was written against. */
+const PINNED_EFFECT_SQL = "0.52.1"
+
+const internal = (name: string, why: string) =>
+  `@effect/sql internal "${name}" changed (${why}); delius/statement.ts relies on it — see the comment at the top of this file`
+
+describe("the @effect/sql internals delius/statement.ts relies on", () => {
+  it(`@effect/sql is the pinned release ${PINNED_EFFECT_SQL}`, () => {
+    const require = createRequire(import.meta.url)
+    const manifest = join(dirname(require.resolve("@effect/sql")), "..", "..", "package.json")
+    const { name, version } = JSON.parse(readFileSync(manifest, "utf8")) as { name: string; version: string }
+    expect(name).toBe("@effect/sql")
+    expect(
+      version,
+      `@effect/sql was upgraded from ${PINNED_EFFECT_SQL} to ${version}: check the internals delius/statement.ts reads ` +
+        `(Statement#compile, Statement#transformRows, Statement.currentTransformer, SqlClient.TransactionConnection), ` +
+        `then update PINNED_EFFECT_SQL`
+    ).toBe(PINNED_EFFECT_SQL)
+  })
+
+  it("Statement.currentTransformer is a FiberRef, none by default", () => {
+    expect(
+      FiberRef.FiberRefTypeId in Statement.currentTransformer,
+      internal("Statement.currentTransformer", "not a FiberRef")
+    ).toBe(true)
+    expect(
+      Option.isNone(Effect.runSync(FiberRef.get(Statement.currentTransformer))),
+      internal("Statement.currentTransformer", "no longer none by default")
+    ).toBe(true)
+  })
+})
+
+describeOnDialects(describe, "delius/statement.ts run", (kind) => {
+  let db: TestDatabase
+  let runtime: ManagedRuntime.ManagedRuntime<SqlClient.SqlClient, unknown>
+  beforeAll(async () => {
+    db = await createDatabase(kind)
+    runtime = ManagedRuntime.make(Layer.orDie(Database.layerFromUrl(db.url)))
+    await runtime.runPromise(
+      Effect.flatMap(
+        SqlClient.SqlClient,
+        (sql) => sql`CREATE TABLE STATEMENT_PROBE (PROBE_ID INTEGER, PROBE_TEXT VARCHAR(20))`
+      )
+    )
+  })
+  afterAll(async () => {
+    await runtime?.dispose()
+    await db?.drop()
+  })
+
+  /** A statement whose `commit` — @effect/sql's own execution path — is counted. */
+  const counted = (sql: SqlClient.SqlClient, id: number) => {
+    const statement = sql<{ probeId: number; probeText: string }>`SELECT PROBE_ID, PROBE_TEXT FROM STATEMENT_PROBE
+      WHERE PROBE_ID = ${id}`
+    const committed = { count: 0 }
+    // `commit` is how Effect runs an Effectable such as @effect/sql's statement.
+    const commit = (statement as typeof statement & { readonly commit: () => typeof statement }).commit.bind(statement)
+    Object.assign(statement, {
+      commit: () => {
+        committed.count++
+        return commit()
+      }
+    })
+    return { statement, committed }
+  }
+
+  const probe = (options: { readonly transaction: boolean; readonly spans: boolean; readonly transformer?: boolean }) =>
+    Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      const { committed, statement } = counted(sql, 1)
+      const once = run(statement)
+      const inTransaction = options.transaction ? sql.withTransaction(once) : once
+      const withTransformer = options.transformer
+        ? Statement.withTransformer(inTransaction, (self) => Effect.succeed(self))
+        : inTransaction
+      const rows = yield* Effect.locally(withTransformer, FiberRef.currentTracerEnabled, options.spans)
+      return { rows, committed: committed.count }
+    })
+
+  beforeAll(async () => {
+    await runtime.runPromise(
+      Effect.flatMap(
+        SqlClient.SqlClient,
+        (sql) => sql`INSERT INTO STATEMENT_PROBE ${sql.insert({ PROBE_ID: 1, PROBE_TEXT: "probe" })}`
+      )
+    )
+  })
+
+  it("a statement exposes compile() → [sql, params] and its transformRows", async () => {
+    const statement = await runtime.runPromise(Effect.map(SqlClient.SqlClient, (sql) => sql`SELECT ${1} AS N`))
+    expect(typeof statement.compile, internal("Statement#compile", "not a method")).toBe("function")
+    const compiled = statement.compile()
+    expect(
+      Array.isArray(compiled) && typeof compiled[0] === "string" && Array.isArray(compiled[1]),
+      internal("Statement#compile", "no longer returns [sql, params]")
+    ).toBe(true)
+    expect(
+      "transformRows" in statement,
+      internal("Statement#transformRows", "no longer a field of the statement")
+    ).toBe(true)
+  })
+
+  it("inside a transaction, SqlClient.TransactionConnection is [connection, depth] with execute()", async () => {
+    const found = await runtime.runPromise(
+      Effect.flatMap(SqlClient.SqlClient, (sql) =>
+        sql.withTransaction(Effect.serviceOption(SqlClient.TransactionConnection))
+      )
+    )
+    expect(Option.isSome(found), internal("SqlClient.TransactionConnection", "not in a transaction's context")).toBe(
+      true
+    )
+    const [connection, depth] = Option.getOrThrow(found)
+    expect(typeof connection.execute, internal("Connection#execute", "not a method")).toBe("function")
+    expect(typeof depth, internal("SqlClient.TransactionConnection", "no longer [connection, depth]")).toBe("number")
+  })
+
+  it("in a transaction with spans off, runs on the transaction's connection without @effect/sql's path", async () => {
+    const { committed, rows } = await runtime.runPromise(probe({ transaction: true, spans: false }))
+    // The rows are transformed as @effect/sql transforms them (result names in camelCase).
+    expect(rows).toEqual([{ probeId: 1, probeText: "probe" }])
+    expect(
+      committed,
+      "delius/statement.ts no longer takes its fast path: an @effect/sql internal it reads changed"
+    ).toBe(0)
+  })
+
+  it.each([
+    ["outside a transaction", { transaction: false, spans: false }],
+    ["with spans on (the sql.execute span is made)", { transaction: true, spans: true }],
+    ["with a statement transformer installed", { transaction: true, spans: false, transformer: true }]
+  ])("%s, @effect/sql runs the statement, with the same rows", async (_, options) => {
+    const { committed, rows } = await runtime.runPromise(probe(options))
+    expect(rows).toEqual([{ probeId: 1, probeText: "probe" }])
+    expect(committed).toBe(1)
+  })
+})
