@@ -39,7 +39,15 @@ const readBody = (file: string) =>
       })
   })
 
-export const eventProcess = ({ file, dryRun, json }: { file: string; dryRun: boolean; json: boolean }) =>
+export const eventProcess = ({
+  file,
+  dryRun,
+  json
+}: {
+  file: string
+  dryRun: boolean
+  json: boolean
+}): Effect.Effect<void, unknown> =>
   Effect.gen(function* () {
     const body = yield* readBody(file)
     yield* requireSchema

@@ -227,7 +227,7 @@ const driverLayer = (target: DatabaseTarget, options: DatabaseOptions) => {
 }
 
 type AnyDatabaseLayer = ReturnType<typeof driverLayer>
-type DatabaseLayer = Layer.Layer<
+export type DatabaseLayer = Layer.Layer<
   Layer.Layer.Success<AnyDatabaseLayer>,
   Layer.Layer.Error<AnyDatabaseLayer> | DatabaseUnreachable
 >
