@@ -70,7 +70,11 @@ const startServing = async ({ http, queue }: { readonly http: boolean; readonly 
   // Without the HTTP API, the consumer still answers Kubernetes probes (QUEUE_HEALTH_PORT).
   const queueHealth =
     host !== undefined && queueConsumer !== undefined && httpServer === undefined
-      ? await host.startHealthServer({ port: config.healthPort, consumer: queueConsumer.consumer })
+      ? await host.startHealthServer({
+          port: config.healthPort,
+          consumer: queueConsumer.consumer,
+          info: host.queueHostInfo()
+        })
       : undefined
   if (queueHealth !== undefined) Log.logLine("info", `Queue host health on port ${queueHealth.port}`, {})
   handleShutdownSignals({
