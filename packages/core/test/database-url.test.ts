@@ -147,9 +147,9 @@ describe("the non-production guard", () => {
       )
     )
 
-  it("the configured layer refuses before connecting, naming ENVIRONMENT_NAME (the host does not exist)", async () => {
+  it("the configured layer refuses before connecting, naming ENVIRONMENT_NAME (nothing listens on the port: a connection would fail differently)", async () => {
     const exit = await build({
-      DATABASE_URL: "jdbc:oracle:thin:@//delius-db.invalid:1521/PRDNDA",
+      DATABASE_URL: "jdbc:oracle:thin:@//127.0.0.1:1/PRDNDA",
       DATABASE_USERNAME: "delius_app",
       DATABASE_PASSWORD: PASSWORD,
       ENVIRONMENT_NAME: "preprod"
