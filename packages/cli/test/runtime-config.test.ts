@@ -324,7 +324,9 @@ describe("human-readable lines at a terminal", () => {
         .split("\n")
         .filter((l) => l !== "")
       for (const line of lines) expect(line).toMatch(PRETTY)
-      expect(lines).toContainEqual(expect.stringMatching(/INFO  GET \/ping 200 {2}type=request method=GET path=\/ping/))
+      expect(lines).toContainEqual(
+        expect.stringMatching(/INFO {2}GET \/ping 200 {2}type=request method=GET path=\/ping/)
+      )
     } finally {
       await db.drop()
     }
@@ -347,7 +349,7 @@ describe("human-readable lines at a terminal", () => {
         child.stdout.on("data", (chunk) => (out += chunk))
         child.on("close", () => resolve(out.replace(/\r/g, "").trim()))
       })
-      if (expected === "pretty") expect(result).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO  hello {2}crn=X000001$/)
+      if (expected === "pretty") expect(result).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO {2}hello {2}crn=X000001$/)
       else expect(JSON.parse(result)).toMatchObject({ level: "info", message: "hello", crn: "X000001" })
     },
     30_000

@@ -39,6 +39,7 @@ export {
   type Credentials,
   type DatabaseTarget,
   describeEndpoints,
+  type Endpoint,
   type EnvironmentName,
   environmentRefusal,
   parseDatabaseUrl,

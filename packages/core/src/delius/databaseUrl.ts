@@ -22,7 +22,7 @@ export interface SuppliedCredentials {
   readonly password: Option.Option<Redacted.Redacted<string>>
 }
 
-export const noSuppliedCredentials: SuppliedCredentials = { username: Option.none(), password: Option.none() }
+const noSuppliedCredentials: SuppliedCredentials = { username: Option.none(), password: Option.none() }
 
 export interface Endpoint {
   readonly host: string
