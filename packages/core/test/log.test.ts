@@ -141,9 +141,12 @@ describe("LOG_FORMAT and the terminal", () => {
     expect(Log.renderLine({ isTTY: true }, "error", "down", {}, at)).toBe("03:04:05.067 ERROR down")
   })
 
-  it("a JDBC URL's password is redacted too", () => {
+  it("a JDBC URL's password is redacted too, wherever the password appears", () => {
     expect(Log.redactText("jdbc:oracle:thin:scott/tiger-secret@//db:1521/SVC")).toBe(
       "jdbc:oracle:thin:scott/[redacted]@//db:1521/SVC"
     )
+    process.env.DATABASE_URL = "jdbc:oracle:thin:scott/tiger-secret@//db:1521/SVC"
+    Log.resetRedaction()
+    expect(Log.redactText("login failed for tiger-secret")).toBe("login failed for [redacted]")
   })
 })

@@ -60,7 +60,10 @@ const knownSecrets = (): ReadonlyArray<string> => {
     if (value === undefined || value.length < 4) continue
     if (SECRET_ENV.test(name)) values.add(value)
     if (URL_ENV.test(name)) {
-      const password = /^[a-z][a-z0-9+.-]*:\/\/[^/:@\s]*:([^@/\s]+)@/i.exec(value)?.[1]
+      // scheme://user:password@… or the JDBC form jdbc:oracle:thin:user/password@…
+      const password =
+        /^[a-z][a-z0-9+.-]*:\/\/[^/:@\s]*:([^@/\s]+)@/i.exec(value)?.[1] ??
+        /^jdbc:oracle:thin:[^/@\s]*\/([^@\s]+)@/i.exec(value)?.[1]
       if (password !== undefined && password.length >= 3) {
         values.add(password)
         try {
