@@ -24,6 +24,11 @@ const WRITE_ROUTES: ReadonlyArray<RegExp> = [
 export const writesDeliusRoute: WritesDelius = ({ method, path }) =>
   method === "PUT" && WRITE_ROUTES.some((route) => route.test(path))
 
+/** Set on a request this middleware refused. */
+interface ReadOnlyState {
+  readOnlyRefusal?: boolean
+}
+
 export interface ReadOnlyOptions {
   /** Whether the service is read-only now (`READ_ONLY`); false makes the middleware pass everything on. */
   readonly readOnly: boolean
@@ -37,6 +42,8 @@ export const readOnlyGuard = (options: ReadOnlyOptions): Koa.Middleware => {
   if (!options.readOnly) return (_ctx, next) => next()
   return async (ctx, next) => {
     if (!writes({ method: ctx.method, path: ctx.path })) return next()
+    // Intended, not a fault: the request line is a warning (logging.ts), so an incident does not page as errors.
+    ;(ctx.state as ReadOnlyState).readOnlyRefusal = true
     ctx.set("Retry-After", retryAfter)
     reply(ctx, {
       status: 503,
