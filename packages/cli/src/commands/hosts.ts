@@ -85,8 +85,8 @@ const startServing = async ({ http, queue }: { readonly http: boolean; readonly 
         ? await httpModule.startHttpServer({
             runtime,
             // The consumer's queue, DLQ and counters on /health when both hosts run in this process.
-            // hmpps-sqs's /queue-admin endpoints, over the same implementation as `ram-delius dlq` (one queue-admin for both); without
-            // the consumer, its SQS client is built on the first /queue-admin call.
+            // hmpps-sqs's /queue-admin endpoints, over the same implementation as `ram-delius dlq` (one queue-admin for
+            // both); without the consumer, its SQS client is built on the first /queue-admin call.
             queueAdmin: queueConsumer?.queueAdmin ?? lazyServiceQueueAdmin(),
             ...(queueConsumer !== undefined
               ? { healthComponents: { queue: () => queueConsumer.consumer.health() } }
