@@ -2,12 +2,13 @@
  * Output for support engineers: readable tables by default, `--json` for scripts. Data goes to stdout, errors to
  * stderr as one sentence (issue #11 §3). Exit codes are set through `process.exitCode` so that every command's result
  * is machine-checkable:
- *   0 success · 1 failure (database, R&M, handler failure) · 2 not found · 3 rejected/unhandled event · 4 bad input.
+ *   0 success · 1 failure (database, R&M, handler failure) · 2 not found · 3 rejected/unhandled event · 4 bad input ·
+ *   5 refused: the command would write where it must not (`READ_ONLY=true`; `db migrate` / `db seed` on Oracle).
  */
 
 import { Console, Data, Effect } from "effect"
 
-export const ExitCode = { ok: 0, failure: 1, notFound: 2, rejected: 3, badInput: 4 } as const
+export const ExitCode = { ok: 0, failure: 1, notFound: 2, rejected: 3, badInput: 4, refused: 5 } as const
 
 export const setExitCode = (code: number) =>
   Effect.sync(() => {

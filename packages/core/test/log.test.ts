@@ -67,3 +67,86 @@ describe("Log", () => {
     expect(JSON.parse(lines[0]!)).toMatchObject({ level: "warn", message: "R&M slow", url: "http://u:[redacted]@x/y" })
   })
 })
+
+describe("LOG_LEVEL applies to every line", () => {
+  const collect = () => {
+    const lines: Array<string> = []
+    return { lines, stream: { write: (l: string) => lines.push(l) } }
+  }
+
+  it("the telemetry events are info lines: LOG_LEVEL=warn leaves them out, the default keeps them", async () => {
+    const { Telemetry } = await import("../src/telemetry/Telemetry.js")
+    const { Effect: E } = await import("effect")
+    const track = (stream: Log.Writable) =>
+      E.runSync(
+        E.flatMap(Telemetry, (t) => t.trackEvent("ReferralStarted", { crn: "X000001" })).pipe(
+          E.provideService(Telemetry, Telemetry.writing(stream))
+        )
+      )
+    process.env.LOG_LEVEL = "warn"
+    const quiet = collect()
+    track(quiet.stream)
+    expect(quiet.lines).toEqual([])
+    delete process.env.LOG_LEVEL
+    const loud = collect()
+    track(loud.stream)
+    expect(JSON.parse(loud.lines[0]!)).toMatchObject({ level: "info", message: "ReferralStarted", type: "telemetry" })
+  })
+
+  it("the Effect logger leaves out lines below LOG_LEVEL even without Effect's minimum level", () => {
+    process.env.LOG_LEVEL = "error"
+    const { lines, stream } = collect()
+    const layer = Logger.replace(Logger.defaultLogger, Log.jsonLogger(stream))
+    Effect.runSync(Effect.logWarning("slow").pipe(Effect.zipRight(Effect.logError("broken")), Effect.provide(layer)))
+    expect(lines.map((l) => (JSON.parse(l) as { message: string }).message)).toEqual(["broken"])
+  })
+})
+
+describe("LOG_FORMAT and the terminal", () => {
+  const at = new Date(2026, 0, 2, 3, 4, 5, 67)
+
+  it("JSON unless the stream is a terminal outside production; LOG_FORMAT overrides either way", () => {
+    const tty = { isTTY: true }
+    const pipe = {}
+    expect(Log.logFormatFor(pipe, {})).toBe("json")
+    expect(Log.logFormatFor(tty, {})).toBe("pretty")
+    expect(Log.logFormatFor(tty, { NODE_ENV: "production" })).toBe("json")
+    expect(Log.logFormatFor(tty, { LOG_FORMAT: "json" })).toBe("json")
+    expect(Log.logFormatFor(pipe, { LOG_FORMAT: "PRETTY", NODE_ENV: "production" })).toBe("pretty")
+    // A typo falls back to the stream's own choice rather than breaking the collector's JSON.
+    expect(Log.logFormatFor(pipe, { LOG_FORMAT: "prety" })).toBe("json")
+  })
+
+  it("pretty: time of day, level, message, then the fields — redacted as the JSON line is", () => {
+    process.env.LOG_FORMAT = "pretty"
+    process.env.DATABASE_PASSWORD = "pretty-pass-word"
+    Log.resetRedaction()
+    const text = Log.renderLine(
+      {},
+      "warn",
+      "R&M slow",
+      { url: "https://x/y", count: 2, token: "abc", note: "two words" },
+      at
+    )
+    expect(text).toBe('03:04:05.067 WARN  R&M slow  url=https://x/y count=2 token=[redacted] note="two words"')
+    expect(Log.renderLine({}, "info", "connecting with pretty-pass-word", {}, at)).toBe(
+      "03:04:05.067 INFO  connecting with [redacted]"
+    )
+  })
+
+  it("colours only at a terminal without NO_COLOR", () => {
+    process.env.LOG_FORMAT = "pretty"
+    expect(Log.renderLine({ isTTY: true }, "error", "down", {}, at)).toContain("\x1b[31mERROR")
+    process.env.NO_COLOR = "1"
+    expect(Log.renderLine({ isTTY: true }, "error", "down", {}, at)).toBe("03:04:05.067 ERROR down")
+  })
+
+  it("a JDBC URL's password is redacted too, wherever the password appears", () => {
+    expect(Log.redactText("jdbc:oracle:thin:scott/tiger-secret@//db:1521/SVC")).toBe(
+      "jdbc:oracle:thin:scott/[redacted]@//db:1521/SVC"
+    )
+    process.env.DATABASE_URL = "jdbc:oracle:thin:scott/tiger-secret@//db:1521/SVC"
+    Log.resetRedaction()
+    expect(Log.redactText("login failed for tiger-secret")).toBe("login failed for [redacted]")
+  })
+})

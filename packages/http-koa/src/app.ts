@@ -10,6 +10,7 @@ import { type BuildInfo, DEFAULT_QUEUE_ADMIN_ROLE, DEFAULT_REQUEST_TIMEOUT_MS } 
 import { type HealthComponents, type HealthServices, registerHealthRoutes } from "./health.js"
 import { type Logger, requestLogging, stdoutLogger } from "./logging.js"
 import { registerQueueAdminRoutes } from "./queueAdmin.js"
+import { readOnlyGuard, type WritesDelius } from "./readOnly.js"
 import { errorHandling, methodErrors, notFound } from "./respond.js"
 import { requestTracing } from "./tracing.js"
 
@@ -41,6 +42,10 @@ export interface AppOptions {
    * `role` defaults to ROLE_QUEUE_ADMIN; `protectRetryAll` (default false) puts `retry-all-dlqs` behind it too.
    */
   readonly queueAdmin?: { readonly admin: QueueAdmin; readonly role?: string; readonly protectRetryAll?: boolean }
+  /** `READ_ONLY`: Delius writes answer 503 with `Retry-After` (readOnly.ts); default false. */
+  readonly readOnly?: boolean
+  /** Which requests write Delius (default: the two PUTs of §4.1 and §4.2). */
+  readonly writesDelius?: WritesDelius
 }
 
 const DEFAULT_BUILD: BuildInfo = { buildNumber: "dev", gitRef: "unknown", gitBranch: "unknown", productId: "HMPPS518" }
@@ -54,6 +59,7 @@ const buildRouter = (options: AppOptions, log: Logger): Router => {
     jwks: options.auth.verification._tag === "PublicKey" ? options.auth.verification.jwks : undefined,
     ...(options.healthComponents !== undefined ? { components: options.healthComponents } : {}),
     ...(options.draining !== undefined ? { draining: options.draining } : {}),
+    readOnly: options.readOnly ?? false,
     log
   })
   registerApiRoutes(router, {
@@ -75,6 +81,12 @@ const buildRouter = (options: AppOptions, log: Logger): Router => {
   return router
 }
 
+const readOnly = (options: AppOptions) =>
+  readOnlyGuard({
+    readOnly: options.readOnly ?? false,
+    ...(options.writesDelius !== undefined ? { writesDelius: options.writesDelius } : {})
+  })
+
 /**
  * The service's routes as one Koa middleware, for teams that embed them in their own Koa app
  * (`app.use(createRoutes(options))`, or under a prefix with koa-mount). Requests for other paths pass straight on to
@@ -88,6 +100,7 @@ export const createRoutes = (options: AppOptions): Koa.Middleware => {
     requestLogging(log),
     errorHandling(log),
     methodErrors,
+    readOnly(options),
     router.routes() as Koa.Middleware,
     router.allowedMethods() as Koa.Middleware
   ])
@@ -103,6 +116,7 @@ export const createApp = (options: AppOptions): Koa => {
   app.use(requestLogging(log))
   app.use(errorHandling(log))
   app.use(methodErrors)
+  app.use(readOnly(options))
   app.use(router.routes())
   app.use(router.allowedMethods())
   app.use(notFound)

@@ -3,6 +3,7 @@
  * Configuration). Every value can also be passed to `startHttpServer` directly, which is what tests and embedders do.
  */
 
+import { Switches } from "@ram-delius/core"
 import { Config, Effect, Either, Option } from "effect"
 
 /** Decision Q7: the newest role and the role the README documents are both accepted by default. */
@@ -36,6 +37,8 @@ export interface HttpConfig {
   readonly queueAdminRole: string
   /** `QUEUE_ADMIN_PROTECT_RETRY_ALL=true`: `retry-all-dlqs` needs that role too (by default it is open, as hmpps-sqs). */
   readonly queueAdminProtectRetryAll: boolean
+  /** `READ_ONLY=true`: Delius writes answer 503 with `Retry-After` (readOnly.ts). */
+  readonly readOnly: boolean
 }
 
 export interface BuildInfo {
@@ -87,7 +90,8 @@ export const httpConfig: Config.Config<HttpConfig> = Config.all({
   queueAdminRole: Config.map(optionalString("QUEUE_ADMIN_ROLE"), (role) =>
     role === undefined ? DEFAULT_QUEUE_ADMIN_ROLE : normaliseRoles([role])[0]!
   ),
-  queueAdminProtectRetryAll: Config.boolean("QUEUE_ADMIN_PROTECT_RETRY_ALL").pipe(Config.withDefault(false))
+  queueAdminProtectRetryAll: Config.boolean("QUEUE_ADMIN_PROTECT_RETRY_ALL").pipe(Config.withDefault(false)),
+  readOnly: Switches.readOnly
 })
 
 /** Read the configuration from the environment; an invalid value throws an error naming the variable. */

@@ -6,7 +6,7 @@
 
 import type Router from "@koa/router"
 import { SqlClient } from "@effect/sql"
-import { Dialect } from "@ram-delius/core"
+import { Dialect, loadOperationalInfo } from "@ram-delius/core"
 import { Duration, Effect, Exit, type ManagedRuntime } from "effect"
 import type { JWK } from "jose"
 import type { BuildInfo } from "./config.js"
@@ -26,6 +26,8 @@ export interface HealthOptions {
   readonly components?: HealthComponents
   /** True once a shutdown has begun: `/health` and `/health/readiness` answer 503 DOWN (issue 9 §1). */
   readonly draining?: () => boolean
+  /** Whether this host refuses Delius writes (`READ_ONLY`, or the embedder's own setting): shown on `/info`. */
+  readonly readOnly: boolean
 }
 
 /** A named health check: `status` DOWN makes the whole answer DOWN (503). */
@@ -90,6 +92,19 @@ export const registerHealthRoutes = (router: Router, options: HealthOptions): vo
   router.get("/health/liveness", (ctx) => reply(ctx, { status: 200, body: up }))
   router.get("/health/ping", (ctx) => reply(ctx, { status: 200, body: up }))
   router.get("/ping", (ctx) => reply(ctx, { status: 200, body: up }))
+  // The configuration does not change under a running process: read once. This host's own read-only setting wins (an
+  // embedder may set it apart from READ_ONLY), and the consumer cannot receive while it is read-only.
+  const configured = loadOperationalInfo()
+  const operational =
+    "error" in configured || configured.readOnly === options.readOnly
+      ? configured
+      : {
+          ...configured,
+          readOnly: options.readOnly,
+          consumer: options.readOnly
+            ? { enabled: false, disabledBy: "READ_ONLY", queue: configured.consumer.queue }
+            : configured.consumer
+        }
   router.get("/info", (ctx) =>
     reply(ctx, {
       status: 200,
@@ -103,7 +118,8 @@ export const registerHealthRoutes = (router: Router, options: HealthOptions): vo
         productId: options.build.productId,
         // The runtime actually serving (the project pins Node 24 as a devDependency; the system Node may differ).
         runtime: { node: process.version },
-        uptime: uptime()
+        uptime: uptime(),
+        operational
       }
     })
   )

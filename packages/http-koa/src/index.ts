@@ -42,4 +42,11 @@ export { type HealthComponents, type HealthServices } from "./health.js"
 export { type Logger, type LogLine, silentLogger, stdoutLogger } from "./logging.js"
 export { openApiDocument } from "./openapi.js"
 export { registerQueueAdminRoutes, type QueueAdminRouteOptions } from "./queueAdmin.js"
+export {
+  READ_ONLY_RETRY_AFTER_SECONDS,
+  readOnlyGuard,
+  type ReadOnlyOptions,
+  type WritesDelius,
+  writesDeliusRoute
+} from "./readOnly.js"
 export { type HttpServer, type HttpServerOptions, startHttpServer } from "./server.js"

@@ -50,8 +50,10 @@ export const requestLogging =
     try {
       await next()
     } finally {
+      // A READ_ONLY refusal (readOnly.ts) is a 503 by design: a warning, not an error.
+      const refused = (ctx.state as { readOnlyRefusal?: boolean }).readOnlyRefusal === true
       log({
-        level: ctx.status >= 500 ? "error" : ctx.status >= 400 ? "warn" : "info",
+        level: ctx.status >= 500 && !refused ? "error" : ctx.status >= 400 ? "warn" : "info",
         type: "request",
         method: ctx.method,
         path: ctx.path,

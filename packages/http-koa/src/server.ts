@@ -76,6 +76,7 @@ export const startHttpServer = async (options: HttpServerOptions = {}): Promise<
     ...(options.bodyLimitBytes !== undefined ? { bodyLimitBytes: options.bodyLimitBytes } : {}),
     log,
     build: config.build,
+    readOnly: config.readOnly,
     ...(options.healthComponents !== undefined ? { healthComponents: options.healthComponents } : {}),
     ...(options.queueAdmin !== undefined
       ? {

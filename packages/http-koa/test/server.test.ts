@@ -80,7 +80,17 @@ describe("health and info (client-contract §6)", () => {
       build: { artifact: "refer-and-monitor-and-delius", version: "dev", name: "refer-and-monitor-and-delius" },
       productId: "HMPPS518",
       runtime: { node: process.version },
-      uptime: expect.any(Number)
+      uptime: expect.any(Number),
+      // The operational block: this test process's configuration (the embedded defaults).
+      operational: {
+        environment: "local",
+        readOnly: false,
+        consumer: { enabled: true, queue: "refer-and-monitor-and-delius-queue" },
+        database: { dialect: "sqlite", host: "./data/delius.sqlite" },
+        hmppsAuthUrl: null,
+        detailUrls: ["http://localhost:8091", "http://127.0.0.1:8091"],
+        contractTypesMapped: expect.any(Number)
+      }
     })
     expect(process.version).toMatch(/^v24\./)
   })

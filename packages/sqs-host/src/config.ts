@@ -139,6 +139,13 @@ export const sqsHostConfig: Config.Config<SqsHostConfig> = Config.all({
   })
 })
 
+/** Build details for the queue host's `/info` (the HTTP host reads the same variables, http-koa config.ts). */
+export const buildInfo = Config.all({
+  buildNumber: Config.string("BUILD_NUMBER").pipe(Config.withDefault("dev")),
+  gitRef: Config.string("GIT_REF").pipe(Config.withDefault("unknown")),
+  gitBranch: Config.string("GIT_BRANCH").pipe(Config.withDefault("unknown"))
+})
+
 /**
  * Start the in-process dev stack (fauxqs + R&M stub)? `auto`: only when neither `AWS_ENDPOINT_URL_SQS` nor
  * `HMPPS_AUTH_URL` is set. A deployment talks to AWS SQS without an endpoint override too, but always has

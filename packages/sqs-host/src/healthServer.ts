@@ -3,7 +3,8 @@
  * `ram-delius serve --queue`): Kubernetes probes need `/health/liveness` and `/health/readiness`, and support engineers
  * the consumer's counters (client-contract §6). `/health` and `/health/readiness` answer 200 UP or 503 DOWN with the
  * Delius database (`db`, as the HTTP host reports it) and the queue, DLQ and counters (`queue`); either DOWN makes the
- * answer DOWN. Liveness depends on neither, so an outage does not get the pod restarted.
+ * answer DOWN. Liveness depends on neither, so an outage does not get the pod restarted. `/info` answers as the HTTP
+ * host's does: build details and the operational block (consumer on or off, read-only, queue, database, …).
  */
 
 import { createServer, type Server } from "node:http"
@@ -20,6 +21,8 @@ export const startHealthServer = async (options: {
   readonly consumer: Pick<RunningConsumer, "health"> & Partial<Pick<RunningConsumer, "database">>
   /** Bound on the database check (default 5 s): a hung database reports DOWN instead of hanging the probe. */
   readonly readinessTimeoutMs?: number
+  /** The body of `/info` (host.ts `queueHostInfo`); without it `/info` is unknown (404). */
+  readonly info?: () => unknown
 }): Promise<HealthServer> => {
   const database = async () => {
     if (options.consumer.database === undefined) return undefined
@@ -42,6 +45,7 @@ export const startHealthServer = async (options: {
     const path = (req.url ?? "/").split("?")[0]
     if (req.method !== "GET") return send(405, { status: 405, message: "Method not allowed" })
     if (path === "/health/liveness" || path === "/health/ping" || path === "/ping") return send(200, { status: "UP" })
+    if (path === "/info" && options.info !== undefined) return send(200, options.info())
     if (path === "/health" || path === "/health/readiness") {
       void Promise.all([database(), queue()]).then(([db, queueHealth]) => {
         const components = { ...(db === undefined ? {} : { db }), queue: queueHealth }

@@ -8,14 +8,17 @@ import {
   devDetailUrlOrigins,
   handleShutdownSignals,
   loadShutdownTimeoutMs,
+  loadOperationalInfo,
   Log,
   makeCoreLayer,
   ReferAndMonitorClient,
+  Switches,
   type CoreOptions,
   type DetailUrlOrigins
 } from "@ram-delius/core"
 import { ConfigProvider, Effect, Layer, ManagedRuntime, Option, Redacted } from "effect"
 import {
+  buildInfo,
   DEV_CLIENT_CREDENTIALS,
   devStackWanted,
   missingDetailUrls,
@@ -23,6 +26,7 @@ import {
   type SqsHostConfig
 } from "./config.js"
 import type { DevStack } from "./devStack.js"
+import { startDisabledConsumer } from "./disabledConsumer.js"
 import { startConsumer, type HandlerServices, type RunningConsumer } from "./poller.js"
 import { makeSqsQueueAdmin, type SqsQueueAdmin } from "./queueAdmin.js"
 import { makeSqsClient } from "./sqs.js"
@@ -68,6 +72,27 @@ export const devReferAndMonitor = (
   })
 })
 
+/**
+ * The queue host's `/info` (healthServer.ts), shaped as the HTTP host's: build details, the Node serving, and the
+ * operational block — read once, the configuration does not change under a running process.
+ */
+export const queueHostInfo = (): (() => unknown) => {
+  const build = Effect.runSync(
+    Effect.orElseSucceed(buildInfo, () => ({ buildNumber: "dev", gitRef: "unknown", gitBranch: "unknown" }))
+  )
+  const body = {
+    git: { branch: build.gitBranch, ref: build.gitRef },
+    build: {
+      artifact: "refer-and-monitor-and-delius",
+      version: build.buildNumber,
+      name: "refer-and-monitor-and-delius"
+    },
+    runtime: { node: process.version },
+    operational: loadOperationalInfo()
+  }
+  return () => body
+}
+
 /** One JSON log line outside any runtime (start-up and shutdown), in core's one log shape (Log.ts). */
 export const logJson = (
   level: "Info" | "Warning" | "Error",
@@ -76,11 +101,13 @@ export const logJson = (
 ) => Log.logLine(level === "Info" ? "info" : level === "Warning" ? "warn" : "error", message, annotations)
 
 export const startQueueHost = async (options: QueueHostOptions = {}): Promise<QueueHost> => {
-  const config = await Effect.runPromise(
-    options.configProvider === undefined
-      ? sqsHostConfig
-      : Effect.withConfigProvider(sqsHostConfig, options.configProvider)
-  )
+  const read = <A, E>(effect: Effect.Effect<A, E>) =>
+    Effect.runPromise(
+      options.configProvider === undefined ? effect : Effect.withConfigProvider(effect, options.configProvider)
+    )
+  const config = await read(sqsHostConfig)
+  // READ_ONLY or MESSAGING_CONSUMER_ENABLED=false: the host starts without ever receiving (disabledConsumer.ts).
+  const consumerSwitch = await read(Switches.consumerSwitch)
   const missing = missingDetailUrls(config)
   if (missing !== undefined) throw new Error(missing)
   let devStack: DevStack | undefined
@@ -122,12 +149,10 @@ export const startQueueHost = async (options: QueueHostOptions = {}): Promise<Qu
 
   let consumer: RunningConsumer
   try {
-    consumer = await startConsumer({
-      client,
-      queue: devStack?.queueUrl ?? config.queue,
-      core,
-      ...config.consumer
-    })
+    const queue = devStack?.queueUrl ?? config.queue
+    consumer = consumerSwitch.enabled
+      ? await startConsumer({ client, queue, core, ...config.consumer })
+      : await startDisabledConsumer({ client, queue, core, disabledBy: consumerSwitch.disabledBy })
   } catch (error) {
     await devStack?.close()
     throw error

@@ -6,11 +6,15 @@
 import { Log } from "@ram-delius/core"
 import { startHealthServer } from "./healthServer.js"
 import { describeInFlight } from "@ram-delius/core"
-import { logJson, onShutdownSignals, startQueueHost } from "./host.js"
+import { logJson, onShutdownSignals, queueHostInfo, startQueueHost } from "./host.js"
 
 try {
   const host = await startQueueHost()
-  const health = await startHealthServer({ port: host.config.healthPort, consumer: host.consumer })
+  const health = await startHealthServer({
+    port: host.config.healthPort,
+    consumer: host.consumer,
+    info: queueHostInfo()
+  })
   logJson("Info", `Queue host health on port ${health.port}`)
   // The health server answers 503 while the consumer drains, and closes last.
   onShutdownSignals(

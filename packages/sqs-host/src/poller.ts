@@ -69,7 +69,8 @@ export interface ConsumerStats {
   readonly acknowledgeErrors: number
 }
 
-export type ConsumerState = "starting" | "running" | "draining" | "stopped"
+/** `disabled`: the host runs without receiving (MESSAGING_CONSUMER_ENABLED=false or READ_ONLY=true; disabledConsumer.ts). */
+export type ConsumerState = "starting" | "running" | "draining" | "stopped" | "disabled"
 
 export interface ConsumerHealth extends QueueHealth {
   readonly consumer: ConsumerStats & { readonly state: ConsumerState; readonly queueUrl: string | null }

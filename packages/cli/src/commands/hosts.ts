@@ -6,6 +6,8 @@ const httpHost = () => import("@ram-delius/http-koa")
 const queueHost = () => import("@ram-delius/sqs-host")
 // The queue settings alone (Effect only): an HTTP-only `serve` reads them without loading the AWS SDK (issue 13).
 const queueConfig = () => import("@ram-delius/sqs-host/config")
+// Only core's logger (already loaded by bin.ts): the start-up failure is a log line like every other of the hosts.
+import * as Log from "@ram-delius/core/log"
 import { Config, Console, Effect, Layer, ManagedRuntime, Option } from "effect"
 import { ExitCode, setExitCode } from "../output.js"
 import { dlqCommand, lazyServiceQueueAdmin } from "./dlq.js"
@@ -29,15 +31,33 @@ export const serveCommand = Command.make(
     queue: Options.boolean("queue").pipe(Options.withDescription("Run the queue consumer"))
   },
   ({ http, queue }) =>
-    Effect.zipRight(
-      Effect.promise(() => startServing({ http, queue })),
-      // Until a signal: `handleShutdownSignals` drains and ends the process itself.
-      Effect.uninterruptible(Effect.never)
+    Effect.tryPromise({ try: () => startServing({ http, queue }), catch: (error) => error }).pipe(
+      Effect.matchEffect({
+        onFailure: failedToStart,
+        // Until a signal: `handleShutdownSignals` drains and ends the process itself.
+        onSuccess: () => Effect.uninterruptible(Effect.never)
+      })
     )
 ).pipe(Command.withDescription("Run the HTTP API and/or the queue consumer (default: both) on DATABASE_URL"))
 
+/**
+ * A start that fails (the database cannot be reached, a bad setting, a port in use) ends as the hosts' own `main`
+ * ends: one JSON log line on stderr naming the cause — the platform collects it like every other line — then exit 1,
+ * before anything reported healthy. The stack only at LOG_LEVEL=debug.
+ */
+const failedToStart = (error: unknown) =>
+  Effect.sync(() => {
+    Log.logLine(
+      "error",
+      `ram-delius serve could not start: ${Log.describeError(error)}`,
+      { type: "start" },
+      process.stderr
+    )
+    process.exit(1)
+  })
+
 const startServing = async ({ http, queue }: { readonly http: boolean; readonly queue: boolean }) => {
-  const { describeInFlight, handleShutdownSignals, loadShutdownTimeoutMs, Log, makeCoreLayer } = await core()
+  const { describeInFlight, handleShutdownSignals, loadShutdownTimeoutMs, makeCoreLayer } = await core()
   const both = !http && !queue
   const consume = both || queue
   const { devStackWanted, sqsHostConfig } = await queueConfig()
@@ -54,42 +74,57 @@ const startServing = async ({ http, queue }: { readonly http: boolean; readonly 
       ? host.devReferAndMonitor(config.devReferAndMonitorPort)
       : {}
   const runtime = ManagedRuntime.make(Layer.merge(makeCoreLayer(devClient), Log.layer()))
-  await runtime.runPromise(Effect.void) // build core (migrate/seed the embedded database) before serving
-  const queueConsumer = host !== undefined ? await host.startQueueHost({ runtime }) : undefined
-  const httpServer =
-    httpModule !== undefined
-      ? await httpModule.startHttpServer({
-          runtime,
-          // The consumer's queue, DLQ and counters on /health when both hosts run in this process.
-          // hmpps-sqs's /queue-admin endpoints, over the same implementation as `ram-delius dlq` (issue 9 §8); without
-          // the consumer, its SQS client is built on the first /queue-admin call.
-          queueAdmin: queueConsumer?.queueAdmin ?? lazyServiceQueueAdmin(),
-          ...(queueConsumer !== undefined ? { healthComponents: { queue: () => queueConsumer.consumer.health() } } : {})
-        })
-      : undefined
-  // Without the HTTP API, the consumer still answers Kubernetes probes (QUEUE_HEALTH_PORT).
-  const queueHealth =
-    host !== undefined && queueConsumer !== undefined && httpServer === undefined
-      ? await host.startHealthServer({ port: config.healthPort, consumer: queueConsumer.consumer })
-      : undefined
-  if (queueHealth !== undefined) Log.logLine("info", `Queue host health on port ${queueHealth.port}`, {})
-  handleShutdownSignals({
-    drain: async () => {
-      // Both hosts drain at once; the queue's health server answers 503 meanwhile and closes after.
-      await Promise.all([httpServer?.close(), queueConsumer?.stop()])
-      await queueHealth?.close()
-      await runtime.dispose()
-    },
-    inFlight: () =>
-      [
-        ...(httpServer !== undefined ? [describeInFlight("HTTP request", httpServer.inFlight())] : []),
-        ...(queueConsumer !== undefined ? [describeInFlight("queue message", queueConsumer.consumer.inFlight())] : [])
-      ].join("; "),
-    timeoutMs,
-    log: (level, message) => Log.logLine(level, message, {}),
-    exit: (code) => process.exit(code),
-    signals: process
-  })
+  // What has started so far, stopped again if a later part cannot start (so the failure's exit is not held up).
+  const started: Array<() => Promise<void>> = [() => runtime.dispose()]
+  try {
+    await runtime.runPromise(Effect.void) // build core (migrate/seed the embedded database) before serving
+    const queueConsumer = host !== undefined ? await host.startQueueHost({ runtime }) : undefined
+    if (queueConsumer !== undefined) started.unshift(queueConsumer.stop)
+    const httpServer =
+      httpModule !== undefined
+        ? await httpModule.startHttpServer({
+            runtime,
+            // The consumer's queue, DLQ and counters on /health when both hosts run in this process.
+            // hmpps-sqs's /queue-admin endpoints, over the same implementation as `ram-delius dlq` (one queue-admin for
+            // both); without the consumer, its SQS client is built on the first /queue-admin call.
+            queueAdmin: queueConsumer?.queueAdmin ?? lazyServiceQueueAdmin(),
+            ...(queueConsumer !== undefined
+              ? { healthComponents: { queue: () => queueConsumer.consumer.health() } }
+              : {})
+          })
+        : undefined
+    if (httpServer !== undefined) started.unshift(httpServer.close)
+    // Without the HTTP API, the consumer still answers Kubernetes probes (QUEUE_HEALTH_PORT).
+    const queueHealth =
+      host !== undefined && queueConsumer !== undefined && httpServer === undefined
+        ? await host.startHealthServer({
+            port: config.healthPort,
+            consumer: queueConsumer.consumer,
+            info: host.queueHostInfo()
+          })
+        : undefined
+    if (queueHealth !== undefined) Log.logLine("info", `Queue host health on port ${queueHealth.port}`, {})
+    handleShutdownSignals({
+      drain: async () => {
+        // Both hosts drain at once; the queue's health server answers 503 meanwhile and closes after.
+        await Promise.all([httpServer?.close(), queueConsumer?.stop()])
+        await queueHealth?.close()
+        await runtime.dispose()
+      },
+      inFlight: () =>
+        [
+          ...(httpServer !== undefined ? [describeInFlight("HTTP request", httpServer.inFlight())] : []),
+          ...(queueConsumer !== undefined ? [describeInFlight("queue message", queueConsumer.consumer.inFlight())] : [])
+        ].join("; "),
+      timeoutMs,
+      log: (level, message) => Log.logLine(level, message, {}),
+      exit: (code) => process.exit(code),
+      signals: process
+    })
+  } catch (error) {
+    for (const stop of started) await stop().catch(() => undefined)
+    throw error
+  }
 }
 
 /** `token --roles …`: a token the dev-mode API accepts (refused when HMPPS_AUTH_URL is set or in production). */

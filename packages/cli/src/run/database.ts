@@ -4,8 +4,8 @@
  * missing or unmigrated embedded database instead of failing later with "no such table".
  */
 
-import { currentVersion, Database, Dialect } from "@ram-delius/core"
-import { Effect, type Layer } from "effect"
+import { currentVersion, Database, Dialect, Switches } from "@ram-delius/core"
+import { Effect, Either, type Layer } from "effect"
 import { CliError, ExitCode } from "../output.js"
 
 type DatabaseLayer = typeof Database.layer
@@ -38,3 +38,32 @@ export const withExistingDatabase = <A, E, R>(
   effect: Effect.Effect<A, E, R>
 ): Effect.Effect<A, unknown, Exclude<R, Layer.Layer.Success<DatabaseLayer>>> =>
   Effect.zipRight(requireSchema, effect).pipe(Effect.provide(existingDatabase), explainMissingDatabase)
+
+/**
+ * `READ_ONLY=true` (Delius failover or maintenance): a command that writes the database refuses before connecting,
+ * with exit 5 — as the hosts refuse Delius writes (503) and receive nothing meanwhile.
+ */
+export const refuseWhenReadOnly = (command: string) =>
+  Effect.flatMap(Switches.readOnly, (readOnly) =>
+    readOnly
+      ? new CliError({
+          message: `READ_ONLY=true: \`${command}\` writes the database, so it is refused until READ_ONLY is unset.`,
+          exitCode: ExitCode.refused
+        })
+      : Effect.void
+  )
+
+/**
+ * `db migrate` and `db seed` create tables and rows of their own: never in an Oracle database, which is Delius itself
+ * in every environment (its schema belongs to Delius, DESIGN.md) — refused before connecting, whatever ENVIRONMENT_NAME.
+ */
+export const refuseOracle = (command: string) =>
+  Effect.flatMap(Database.databaseUrl, (url) => {
+    const target = Database.parseDatabaseUrl(url)
+    return Either.isRight(target) && target.right._tag === "oracle"
+      ? new CliError({
+          message: `\`${command}\` never runs against an Oracle database (Delius's schema belongs to Delius): DATABASE_URL is Oracle, so nothing was done.`,
+          exitCode: ExitCode.refused
+        })
+      : Effect.void
+  })

@@ -2,14 +2,20 @@ import { SqlClient } from "@effect/sql"
 import { Database, ddl as ddlOf, dialects, migrate as migrateDatabase, seed as seedDatabase } from "@ram-delius/core"
 import { Console, Effect } from "effect"
 import { CliError, ExitCode, printJson } from "../output.js"
-import { withExistingDatabase } from "./database.js"
+import { refuseOracle, refuseWhenReadOnly, withExistingDatabase } from "./database.js"
+
+/** Both refusals come before any connection: the database layer is only provided after them. */
+const writesDatabase = (command: string) => Effect.zipRight(refuseOracle(command), refuseWhenReadOnly(command))
 
 export const migrate = ({ json }: { json: boolean }) =>
-  Effect.gen(function* () {
-    const applied = yield* migrateDatabase
-    if (json) return yield* printJson({ applied })
-    yield* Console.log(applied.length === 0 ? "Schema is up to date." : `Applied migrations: ${applied.join(", ")}`)
-  }).pipe(Effect.provide(Database.layer))
+  Effect.zipRight(
+    writesDatabase("db migrate"),
+    Effect.gen(function* () {
+      const applied = yield* migrateDatabase
+      if (json) return yield* printJson({ applied })
+      yield* Console.log(applied.length === 0 ? "Schema is up to date." : `Applied migrations: ${applied.join(", ")}`)
+    }).pipe(Effect.provide(Database.layer))
+  )
 
 const rowCount = (sql: SqlClient.SqlClient, table: "R_CONTACT_TYPE" | "OFFENDER") =>
   sql
@@ -22,6 +28,9 @@ const rowCount = (sql: SqlClient.SqlClient, table: "R_CONTACT_TYPE" | "OFFENDER"
  * not a place that creates one.
  */
 export const seed = ({ dataset, json }: { dataset: "dev" | "reference"; json: boolean }) =>
+  Effect.zipRight(writesDatabase("db seed"), seedExisting({ dataset, json }))
+
+const seedExisting = ({ dataset, json }: { dataset: "dev" | "reference"; json: boolean }) =>
   withExistingDatabase(
     Effect.gen(function* () {
       const sql = yield* SqlClient.SqlClient

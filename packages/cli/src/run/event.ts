@@ -12,7 +12,7 @@ import { Console, Data, Effect, Either } from "effect"
 import { readFileSync } from "node:fs"
 import { changesSince, snapshot } from "../inspect.js"
 import { CliError, ExitCode, printJson, setExitCode, table } from "../output.js"
-import { existingDatabase, explainMissingDatabase, requireSchema } from "./database.js"
+import { existingDatabase, explainMissingDatabase, refuseWhenReadOnly, requireSchema } from "./database.js"
 
 type Change = { table: string; change: string; row: Record<string, unknown> }
 
@@ -39,7 +39,23 @@ const readBody = (file: string) =>
       })
   })
 
-export const eventProcess = ({ file, dryRun, json }: { file: string; dryRun: boolean; json: boolean }) =>
+export const eventProcess = ({
+  file,
+  dryRun,
+  json
+}: {
+  file: string
+  dryRun: boolean
+  json: boolean
+}): Effect.Effect<void, unknown> =>
+  // Refused before core (and its database connection) is built. A dry run too: its statements run (then roll back),
+  // and a read-only standby refuses them anyway.
+  Effect.zipRight(
+    refuseWhenReadOnly(dryRun ? "event process --dry-run" : "event process"),
+    processEvent({ file, dryRun, json })
+  )
+
+const processEvent = ({ file, dryRun, json }: { file: string; dryRun: boolean; json: boolean }) =>
   Effect.gen(function* () {
     const body = yield* readBody(file)
     yield* requireSchema

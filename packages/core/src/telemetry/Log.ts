@@ -1,8 +1,10 @@
 /**
- * One log shape for every line the hosts and the CLI write (DESIGN.md): one JSON object per line with `time`,
- * `level` (`debug` | `info` | `warn` | `error`), `message`, then context fields. `LOG_LEVEL` sets the threshold
- * (default `info`). Every line passes a redaction step first: values of secret-bearing fields, credentials in URLs,
- * bearer tokens, JWTs and the values of secret-named environment variables never reach the output.
+ * One log shape for every line the hosts and the CLI write: one JSON object per line with `time`, `level` (`debug` |
+ * `info` | `warn` | `error`), `message`, then context fields. `LOG_LEVEL` sets the threshold (default `info`) for every
+ * line — request lines, Effect's logs and the telemetry events alike. Every line passes a redaction step first: values
+ * of secret-bearing fields, credentials in URLs, bearer tokens, JWTs and the values of secret-named environment
+ * variables never reach the output. At a terminal outside production the same line is printed human-readable
+ * (pretty.ts; `LOG_FORMAT` overrides); containers and pipes get JSON.
  *
  * `logLine` is for code outside any Effect runtime (start-up, shutdown, Koa middleware); `Log.layer` installs the
  * same format as Effect's logger, with `LOG_LEVEL` as the minimum level.
@@ -10,6 +12,9 @@
 
 import { Cause, HashMap, Layer, Logger, LogLevel, Runtime } from "effect"
 import { describeFailure } from "../describe.js"
+import { colourFor, logFormatFor, prettyLine, type Terminal } from "./pretty.js"
+
+export { type LogFormat, logFormatFor } from "./pretty.js"
 
 export type Level = "debug" | "info" | "warn" | "error"
 
@@ -55,7 +60,10 @@ const knownSecrets = (): ReadonlyArray<string> => {
     if (value === undefined || value.length < 4) continue
     if (SECRET_ENV.test(name)) values.add(value)
     if (URL_ENV.test(name)) {
-      const password = /^[a-z][a-z0-9+.-]*:\/\/[^/:@\s]*:([^@/\s]+)@/i.exec(value)?.[1]
+      // scheme://user:password@… or the JDBC form jdbc:oracle:thin:user/password@…
+      const password =
+        /^[a-z][a-z0-9+.-]*:\/\/[^/:@\s]*:([^@/\s]+)@/i.exec(value)?.[1] ??
+        /^jdbc:oracle:thin:[^/@\s]*\/([^@\s]+)@/i.exec(value)?.[1]
       if (password !== undefined && password.length >= 3) {
         values.add(password)
         try {
@@ -81,6 +89,8 @@ export const redactText = (text: string): string => {
   let out = text
     // scheme://user:password@host → scheme://user:[redacted]@host
     .replace(/([a-z][a-z0-9+.-]*:\/\/[^/:@\s"]*:)([^@/\s"]+)@/gi, `$1${REDACTED}@`)
+    // jdbc:oracle:thin:user/password@… (the JDBC form Delius namespace secrets use) → user/[redacted]@…
+    .replace(/(jdbc:oracle:thin:[^/@\s"]*\/)([^@\s"]+)@/gi, `$1${REDACTED}@`)
     .replace(/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/g, `$1 ${REDACTED}`)
     // A JWT (header.payload.signature, both first parts base64url JSON).
     .replace(/\beyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g, REDACTED)
@@ -138,11 +148,18 @@ export const describeError = (error: unknown, debug: boolean = isDebug()): strin
 // ---------------------------------------------------------------------------------------------------------------------
 // The line
 
-export interface Writable {
+export interface Writable extends Terminal {
   readonly write: (line: string) => unknown
 }
 
 const RESERVED = new Set(["time", "level", "message"])
+
+/** The line as an object: `time`, `level`, `message`, then the redacted context fields. */
+const lineOf = (level: Level, message: string, fields: Readonly<Record<string, unknown>>, time: Date) => {
+  const context: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(fields)) if (!RESERVED.has(key) && value !== undefined) context[key] = value
+  return { time: time.toISOString(), level, message: redactText(message), ...redactFields(context) }
+}
 
 /** The JSON text of one line (no newline): `time`, `level`, `message`, then the redacted context fields. */
 export const formatLine = (
@@ -150,29 +167,46 @@ export const formatLine = (
   message: string,
   fields: Readonly<Record<string, unknown>> = {},
   time: Date = new Date()
+): string => JSON.stringify(lineOf(level, message, fields, time))
+
+/** The text of one line for `stream`: JSON, or human-readable at a terminal (pretty.ts, `LOG_FORMAT`). */
+export const renderLine = (
+  stream: Terminal,
+  level: Level,
+  message: string,
+  fields: Readonly<Record<string, unknown>> = {},
+  time: Date = new Date()
 ): string => {
-  const context: Record<string, unknown> = {}
-  for (const [key, value] of Object.entries(fields)) if (!RESERVED.has(key) && value !== undefined) context[key] = value
-  return JSON.stringify({ time: time.toISOString(), level, message: redactText(message), ...redactFields(context) })
+  const line = lineOf(level, message, fields, time)
+  return logFormatFor(stream) === "pretty" ? prettyLine(line, colourFor(stream)) : JSON.stringify(line)
 }
 
 /**
- * One line on `stream` (default stdout) if `level` passes `LOG_LEVEL`. For code outside an Effect runtime; never
- * throws (a log line must not turn into a failure).
+ * One line on `stream` if `level` passes `LOG_LEVEL`: the one way every line is written (logLine, Effect's logger,
+ * the telemetry events). Never throws (a log line must not turn into a failure).
  */
+export const writeLine = (
+  stream: Writable,
+  level: Level,
+  message: string,
+  fields: Readonly<Record<string, unknown>> = {},
+  time: Date = new Date()
+): void => {
+  if (!enabled(level)) return
+  try {
+    stream.write(`${renderLine(stream, level, message, fields, time)}\n`)
+  } catch {
+    // stdout closed (EPIPE): nothing useful to do
+  }
+}
+
+/** One line on `stream` (default stdout) if `level` passes `LOG_LEVEL`, for code outside an Effect runtime. */
 export const logLine = (
   level: Level,
   message: string,
   fields: Readonly<Record<string, unknown>> = {},
   stream: Writable = process.stdout
-): void => {
-  if (!enabled(level)) return
-  try {
-    stream.write(`${formatLine(level, message, fields)}\n`)
-  } catch {
-    // stdout closed (EPIPE): nothing useful to do
-  }
-}
+): void => writeLine(stream, level, message, fields)
 
 const fromEffectLevel = (level: LogLevel.LogLevel): Level =>
   level._tag === "Debug" || level._tag === "Trace" || level._tag === "All"
@@ -202,7 +236,10 @@ const messageText = (message: unknown): string => {
     .join(" ")
 }
 
-/** Effect's logger in the one shape: annotations become context fields; a Cause becomes `cause` (or the message). */
+/**
+ * Effect's logger in the one shape (JSON, or pretty at a terminal): annotations become context fields; a Cause becomes
+ * `cause` (or the message).
+ */
 export const jsonLogger = (stream: Writable = process.stdout): Logger.Logger<unknown, void> =>
   Logger.make(({ annotations, cause, date, logLevel, message }) => {
     const fields: Record<string, unknown> = Object.fromEntries(HashMap.toEntries(annotations))
@@ -212,16 +249,12 @@ export const jsonLogger = (stream: Writable = process.stdout): Logger.Logger<unk
       if (text === "") text = described
       else fields.cause = described
     }
-    try {
-      stream.write(`${formatLine(fromEffectLevel(logLevel), text, fields, date)}\n`)
-    } catch {
-      // stdout closed (EPIPE)
-    }
+    writeLine(stream, fromEffectLevel(logLevel), text, fields, date)
   })
 
 /**
- * Effect's default logger replaced by the JSON one on `stream` (hosts: stdout; the CLI: stderr, its stdout is data),
- * with `LOG_LEVEL` as the minimum level.
+ * Effect's default logger replaced by the one-shape logger on `stream` (hosts: stdout; the CLI: stderr, its stdout is
+ * data), with `LOG_LEVEL` as the minimum level.
  */
 export const layer = (stream: Writable = process.stdout): Layer.Layer<never> =>
   Layer.merge(

@@ -7,7 +7,7 @@
  */
 
 import { Config, type ConfigError, Context, Effect, Layer, Option, Ref } from "effect"
-import { formatLine, type Writable } from "./Log.js"
+import { type Writable, writeLine } from "./Log.js"
 
 export interface TelemetryEvent {
   readonly name: string
@@ -18,16 +18,14 @@ export interface TelemetryShape {
   readonly trackEvent: (name: string, properties: Readonly<Record<string, string>>) => Effect.Effect<void>
 }
 
-/** The log shape (Log.ts) with the event's name as the message: `{"time","level":"info","message":name,"type":"telemetry","name","properties"}`. */
+/**
+ * The log shape (Log.ts) with the event's name as the message: `{"time","level":"info","message":name,"type":"telemetry","name","properties"}`.
+ * An `info` line like any other, so `LOG_LEVEL=warn` leaves it out (the export to Application Insights is not a log
+ * line and is unaffected). `writeLine` never throws: telemetry never fails the work it describes.
+ */
 const jsonLines = (stream: Writable): TelemetryShape => ({
   trackEvent: (name, properties) =>
-    Effect.sync(() => {
-      try {
-        stream.write(`${formatLine("info", name, { type: "telemetry", name, properties })}\n`)
-      } catch {
-        // stdout closed (EPIPE): telemetry never fails the work it describes
-      }
-    })
+    Effect.sync(() => writeLine(stream, "info", name, { type: "telemetry", name, properties }))
 })
 
 /** `APPLICATIONINSIGHTS_CONNECTION_STRING`, blank as absent: telemetry (and spans, layers.ts) are exported only with it. */
@@ -57,6 +55,9 @@ export class Telemetry extends Context.Tag("@ram-delius/core/Telemetry")<Telemet
 
   /** JSON lines on stdout: `{"level":"info","type":"telemetry","name":…,"properties":…}`. */
   static readonly logLayer = Layer.succeed(Telemetry, jsonLines(process.stdout))
+
+  /** The log lines of the events on any stream (tests, embedders with a log stream of their own). */
+  static readonly writing = (stream: Writable): TelemetryShape => jsonLines(stream)
 
   /** The same JSON lines on stderr, for tools whose stdout is their output (the CLI's `--json`). */
   static readonly stderrLayer = Layer.succeed(Telemetry, jsonLines(process.stderr))
