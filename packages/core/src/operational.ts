@@ -42,7 +42,7 @@ const nonBlank = (name: string) =>
 
 const contractTypesMapped = Effect.map(nonBlank("CONTRACT_TYPE_NSI_TYPES"), (text) => {
   const parsed = parseContractTypeMappings(Option.getOrElse(text, () => ""))
-  return new Set([...CONTRACT_TYPES, ...(parsed._tag === "Right" ? parsed.mappings.keys() : [])]).size
+  return new Set([...CONTRACT_TYPES, ...Either.getOrElse(parsed, () => new Map<string, string>()).keys()]).size
 })
 
 /** Dialect and host of `DATABASE_URL`; its credentials (and `DATABASE_*`'s) are never read here. */
