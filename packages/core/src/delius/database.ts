@@ -15,7 +15,7 @@ import { existsSync, mkdirSync } from "node:fs"
 import { dirname } from "node:path"
 import type pg from "pg"
 import { describeFailure } from "../describe.js"
-import { DatabaseError, type ErrorMeaning } from "../errors.js"
+import { DatabaseError, withMeaning } from "../errors.js"
 import { Dialect, dialects } from "./dialect.js"
 import * as SqliteClient from "./sqlite/SqliteClient.js"
 import { DEFAULT_BUSY_TIMEOUT_MS } from "./sqlite/SqliteClient.js"
@@ -81,22 +81,12 @@ const sqliteLayer = (filename: string, create: boolean) =>
   )
 
 /** `create: false` and the embedded database file does not exist. */
-export class DatabaseNotFound
-  extends Data.TaggedError("DatabaseNotFound")<{ readonly filename: string; readonly message: string }>
-  implements ErrorMeaning
-{
-  /** A start-up failure (no host answers requests without its database); 503 should one ever reach a request. */
-  get httpStatus() {
-    return 503
-  }
-  get telemetryName() {
-    return "DataAccessException"
-  }
-  // Waiting does not create the file: `ram-delius db migrate` does.
-  get retryable() {
-    return false
-  }
-}
+export class DatabaseNotFound extends withMeaning(
+  Data.TaggedError("DatabaseNotFound")<{ readonly filename: string; readonly message: string }>,
+  // A start-up failure (no host answers requests without its database): 503 should one ever reach a request. Waiting
+  // does not create the file (`ram-delius db migrate` does), so it is not retried.
+  { httpStatus: 503, telemetryName: "DataAccessException", retryable: false }
+) {}
 
 /** A driver module that is an optional peer dependency: a missing one is a start-up error saying what to install. */
 const importDriver = <A>(scheme: string, packages: string, load: () => Promise<A>) =>
