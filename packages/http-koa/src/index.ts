@@ -42,4 +42,17 @@ export { type HealthComponents, type HealthServices } from "./health.js"
 export { type Logger, type LogLine, silentLogger, stdoutLogger } from "./logging.js"
 export { openApiDocument } from "./openapi.js"
 export { registerQueueAdminRoutes, type QueueAdminRouteOptions } from "./queueAdmin.js"
+export {
+  apiOperations,
+  type Body,
+  type Method,
+  type Operation,
+  type OperationId,
+  operations,
+  type Parameter,
+  type QueryParameter,
+  queueAdminOperations,
+  type Role
+} from "./routes.js"
+export { type Handler, type Handlers, type Input, type Output } from "./routing.js"
 export { type HttpServer, type HttpServerOptions, startHttpServer } from "./server.js"

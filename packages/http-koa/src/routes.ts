@@ -57,6 +57,25 @@ export interface Operation {
   readonly writesDelius: boolean
 }
 
+/** The `{name}`s of an OpenAPI path. */
+type PathParameterNames<P extends string> = P extends `${string}{${infer Name}}${infer Rest}`
+  ? Name | PathParameterNames<Rest>
+  : never
+
+/** The operation, or `never` when its `params` are not exactly its path's `{name}`s. */
+type ParamsMatchPath<Op> = Op extends { readonly path: infer P extends string; readonly params: infer Q }
+  ? [PathParameterNames<P>] extends [keyof Q]
+    ? [keyof Q] extends [PathParameterNames<P>]
+      ? Op
+      : never
+    : never
+  : never
+
+/** A table of operations; it does not compile while an operation's params and path disagree. */
+const table = <const Ops extends Readonly<Record<string, Operation>>>(
+  operations: Ops & { readonly [Id in keyof Ops]: ParamsMatchPath<Ops[Id]> }
+): Ops => operations
+
 const show = (value: string) => (value.length > 60 ? `${value.slice(0, 59)}…` : value)
 
 const text = (openApi: Readonly<Record<string, unknown>>): Parameter<string> => ({
@@ -178,11 +197,11 @@ const QUEUE_NOT_FOUND = "No queue of this service has that name: `<name> not fou
 const ok = (body: Body) => ({ status: 200 as const, description: "OK", body })
 
 /** A read of spec §4.3–§4.10: GET, API role, no body, never writes. */
-const read = (
-  path: string,
+const read = <const P extends string, const Params extends Operation["params"], const B extends Body>(
+  path: P,
   summary: string,
-  params: Operation["params"],
-  body: Body,
+  params: Params,
+  body: B,
   failures: Operation["failures"] = {}
 ) =>
   ({
@@ -197,7 +216,7 @@ const read = (
   }) satisfies Operation
 
 /** The service's API (spec §4.1–§4.11), by operation id. */
-export const apiOperations = {
+export const apiOperations = table({
   putReferral: {
     methods: ["put"],
     path: "/probation-case/{crn}/referrals",
@@ -305,13 +324,13 @@ export const apiOperations = {
     failures: { 400: "Not a JSON array of 1 to 500 CRNs", ...API_FAILURES },
     writesDelius: false
   }
-} as const satisfies Readonly<Record<string, Operation>>
+})
 
 /**
  * hmpps-sqs's queue-admin operations, served when the queue host runs in the same process (`ram-delius serve`): the
  * platform's retry-DLQ cronjob and support engineers rely on them. They move messages, never Delius rows.
  */
-export const queueAdminOperations = {
+export const queueAdminOperations = table({
   retryDlq: {
     methods: ["put"],
     path: "/queue-admin/retry-dlq/{dlqName}",
@@ -365,7 +384,7 @@ export const queueAdminOperations = {
     },
     writesDelius: false
   }
-} as const satisfies Readonly<Record<string, Operation>>
+})
 
 /** Every operation the host can serve, by operation id (the queue-admin ones only alongside the queue host). */
 export const operations = { ...apiOperations, ...queueAdminOperations }
