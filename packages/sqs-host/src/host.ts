@@ -14,7 +14,7 @@ import {
   type CoreOptions,
   type DetailUrlOrigins
 } from "@ram-delius/core"
-import { ConfigProvider, Effect, Layer, ManagedRuntime, Option, Redacted } from "effect"
+import { ConfigProvider, Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import {
   DEV_CLIENT_CREDENTIALS,
   devStackWanted,
@@ -25,7 +25,7 @@ import {
 import type { DevStack } from "./devStack.js"
 import { startConsumer, type HandlerServices, type RunningConsumer } from "./poller.js"
 import { makeSqsQueueAdmin, type SqsQueueAdmin } from "./queueAdmin.js"
-import { makeSqsClient } from "./sqs.js"
+import { makeServiceSqsClient } from "./sqs.js"
 
 export interface QueueHost {
   readonly config: SqsHostConfig
@@ -107,8 +107,7 @@ export const startQueueHost = async (options: QueueHostOptions = {}): Promise<Qu
       referAndMonitorStub: devStack.referAndMonitor.url
     })
   }
-  const client =
-    devStack?.client ?? makeSqsClient({ region: config.region, endpoint: Option.getOrUndefined(config.endpoint) })
+  const client = devStack?.client ?? makeServiceSqsClient(config)
 
   // In the dev stack, R&M callbacks fetch their token from the stub, on whatever port it got.
   const stub = devStack?.referAndMonitor

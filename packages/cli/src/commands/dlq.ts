@@ -7,7 +7,7 @@
 import { Args, Command, Options, Prompt } from "@effect/cli"
 import { type QueueAdmin, type QueueAdminError, type QueueAdminUnavailable, readEnvelope } from "@ram-delius/core"
 import type { DlqMessage, SqsQueueAdmin } from "@ram-delius/sqs-host"
-import { type ConfigError, Console, Effect, Either, Option } from "effect"
+import { type ConfigError, Console, Effect, Either } from "effect"
 import { ExitCode, printJson, setExitCode, table } from "../output.js"
 import { describeRefused } from "../queue.js"
 
@@ -17,15 +17,8 @@ const queueHost = () => import("@ram-delius/sqs-host")
 /** The queue admin of the service's queue (dev: the emulator the running `serve` started). */
 const serviceQueueAdmin: Effect.Effect<SqsQueueAdmin, ConfigError.ConfigError> = Effect.gen(function* () {
   const host = yield* Effect.promise(queueHost)
-  const { DEV_STACK_DEFAULTS, devStackWanted, makeSqsClient, makeSqsQueueAdmin, sqsHostConfig } = host
-  const config = yield* sqsHostConfig
-  const dev = devStackWanted(config)
-  const client = makeSqsClient({
-    region: config.region,
-    endpoint: dev ? `http://127.0.0.1:${config.devSqsPort}` : Option.getOrUndefined(config.endpoint),
-    ...(dev ? { credentials: DEV_STACK_DEFAULTS.credentials } : {})
-  })
-  return makeSqsQueueAdmin({ client, queue: config.queue })
+  const config = yield* host.sqsHostConfig
+  return host.makeSqsQueueAdmin({ client: host.makeServiceSqsClient(config), queue: config.queue })
 })
 
 /**

@@ -131,14 +131,10 @@ export const tokenCommand = Command.make(
 /** The queue and DLQ as the service sees them (dev: the emulator the running `serve` started). */
 const queues = Effect.gen(function* () {
   const host = yield* Effect.promise(queueHost)
-  const { DEV_STACK_DEFAULTS, devStackWanted, makeSqsClient, resolveDlqUrl, resolveQueueUrl, sqsHostConfig } = host
+  const { devStackWanted, makeServiceSqsClient, resolveDlqUrl, resolveQueueUrl, sqsHostConfig } = host
   const config = yield* sqsHostConfig
   const dev = devStackWanted(config)
-  const client = makeSqsClient({
-    region: config.region,
-    endpoint: dev ? `http://127.0.0.1:${config.devSqsPort}` : Option.getOrUndefined(config.endpoint),
-    ...(dev ? { credentials: DEV_STACK_DEFAULTS.credentials } : {})
-  })
+  const client = makeServiceSqsClient(config)
   const queueUrl = yield* resolveQueueUrl(client, config.queue)
   const dlqUrl = yield* resolveDlqUrl(client, queueUrl)
   return { client, queueUrl, dlqUrl, config, dev, host }
