@@ -4,7 +4,7 @@ import type { ManagedRuntime } from "effect"
 import Koa from "koa"
 import compose from "koa-compose"
 import { type ApiServices, registerApiRoutes } from "./api.js"
-import type { AuthOptions } from "./auth.js"
+import { type AuthOptions, singleAuthorization } from "./auth.js"
 import { DEFAULT_BODY_LIMIT_BYTES } from "./body.js"
 import { type BuildInfo, DEFAULT_QUEUE_ADMIN_ROLE, DEFAULT_REQUEST_TIMEOUT_MS } from "./config.js"
 import { type HealthComponents, type HealthServices, registerHealthRoutes } from "./health.js"
@@ -87,6 +87,7 @@ export const createRoutes = (options: AppOptions): Koa.Middleware => {
     requestTracing(options.runtime as ManagedRuntime.ManagedRuntime<never, unknown>, router),
     requestLogging(log),
     errorHandling(log),
+    singleAuthorization,
     methodErrors,
     router.routes() as Koa.Middleware,
     router.allowedMethods() as Koa.Middleware
@@ -102,6 +103,7 @@ export const createApp = (options: AppOptions): Koa => {
   app.use(requestTracing(options.runtime as ManagedRuntime.ManagedRuntime<never, unknown>, router))
   app.use(requestLogging(log))
   app.use(errorHandling(log))
+  app.use(singleAuthorization)
   app.use(methodErrors)
   app.use(router.routes())
   app.use(router.allowedMethods())

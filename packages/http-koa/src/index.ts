@@ -12,6 +12,7 @@ export {
   hmppsAuthVerification,
   requireRole,
   resolveVerification,
+  singleAuthorization,
   type TokenVerification
 } from "./auth.js"
 export { DEFAULT_BODY_LIMIT_BYTES, readJsonBody } from "./body.js"
