@@ -37,7 +37,7 @@ export interface AppOptions {
   /** True once a shutdown has begun: readiness answers 503 DOWN (`startHttpServer`'s `close` sets it). */
   readonly draining?: () => boolean
   /**
-   * The hmpps-sqs `/queue-admin` endpoints over this queue admin (issue 9 §8); absent, the paths are unknown (404).
+   * The hmpps-sqs `/queue-admin` endpoints over this queue admin; absent, the paths are unknown (404).
    * `role` defaults to ROLE_QUEUE_ADMIN; `protectRetryAll` (default false) puts `retry-all-dlqs` behind it too.
    */
   readonly queueAdmin?: { readonly admin: QueueAdmin; readonly role?: string; readonly protectRetryAll?: boolean }

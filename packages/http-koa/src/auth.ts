@@ -89,7 +89,7 @@ const unauthorizedMessage = (error: unknown): string => {
   }
 }
 
-/** How many `Authorization` headers the request carried (Node keeps only the first in `headers`, all in `rawHeaders`). */
+/** How many `Authorization` headers the request has (Node keeps only the first in `headers`, all in `rawHeaders`). */
 const authorizationHeaderCount = (rawHeaders: ReadonlyArray<string>): number => {
   let count = 0
   for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i]?.toLowerCase() === "authorization") count++
@@ -114,7 +114,10 @@ const refuseRepeatedAuthorization = (ctx: Koa.Context) => {
   }
 }
 
-/** koa-jwt: the token's signature (RS256 only — no `none`, no HMAC), issuer and expiry. Decoded claims → `ctx.state.jwt`. */
+/**
+ * koa-jwt: the token's signature (RS256 only — no `none`, no HMAC), issuer and expiry. Decoded claims →
+ * `ctx.state.jwt`.
+ */
 export const authenticate = (verification: TokenVerification, log: Logger): Koa.Middleware => {
   // jsonwebtoken parses a PEM into a KeyObject on every verification; handing it the KeyObject saves that per request.
   const keys = new Map<string, KeyObject>()

@@ -154,7 +154,7 @@ const RESPONSES: Responses = {
   // Delius data this service cannot act on (two NSIs for one URN, …): 500 naming it, never 409, which R&M reads as
   // a clash (client-contract §2.3); core has raised `DeliusDataInconsistent` telemetry.
   InconsistentData: withDetail,
-  // The queue-admin endpoints (issue 9 §8): hmpps-sqs's 404 for a name it does not know, and SQS unreachable.
+  // The queue-admin endpoints: hmpps-sqs's 404 for a name it does not know, and SQS unreachable.
   QueueNotFound: (error) => problem(error.httpStatus, error.message),
   QueueAdminUnavailable: unavailable("Queue service unavailable"),
   Unprocessable: withDetail,

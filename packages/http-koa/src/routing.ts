@@ -34,11 +34,15 @@ export type Handlers<Ops extends Readonly<Record<string, Operation>>, R> = {
   readonly [Id in keyof Ops]: Handler<Ops[Id], R>
 }
 
-const parameter = (name: string, spec: Parameter<unknown>, raw: string): Effect.Effect<unknown, HttpProblem> =>
-  Option.match(Schema.decodeUnknownOption(spec.schema)(raw), {
-    onNone: () => Effect.fail(new HttpProblem(400, spec.invalid(name, raw))),
-    onSome: Effect.succeed
-  })
+/** A parameter's decoder, built once: a refused value is a 400 naming it. */
+const parameterDecoder = (name: string, spec: Parameter<unknown>) => {
+  const decode = Schema.decodeUnknownOption(spec.schema)
+  return (raw: string): Effect.Effect<unknown, HttpProblem> =>
+    Option.match(decode(raw), {
+      onNone: () => Effect.fail(new HttpProblem(400, spec.invalid(name, raw))),
+      onSome: Effect.succeed
+    })
+}
 
 /** Reading the body is part of the request's Effect, so a client trickling its body is bounded by the timeout too. */
 const jsonBody = (ctx: Koa.Context, limitBytes: number) =>
@@ -52,30 +56,30 @@ const jsonBody = (ctx: Koa.Context, limitBytes: number) =>
     )
   )
 
-/** The handler's input, in the order a client's mistakes are reported: path, then query, then body. */
-const input = <Op extends Operation>(
-  operation: Op,
-  ctx: Router.RouterContext,
-  bodyLimitBytes: number
-): Effect.Effect<Input<Op>, HostError> =>
-  Effect.gen(function* () {
-    const params: Record<string, unknown> = {}
-    for (const [name, spec] of Object.entries(operation.params)) {
-      params[name] = yield* parameter(name, spec, ctx.params[name] ?? "")
-    }
-    const query: Record<string, unknown> = {}
-    for (const [name, spec] of Object.entries(operation.query ?? {})) {
-      const raw = ctx.query[name]
-      query[name] =
-        raw === undefined ? spec.fallback : yield* parameter(name, spec, Array.isArray(raw) ? (raw[0] ?? "") : raw)
-    }
-    const body =
-      operation.request === undefined
-        ? undefined
-        : yield* Effect.flatMap(jsonBody(ctx, bodyLimitBytes), decodeBody(operation.request))
-    // The record's keys are the table's own, decoded by its Schemas: the shape `Input<Op>` describes.
-    return { params, query, body } as Input<Op>
-  })
+/**
+ * The handler's input, in the order a client's mistakes are reported: path, then query, then body. The decoders are
+ * built once per operation, not per request.
+ */
+const inputOf = <Op extends Operation>(operation: Op, bodyLimitBytes: number) => {
+  const params = Object.entries(operation.params).map(([name, spec]) => [name, parameterDecoder(name, spec)] as const)
+  const query = Object.entries(operation.query ?? {}).map(
+    ([name, spec]) => [name, spec.fallback, parameterDecoder(name, spec)] as const
+  )
+  const body = operation.request === undefined ? undefined : decodeBody(operation.request)
+  return (ctx: Router.RouterContext): Effect.Effect<Input<Op>, HostError> =>
+    Effect.gen(function* () {
+      const values: Record<string, unknown> = {}
+      for (const [name, decode] of params) values[name] = yield* decode(ctx.params[name] ?? "")
+      const queryValues: Record<string, unknown> = {}
+      for (const [name, fallback, decode] of query) {
+        const raw = ctx.query[name]
+        queryValues[name] = raw === undefined ? fallback : yield* decode(Array.isArray(raw) ? (raw[0] ?? "") : raw)
+      }
+      const decoded = body === undefined ? undefined : yield* Effect.flatMap(jsonBody(ctx, bodyLimitBytes), body)
+      // The records' keys are the table's own, decoded by its Schemas: the shape `Input<Op>` describes.
+      return { params: values, query: queryValues, body: decoded } as Input<Op>
+    })
+}
 
 const reply = (operation: Operation, output: unknown): Reply => {
   if (operation.absent !== undefined && Option.isOption(output)) {
@@ -107,13 +111,9 @@ export const registerOperations = <Ops extends Readonly<Record<string, Operation
   for (const id of Object.keys(operations) as Array<keyof Ops & string>) {
     const operation = operations[id]
     const handler: Handler<Ops[typeof id], R> = handlers[id]
+    const input = inputOf(operation, options.bodyLimitBytes)
     const middleware = (ctx: Router.RouterContext) =>
-      options.run(
-        ctx,
-        Effect.flatMap(input(operation, ctx, options.bodyLimitBytes), handler).pipe(
-          Effect.map((output) => reply(operation, output))
-        )
-      )
+      options.run(ctx, Effect.flatMap(input(ctx), handler).pipe(Effect.map((output) => reply(operation, output))))
     for (const method of operation.methods) {
       router[method](routerPath(operation.path), ...options.guard(operation), middleware)
     }

@@ -30,7 +30,7 @@ export interface HttpServerOptions {
   /** More `/health` components (see `AppOptions.healthComponents`). */
   readonly healthComponents?: HealthComponents
   /**
-   * Serve hmpps-sqs's `/queue-admin` endpoints over this (issue 9 §8; the queue host's SQS implementation under
+   * Serve hmpps-sqs's `/queue-admin` endpoints over this (the queue host's SQS implementation under
    * `ram-delius serve`), with `QUEUE_ADMIN_ROLE` and `QUEUE_ADMIN_PROTECT_RETRY_ALL` from the configuration.
    */
   readonly queueAdmin?: QueueAdmin

@@ -150,7 +150,7 @@ export const startQueueHost = async (options: QueueHostOptions = {}): Promise<Qu
 /**
  * SIGTERM (Kubernetes) or SIGINT (Ctrl-C): stop receiving, finish what is in flight, then exit 0 — within
  * `SHUTDOWN_TIMEOUT_SECONDS`, past which the process exits 1 naming the messages still in flight (core's
- * `handleShutdownSignals`, issue 9 §1). A second signal exits at once (messages in flight are then simply
+ * `handleShutdownSignals`). A second signal exits at once (messages in flight are then simply
  * redelivered: nothing unfinished was acknowledged).
  */
 export const onShutdownSignals = (

@@ -195,7 +195,7 @@ const logStats = (running: Running, message: string) =>
     )
   )
 
-// --- Acknowledging: delete, retry visibility, heartbeat ---------------------------------------------------------------
+// --- Acknowledging: delete, retry visibility, heartbeat -------------------------------------------------------------
 
 const changeVisibility = (client: SQSClient, queueUrl: string, receiptHandle: string, seconds: number) =>
   sqsCall("ChangeMessageVisibility", (abortSignal) =>
@@ -418,7 +418,7 @@ const pollLoop = <R>(running: Running, handler: MessageHandler<R>) =>
     }
   })
 
-// --- Stopping and health ----------------------------------------------------------------------------------------------
+// --- Stopping and health --------------------------------------------------------------------------------------------
 
 /** Stop receiving, let the handlers in flight finish (up to the drain timeout), then stop reporting. */
 const drainOf = (

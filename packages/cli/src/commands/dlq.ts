@@ -1,7 +1,7 @@
 /**
  * `ram-delius dlq …`: the service's dead-letter queue for support engineers. Every command runs the queue host's
- * `SqsQueueAdmin` — the implementation the HTTP host's `/queue-admin` endpoints serve too (issue 9 §8) — so the CLI and
- * the platform's retry cronjob move, count and purge messages the same way.
+ * `SqsQueueAdmin` — the implementation the HTTP host's `/queue-admin` endpoints (hmpps-sqs's) serve too — so the CLI
+ * and the platform's retry cronjob move, count and purge messages the same way.
  */
 
 import { Args, Command, Options, Prompt } from "@effect/cli"
@@ -23,8 +23,8 @@ const serviceQueueAdmin: Effect.Effect<SqsQueueAdmin, ConfigError.ConfigError> =
 
 /**
  * The service's queue admin, built (and the AWS SDK loaded) on its first use: the HTTP-only host serves /queue-admin
- * without loading SQS at start-up (issue 13). Its configuration was read when the host started, so building it cannot
- * fail here.
+ * without loading SQS at start-up (its start-up time and memory stay an HTTP host's). Its configuration was read when
+ * the host started, so building it cannot fail here.
  */
 export const lazyServiceQueueAdmin = (): QueueAdmin => {
   let built: Promise<SqsQueueAdmin> | undefined
@@ -86,8 +86,8 @@ const dlqList = Command.make(
       Effect.gen(function* () {
         const messages = yield* admin.listDlq(max)
         if (json) return yield* printJson(messages.map(({ messageAttributes: _, ...m }) => m))
-        // Two whole UUIDs, a CRN and an event type rarely fit 120 columns: then each message is a `key: value` block, so no
-        // id is ever cut (issue 11 §3, tables).
+        // Two whole UUIDs, a CRN and an event type rarely fit 120 columns: then each message is a `key: value` block,
+        // so no id is ever cut (support engineers copy them into the next command).
         yield* Console.log(table(messages.map(listRow), { keep: ["MESSAGE ID", "CRN", "REFERRAL ID"] }))
       })
     )

@@ -1,8 +1,8 @@
 /**
- * The hmpps-sqs queue-admin operations (issue 9 §8) as a transport-neutral interface: the HTTP host serves them at
- * `/queue-admin/…` and the CLI's `dlq` commands call them, while the implementation over SQS lives in the queue host
- * (core imports no AWS SDK, and the hosts never import each other). Queues and DLQs are named as hmpps-sqs names them:
- * by their SQS queue name.
+ * The hmpps-sqs queue-admin operations (which the platform's retry-DLQ cronjob and support engineers use) as a
+ * transport-neutral interface: the HTTP host serves them at `/queue-admin/…` and the CLI's `dlq` commands call them,
+ * while the implementation over SQS lives in the queue host (core imports no AWS SDK, and the hosts never import each
+ * other). Queues and DLQs are named as hmpps-sqs names them: by their SQS queue name.
  */
 
 import { Data, type Effect } from "effect"
