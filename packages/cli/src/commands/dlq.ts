@@ -51,7 +51,7 @@ const unreachable = (error: QueueAdminUnavailable) => {
     setExitCode(ExitCode.failure),
     Console.error(
       refused !== null
-        ? describeRefused({ address: refused[1]!, port: Number(refused[2]) })
+        ? describeRefused({ address: refused[1] ?? "", port: Number(refused[2]) })
         : `The queue could not be reached (${error.operation}: ${error.detail}).`
     )
   )
