@@ -53,7 +53,7 @@ export interface Operation {
   readonly absent?: string
   /** The other statuses it answers, with the app's error body (`ErrorBody`). */
   readonly failures: Readonly<Record<number, string>>
-  /** Writes to Delius: refused while Delius is read-only. */
+  /** Writes to Delius: what a read-only switch (Delius in failover or maintenance) keys on. */
   readonly writesDelius: boolean
 }
 
