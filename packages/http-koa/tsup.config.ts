@@ -1,10 +1,11 @@
 import { defineConfig } from "tsup"
 
 export default defineConfig({
-  entry: ["src/index.ts", "src/main.ts"],
+  // `routes` alone: the operation table, for a client or tool that should not load Koa.
+  entry: ["src/index.ts", "src/main.ts", "src/routes.ts"],
   format: ["esm"],
-  // Declarations for the library entry only: main.ts is a program, not an API.
-  dts: { entry: "src/index.ts" },
+  // Declarations for the library entries only: main.ts is a program, not an API.
+  dts: { entry: ["src/index.ts", "src/routes.ts"] },
   sourcemap: true,
   clean: true,
   target: "node24",

@@ -49,23 +49,28 @@ export const table = (rows: ReadonlyArray<Record<string, unknown>>, opts: TableO
   const options = typeof opts === "number" ? {} : opts
   const width = options.width ?? MAX_WIDTH
   const keep = new Set(options.keep ?? [])
-  const columns = Object.keys(rows[0]!)
+  const columns = Object.keys(rows[0] ?? {})
   const text = rows.map((row) => columns.map((c) => cell(row[c])))
-  const widths = columns.map((c, i) => Math.max(c.length, ...text.map((r) => r[i]!.length)))
-  const total = () => widths.reduce((a, b) => a + b, 0) + 2 * (columns.length - 1)
+  // Per column: its name, and its width (which shrinks as columns are cut).
+  const cols = columns.map((name, i) => ({
+    name,
+    width: Math.max(name.length, ...text.map((r) => (r[i] ?? "").length))
+  }))
+  const total = () => cols.reduce((sum, c) => sum + c.width, 0) + 2 * (cols.length - 1)
   while (total() > width) {
-    let widest = -1
-    for (let i = 0; i < columns.length; i++) {
-      if (keep.has(columns[i]!) || widths[i]! <= Math.max(columns[i]!.length, 4)) continue
-      if (widest === -1 || widths[i]! > widths[widest]!) widest = i
-    }
-    if (widest === -1) return records(rows)
-    widths[widest] = Math.max(widths[widest]! - (total() - width), columns[widest]!.length, 4)
+    const cuttable = cols.filter((c) => !keep.has(c.name) && c.width > Math.max(c.name.length, 4))
+    const widest = cuttable.reduce<(typeof cols)[number] | undefined>(
+      (found, c) => (found === undefined || c.width > found.width ? c : found),
+      undefined
+    )
+    if (widest === undefined) return records(rows)
+    widest.width = Math.max(widest.width - (total() - width), widest.name.length, 4)
   }
+  const widths = cols.map((c) => c.width)
   const fit = (value: string, w: number) => (value.length > w ? `${value.slice(0, w - 1)}…` : value)
   const line = (values: ReadonlyArray<string>) =>
     values
-      .map((v, i) => fit(v, widths[i]!).padEnd(widths[i]!))
+      .map((v, i) => fit(v, widths[i] ?? 0).padEnd(widths[i] ?? 0))
       .join("  ")
       .trimEnd()
   return [line(columns), line(widths.map((w) => "-".repeat(w))), ...text.map(line)].join("\n")

@@ -4,7 +4,7 @@ import type { ManagedRuntime } from "effect"
 import Koa from "koa"
 import compose from "koa-compose"
 import { type ApiServices, registerApiRoutes } from "./api.js"
-import type { AuthOptions } from "./auth.js"
+import { type AuthOptions, singleAuthorization } from "./auth.js"
 import { DEFAULT_BODY_LIMIT_BYTES } from "./body.js"
 import { type BuildInfo, DEFAULT_QUEUE_ADMIN_ROLE, DEFAULT_REQUEST_TIMEOUT_MS } from "./config.js"
 import { type HealthComponents, type HealthServices, registerHealthRoutes } from "./health.js"
@@ -38,7 +38,7 @@ export interface AppOptions {
   /** True once a shutdown has begun: readiness answers 503 DOWN (`startHttpServer`'s `close` sets it). */
   readonly draining?: () => boolean
   /**
-   * The hmpps-sqs `/queue-admin` endpoints over this queue admin (issue 9 §8); absent, the paths are unknown (404).
+   * The hmpps-sqs `/queue-admin` endpoints over this queue admin; absent, the paths are unknown (404).
    * `role` defaults to ROLE_QUEUE_ADMIN; `protectRetryAll` (default false) puts `retry-all-dlqs` behind it too.
    */
   readonly queueAdmin?: { readonly admin: QueueAdmin; readonly role?: string; readonly protectRetryAll?: boolean }
@@ -99,6 +99,7 @@ export const createRoutes = (options: AppOptions): Koa.Middleware => {
     requestTracing(options.runtime as ManagedRuntime.ManagedRuntime<never, unknown>, router),
     requestLogging(log),
     errorHandling(log),
+    singleAuthorization,
     methodErrors,
     readOnly(options),
     router.routes() as Koa.Middleware,
@@ -115,6 +116,7 @@ export const createApp = (options: AppOptions): Koa => {
   app.use(requestTracing(options.runtime as ManagedRuntime.ManagedRuntime<never, unknown>, router))
   app.use(requestLogging(log))
   app.use(errorHandling(log))
+  app.use(singleAuthorization)
   app.use(methodErrors)
   app.use(readOnly(options))
   app.use(router.routes())

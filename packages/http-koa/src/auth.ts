@@ -89,7 +89,35 @@ const unauthorizedMessage = (error: unknown): string => {
   }
 }
 
-/** koa-jwt: the token's signature (RS256 only — no `none`, no HMAC), issuer and expiry. Decoded claims → `ctx.state.jwt`. */
+/** How many `Authorization` headers the request has (Node keeps only the first in `headers`, all in `rawHeaders`). */
+const authorizationHeaderCount = (rawHeaders: ReadonlyArray<string>): number => {
+  let count = 0
+  for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i]?.toLowerCase() === "authorization") count++
+  return count
+}
+
+/**
+ * A request with more than one `Authorization` header is refused (401), whatever they carry: the header is not a list
+ * (RFC 9110 §11.6.2), and answering with the first one would let a second, different credential go unseen by
+ * whatever else reads the request (a proxy, a log). On every route, open ones included.
+ */
+export const singleAuthorization: Koa.Middleware = async (ctx, next) => {
+  refuseRepeatedAuthorization(ctx)
+  return next()
+}
+
+const refuseRepeatedAuthorization = (ctx: Koa.Context) => {
+  if (authorizationHeaderCount(ctx.req.rawHeaders) > 1) {
+    throw new HttpProblem(401, "Invalid Authorization header: more than one", {
+      "WWW-Authenticate": 'Bearer error="invalid_request"'
+    })
+  }
+}
+
+/**
+ * koa-jwt: the token's signature (RS256 only — no `none`, no HMAC), issuer and expiry. Decoded claims →
+ * `ctx.state.jwt`.
+ */
 export const authenticate = (verification: TokenVerification, log: Logger): Koa.Middleware => {
   // jsonwebtoken parses a PEM into a KeyObject on every verification; handing it the KeyObject saves that per request.
   const keys = new Map<string, KeyObject>()
@@ -116,6 +144,8 @@ export const authenticate = (verification: TokenVerification, log: Logger): Koa.
   const secret: koaJwt.SecretLoader = async (header) => keyObject(await publicKeyFor(header)) as unknown as string
   const verify = koaJwt({ secret, algorithms: ["RS256"], issuer: verification.issuer, key: "jwt", debug: true })
   return async (ctx, next) => {
+    // Also here, for an app that uses this middleware without `singleAuthorization` in front.
+    refuseRepeatedAuthorization(ctx)
     try {
       // A no-op `next`: koa-jwt's failure handling covers the token only, never the route after it.
       await verify(ctx, async () => {})

@@ -20,7 +20,7 @@ const MAX_JSON_DEPTH = 32
 export const NO_BODY: unique symbol = Symbol("NoBody")
 
 const isJsonMediaType = (contentType: string) => {
-  const type = contentType.split(";")[0]!.trim().toLowerCase()
+  const type = (contentType.split(";")[0] ?? "").trim().toLowerCase()
   return type === "application/json" || (type.startsWith("application/") && type.endsWith("+json"))
 }
 
@@ -62,8 +62,8 @@ const tooLarge = (limit: number) => new HttpProblem(413, `Request body larger th
 /** Deepest nesting of arrays/objects in a parsed JSON value, stopping as soon as `max` is exceeded (no recursion). */
 const depthExceeds = (value: unknown, max: number): boolean => {
   const stack: Array<[unknown, number]> = [[value, 0]]
-  while (stack.length > 0) {
-    const [current, depth] = stack.pop()!
+  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+    const [current, depth] = next
     if (current === null || typeof current !== "object") continue
     if (depth + 1 > max) return true
     for (const child of Object.values(current)) stack.push([child, depth + 1])

@@ -32,13 +32,14 @@ export interface DevSigningKey {
 }
 
 const fromStoredJwk = async (stored: JWK): Promise<DevSigningKey> => {
-  if (stored.kty !== "RSA" || stored.d === undefined || stored.kid === undefined) {
+  const { kty, d, kid, n, e } = stored
+  if (kty !== "RSA" || d === undefined || kid === undefined || n === undefined || e === undefined) {
     throw new Error("The dev signing key file does not hold an RSA private JWK with a kid")
   }
   const privateKey = (await importJWK(stored, "RS256")) as KeyLike
-  const publicJwk: JWK = { kty: "RSA", n: stored.n!, e: stored.e!, kid: stored.kid, alg: "RS256", use: "sig" }
+  const publicJwk: JWK = { kty: "RSA", n, e, kid, alg: "RS256", use: "sig" }
   const publicKey = (await importJWK(publicJwk, "RS256")) as KeyLike
-  return { kid: stored.kid, privateKey, publicKeyPem: await exportSPKI(publicKey), publicJwk }
+  return { kid, privateKey, publicKeyPem: await exportSPKI(publicKey), publicJwk }
 }
 
 const readKeyFile = async (file: string): Promise<DevSigningKey> => {

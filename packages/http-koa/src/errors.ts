@@ -8,7 +8,7 @@
  */
 import type { SqlError } from "@effect/sql"
 import type { CoreError, ErrorMeaning, QueueAdminError } from "@ram-delius/core"
-import { Log, memoizedBy } from "@ram-delius/core"
+import { Log, memoizedBy, withMeaning } from "@ram-delius/core"
 import { Cause, Data, Effect, type Either, Option, ParseResult, Predicate, Schema } from "effect"
 
 export interface FieldError {
@@ -22,60 +22,35 @@ export interface ErrorBody {
   readonly fields?: ReadonlyArray<FieldError>
 }
 
-/** A failure decided by the host itself (auth, body reading, path variables, routing). */
-export class HttpProblem
-  extends Data.TaggedError("HttpProblem")<{
+/** A failure decided by the host itself (auth, body reading, path variables, routing), with its own status. */
+export class HttpProblem extends withMeaning(
+  Data.TaggedError("HttpProblem")<{
     readonly status: number
     readonly message: string
     readonly headers: Readonly<Record<string, string>>
-  }>
-  implements ErrorMeaning
-{
+  }>,
+  { httpStatus: 400, telemetryName: "ResponseStatusException", retryable: false }
+) {
   constructor(status: number, message: string, headers: Readonly<Record<string, string>> = {}) {
     super({ status, message, headers })
   }
-  get httpStatus() {
+  override get httpStatus() {
     return this.status
-  }
-  get telemetryName() {
-    return "ResponseStatusException"
-  }
-  get retryable() {
-    return false
   }
 }
 
 /** A request body that does not match its Schema (decision Q6). */
-export class InvalidBody
-  extends Data.TaggedError("InvalidBody")<{ readonly fields: ReadonlyArray<FieldError> }>
-  implements ErrorMeaning
-{
-  get httpStatus() {
-    return 400
-  }
-  get telemetryName() {
-    return "MethodArgumentNotValidException"
-  }
-  get retryable() {
-    return false
-  }
-}
+export class InvalidBody extends withMeaning(
+  Data.TaggedError("InvalidBody")<{ readonly fields: ReadonlyArray<FieldError> }>,
+  { httpStatus: 400, telemetryName: "MethodArgumentNotValidException", retryable: false }
+) {}
 
 /** The request's work did not finish within `REQUEST_TIMEOUT_MS` (a hung database must answer 503, not hang). */
-export class RequestTimedOut
-  extends Data.TaggedError("RequestTimedOut")<{ readonly timeoutMs: number }>
-  implements ErrorMeaning
-{
-  get httpStatus() {
-    return 503
-  }
-  get telemetryName() {
-    return "TimeoutException"
-  }
-  get retryable() {
-    return true
-  }
-}
+export class RequestTimedOut extends withMeaning(Data.TaggedError("RequestTimedOut")<{ readonly timeoutMs: number }>, {
+  httpStatus: 503,
+  telemetryName: "TimeoutException",
+  retryable: true
+}) {}
 
 /**
  * Every failure a route's Effect can end with: core's errors, the queue-admin ones, the host's own. `SqlError` is
@@ -179,7 +154,7 @@ const RESPONSES: Responses = {
   // Delius data this service cannot act on (two NSIs for one URN, …): 500 naming it, never 409, which R&M reads as
   // a clash (client-contract §2.3); core has raised `DeliusDataInconsistent` telemetry.
   InconsistentData: withDetail,
-  // The queue-admin endpoints (issue 9 §8): hmpps-sqs's 404 for a name it does not know, and SQS unreachable.
+  // The queue-admin endpoints: hmpps-sqs's 404 for a name it does not know, and SQS unreachable.
   QueueNotFound: (error) => problem(error.httpStatus, error.message),
   QueueAdminUnavailable: unavailable("Queue service unavailable"),
   Unprocessable: withDetail,

@@ -12,6 +12,7 @@ export {
   hmppsAuthVerification,
   requireRole,
   resolveVerification,
+  singleAuthorization,
   type TokenVerification
 } from "./auth.js"
 export { DEFAULT_BODY_LIMIT_BYTES, readJsonBody } from "./body.js"
@@ -49,4 +50,17 @@ export {
   type WritesDelius,
   writesDeliusRoute
 } from "./readOnly.js"
+export {
+  apiOperations,
+  type Body,
+  type Method,
+  type Operation,
+  type OperationId,
+  operations,
+  type Parameter,
+  type QueryParameter,
+  queueAdminOperations,
+  type Role
+} from "./routes.js"
+export { type Handler, type Handlers, type Input, type Output } from "./routing.js"
 export { type HttpServer, type HttpServerOptions, startHttpServer } from "./server.js"

@@ -7,6 +7,7 @@
 
 import type Koa from "koa"
 import { reply } from "./respond.js"
+import { operations } from "./routes.js"
 
 /** Whether a request writes Delius. */
 export type WritesDelius = (request: { readonly method: string; readonly path: string }) => boolean
@@ -14,15 +15,21 @@ export type WritesDelius = (request: { readonly method: string; readonly path: s
 /** How long R&M is asked to wait before retrying: an incident is measured in minutes, not seconds. */
 export const READ_ONLY_RETRY_AFTER_SECONDS = 300
 
-// The router matches paths case-insensitively and with an optional trailing slash, so these do too.
-const WRITE_ROUTES: ReadonlyArray<RegExp> = [
-  /^\/probation-case\/[^/]+\/referrals\/?$/i, // §4.1
-  /^\/probation-case\/[^/]+\/referrals\/[^/]+\/appointments\/?$/i // §4.2
-]
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
 
-/** The API's Delius writes: `PUT /probation-case/{crn}/referrals` and `PUT …/referrals/{referralId}/appointments`. */
+// The Delius writes, from the operation table: the router matches paths case-insensitively and with an optional
+// trailing slash, so these patterns do too.
+const WRITE_ROUTES: ReadonlyArray<{ readonly methods: ReadonlyArray<string>; readonly pattern: RegExp }> =
+  Object.values(operations)
+    .filter((operation) => operation.writesDelius)
+    .map((operation) => ({
+      methods: operation.methods.map((method) => method.toUpperCase()),
+      pattern: new RegExp(`^${operation.path.split(/\{[^}]+\}/).map(escapeRegExp).join("[^/]+")}/?$`, "i")
+    }))
+
+/** The operations the table marks `writesDelius`: `PUT /probation-case/{crn}/referrals` and `…/appointments`. */
 export const writesDeliusRoute: WritesDelius = ({ method, path }) =>
-  method === "PUT" && WRITE_ROUTES.some((route) => route.test(path))
+  WRITE_ROUTES.some((route) => route.methods.includes(method) && route.pattern.test(path))
 
 /** Set on a request this middleware refused. */
 interface ReadOnlyState {

@@ -1,11 +1,12 @@
 import { createServer, type Server } from "node:http"
-import type { AddressInfo } from "node:net"
+import type { AddressInfo, Socket } from "node:net"
 import { Log, makeCoreLayer, type QueueAdmin } from "@ram-delius/core"
 import { Effect, Exit, Layer, ManagedRuntime } from "effect"
 import type { HealthComponents } from "./health.js"
 import { createApp, type HostServices } from "./app.js"
 import { type AuthOptions, resolveVerification } from "./auth.js"
 import { type HttpConfig, loadHttpConfig } from "./config.js"
+import { answerEdgeErrors, MAX_HEAD_BYTES } from "./edge.js"
 import { type Logger, stdoutLogger } from "./logging.js"
 
 export interface HttpServerOptions {
@@ -29,7 +30,7 @@ export interface HttpServerOptions {
   /** More `/health` components (see `AppOptions.healthComponents`). */
   readonly healthComponents?: HealthComponents
   /**
-   * Serve hmpps-sqs's `/queue-admin` endpoints over this (issue 9 §8; the queue host's SQS implementation under
+   * Serve hmpps-sqs's `/queue-admin` endpoints over this (the queue host's SQS implementation under
    * `ram-delius serve`), with `QUEUE_ADMIN_ROLE` and `QUEUE_ADMIN_PROTECT_RETRY_ALL` from the configuration.
    */
   readonly queueAdmin?: QueueAdmin
@@ -47,6 +48,43 @@ export interface HttpServer {
   readonly close: () => Promise<void>
   /** The requests being answered now, as `METHOD /path` (for the shutdown timeout's log line). */
   readonly inFlight: () => ReadonlyArray<string>
+}
+
+/**
+ * The requests being answered: how many, which (method and path only — the query string could hold anything, and
+ * headers, the token among them, are never kept), and on which sockets.
+ */
+const trackRequests = (server: Server) => {
+  const requests = new Map<number, string>()
+  const perSocket = new WeakMap<Socket, number>()
+  let nextRequest = 0
+  let drained: (() => void) | undefined
+  server.on("request", (req, res) => {
+    const key = nextRequest++
+    const socket = req.socket
+    requests.set(key, `${req.method ?? "?"} ${(req.url ?? "/").split("?")[0] ?? "/"}`)
+    perSocket.set(socket, (perSocket.get(socket) ?? 0) + 1)
+    res.once("close", () => {
+      requests.delete(key)
+      perSocket.set(socket, (perSocket.get(socket) ?? 1) - 1)
+      if (requests.size === 0) drained?.()
+    })
+  })
+  return {
+    inFlight: (): ReadonlyArray<string> => [...requests.values()],
+    busy: (socket: Socket): boolean => (perSocket.get(socket) ?? 0) > 0,
+    /** Resolves when no request is in flight, or after `graceMs`. */
+    drained: (graceMs: number) =>
+      requests.size === 0
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, graceMs)
+            drained = () => {
+              clearTimeout(timer)
+              resolve()
+            }
+          })
+  }
 }
 
 /** Start the HTTP host. Rejects — before listening — when auth or core cannot start (e.g. no HMPPS_AUTH_URL in production). */
@@ -88,26 +126,12 @@ export const startHttpServer = async (options: HttpServerOptions = {}): Promise<
         }
       : {})
   })
-  const server = createServer(app.callback())
+  const server = createServer({ maxHeaderSize: MAX_HEAD_BYTES }, app.callback())
   // Bound slow clients at the socket level too (headers, whole request).
   server.headersTimeout = 20_000
   server.requestTimeout = config.requestTimeoutMs + 20_000
-
-  let inFlight = 0
-  let drained: (() => void) | undefined
-  // Method and path only: the query string could hold anything, and headers (the token) are never kept.
-  const requests = new Map<number, string>()
-  let nextRequest = 0
-  server.on("request", (req, res) => {
-    inFlight++
-    const key = nextRequest++
-    requests.set(key, `${req.method ?? "?"} ${(req.url ?? "/").split("?")[0]}`)
-    res.once("close", () => {
-      inFlight--
-      requests.delete(key)
-      if (inFlight === 0) drained?.()
-    })
-  })
+  const requests = trackRequests(server)
+  answerEdgeErrors(server, log, requests.busy)
 
   try {
     await new Promise<void>((resolve, reject) => {
@@ -138,16 +162,7 @@ export const startHttpServer = async (options: HttpServerOptions = {}): Promise<
     (closing ??= (async () => {
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()))
       server.closeIdleConnections()
-      if (inFlight > 0) {
-        const grace = options.shutdownGraceMs ?? config.requestTimeoutMs + 5_000
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, grace)
-          drained = () => {
-            clearTimeout(timer)
-            resolve()
-          }
-        })
-      }
+      await requests.drained(options.shutdownGraceMs ?? config.requestTimeoutMs + 5_000)
       // Whatever is left is idle keep-alive sockets or requests past the grace period.
       server.closeAllConnections()
       await stopped
@@ -161,6 +176,6 @@ export const startHttpServer = async (options: HttpServerOptions = {}): Promise<
     server,
     auth,
     close,
-    inFlight: () => [...requests.values()]
+    inFlight: requests.inFlight
   }
 }

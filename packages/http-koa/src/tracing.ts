@@ -1,9 +1,9 @@
 /**
- * One server span per request (issue 11 §1: HTTP requests arrive in Application Insights as requests). It is an
- * Effect span made on the core runtime, so it goes to whatever tracer that runtime has — OpenTelemetry → Application
- * Insights when APPLICATIONINSIGHTS_CONNECTION_STRING is set, Effect's in-memory tracer otherwise — and the route's
- * Effect runs under it (`withRequestSpan`), so its database and R&M spans become the request's dependencies. Named
- * by route (`PUT /probation-case/:crn/referrals`), never by path: paths carry CRNs.
+ * One server span per request, so that HTTP requests arrive in Application Insights as requests. It is an Effect span
+ * made on the core runtime, so it goes to whatever tracer that runtime has — OpenTelemetry → Application Insights when
+ * APPLICATIONINSIGHTS_CONNECTION_STRING is set, Effect's in-memory tracer otherwise — and the route's Effect runs
+ * under it (`withRequestSpan`), so its database and R&M spans become the request's dependencies. Named by route
+ * (`PUT /probation-case/:crn/referrals`), never by path: paths carry CRNs.
  */
 
 import type Router from "@koa/router"

@@ -151,7 +151,7 @@ export const buildInfo = Config.all({
  * `HMPPS_AUTH_URL` is set. A deployment talks to AWS SQS without an endpoint override too, but always has
  * `HMPPS_AUTH_URL` (R&M callbacks need a token, §5.3), so it never starts an emulator by accident.
  */
-export const devStackWanted = (config: SqsHostConfig): boolean =>
+export const devStackWanted = (config: Pick<SqsHostConfig, "devStack" | "endpoint" | "hmppsAuthConfigured">): boolean =>
   config.devStack === "true" ||
   (config.devStack === "auto" && Option.isNone(config.endpoint) && !config.hmppsAuthConfigured)
 

@@ -16,7 +16,7 @@ import {
   type CoreOptions,
   type DetailUrlOrigins
 } from "@ram-delius/core"
-import { ConfigProvider, Effect, Layer, ManagedRuntime, Option, Redacted } from "effect"
+import { ConfigProvider, Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import {
   buildInfo,
   DEV_CLIENT_CREDENTIALS,
@@ -29,7 +29,7 @@ import type { DevStack } from "./devStack.js"
 import { startDisabledConsumer } from "./disabledConsumer.js"
 import { startConsumer, type HandlerServices, type RunningConsumer } from "./poller.js"
 import { makeSqsQueueAdmin, type SqsQueueAdmin } from "./queueAdmin.js"
-import { makeSqsClient } from "./sqs.js"
+import { makeServiceSqsClient } from "./sqs.js"
 
 export interface QueueHost {
   readonly config: SqsHostConfig
@@ -134,8 +134,7 @@ export const startQueueHost = async (options: QueueHostOptions = {}): Promise<Qu
       referAndMonitorStub: devStack.referAndMonitor.url
     })
   }
-  const client =
-    devStack?.client ?? makeSqsClient({ region: config.region, endpoint: Option.getOrUndefined(config.endpoint) })
+  const client = devStack?.client ?? makeServiceSqsClient(config)
 
   // In the dev stack, R&M callbacks fetch their token from the stub, on whatever port it got.
   const stub = devStack?.referAndMonitor
@@ -176,7 +175,7 @@ export const startQueueHost = async (options: QueueHostOptions = {}): Promise<Qu
 /**
  * SIGTERM (Kubernetes) or SIGINT (Ctrl-C): stop receiving, finish what is in flight, then exit 0 — within
  * `SHUTDOWN_TIMEOUT_SECONDS`, past which the process exits 1 naming the messages still in flight (core's
- * `handleShutdownSignals`, issue 9 §1). A second signal exits at once (messages in flight are then simply
+ * `handleShutdownSignals`). A second signal exits at once (messages in flight are then simply
  * redelivered: nothing unfinished was acknowledged).
  */
 export const onShutdownSignals = (

@@ -76,7 +76,7 @@ export interface ConsumerHealth extends QueueHealth {
   readonly consumer: ConsumerStats & { readonly state: ConsumerState; readonly queueUrl: string | null }
 }
 
-export interface ConsumerOptions<R = HandlerServices> extends Partial<ConsumerSettings> {
+export interface ConsumerOptions<R = never> extends Partial<ConsumerSettings> {
   readonly client: SQSClient
   /** Queue name (resolved with GetQueueUrl, retried until it resolves) or URL. */
   readonly queue: string
@@ -110,7 +110,7 @@ const MAX_BATCH = 10
 
 /** Visibility after a Failure on receive `receiveCount` (1-based): entry n, the last entry reused. */
 export const errorVisibilityFor = (timeouts: ReadonlyArray<number>, receiveCount: number): number =>
-  timeouts.length === 0 ? 0 : timeouts[Math.min(Math.max(receiveCount, 1), timeouts.length) - 1]!
+  timeouts.length === 0 ? 0 : (timeouts[Math.min(Math.max(receiveCount, 1), timeouts.length) - 1] ?? 0)
 
 /** Capped exponential back-off, forever: initial, 2×, 4×, … up to `max` milliseconds. */
 const cappedBackoff = (initial: number, max: number) =>
@@ -131,25 +131,35 @@ const takeFreeSlots = (slots: TSemaphore.TSemaphore, max: number) =>
 const releaseSlots = (slots: TSemaphore.TSemaphore, n: number) =>
   n > 0 ? STM.commit(TSemaphore.releaseN(slots, n)) : Effect.void
 
-/**
- * A running consumer in the current scope; closing the scope interrupts everything (use `drain` first to finish the
- * messages in flight).
- */
-export const makeConsumer = <R = HandlerServices>(
-  options: ConsumerOptions<R>
-): Effect.Effect<Consumer, never, R | Scope.Scope> =>
+const resolveSettings = (options: Partial<ConsumerSettings>): ConsumerSettings => ({
+  waitTimeSeconds: options.waitTimeSeconds ?? defaultConsumerSettings.waitTimeSeconds,
+  concurrency: options.concurrency ?? defaultConsumerSettings.concurrency,
+  visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? defaultConsumerSettings.visibilityTimeoutSeconds,
+  errorVisibilityTimeouts: options.errorVisibilityTimeouts ?? defaultConsumerSettings.errorVisibilityTimeouts,
+  receiveErrorBackoffMillis: options.receiveErrorBackoffMillis ?? defaultConsumerSettings.receiveErrorBackoffMillis,
+  statsIntervalMillis: options.statsIntervalMillis ?? defaultConsumerSettings.statsIntervalMillis,
+  drainTimeoutMillis: options.drainTimeoutMillis ?? defaultConsumerSettings.drainTimeoutMillis
+})
+
+/** What the parts of a running consumer share: its settings, SQS client, counters, state and handler slots. */
+interface Running {
+  readonly queue: string
+  readonly client: SQSClient
+  readonly settings: ConsumerSettings
+  readonly count: (counter: Counter, by?: number) => Effect.Effect<void>
+  readonly stats: () => ConsumerStats
+  readonly state: { current: ConsumerState }
+  readonly queueUrl: Ref.Ref<Option.Option<string>>
+  readonly slots: TSemaphore.TSemaphore
+  readonly handlers: FiberSet.FiberSet<void, never>
+  readonly backoff: Schedule.Schedule<unknown, unknown>
+  /** The messages being handled, by receipt handle, in words. */
+  readonly handling: Map<string, string>
+}
+
+const makeRunning = (options: ConsumerOptions<unknown>) =>
   Effect.gen(function* () {
-    const settings: ConsumerSettings = {
-      waitTimeSeconds: options.waitTimeSeconds ?? defaultConsumerSettings.waitTimeSeconds,
-      concurrency: options.concurrency ?? defaultConsumerSettings.concurrency,
-      visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? defaultConsumerSettings.visibilityTimeoutSeconds,
-      errorVisibilityTimeouts: options.errorVisibilityTimeouts ?? defaultConsumerSettings.errorVisibilityTimeouts,
-      receiveErrorBackoffMillis: options.receiveErrorBackoffMillis ?? defaultConsumerSettings.receiveErrorBackoffMillis,
-      statsIntervalMillis: options.statsIntervalMillis ?? defaultConsumerSettings.statsIntervalMillis,
-      drainTimeoutMillis: options.drainTimeoutMillis ?? defaultConsumerSettings.drainTimeoutMillis
-    }
-    const { client } = options
-    const handler = options.handler ?? (handleDomainEvent as unknown as MessageHandler<R>)
+    const settings = resolveSettings(options)
     const counters: Record<Counter, number> = {
       received: 0,
       succeeded: 0,
@@ -160,261 +170,323 @@ export const makeConsumer = <R = HandlerServices>(
       receiveErrors: 0,
       acknowledgeErrors: 0
     }
-    const count = (counter: Counter, by = 1) => Effect.sync(() => void (counters[counter] += by))
-    const stats = (): ConsumerStats => ({ ...counters })
-    let state: ConsumerState = "starting"
-    const queueUrlRef = yield* Ref.make(Option.none<string>())
-    const slots = yield* STM.commit(TSemaphore.make(settings.concurrency))
-    const handlers = yield* FiberSet.make<void, never>()
-    const backoff = cappedBackoff(settings.receiveErrorBackoffMillis.initial, settings.receiveErrorBackoffMillis.max)
+    return {
+      queue: options.queue,
+      client: options.client,
+      settings,
+      count: (counter: Counter, by = 1) => Effect.sync(() => void (counters[counter] += by)),
+      stats: (): ConsumerStats => ({ ...counters }),
+      state: { current: "starting" },
+      queueUrl: yield* Ref.make(Option.none<string>()),
+      slots: yield* STM.commit(TSemaphore.make(settings.concurrency)),
+      handlers: yield* FiberSet.make<void, never>(),
+      backoff: cappedBackoff(settings.receiveErrorBackoffMillis.initial, settings.receiveErrorBackoffMillis.max),
+      handling: new Map<string, string>()
+    } satisfies Running
+  })
 
-    const logStats = (message: string) =>
-      Effect.flatMap(Ref.get(queueUrlRef), (url) =>
-        Effect.logInfo(message).pipe(
-          Effect.annotateLogs({
-            queue: Option.getOrElse(Option.map(url, queueNameOf), () => options.queue),
-            state,
-            ...stats()
-          })
-        )
-      )
-
-    const changeVisibility = (queueUrl: string, receiptHandle: string, seconds: number) =>
-      sqsCall("ChangeMessageVisibility", (abortSignal) =>
-        client.send(
-          new ChangeMessageVisibilityCommand({
-            QueueUrl: queueUrl,
-            ReceiptHandle: receiptHandle,
-            VisibilityTimeout: seconds
-          }),
-          { abortSignal }
-        )
-      )
-
-    const deleteMessage = (queueUrl: string, receiptHandle: string) =>
-      sqsCall("DeleteMessage", (abortSignal) =>
-        client.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: receiptHandle }), { abortSignal })
-      ).pipe(Effect.retry(Schedule.exponential("100 millis").pipe(Schedule.intersect(Schedule.recurs(2)))))
-
-    /** Keeps a long-running handler's message invisible: renew every third of the visibility timeout. */
-    const heartbeat = (queueUrl: string, receiptHandle: string) =>
-      Effect.sleep(Math.max(1, settings.visibilityTimeoutSeconds / 3) * 1000).pipe(
-        Effect.zipRight(
-          changeVisibility(queueUrl, receiptHandle, settings.visibilityTimeoutSeconds).pipe(
-            Effect.catchAll((error) => Effect.logWarning(`Visibility heartbeat failed: ${error.message}`))
-          )
-        ),
-        Effect.forever
-      )
-
-    const handle = (body: string): Effect.Effect<EventResult, never, R> =>
-      handler(body).pipe(
-        // A custom handler that dies is still just a Failure: retried, then the DLQ.
-        Effect.catchAllCause((cause) =>
-          Effect.succeed<EventResult>({
-            outcome: "Failure",
-            eventType: null,
-            messageId: null,
-            telemetryName: "RuntimeException",
-            properties: {},
-            transient: false,
-            message: Cause.pretty(cause)
-          })
-        )
-      )
-
-    /** The messages being handled, by receipt handle, in words. */
-    const handling = new Map<string, string>()
-    const processMessage = (queueUrl: string, maxReceiveCount: number | undefined, message: Message) =>
-      Effect.gen(function* () {
-        const receiptHandle = message.ReceiptHandle ?? ""
-        const receiveCount = Number(message.Attributes?.ApproximateReceiveCount ?? "1") || 1
-        const beat = yield* Effect.fork(heartbeat(queueUrl, receiptHandle))
-        const result = yield* handle(message.Body ?? "").pipe(Effect.ensuring(Fiber.interrupt(beat)))
-        if (result.outcome !== "Failure") {
-          yield* deleteMessage(queueUrl, receiptHandle).pipe(
-            Effect.catchAll((error) =>
-              Effect.zipRight(
-                count("acknowledgeErrors"),
-                Effect.logError(`${result.outcome} but not acknowledged (it will be redelivered): ${error.message}`)
-              )
-            )
-          )
-        } else {
-          const finalReceive = maxReceiveCount !== undefined && receiveCount >= maxReceiveCount
-          const visibility = finalReceive ? 0 : errorVisibilityFor(settings.errorVisibilityTimeouts, receiveCount)
-          yield* Effect.logWarning(
-            finalReceive
-              ? `${result.telemetryName}: ${result.message ?? ""} — receive ${receiveCount} of ${maxReceiveCount}, the message moves to the DLQ`
-              : `${result.telemetryName}: ${result.message ?? ""} — receive ${receiveCount}, retried in ${visibility} s`
-          ).pipe(
-            Effect.annotateLogs({ eventType: result.eventType ?? "unknown", receiveCount, transient: result.transient })
-          )
-          yield* changeVisibility(queueUrl, receiptHandle, visibility).pipe(
-            Effect.catchAll((error) =>
-              // The message then reappears when its receive-time visibility runs out: later, but still retried.
-              Effect.zipRight(
-                count("acknowledgeErrors"),
-                Effect.logWarning(`Could not set the retry visibility: ${error.message}`)
-              )
-            )
-          )
-        }
-        // Counted after the acknowledgement (or the retry visibility), so the counters describe finished work.
-        yield* count(outcomeCounter[result.outcome])
-        yield* annotateSpan({
-          "event.type": result.eventType ?? "unknown",
-          "message.outcome": result.outcome
-        })
-      }).pipe(
-        Effect.annotateLogs({ sqsMessageId: message.MessageId ?? "" }),
-        // One consumer span per message: Application Insights shows it as a request, with the handler's database and
-        // R&M spans as its dependencies (issue 11 §1). A root span: each message is its own operation.
-        traced("ProcessMessage", {
-          kind: "consumer",
-          root: true,
-          attributes: {
-            "ai.operation.name": "ProcessMessage",
-            "messaging.system": "aws_sqs",
-            "messaging.destination.name": queueNameOf(queueUrl),
-            "messaging.message.id": message.MessageId ?? ""
-          }
-        }),
-        (handled) => {
-          const key = message.ReceiptHandle ?? ""
-          const eventType = message.MessageAttributes?.eventType?.StringValue ?? eventTypeOf(message.Body ?? "")
-          return Effect.acquireUseRelease(
-            Effect.sync(() =>
-              handling.set(key, `${eventType ?? "unknown event"} (message ${message.MessageId ?? "?"})`)
-            ),
-            () => handled,
-            () => Effect.sync(() => handling.delete(key))
-          )
-        }
-      )
-
-    const receive = (queueUrl: string, max: number) =>
-      sqsCall("ReceiveMessage", (abortSignal) =>
-        client.send(
-          new ReceiveMessageCommand({
-            QueueUrl: queueUrl,
-            MaxNumberOfMessages: max,
-            WaitTimeSeconds: settings.waitTimeSeconds,
-            VisibilityTimeout: settings.visibilityTimeoutSeconds,
-            MessageSystemAttributeNames: ["ApproximateReceiveCount"],
-            MessageAttributeNames: ["All"]
-          }),
-          { abortSignal }
-        )
-      ).pipe(
-        Effect.map((output) => output.Messages ?? []),
-        Effect.tapError((error) =>
-          Effect.zipRight(count("receiveErrors"), Effect.logWarning(`${error.message}; backing off`))
-        ),
-        Effect.retry(backoff)
-      )
-
-    const pollLoop = Effect.gen(function* () {
-      const queueUrl = yield* resolveQueueUrl(client, options.queue).pipe(
-        Effect.tapError((error) => Effect.logWarning(`${error.message}; retrying`)),
-        Effect.retry(backoff)
-      )
-      yield* Ref.set(queueUrlRef, Option.some(queueUrl))
-      // The final receive is the one that reaches maxReceiveCount; if the policy cannot be read now, assume §5.1's.
-      const policy = yield* queueAttributes(client, queueUrl, ["RedrivePolicy"]).pipe(
-        Effect.map((attributes) => parseRedrivePolicy(attributes.RedrivePolicy)),
-        Effect.tap((found) =>
-          found === undefined
-            ? Effect.logWarning(
-                `Queue ${queueNameOf(queueUrl)} has no redrive policy: failed messages never reach a DLQ`
-              )
-            : Effect.void
-        ),
-        Effect.catchAll((error) =>
-          Effect.as(Effect.logWarning(`${error.message}; assuming maxReceiveCount ${MAX_RECEIVE_COUNT}`), {
-            deadLetterTargetArn: "",
-            maxReceiveCount: MAX_RECEIVE_COUNT
-          })
-        )
-      )
-      state = "running"
-      yield* Effect.logInfo("SQS consumer started").pipe(
-        Effect.annotateLogs({
-          queue: queueNameOf(queueUrl),
-          concurrency: settings.concurrency,
-          maxReceiveCount: policy?.maxReceiveCount ?? "none"
-        })
-      )
-      while (true) {
-        const taken = yield* takeFreeSlots(slots, MAX_BATCH)
-        // Once a receive has returned, its messages are handed to handlers without a gap a stop could fall into.
-        yield* Effect.uninterruptibleMask((restore) =>
-          restore(receive(queueUrl, taken).pipe(Effect.onInterrupt(() => releaseSlots(slots, taken)))).pipe(
-            Effect.flatMap((messages) =>
-              Effect.gen(function* () {
-                yield* releaseSlots(slots, taken - messages.length)
-                yield* count("received", messages.length)
-                for (const message of messages) {
-                  yield* count("inFlight")
-                  // Forked fibers inherit the mask: the handler itself must stay interruptible (drain timeout).
-                  yield* FiberSet.run(
-                    handlers,
-                    Effect.interruptible(processMessage(queueUrl, policy?.maxReceiveCount, message)).pipe(
-                      Effect.ensuring(Effect.zipRight(count("inFlight", -1), releaseSlots(slots, 1)))
-                    )
-                  )
-                }
-              })
-            )
-          )
-        )
-      }
-    })
-
-    const poller = yield* Effect.forkScoped(pollLoop)
-    const reporter = yield* Effect.forkScoped(
-      logStats("SQS consumer stats").pipe(Effect.delay(settings.statsIntervalMillis), Effect.forever)
-    )
-
-    const drain = yield* Effect.cached(
-      Effect.gen(function* () {
-        state = "draining"
-        yield* Fiber.interrupt(poller)
-        yield* logStats("SQS consumer draining: no more receives, finishing the messages in flight")
-        const finished = yield* FiberSet.awaitEmpty(handlers).pipe(
-          Effect.timeout(settings.drainTimeoutMillis),
-          Effect.option
-        )
-        if (Option.isNone(finished)) {
-          yield* Effect.logWarning(
-            `Drain timed out after ${settings.drainTimeoutMillis} ms: interrupting ${counters.inFlight} handler(s); their messages are not acknowledged and will be redelivered`
-          )
-          yield* FiberSet.clear(handlers)
-        }
-        yield* Fiber.interrupt(reporter)
-        state = "stopped"
-        yield* logStats("SQS consumer stopped")
+const logStats = (running: Running, message: string) =>
+  Effect.flatMap(Ref.get(running.queueUrl), (url) =>
+    Effect.logInfo(message).pipe(
+      Effect.annotateLogs({
+        queue: Option.getOrElse(Option.map(url, queueNameOf), () => running.queue),
+        state: running.state.current,
+        ...running.stats()
       })
     )
+  )
 
-    const health = Effect.gen(function* () {
-      const url = yield* Ref.get(queueUrlRef)
-      const queue: QueueHealth = Option.isSome(url)
-        ? yield* queueHealth(client, url.value)
-        : {
-            status: "DOWN",
-            details: { queueName: queueNameOf(options.queue), error: "The queue URL has not been resolved yet" }
-          }
-      // Draining or stopped: DOWN, so that readiness stops sending traffic during a shutdown (issue 9 §1).
-      const status = state === "draining" || state === "stopped" ? "DOWN" : queue.status
-      return {
-        ...queue,
-        status,
-        consumer: { ...stats(), state, queueUrl: Option.getOrNull(url) }
-      } satisfies ConsumerHealth
-    })
+// --- Acknowledging: delete, retry visibility, heartbeat -------------------------------------------------------------
 
-    return { stats, state: () => state, health, drain, inFlight: () => [...handling.values()] } satisfies Consumer
+const changeVisibility = (client: SQSClient, queueUrl: string, receiptHandle: string, seconds: number) =>
+  sqsCall("ChangeMessageVisibility", (abortSignal) =>
+    client.send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: queueUrl,
+        ReceiptHandle: receiptHandle,
+        VisibilityTimeout: seconds
+      }),
+      { abortSignal }
+    )
+  )
+
+const deleteMessage = (client: SQSClient, queueUrl: string, receiptHandle: string) =>
+  sqsCall("DeleteMessage", (abortSignal) =>
+    client.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: receiptHandle }), { abortSignal })
+  ).pipe(Effect.retry(Schedule.exponential("100 millis").pipe(Schedule.intersect(Schedule.recurs(2)))))
+
+/** Keeps a long-running handler's message invisible: renew every third of the visibility timeout. */
+const heartbeat = (running: Running, queueUrl: string, receiptHandle: string) =>
+  Effect.sleep(Math.max(1, running.settings.visibilityTimeoutSeconds / 3) * 1000).pipe(
+    Effect.zipRight(
+      changeVisibility(running.client, queueUrl, receiptHandle, running.settings.visibilityTimeoutSeconds).pipe(
+        Effect.catchAll((error) => Effect.logWarning(`Visibility heartbeat failed: ${error.message}`))
+      )
+    ),
+    Effect.forever
+  )
+
+/** Success / Rejected / Unhandled: delete the message. A failed delete only means it is redelivered. */
+const acknowledge = (running: Running, queueUrl: string, receiptHandle: string, result: EventResult) =>
+  deleteMessage(running.client, queueUrl, receiptHandle).pipe(
+    Effect.catchAll((error) =>
+      Effect.zipRight(
+        running.count("acknowledgeErrors"),
+        Effect.logError(`${result.outcome} but not acknowledged (it will be redelivered): ${error.message}`)
+      )
+    )
+  )
+
+/**
+ * Failure: leave the message on the queue, visible again after the back-off for its receive count — or at once on
+ * the final receive, so that the redrive policy moves it to the DLQ.
+ */
+const retryLater = (
+  running: Running,
+  queueUrl: string,
+  receiptHandle: string,
+  result: EventResult,
+  receiveCount: number,
+  maxReceiveCount: number | undefined
+) =>
+  Effect.gen(function* () {
+    const finalReceive = maxReceiveCount !== undefined && receiveCount >= maxReceiveCount
+    const visibility = finalReceive ? 0 : errorVisibilityFor(running.settings.errorVisibilityTimeouts, receiveCount)
+    yield* Effect.logWarning(
+      finalReceive
+        ? `${result.telemetryName}: ${result.message ?? ""} — receive ${receiveCount} of ${maxReceiveCount}, the message moves to the DLQ`
+        : `${result.telemetryName}: ${result.message ?? ""} — receive ${receiveCount}, retried in ${visibility} s`
+    ).pipe(Effect.annotateLogs({ eventType: result.eventType ?? "unknown", receiveCount, transient: result.transient }))
+    yield* changeVisibility(running.client, queueUrl, receiptHandle, visibility).pipe(
+      Effect.catchAll((error) =>
+        // The message then reappears when its receive-time visibility runs out: later, but still retried.
+        Effect.zipRight(
+          running.count("acknowledgeErrors"),
+          Effect.logWarning(`Could not set the retry visibility: ${error.message}`)
+        )
+      )
+    )
+  })
+
+// --- Handling one message ---------------------------------------------------------------------------------------------
+
+/** The handler's outcome; a custom handler that dies is still just a Failure: retried, then the DLQ. */
+const outcomeOf = <R>(handler: MessageHandler<R>, body: string): Effect.Effect<EventResult, never, R> =>
+  handler(body).pipe(
+    Effect.catchAllCause((cause) =>
+      Effect.succeed<EventResult>({
+        outcome: "Failure",
+        eventType: null,
+        messageId: null,
+        telemetryName: "RuntimeException",
+        properties: {},
+        transient: false,
+        message: Cause.pretty(cause)
+      })
+    )
+  )
+
+/** Handle, then acknowledge or schedule the retry, then count — in one consumer span, listed as in flight meanwhile. */
+const processMessage = <R>(
+  running: Running,
+  handler: MessageHandler<R>,
+  queueUrl: string,
+  maxReceiveCount: number | undefined,
+  message: Message
+) =>
+  Effect.gen(function* () {
+    const receiptHandle = message.ReceiptHandle ?? ""
+    const receiveCount = Number(message.Attributes?.ApproximateReceiveCount ?? "1") || 1
+    const beat = yield* Effect.fork(heartbeat(running, queueUrl, receiptHandle))
+    const result = yield* outcomeOf(handler, message.Body ?? "").pipe(Effect.ensuring(Fiber.interrupt(beat)))
+    if (result.outcome !== "Failure") yield* acknowledge(running, queueUrl, receiptHandle, result)
+    else yield* retryLater(running, queueUrl, receiptHandle, result, receiveCount, maxReceiveCount)
+    // Counted after the acknowledgement (or the retry visibility), so the counters describe finished work.
+    yield* running.count(outcomeCounter[result.outcome])
+    yield* annotateSpan({ "event.type": result.eventType ?? "unknown", "message.outcome": result.outcome })
+  }).pipe(
+    Effect.annotateLogs({ sqsMessageId: message.MessageId ?? "" }),
+    // One consumer span per message: Application Insights shows it as a request, with the handler's database and
+    // R&M spans as its dependencies. A root span: each message is its own operation.
+    traced("ProcessMessage", {
+      kind: "consumer",
+      root: true,
+      attributes: {
+        "ai.operation.name": "ProcessMessage",
+        "messaging.system": "aws_sqs",
+        "messaging.destination.name": queueNameOf(queueUrl),
+        "messaging.message.id": message.MessageId ?? ""
+      }
+    }),
+    (handled) => {
+      const key = message.ReceiptHandle ?? ""
+      const eventType = message.MessageAttributes?.eventType?.StringValue ?? eventTypeOf(message.Body ?? "")
+      return Effect.acquireUseRelease(
+        Effect.sync(() =>
+          running.handling.set(key, `${eventType ?? "unknown event"} (message ${message.MessageId ?? "?"})`)
+        ),
+        () => handled,
+        () => Effect.sync(() => running.handling.delete(key))
+      )
+    }
+  )
+
+// --- Receiving --------------------------------------------------------------------------------------------------------
+
+const receive = (running: Running, queueUrl: string, max: number) =>
+  sqsCall("ReceiveMessage", (abortSignal) =>
+    running.client.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: max,
+        WaitTimeSeconds: running.settings.waitTimeSeconds,
+        VisibilityTimeout: running.settings.visibilityTimeoutSeconds,
+        MessageSystemAttributeNames: ["ApproximateReceiveCount"],
+        MessageAttributeNames: ["All"]
+      }),
+      { abortSignal }
+    )
+  ).pipe(
+    Effect.map((output) => output.Messages ?? []),
+    Effect.tapError((error) =>
+      Effect.zipRight(running.count("receiveErrors"), Effect.logWarning(`${error.message}; backing off`))
+    ),
+    Effect.retry(running.backoff)
+  )
+
+/** The queue's URL (retried until it resolves) and its redrive policy (if it cannot be read now, §5.1's). */
+const resolveQueue = (running: Running) =>
+  Effect.gen(function* () {
+    const queueUrl = yield* resolveQueueUrl(running.client, running.queue).pipe(
+      Effect.tapError((error) => Effect.logWarning(`${error.message}; retrying`)),
+      Effect.retry(running.backoff)
+    )
+    yield* Ref.set(running.queueUrl, Option.some(queueUrl))
+    // The final receive is the one that reaches maxReceiveCount.
+    const policy = yield* queueAttributes(running.client, queueUrl, ["RedrivePolicy"]).pipe(
+      Effect.map((attributes) => parseRedrivePolicy(attributes.RedrivePolicy)),
+      Effect.tap((found) =>
+        found === undefined
+          ? Effect.logWarning(`Queue ${queueNameOf(queueUrl)} has no redrive policy: failed messages never reach a DLQ`)
+          : Effect.void
+      ),
+      Effect.catchAll((error) =>
+        Effect.as(Effect.logWarning(`${error.message}; assuming maxReceiveCount ${MAX_RECEIVE_COUNT}`), {
+          deadLetterTargetArn: "",
+          maxReceiveCount: MAX_RECEIVE_COUNT
+        })
+      )
+    )
+    return { queueUrl, maxReceiveCount: policy?.maxReceiveCount }
+  })
+
+/** Receive as many messages as there are free slots, and fork a handler for each, until interrupted. */
+const pollLoop = <R>(running: Running, handler: MessageHandler<R>) =>
+  Effect.gen(function* () {
+    const { queueUrl, maxReceiveCount } = yield* resolveQueue(running)
+    running.state.current = "running"
+    yield* Effect.logInfo("SQS consumer started").pipe(
+      Effect.annotateLogs({
+        queue: queueNameOf(queueUrl),
+        concurrency: running.settings.concurrency,
+        maxReceiveCount: maxReceiveCount ?? "none"
+      })
+    )
+    const { slots } = running
+    while (true) {
+      const taken = yield* takeFreeSlots(slots, MAX_BATCH)
+      // Once a receive has returned, its messages are handed to handlers without a gap a stop could fall into.
+      yield* Effect.uninterruptibleMask((restore) =>
+        restore(receive(running, queueUrl, taken).pipe(Effect.onInterrupt(() => releaseSlots(slots, taken)))).pipe(
+          Effect.flatMap((messages) =>
+            Effect.gen(function* () {
+              yield* releaseSlots(slots, taken - messages.length)
+              yield* running.count("received", messages.length)
+              for (const message of messages) {
+                yield* running.count("inFlight")
+                // Forked fibers inherit the mask: the handler itself must stay interruptible (drain timeout).
+                yield* FiberSet.run(
+                  running.handlers,
+                  Effect.interruptible(processMessage(running, handler, queueUrl, maxReceiveCount, message)).pipe(
+                    Effect.ensuring(Effect.zipRight(running.count("inFlight", -1), releaseSlots(slots, 1)))
+                  )
+                )
+              }
+            })
+          )
+        )
+      )
+    }
+  })
+
+// --- Stopping and health --------------------------------------------------------------------------------------------
+
+/** Stop receiving, let the handlers in flight finish (up to the drain timeout), then stop reporting. */
+const drainOf = (
+  running: Running,
+  poller: Fiber.RuntimeFiber<never, unknown>,
+  reporter: Fiber.RuntimeFiber<never, unknown>
+) =>
+  Effect.gen(function* () {
+    const { settings } = running
+    running.state.current = "draining"
+    yield* Fiber.interrupt(poller)
+    yield* logStats(running, "SQS consumer draining: no more receives, finishing the messages in flight")
+    const finished = yield* FiberSet.awaitEmpty(running.handlers).pipe(
+      Effect.timeout(settings.drainTimeoutMillis),
+      Effect.option
+    )
+    if (Option.isNone(finished)) {
+      yield* Effect.logWarning(
+        `Drain timed out after ${settings.drainTimeoutMillis} ms: interrupting ${running.stats().inFlight} handler(s); their messages are not acknowledged and will be redelivered`
+      )
+      yield* FiberSet.clear(running.handlers)
+    }
+    yield* Fiber.interrupt(reporter)
+    running.state.current = "stopped"
+    yield* logStats(running, "SQS consumer stopped")
+  })
+
+const healthOf = (running: Running) =>
+  Effect.gen(function* () {
+    const url = yield* Ref.get(running.queueUrl)
+    const queue: QueueHealth = Option.isSome(url)
+      ? yield* queueHealth(running.client, url.value)
+      : {
+          status: "DOWN",
+          details: { queueName: queueNameOf(running.queue), error: "The queue URL has not been resolved yet" }
+        }
+    // Draining or stopped: DOWN, so that readiness stops sending traffic during a shutdown.
+    const state = running.state.current
+    const status = state === "draining" || state === "stopped" ? "DOWN" : queue.status
+    return {
+      ...queue,
+      status,
+      consumer: { ...running.stats(), state, queueUrl: Option.getOrNull(url) }
+    } satisfies ConsumerHealth
+  })
+
+/**
+ * A running consumer in the current scope; closing the scope interrupts everything (use `drain` first to finish the
+ * messages in flight). It needs core's `handleDomainEvent` services, and `R` for a custom handler.
+ */
+export const makeConsumer = <R = never>(
+  options: ConsumerOptions<R>
+): Effect.Effect<Consumer, never, R | HandlerServices | Scope.Scope> =>
+  Effect.gen(function* () {
+    const running = yield* makeRunning(options)
+    const handler: MessageHandler<R | HandlerServices> = options.handler ?? handleDomainEvent
+    const poller = yield* Effect.forkScoped(pollLoop(running, handler))
+    const reporter = yield* Effect.forkScoped(
+      logStats(running, "SQS consumer stats").pipe(Effect.delay(running.settings.statsIntervalMillis), Effect.forever)
+    )
+    return {
+      stats: running.stats,
+      state: () => running.state.current,
+      health: healthOf(running),
+      drain: yield* Effect.cached(drainOf(running, poller, reporter)),
+      inFlight: () => [...running.handling.values()]
+    } satisfies Consumer
   })
 
 // --- Promise API for main, the CLI and tests --------------------------------------------------------------------------
@@ -487,7 +559,7 @@ export const startConsumer = async <E>(options: StartConsumerOptions<E>): Promis
       )
       return Exit.isSuccess(exit)
         ? { status: "UP" }
-        : { status: "DOWN", error: Cause.pretty(exit.cause).split("\n")[0]! }
+        : { status: "DOWN", error: Cause.pretty(exit.cause).split("\n")[0] ?? "" }
     },
     inFlight: () => consumer.inFlight(),
     stop: () =>

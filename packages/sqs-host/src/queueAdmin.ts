@@ -1,5 +1,5 @@
 /**
- * core's `QueueAdmin` over SQS: what the HTTP host serves at `/queue-admin/…` (issue 9 §8, hmpps-sqs's endpoints) and
+ * core's `QueueAdmin` over SQS: what the HTTP host serves at `/queue-admin/…` (hmpps-sqs's endpoints) and
  * what `ram-delius dlq …` runs — one implementation, on dlq.ts's receive → send → delete moves. The service has one
  * queue and its DLQ (the queue's redrive policy names it), both resolved on first use and then remembered, so an SQS
  * outage at start-up does not stop the hosts (the call answers 503 until SQS is back).

@@ -10,7 +10,8 @@ import {
   type SQSClientConfig
 } from "@aws-sdk/client-sqs"
 import { eventTypeOf, Log } from "@ram-delius/core"
-import { Data, Effect, Either } from "effect"
+import { Data, Effect, Either, Option } from "effect"
+import { DEV_STACK_DEFAULTS, devStackWanted, type SqsHostConfig } from "./config.js"
 
 export interface SqsConnection {
   readonly region: string
@@ -26,6 +27,24 @@ export const makeSqsClient = (connection: SqsConnection): SQSClient => {
   if (connection.credentials !== undefined) config.credentials = { ...connection.credentials }
   return new SQSClient(config)
 }
+
+/**
+ * The SQS client for the service's own queue, as configured — the one factory the queue host and the CLI's queue
+ * commands share: in the dev stack, the emulator a running `serve` started (on `DEV_SQS_PORT`, dummy credentials);
+ * otherwise SQS at `AWS_ENDPOINT_URL_SQS` if set, with the default credential chain (IRSA in Kubernetes).
+ */
+export const makeServiceSqsClient = (
+  config: Pick<SqsHostConfig, "region" | "endpoint" | "devStack" | "devSqsPort" | "hmppsAuthConfigured">
+): SQSClient =>
+  makeSqsClient(
+    devStackWanted(config)
+      ? {
+          region: config.region,
+          endpoint: `http://127.0.0.1:${config.devSqsPort}`,
+          credentials: DEV_STACK_DEFAULTS.credentials
+        }
+      : { region: config.region, endpoint: Option.getOrUndefined(config.endpoint) }
+  )
 
 /** An SQS call failed: `operation` names it (ReceiveMessage, DeleteMessage, …). */
 export class SqsError extends Data.TaggedError("SqsError")<{

@@ -1,13 +1,13 @@
 /**
  * `ram-delius dlq …`: the service's dead-letter queue for support engineers. Every command runs the queue host's
- * `SqsQueueAdmin` — the implementation the HTTP host's `/queue-admin` endpoints serve too (issue 9 §8) — so the CLI and
- * the platform's retry cronjob move, count and purge messages the same way.
+ * `SqsQueueAdmin` — the implementation the HTTP host's `/queue-admin` endpoints (hmpps-sqs's) serve too — so the CLI
+ * and the platform's retry cronjob move, count and purge messages the same way.
  */
 
 import { Args, Command, Options, Prompt } from "@effect/cli"
 import { type QueueAdmin, type QueueAdminError, type QueueAdminUnavailable, readEnvelope } from "@ram-delius/core"
 import type { DlqMessage, SqsQueueAdmin } from "@ram-delius/sqs-host"
-import { type ConfigError, Console, Effect, Either, Option } from "effect"
+import { type ConfigError, Console, Effect, Either } from "effect"
 import { ExitCode, printJson, setExitCode, table } from "../output.js"
 import { describeRefused } from "../queue.js"
 
@@ -17,21 +17,14 @@ const queueHost = () => import("@ram-delius/sqs-host")
 /** The queue admin of the service's queue (dev: the emulator the running `serve` started). */
 const serviceQueueAdmin: Effect.Effect<SqsQueueAdmin, ConfigError.ConfigError> = Effect.gen(function* () {
   const host = yield* Effect.promise(queueHost)
-  const { DEV_STACK_DEFAULTS, devStackWanted, makeSqsClient, makeSqsQueueAdmin, sqsHostConfig } = host
-  const config = yield* sqsHostConfig
-  const dev = devStackWanted(config)
-  const client = makeSqsClient({
-    region: config.region,
-    endpoint: dev ? `http://127.0.0.1:${config.devSqsPort}` : Option.getOrUndefined(config.endpoint),
-    ...(dev ? { credentials: DEV_STACK_DEFAULTS.credentials } : {})
-  })
-  return makeSqsQueueAdmin({ client, queue: config.queue })
+  const config = yield* host.sqsHostConfig
+  return host.makeSqsQueueAdmin({ client: host.makeServiceSqsClient(config), queue: config.queue })
 })
 
 /**
  * The service's queue admin, built (and the AWS SDK loaded) on its first use: the HTTP-only host serves /queue-admin
- * without loading SQS at start-up (issue 13). Its configuration was read when the host started, so building it cannot
- * fail here.
+ * without loading SQS at start-up (its start-up time and memory stay an HTTP host's). Its configuration was read when
+ * the host started, so building it cannot fail here.
  */
 export const lazyServiceQueueAdmin = (): QueueAdmin => {
   let built: Promise<SqsQueueAdmin> | undefined
@@ -58,7 +51,7 @@ const unreachable = (error: QueueAdminUnavailable) => {
     setExitCode(ExitCode.failure),
     Console.error(
       refused !== null
-        ? describeRefused({ address: refused[1]!, port: Number(refused[2]) })
+        ? describeRefused({ address: refused[1] ?? "", port: Number(refused[2]) })
         : `The queue could not be reached (${error.operation}: ${error.detail}).`
     )
   )
@@ -93,8 +86,8 @@ const dlqList = Command.make(
       Effect.gen(function* () {
         const messages = yield* admin.listDlq(max)
         if (json) return yield* printJson(messages.map(({ messageAttributes: _, ...m }) => m))
-        // Two whole UUIDs, a CRN and an event type rarely fit 120 columns: then each message is a `key: value` block, so no
-        // id is ever cut (issue 11 §3, tables).
+        // Two whole UUIDs, a CRN and an event type rarely fit 120 columns: then each message is a `key: value` block,
+        // so no id is ever cut (support engineers copy them into the next command).
         yield* Console.log(table(messages.map(listRow), { keep: ["MESSAGE ID", "CRN", "REFERRAL ID"] }))
       })
     )

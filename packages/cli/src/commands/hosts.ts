@@ -4,7 +4,8 @@ import { Args, Command, Options } from "@effect/cli"
 const core = () => import("@ram-delius/core")
 const httpHost = () => import("@ram-delius/http-koa")
 const queueHost = () => import("@ram-delius/sqs-host")
-// The queue settings alone (Effect only): an HTTP-only `serve` reads them without loading the AWS SDK (issue 13).
+// The queue settings alone (Effect only): an HTTP-only `serve` reads them without loading the AWS SDK (its start-up
+// time and memory).
 const queueConfig = () => import("@ram-delius/sqs-host/config")
 // Only core's logger (already loaded by bin.ts): the start-up failure is a log line like every other of the hosts.
 import * as Log from "@ram-delius/core/log"
@@ -18,11 +19,11 @@ export { dlqCommand }
  * `serve [--http] [--queue]` (neither flag = both). Both hosts share one core runtime — one database pool, and for the
  * embedded SQLite file one connection, so the two never wait on each other's lock.
  *
- * Shutdown (issue 9 §1): the CLI's runtime (`NodeRuntime.runMain`) interrupts the command's fiber on SIGTERM / SIGINT
- * and exits as soon as that fiber ends — which used to be before anything had drained. So the command waits
- * uninterruptibly, and core's `handleShutdownSignals` owns the signals: readiness DOWN, no new connections or
- * receives, in-flight requests answered and messages finished and deleted, then core (pools, telemetry) disposed and
- * exit 0 — within SHUTDOWN_TIMEOUT_SECONDS, past which it exits 1 naming what was still in flight.
+ * Shutdown (SIGTERM on every Kubernetes rollout): the CLI's runtime (`NodeRuntime.runMain`) interrupts the command's
+ * fiber on SIGTERM / SIGINT and exits as soon as that fiber ends — which used to be before anything had drained. So
+ * the command waits uninterruptibly, and core's `handleShutdownSignals` owns the signals: readiness DOWN, no new
+ * connections or receives, in-flight requests answered and messages finished and deleted, then core (pools, telemetry)
+ * disposed and exit 0 — within SHUTDOWN_TIMEOUT_SECONDS, past which it exits 1 naming what was still in flight.
  */
 export const serveCommand = Command.make(
   "serve",
@@ -85,8 +86,8 @@ const startServing = async ({ http, queue }: { readonly http: boolean; readonly 
         ? await httpModule.startHttpServer({
             runtime,
             // The consumer's queue, DLQ and counters on /health when both hosts run in this process.
-            // hmpps-sqs's /queue-admin endpoints, over the same implementation as `ram-delius dlq` (one queue-admin for
-            // both); without the consumer, its SQS client is built on the first /queue-admin call.
+            // hmpps-sqs's /queue-admin endpoints, over the same implementation as `ram-delius dlq`; without the
+            // consumer, its SQS client is built on the first /queue-admin call.
             queueAdmin: queueConsumer?.queueAdmin ?? lazyServiceQueueAdmin(),
             ...(queueConsumer !== undefined
               ? { healthComponents: { queue: () => queueConsumer.consumer.health() } }
@@ -166,14 +167,10 @@ export const tokenCommand = Command.make(
 /** The queue and DLQ as the service sees them (dev: the emulator the running `serve` started). */
 const queues = Effect.gen(function* () {
   const host = yield* Effect.promise(queueHost)
-  const { DEV_STACK_DEFAULTS, devStackWanted, makeSqsClient, resolveDlqUrl, resolveQueueUrl, sqsHostConfig } = host
+  const { devStackWanted, makeServiceSqsClient, resolveDlqUrl, resolveQueueUrl, sqsHostConfig } = host
   const config = yield* sqsHostConfig
   const dev = devStackWanted(config)
-  const client = makeSqsClient({
-    region: config.region,
-    endpoint: dev ? `http://127.0.0.1:${config.devSqsPort}` : Option.getOrUndefined(config.endpoint),
-    ...(dev ? { credentials: DEV_STACK_DEFAULTS.credentials } : {})
-  })
+  const client = makeServiceSqsClient(config)
   const queueUrl = yield* resolveQueueUrl(client, config.queue)
   const dlqUrl = yield* resolveDlqUrl(client, queueUrl)
   return { client, queueUrl, dlqUrl, config, dev, host }

@@ -21,7 +21,7 @@ import { existsSync, mkdirSync } from "node:fs"
 import { dirname } from "node:path"
 import type pg from "pg"
 import { describeFailure } from "../describe.js"
-import { DatabaseError, type ErrorMeaning } from "../errors.js"
+import { DatabaseError, withMeaning } from "../errors.js"
 import { environmentName } from "../switches.js"
 import {
   type Credentials,
@@ -82,22 +82,12 @@ const sqliteLayer = (filename: string, create: boolean) =>
   )
 
 /** `create: false` and the embedded database file does not exist. */
-export class DatabaseNotFound
-  extends Data.TaggedError("DatabaseNotFound")<{ readonly filename: string; readonly message: string }>
-  implements ErrorMeaning
-{
-  /** A start-up failure (no host answers requests without its database); 503 should one ever reach a request. */
-  get httpStatus() {
-    return 503
-  }
-  get telemetryName() {
-    return "DataAccessException"
-  }
-  // Waiting does not create the file: `ram-delius db migrate` does.
-  get retryable() {
-    return false
-  }
-}
+export class DatabaseNotFound extends withMeaning(
+  Data.TaggedError("DatabaseNotFound")<{ readonly filename: string; readonly message: string }>,
+  // A start-up failure (no host answers requests without its database): 503 should one ever reach a request. Waiting
+  // does not create the file (`ram-delius db migrate` does), so it is not retried.
+  { httpStatus: 503, telemetryName: "DataAccessException", retryable: false }
+) {}
 
 /** A driver module that is an optional peer dependency: a missing one is a start-up error saying what to install. */
 const importDriver = <A>(scheme: string, packages: string, load: () => Promise<A>) =>
@@ -255,14 +245,14 @@ const isDriverFailure = (error: unknown) =>
   typeof error === "object" && error !== null && (error as { _tag?: unknown })._tag === "SqlError"
 
 /** A server database that could not be reached (or refused the login) while the service started. */
-export class DatabaseUnreachable
-  extends Data.TaggedError("DatabaseUnreachable")<{
+export class DatabaseUnreachable extends withMeaning(
+  Data.TaggedError("DatabaseUnreachable")<{
     readonly dialect: string
     readonly endpoints: string
     readonly message: string
-  }>
-  implements ErrorMeaning
-{
+  }>,
+  { httpStatus: 503, telemetryName: "DataAccessException", retryable: true }
+) {
   /** The message names the dialect, host and port and the driver's reason; never the URL or a credential. */
   static of(target: Exclude<DatabaseTarget, { _tag: "sqlite" }>, cause: unknown): DatabaseUnreachable {
     const endpoints = describeEndpoints(target)
@@ -274,15 +264,6 @@ export class DatabaseUnreachable
       endpoints,
       message: `Cannot connect to the ${target._tag} database at ${endpoints} (DATABASE_URL): ${reason}`
     })
-  }
-  get httpStatus() {
-    return 503
-  }
-  get telemetryName() {
-    return "DataAccessException"
-  }
-  get retryable() {
-    return true
   }
 }
 

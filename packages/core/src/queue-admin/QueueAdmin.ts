@@ -1,12 +1,12 @@
 /**
- * The hmpps-sqs queue-admin operations (DESIGN.md, Running in production) as a transport-neutral interface: the HTTP
- * host serves them at `/queue-admin/…` and the CLI's `dlq` commands call them, while the implementation over SQS lives
- * in the queue host (core imports no AWS SDK, and the hosts never import each other). Queues and DLQs are named as
- * hmpps-sqs names them: by their SQS queue name.
+ * The hmpps-sqs queue-admin operations (which the platform's retry-DLQ cronjob and support engineers use) as a
+ * transport-neutral interface: the HTTP host serves them at `/queue-admin/…` and the CLI's `dlq` commands call them,
+ * while the implementation over SQS lives in the queue host (core imports no AWS SDK, and the hosts never import each
+ * other). Queues and DLQs are named as hmpps-sqs names them: by their SQS queue name.
  */
 
 import { Data, type Effect } from "effect"
-import type { ErrorMeaning } from "../errors.js"
+import { withMeaning } from "../errors.js"
 
 /** One message as hmpps-sqs shows it: the body parsed as JSON (the SNS envelope), or the raw string when not JSON. */
 export interface QueueAdminMessage {
@@ -33,44 +33,26 @@ export interface GetDlqMessagesResult {
 }
 
 /** No queue (or DLQ) of this service has that name → 404 `{"status":404,"message":"<name> not found"}`. */
-export class QueueNotFound
-  extends Data.TaggedError("QueueNotFound")<{ readonly queueName: string }>
-  implements ErrorMeaning
-{
+export class QueueNotFound extends withMeaning(
+  Data.TaggedError("QueueNotFound")<{ readonly queueName: string }>,
+  // hmpps-sqs's exception for a queue name it does not know.
+  { httpStatus: 404, telemetryName: "MissingQueueException", retryable: false }
+) {
   override get message() {
     return `${this.queueName} not found`
-  }
-  get httpStatus() {
-    return 404
-  }
-  /** hmpps-sqs's exception for a queue name it does not know. */
-  get telemetryName() {
-    return "MissingQueueException"
-  }
-  get retryable() {
-    return false
   }
 }
 
 /** The queue service could not be reached or refused the operation (→ 503; the detail is logged, not shown). */
-export class QueueAdminUnavailable
-  extends Data.TaggedError("QueueAdminUnavailable")<{
+export class QueueAdminUnavailable extends withMeaning(
+  Data.TaggedError("QueueAdminUnavailable")<{
     readonly operation: string
     readonly detail: string
-  }>
-  implements ErrorMeaning
-{
+  }>,
+  { httpStatus: 503, telemetryName: "SqsException", retryable: true }
+) {
   override get message() {
     return `${this.operation} failed: ${this.detail}`
-  }
-  get httpStatus() {
-    return 503
-  }
-  get telemetryName() {
-    return "SqsException"
-  }
-  get retryable() {
-    return true
   }
 }
 
