@@ -24,7 +24,13 @@ const WRITE_ROUTES: ReadonlyArray<{ readonly methods: ReadonlyArray<string>; rea
     .filter((operation) => operation.writesDelius)
     .map((operation) => ({
       methods: operation.methods.map((method) => method.toUpperCase()),
-      pattern: new RegExp(`^${operation.path.split(/\{[^}]+\}/).map(escapeRegExp).join("[^/]+")}/?$`, "i")
+      pattern: new RegExp(
+        `^${operation.path
+          .split(/\{[^}]+\}/)
+          .map(escapeRegExp)
+          .join("[^/]+")}/?$`,
+        "i"
+      )
     }))
 
 /** The operations the table marks `writesDelius`: `PUT /probation-case/{crn}/referrals` and `…/appointments`. */
