@@ -252,7 +252,7 @@ describe("ReferAndMonitorClient against a loopback HMPPS Auth and R&M", () => {
   it.live("fetches the token once for several calls, sequential and concurrent", () =>
     Effect.gen(function* () {
       const path =
-        "/referral/68df9f6c-3fcb-4ec6-8fcf-96551cd9b080/delivery-session-appointments/223e2d09-63d2-4b7e-a07e-b35c550e26cb"
+        "/referral/68df9f6c-3fcb-4ec6-8fcf-96551cd9b080/sessions/2"
       yield* Effect.all(
         Array.from({ length: 5 }, () => get(path, ReferralSession)),
         { concurrency: "unbounded" }

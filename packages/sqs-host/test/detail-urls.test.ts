@@ -39,7 +39,7 @@ describe("MESSAGING_CONSUMER_DETAIL_URLS (§5.3)", () => {
     h = await startHarness()
     const { seen, origin } = await startForeignServer()
     const path =
-      "/referral/68df9f6c-3fcb-4ec6-8fcf-96551cd9b080/delivery-session-appointments/223e2d09-63d2-4b7e-a07e-b35c550e26cb"
+      "/referral/68df9f6c-3fcb-4ec6-8fcf-96551cd9b080/sessions/2"
     const body = fillPlaceholders(
       readFileSync(fixtureFile("session-appointment-feedback-submitted-compliant"), "utf8"),
       h.stub.port
@@ -70,7 +70,7 @@ describe("MESSAGING_CONSUMER_DETAIL_URLS (§5.3)", () => {
     await h.sendFixture("session-appointment-feedback-submitted-compliant")
     await waitFor("processed", () => consumer.stats.succeeded === 1)
     expect(h.stub.requests.map((r) => r.path)).toContain(
-      "/referral/68df9f6c-3fcb-4ec6-8fcf-96551cd9b080/delivery-session-appointments/223e2d09-63d2-4b7e-a07e-b35c550e26cb"
+      "/referral/68df9f6c-3fcb-4ec6-8fcf-96551cd9b080/sessions/2"
     )
   })
 

@@ -1,0 +1,114 @@
+/**
+ * `referral reconcile` and `reconcile --since`: core's Reconciliation rendered for a support engineer — one line per
+ * difference (what R&M says, what Delius has, the workflow that writes it), `--json` the same result as one document.
+ * Exit codes: 0 in sync, 3 differences remain (`ExitCode.rejected`'s number: "not what it should be"), 1 on error.
+ */
+
+import {
+  type Difference,
+  makeCoreLayer,
+  Reconciliation,
+  type ReconcileResult,
+  type SweepResult,
+  Telemetry
+} from "@ram-delius/core"
+import { Console, Duration, Effect, Layer } from "effect"
+import { CliError, ExitCode, printJson, setExitCode } from "../output.js"
+import { existingDatabase, explainMissingDatabase, requireSchema } from "./database.js"
+
+export const DRIFT_EXIT_CODE = 3
+
+/** One line: `<kind> <subject>: R&M <…>; Delius <…> → <workflow>` and, when no workflow can fix it, why. */
+export const differenceLine = (d: Omit<Difference, "repair">) =>
+  `${d.kind} ${d.subject}: R&M ${d.referAndMonitor}; Delius ${d.delius} → ${d.workflow}${d.fixable ? "" : ` [not fixable: ${d.reason ?? "no workflow"}]`}`
+
+const render = (result: ReconcileResult, apply: boolean) =>
+  Effect.gen(function* () {
+    for (const a of result.applied) {
+      yield* Console.log(
+        `${a.outcome === "written" ? "WROTE" : "FAILED"} ${a.kind} ${a.subject} via ${a.workflow}: ${a.message}`
+      )
+    }
+    if (result.inSync) return yield* Console.log(`In sync: ${result.crn} referral ${result.referralId}.`)
+    for (const d of result.differences) yield* Console.log(differenceLine(d))
+    const fixable = result.differences.filter((d) => d.fixable).length
+    yield* Console.log(
+      `${result.differences.length} difference(s) remain for ${result.crn} referral ${result.referralId}` +
+        (apply ? "." : fixable > 0 ? `; ${fixable} can be fixed with --apply.` : "; none can be fixed automatically.")
+    )
+  })
+
+/** Core with the reconciliation on top; telemetry to stderr so stdout stays the command's output. */
+const reconcileLayer = Reconciliation.layer.pipe(
+  Layer.provideMerge(makeCoreLayer({ telemetry: Telemetry.stderrLayer, database: existingDatabase, prepare: false }))
+)
+
+const withReconciliation = <A, E>(effect: Effect.Effect<A, E, Reconciliation>) =>
+  Effect.zipRight(requireSchema, effect).pipe(Effect.provide(reconcileLayer), explainMissingDatabase)
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+export const referralReconcile = (args: { crn: string; referralId: string; apply: boolean; json: boolean }) =>
+  Effect.gen(function* () {
+    if (!UUID.test(args.referralId)) {
+      return yield* new CliError({
+        message: `${args.referralId} is not a referral id (a UUID).`,
+        exitCode: ExitCode.badInput
+      })
+    }
+    yield* withReconciliation(
+      Effect.gen(function* () {
+        const reconciliation = yield* Reconciliation
+        const result = yield* reconciliation.referral(args.crn, args.referralId.toLowerCase(), { apply: args.apply })
+        yield* args.json ? printJson(result) : render(result, args.apply)
+        const failed = result.applied.some((a) => a.outcome === "failed")
+        yield* setExitCode(failed ? ExitCode.failure : result.inSync ? ExitCode.ok : DRIFT_EXIT_CODE)
+      })
+    )
+  })
+
+/** `7d`, `12h`, `30m`, `45s`: the sweep's window. */
+export const parseWindow = (text: string): Duration.Duration | undefined => {
+  const match = /^(\d+)\s*(d|h|m|s)$/.exec(text.trim())
+  if (match === null) return undefined
+  const n = Number(match[1])
+  const unit = { d: "days", h: "hours", m: "minutes", s: "seconds" }[match[2] as "d" | "h" | "m" | "s"]
+  return Duration.decode(`${n} ${unit}` as Duration.DurationInput)
+}
+
+const renderSweep = (result: SweepResult) =>
+  Effect.gen(function* () {
+    for (const d of result.drifted) yield* Console.log(`DRIFT ${d.crn} ${d.referralId}: ${d.kinds.join(", ")}`)
+    for (const f of result.failed) yield* Console.error(`FAILED ${f.crn} ${f.referralId}: ${f.message}`)
+    yield* Console.log(
+      `Reconciled ${result.referrals} referral(s) changed since ${result.since}: ${result.inSync} in sync, ` +
+        `${result.drifted.length} drifted, ${result.failed.length} failed.`
+    )
+  })
+
+export const reconcileSince = (args: { since: string; rate: number; json: boolean }) =>
+  Effect.gen(function* () {
+    const window = parseWindow(args.since)
+    if (window === undefined) {
+      return yield* new CliError({
+        message: `--since ${args.since} is not a duration such as 7d, 12h or 30m.`,
+        exitCode: ExitCode.badInput
+      })
+    }
+    if (!(args.rate > 0)) {
+      return yield* new CliError({
+        message: `--rate must be a positive number of referrals a second.`,
+        exitCode: ExitCode.badInput
+      })
+    }
+    yield* withReconciliation(
+      Effect.gen(function* () {
+        const sinceMillis = Date.now() - Duration.toMillis(window)
+        const result = yield* (yield* Reconciliation).since({ sinceMillis, ratePerSecond: args.rate })
+        yield* args.json ? printJson(result) : renderSweep(result)
+        yield* setExitCode(
+          result.failed.length > 0 ? ExitCode.failure : result.drifted.length > 0 ? DRIFT_EXIT_CODE : ExitCode.ok
+        )
+      })
+    )
+  })
