@@ -13,6 +13,7 @@ import {
   Telemetry
 } from "@ram-delius/core"
 import { Console, Duration, Effect, Layer } from "effect"
+import { parseWindow } from "../duration.js"
 import { CliError, ExitCode, printJson, setExitCode } from "../output.js"
 import { existingDatabase, explainMissingDatabase, requireSchema } from "./database.js"
 
@@ -66,15 +67,6 @@ export const referralReconcile = (args: { crn: string; referralId: string; apply
       })
     )
   })
-
-/** `7d`, `12h`, `30m`, `45s`: the sweep's window. */
-export const parseWindow = (text: string): Duration.Duration | undefined => {
-  const match = /^(\d+)\s*(d|h|m|s)$/.exec(text.trim())
-  if (match === null) return undefined
-  const n = Number(match[1])
-  const unit = { d: "days", h: "hours", m: "minutes", s: "seconds" }[match[2] as "d" | "h" | "m" | "s"]
-  return Duration.decode(`${n} ${unit}` as Duration.DurationInput)
-}
 
 const renderSweep = (result: SweepResult) =>
   Effect.gen(function* () {
