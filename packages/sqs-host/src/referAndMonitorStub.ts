@@ -147,6 +147,8 @@ export const startReferAndMonitorStub = async (options: StubOptions = {}): Promi
   }
 
   const route = (request: StubRequest): StubResponse => {
+    // R&M's liveness endpoint, open as Spring's is (what `ram-delius doctor` calls).
+    if (request.path === "/health/ping") return { status: 200, body: { status: "UP" } }
     if (request.path === "/auth/oauth/token") {
       return request.method === "POST" ? { status: 200, body: tokenBody } : { status: 405, body: { status: 405 } }
     }

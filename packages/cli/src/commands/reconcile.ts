@@ -48,3 +48,14 @@ export const reconcileCommand = Command.make(
     "Read-only sweep: reconcile every CRS referral changed in a window; ReferralDrift telemetry per drifted referral; exit 3 when any drifted"
   )
 )
+
+export const doctorCommand = Command.make("doctor", { json }, (args) =>
+  lazy(
+    () => import("../run/doctor.js"),
+    (m) => m.doctor(args)
+  )
+).pipe(
+  Command.withDescription(
+    "Check every dependency (database and its grants, R_NSI_TYPE, audit user, LDAP, HMPPS Auth, R&M, SQS): one line each, writes nothing; exit 0 only when all pass"
+  )
+)
