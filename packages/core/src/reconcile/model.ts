@@ -52,7 +52,7 @@ export interface CompareInput {
   readonly withdrawalReasonEnabled: boolean
 }
 
-export const UI_URL_MISSING = "REFER_AND_MONITOR_UI_URL is not set (the notes' links need it)"
+const UI_URL_MISSING = "REFER_AND_MONITOR_UI_URL is not set (the notes' links need it)"
 
 export const workflows = {
   start: "PUT /probation-case/{crn}/referrals (Referral.start)",

@@ -19,7 +19,7 @@ export interface SweepOptions {
   readonly ratePerSecond: number
 }
 
-export interface SweptReferral {
+interface SweptReferral {
   readonly crn: string
   readonly referralId: string
 }
@@ -35,7 +35,7 @@ export interface SweepResult {
 const URN_PREFIX = "urn:hmpps:interventions-referral:"
 
 /** The referrals changed since `since` (a stored London date-time, as the audit columns hold it, §8.2). */
-export const changedReferrals = (since: string) =>
+const changedReferrals = (since: string) =>
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     const rows = yield* sql<{ crn: string; externalReference: string }>`
