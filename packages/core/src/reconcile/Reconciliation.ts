@@ -12,7 +12,7 @@ import { ActionPlan } from "../action-plan/ActionPlan.js"
 import { Appointment } from "../appointment/Appointment.js"
 import { DeliusUser } from "../delius/DeliusContext.js"
 import { describeFailure } from "../describe.js"
-import type { DatabaseError, NotFound, ReferAndMonitorError } from "../errors.js"
+import { type DatabaseError, NotFound, type ReferAndMonitorError } from "../errors.js"
 import { EventHandlerConfig } from "../events/handleDomainEvent.js"
 import { ReferAndMonitorClient } from "../refer-and-monitor/ReferAndMonitorClient.js"
 import { readReferAndMonitorReferral, referAndMonitorUrls } from "../refer-and-monitor/ReferralView.js"
@@ -96,6 +96,11 @@ const make = Effect.gen(function* () {
   const compare = (crn: string, referralId: string) =>
     Effect.gen(function* () {
       const referAndMonitor = yield* readReferAndMonitorReferral(urls.api, referralId)
+      // A mistyped CRN would otherwise read as "no NSI in Delius": say what R&M has instead.
+      const rmCrn = referAndMonitor.sent.serviceUserCRN
+      if (rmCrn !== undefined && rmCrn.toUpperCase() !== crn.toUpperCase()) {
+        return yield* new NotFound({ message: `Refer and Monitor's referral ${referralId} is for ${rmCrn}, not ${crn}` })
+      }
       const delius = yield* readDeliusReferral(crn, referralId)
       return compareReferral({
         crn,

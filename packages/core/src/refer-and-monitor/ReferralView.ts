@@ -31,6 +31,7 @@ export const productionUiUrl = "https://refer-monitor-intervention.service.justi
 export const SentReferralView = Schema.Struct({
   ...SentReferral.fields,
   id: Schema.UUID,
+  serviceUserCRN: optionalNullable(Schema.String),
   currentActionPlanId: optionalNullable(Schema.UUID),
   approvedActionPlanIds: Schema.optionalWith(Schema.Array(Schema.UUID), { nullable: true, default: () => [] })
 }).annotations({ identifier: "SentReferralView" })

@@ -255,6 +255,13 @@ describeOnDialects(describe, "reconcile a referral", (kind) => {
     expect((await reconcile("T140223", W, true)).applied).toEqual([])
   })
 
+  it("a CRN that is not the referral's person in R&M: NotFound naming both, nothing read from Delius as drift", async () => {
+    serveReferral(W)
+    const error = await h.failure(withReconciliation((r) => r.referral("N049975", W)))
+    expect(error).toBeInstanceOf(NotFound)
+    expect((error as NotFound).message).toBe(`Refer and Monitor's referral ${W} is for T140223, not N049975`)
+  })
+
   it("R&M without the referral: NotFound, nothing written", async () => {
     const missing = "11111111-2222-4333-8444-555555555555"
     const before = await h.snapshot()
@@ -265,7 +272,7 @@ describeOnDialects(describe, "reconcile a referral", (kind) => {
 
   it("the sweep: every referral changed in the window, read-only, ReferralDrift per drifted one", async () => {
     serveReferral(W, { plan: { submittedAt: "2023-02-13T10:00:00.000Z" } })
-    serveReferral(DevReferrals.noAppointments)
+    serveReferral(DevReferrals.noAppointments, { sent: { serviceUserCRN: "N049975" } })
     serveReferral(DevReferrals.terminated, { sent: { concludedAt: "2023-03-01T10:15:00.000Z" } })
     const before = await h.snapshot()
     const result: SweepResult = await h.run(
