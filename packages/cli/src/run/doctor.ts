@@ -30,9 +30,10 @@ const writeChecks = Effect.gen(function* () {
     .withTransaction(
       Effect.gen(function* () {
         const checks: Array<Check> = []
-        const [person] = yield* sql<{
-          crn: string
-        }>`SELECT CRN FROM OFFENDER WHERE SOFT_DELETED = 0 ORDER BY OFFENDER_ID`
+        // One row, by primary key: cheap on a Delius with millions of people.
+        const [person] = yield* sql.unsafe<{ crn: string }>(
+          `SELECT CRN FROM OFFENDER WHERE SOFT_DELETED = 0 ORDER BY OFFENDER_ID ${dialect.limit(1)}`
+        )
         if (person === undefined) {
           return yield* new RolledBack({
             checks: [fail("OFFENDER row lock", "no OFFENDER row to lock", "point DATABASE_URL at a Delius database")]
@@ -49,6 +50,11 @@ const writeChecks = Effect.gen(function* () {
         const [type] = yield* sql<{
           id: number
         }>`SELECT CONTACT_TYPE_ID AS ID FROM R_CONTACT_TYPE WHERE CODE = 'CRSNOTE'`
+        // The fixed CRS assignment every contact of this service carries (§6.1), so foreign keys hold as in a real write.
+        const [crs] = yield* sql<{ provider: number; team: number; staff: number }>`
+          SELECT p.PROBATION_AREA_ID AS PROVIDER, t.TEAM_ID AS TEAM, s.STAFF_ID AS STAFF
+          FROM PROBATION_AREA p, TEAM t, STAFF s
+          WHERE p.CODE = 'CRS' AND t.CODE = 'CRSUAT' AND s.OFFICER_CODE = 'CRSUATU'`
         const contacts = yield* ContactRepository
         const user = yield* DeliusUser
         const inserted = yield* Effect.either(
@@ -60,9 +66,9 @@ const writeChecks = Effect.gen(function* () {
               contactStartTime: "2000-01-01 00:00:00",
               eventId: null,
               nsiId: null,
-              probationAreaId: 0,
-              teamId: 0,
-              staffId: 0,
+              probationAreaId: crs?.provider ?? 0,
+              teamId: crs?.team ?? 0,
+              staffId: crs?.staff ?? 0,
               notes: "ram-delius doctor (rolled back)"
             },
             { userId: user.userId, now: "2000-01-01 00:00:00" }
