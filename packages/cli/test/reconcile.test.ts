@@ -6,6 +6,7 @@ import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { DatabaseSync } from "node:sqlite"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { freePort } from "./support/ports.js"
 
 /**
  * `referral reconcile`, `reconcile --since` and `appointment show` through the built binary, as a support engineer runs
@@ -20,9 +21,10 @@ const TERMINATED = "cb293dcb-c201-4743-aa9d-acb14c8a1ddd"
 let dir: string
 let stub: ReferAndMonitorStub
 let env: Record<string, string>
-const run = (...args: Array<string>) =>
+const run = (...args: Array<string>) => run_({}, ...args)
+const run_ = (extra: Record<string, string>, ...args: Array<string>) =>
   new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, cwd: dir })
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env, ...extra }, cwd: dir })
     let stdout = ""
     let stderr = ""
     child.stdout.on("data", (chunk) => (stdout += chunk))
@@ -133,6 +135,22 @@ describe("ram-delius referral reconcile (built binary)", () => {
     expect(message).toContain("REFER_AND_MONITOR_URL (https://elsewhere.example)")
     expect(message).toContain("MESSAGING_CONSUMER_DETAIL_URLS")
     expect(stub.requests.some((r) => r.path.includes("elsewhere"))).toBe(false)
+    const closed = await freePort()
+    const down = await run_(
+      { DEV_REFER_AND_MONITOR_PORT: String(closed) },
+      "referral",
+      "reconcile",
+      "T140223",
+      TERMINATED
+    )
+    expect(down.code).toBe(1)
+    expect(errorLines(down.stderr)).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^Refer and Monitor could not be read: GET http://localhost:${closed}/sent-referral/${TERMINATED} failed: .*ECONNREFUSED.*Check REFER_AND_MONITOR_URL`
+        )
+      )
+    ])
   })
 })
 

@@ -6,6 +6,7 @@
 
 import {
   type Difference,
+  type ReferAndMonitorError,
   makeCoreLayer,
   Reconciliation,
   type ReconcileResult,
@@ -44,8 +45,27 @@ const reconcileLayer = Reconciliation.layer.pipe(
   Layer.provideMerge(makeCoreLayer({ telemetry: Telemetry.stderrLayer, database: existingDatabase, prepare: false }))
 )
 
+/**
+ * R&M unreachable or refusing: one sentence naming where it was called and the setting, rather than the generic
+ * "connection refused" reading (which speaks of the local queue).
+ */
+const explainReferAndMonitor = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.catchIf(
+    effect,
+    (e): e is E & ReferAndMonitorError => (e as { _tag?: unknown })?._tag === "ReferAndMonitorError",
+    (e) =>
+      new CliError({
+        message: `Refer and Monitor could not be read: ${e.message}. Check REFER_AND_MONITOR_URL (in dev mode the local stub runs with \`npm start\`).`,
+        exitCode: ExitCode.failure
+      })
+  )
+
 const withReconciliation = <A, E>(effect: Effect.Effect<A, E, Reconciliation>) =>
-  Effect.zipRight(requireSchema, effect).pipe(Effect.provide(reconcileLayer), explainMissingDatabase)
+  Effect.zipRight(requireSchema, effect).pipe(
+    Effect.provide(reconcileLayer),
+    explainMissingDatabase,
+    explainReferAndMonitor
+  )
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
