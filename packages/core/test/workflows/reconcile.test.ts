@@ -46,7 +46,12 @@ const session = (n: number, appointmentId: string, at: number, extra: Record<str
 /** R&M's view of the WITHDRAWN referral (T140223): no plan, no assessment unless given. */
 const serveReferral = (
   id: string,
-  options: { sent?: Record<string, unknown>; plan?: Record<string, unknown>; sessions?: ReadonlyArray<unknown> } = {}
+  options: {
+    sent?: Record<string, unknown>
+    plan?: Record<string, unknown>
+    sessions?: ReadonlyArray<unknown>
+    assessment?: Record<string, unknown>
+  } = {}
 ) => {
   const base = fixtureBody("sent-referral-68df9f6c")
   stub.respond(`/sent-referral/${id}`, {
@@ -56,7 +61,12 @@ const serveReferral = (
     approvedActionPlanIds: [],
     ...options.sent
   })
-  stub.respond(`/sent-referral/${id}/supplier-assessment`, { status: 404, body: '{"status":404}' })
+  stub.respond(
+    `/sent-referral/${id}/supplier-assessment`,
+    options.assessment === undefined
+      ? { status: 404, body: '{"status":404}' }
+      : { referralId: id, ...options.assessment }
+  )
   if (options.plan !== undefined) {
     stub.respond(`/action-plan/${PLAN}`, { id: PLAN, referralId: id, numberOfSessions: 3, ...options.plan })
     stub.respond(`/action-plan/${PLAN}/appointments`, options.sessions ?? [])
@@ -127,6 +137,32 @@ describeOnDialects(describe, "reconcile a referral", (kind) => {
       `Service Delivery Appointment for Accommodation Referral FE4536C with Prime Provider ProviderName\n${UI}/probation-practitioner/referrals/${W}/progress`
     )
     expect((await reconcile("T140223", W)).inSync).toBe(true)
+  })
+
+  it("a missing supplier-assessment appointment: re-created as a CRSSAA contact with the assessment's link", async () => {
+    const appointment = "7d2f3c7e-1d2a-4e59-9c3b-6a7d8e9f0a1b"
+    const at = iso(Date.parse(`${londonDate(Date.now() + 2 * DAY)}T14:00:00Z`))
+    serveReferral(W, {
+      assessment: {
+        id: "4b0a5d5c-7b43-4c1e-9a9c-2b6f1d3c9e11",
+        currentAppointmentId: appointment,
+        appointments: [
+          { id: appointment, appointmentTime: at, durationInMinutes: 30, appointmentFeedback: feedback(null) }
+        ]
+      }
+    })
+    const found = await reconcile("T140223", W)
+    expect(found.differences.map((d) => [d.kind, d.referAndMonitor])).toEqual([
+      ["AppointmentMissing", `supplier assessment appointment at ${at}`]
+    ])
+    expect((await reconcile("T140223", W, true)).inSync).toBe(true)
+    const created = (await h.contacts()).find(
+      (c) => c.externalReference === `urn:hmpps:interventions-appointment:${appointment}`
+    )
+    expect(created).toMatchObject({ typeCode: "CRSSAA", rarActivity: "N" })
+    expect(created?.notes).toContain(
+      `Supplier Assessment Appointment for Accommodation Referral FE4536C with Prime Provider ProviderName\n${UI}/probation-practitioner/referrals/${W}/supplier-assessment`
+    )
   })
 
   it("a missing past appointment is re-created with its outcome", async () => {
