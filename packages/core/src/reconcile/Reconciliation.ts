@@ -99,7 +99,9 @@ const make = Effect.gen(function* () {
       // A mistyped CRN would otherwise read as "no NSI in Delius": say what R&M has instead.
       const rmCrn = referAndMonitor.sent.serviceUserCRN
       if (rmCrn !== undefined && rmCrn.toUpperCase() !== crn.toUpperCase()) {
-        return yield* new NotFound({ message: `Refer and Monitor's referral ${referralId} is for ${rmCrn}, not ${crn}` })
+        return yield* new NotFound({
+          message: `Refer and Monitor's referral ${referralId} is for ${rmCrn}, not ${crn}`
+        })
       }
       const delius = yield* readDeliusReferral(crn, referralId)
       return compareReferral({
