@@ -2,6 +2,7 @@ import { Command } from "@effect/cli"
 import { dbCommand } from "./commands/db.js"
 import { eventCommand } from "./commands/event.js"
 import { appointmentCommand, referralCommand } from "./commands/show.js"
+import { doctorCommand, reconcileCommand } from "./commands/reconcile.js"
 import { dlqCommand, eventsCommand, serveCommand, tokenCommand } from "./commands/hosts.js"
 
 /** `ram-delius`: the admin CLI for support engineers (issue #6). Same configuration variables as the hosts. */
@@ -11,11 +12,13 @@ export const ramDelius = Command.make("ram-delius").pipe(
     serveCommand,
     dbCommand,
     referralCommand,
+    reconcileCommand,
     appointmentCommand,
     eventCommand,
     eventsCommand,
     dlqCommand,
-    tokenCommand
+    tokenCommand,
+    doctorCommand
   ])
 )
 

@@ -88,6 +88,26 @@ export const records = (rows: ReadonlyArray<Record<string, unknown>>): string =>
     .join("\n\n")
 }
 
+/**
+ * `text` wrapped at spaces into lines of at most `width` columns, each of its own lines kept. A word longer than the
+ * width — a URL — is never cut: it goes whole on a line of its own, so it can still be copied and followed.
+ */
+export const wrapText = (text: string, width: number = MAX_WIDTH): ReadonlyArray<string> =>
+  text.split("\n").flatMap((line) => {
+    const out: Array<string> = []
+    let current = ""
+    for (const word of line.split(" ")) {
+      if (current === "") current = word
+      else if (current.length + 1 + word.length <= width) current = `${current} ${word}`
+      else {
+        out.push(current)
+        current = word
+      }
+    }
+    out.push(current)
+    return out
+  })
+
 export const section = (title: string, body: string) => Console.log(`\n${title}\n${body}`)
 
 /**

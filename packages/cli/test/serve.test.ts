@@ -284,7 +284,7 @@ describe("serve: SIGTERM drains (issue 9 §1)", { timeout: 240_000 }, () => {
     ).toHaveLength(1)
     expect(await outcomeOf(2)).toBe("ATTC")
     expect(await outcomeOf(4)).toBe("ATSS")
-    expect(detailRequests("/delivery-session-appointments/")).toBe(2)
+    expect(detailRequests("/sessions/")).toBe(2)
     // The referral's own contacts (NREF, C091, NCOM …) are the only new rows: the same as one start writes.
     const referralContacts = Number(
       (
@@ -301,7 +301,7 @@ describe("serve: SIGTERM drains (issue 9 §1)", { timeout: 240_000 }, () => {
   })
 
   it("queue only: readiness answers 503 during the drain; the messages in flight finish, exit 0", async () => {
-    const requests = detailRequests("/delivery-session-appointments/")
+    const requests = detailRequests("/sessions/")
     const server = await serve(["--queue"])
     expect((await call(server.port, "GET", "/health/readiness")) as { status: number }).toMatchObject({ status: 200 })
     const lock = await lockPeople("T140223")
@@ -320,7 +320,7 @@ describe("serve: SIGTERM drains (issue 9 §1)", { timeout: 240_000 }, () => {
       await lock.release()
     }
     expect(await outcomeOf(3)).toBe("AFTA")
-    expect(detailRequests("/delivery-session-appointments/") - requests).toBe(1)
+    expect(detailRequests("/sessions/") - requests).toBe(1)
     expect(await queueCount(stack.queueUrl)).toBe(0)
     expect(await queueCount(stack.dlqUrl)).toBe(0)
   })

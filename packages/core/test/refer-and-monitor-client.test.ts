@@ -10,6 +10,12 @@ import {
   type ReferAndMonitorClientOptions
 } from "../src/refer-and-monitor/ReferAndMonitorClient.js"
 import { ReferralSession, SentReferral, SupplierAssessment } from "../src/refer-and-monitor/schemas.js"
+import {
+  ActionPlanView,
+  DeliverySessionView,
+  SentReferralView,
+  SupplierAssessmentView
+} from "../src/refer-and-monitor/ReferralView.js"
 
 /**
  * The client against a real HTTP server on loopback playing HMPPS Auth (`/auth/oauth/token`) and Refer and Monitor
@@ -205,8 +211,10 @@ describe("ReferAndMonitorClient against a loopback HMPPS Auth and R&M", () => {
     Effect.gen(function* () {
       expect(servedRoutes.length).toBeGreaterThanOrEqual(6)
       for (const route of servedRoutes) {
-        if (route.request.url.startsWith("/sent-referral/")) {
-          const referral = yield* get(route.request.url, SentReferral)
+        const url = route.request.url
+        const segments = url.split("/")
+        if (url === "/sent-referral/f56c5f7c-632f-4cad-a1b3-693541cb5f22") {
+          const referral = yield* get(url, SentReferral)
           expect(referral).toMatchObject({
             referenceNumber: "FE4536C",
             relevantSentenceId: 0, // missing → 0 (§5.4)
@@ -218,10 +226,23 @@ describe("ReferAndMonitorClient against a loopback HMPPS Auth and R&M", () => {
           expect(referral?.endRequestedAt?.epochMillis).toBe(Date.parse("2023-02-22T14:47:12.213Z"))
           expect(referral?.endOfServiceReport?.submittedAt?.epochMillis).toBe(Date.parse("2023-02-23T15:29:54.197Z"))
           expect(referral?.sentAt.epochMillis).toBe(Date.parse("2023-02-14T11:31:49.503Z"))
+        } else if (url.startsWith("/sent-referral/") && url.endsWith("/supplier-assessment")) {
+          // The reconciliation's reads of R&M's API (ReferralView.ts), served for the dev dataset's referrals.
+          expect((yield* get(url, SupplierAssessmentView))?.referralId).toBe(segments[2])
+        } else if (url.startsWith("/sent-referral/")) {
+          expect((yield* get(url, SentReferralView))?.id).toBe(segments[2])
+        } else if (url.startsWith("/action-plan/") && url.endsWith("/appointments")) {
+          const sessions = yield* get(url, Schema.Array(DeliverySessionView))
+          expect(sessions?.map((s) => s.sessionNumber)).toEqual([1, 2, 3])
+        } else if (url.startsWith("/action-plan/")) {
+          expect((yield* get(url, ActionPlanView))?.id).toBe(segments[2])
         } else {
-          const session = yield* get(route.request.url, ReferralSession)
+          // R&M's session path: /referral/{referralId}/sessions/{sessionNumber}.
+          const session = yield* get(url, ReferralSession)
           const raw = JSON.parse(fixture(route.response.bodyFileName))
-          expect(session?.id).toBe(route.request.url.split("/").at(-1))
+          expect(segments[3]).toBe("sessions")
+          expect(session?.sessionNumber).toBe(Number(segments.at(-1)))
+          expect(session?.id).toBe(raw.id)
           expect(session?.appointmentId).toBe(raw.appointmentId)
           expect(session?.deliusAppointmentId).toBe(raw.deliusAppointmentId)
           expect(session?.oldAppointments.length).toBe(raw.oldAppointments.length)
@@ -251,8 +272,7 @@ describe("ReferAndMonitorClient against a loopback HMPPS Auth and R&M", () => {
 
   it.live("fetches the token once for several calls, sequential and concurrent", () =>
     Effect.gen(function* () {
-      const path =
-        "/referral/68df9f6c-3fcb-4ec6-8fcf-96551cd9b080/delivery-session-appointments/223e2d09-63d2-4b7e-a07e-b35c550e26cb"
+      const path = "/referral/68df9f6c-3fcb-4ec6-8fcf-96551cd9b080/sessions/2"
       yield* Effect.all(
         Array.from({ length: 5 }, () => get(path, ReferralSession)),
         { concurrency: "unbounded" }

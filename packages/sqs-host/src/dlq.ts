@@ -56,7 +56,7 @@ const referralIdOf = (event: Record<string, unknown> | undefined): string | unde
 /** How long peeked messages stay hidden while a listing or redrive walks the queue. */
 const PEEK_VISIBILITY_SECONDS = 30
 
-const toDlqMessage = (message: Message): DlqMessage => {
+export const toDlqMessage = (message: Message): DlqMessage => {
   const sent = Number(message.Attributes?.SentTimestamp)
   const event = eventOf(message.Body ?? "")
   return {

@@ -25,6 +25,7 @@ import {
   type RedriveResult,
   showDlqMessage
 } from "./dlq.js"
+import { aimedRedrive, type AimedRedriveResult, type RedriveSelection } from "./aimedRedrive.js"
 import { queueAttributes, queueNameOf, resolveDlqUrl, resolveQueueUrl } from "./sqs.js"
 
 export interface ServiceQueues {
@@ -44,6 +45,11 @@ export interface SqsQueueAdmin extends QueueAdmin {
     ids: ReadonlyArray<string> | "all",
     onProgress?: (progress: RedriveProgress) => void
   ) => Effect.Effect<RedriveResult, QueueAdminUnavailable>
+  /** The DLQ messages `selection` picks back onto the main queue (or, in a dry run, only listed): aimedRedrive.ts. */
+  readonly aimedRedrive: (
+    selection: RedriveSelection,
+    options: { readonly dryRun: boolean; readonly onProgress?: (moved: number, total: number) => void }
+  ) => Effect.Effect<AimedRedriveResult, QueueAdminUnavailable>
 }
 
 export interface SqsQueueAdminOptions {
@@ -128,6 +134,8 @@ export const makeSqsQueueAdmin = (options: SqsQueueAdminOptions): SqsQueueAdmin 
     showDlqMessage: (messageId) =>
       Effect.flatMap(queues, (q) => call("Reading the DLQ", () => showDlqMessage(client, q.dlqUrl, messageId))),
     redrive: (ids, onProgress) =>
-      Effect.flatMap(queues, (q) => call("Redriving", () => redrive(client, q, ids, onProgress)))
+      Effect.flatMap(queues, (q) => call("Redriving", () => redrive(client, q, ids, onProgress))),
+    aimedRedrive: (selection, redriveOptions) =>
+      Effect.flatMap(queues, (q) => call("Redriving", () => aimedRedrive(client, q, selection, redriveOptions)))
   }
 }

@@ -3,6 +3,10 @@
  * `fixtures/refer-and-monitor-api/routes.json`, 404 JSON for unknown paths, and the HMPPS Auth token endpoint
  * `/auth/oauth/token` (so the dev stack exercises the client-credentials flow, §5.3). Tests and the benchmark add
  * routes and faults (5xx, delays, dropped connections) with `serve` and `use`.
+ *
+ * As R&M does (its controllers' `@PreAuthorize`), a request that carries a bearer token must carry the role
+ * `ROLE_INTERVENTIONS_API_READ_ALL` (403 otherwise); the token endpoint issues one that does. Dev mode sends no token,
+ * so a request without one is answered unless `requireToken` is set.
  */
 
 import { existsSync, readFileSync } from "node:fs"
@@ -88,6 +92,20 @@ const loadRoutes = (fixturesDir: string): Map<string, StubResponse> => {
 
 const MAX_RECORDED_REQUESTS = 10_000
 
+/** The role R&M requires of a client reading its API (hmpps-interventions-service `ClientApiAccessChecker`). */
+export const READ_ALL_ROLE = "ROLE_INTERVENTIONS_API_READ_ALL"
+
+/** The `authorities` of a bearer JWT's payload (not verified: the stub trusts its own tokens); [] when unreadable. */
+const authoritiesOf = (authorization: string): ReadonlyArray<string> => {
+  const payload = authorization.slice("bearer ".length).split(".")[1] ?? ""
+  try {
+    const claims = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as { authorities?: unknown }
+    return Array.isArray(claims.authorities) ? claims.authorities.map(String) : []
+  } catch {
+    return []
+  }
+}
+
 const send = (res: ServerResponse, response: StubResponse) => {
   const body =
     response.body === undefined ? "" : typeof response.body === "string" ? response.body : JSON.stringify(response.body)
@@ -129,11 +147,20 @@ export const startReferAndMonitorStub = async (options: StubOptions = {}): Promi
   }
 
   const route = (request: StubRequest): StubResponse => {
+    // R&M's liveness endpoint, open as Spring's is (what `ram-delius doctor` calls).
+    if (request.path === "/health/ping") return { status: 200, body: { status: "UP" } }
     if (request.path === "/auth/oauth/token") {
       return request.method === "POST" ? { status: 200, body: tokenBody } : { status: 405, body: { status: 405 } }
     }
-    if (options.requireToken === true && !(request.authorization ?? "").toLowerCase().startsWith("bearer ")) {
+    const bearer = (request.authorization ?? "").toLowerCase().startsWith("bearer ")
+    if (options.requireToken === true && !bearer) {
       return { status: 401, body: { status: 401, error: "Unauthorized" } }
+    }
+    if (bearer && !authoritiesOf(request.authorization!).includes(READ_ALL_ROLE)) {
+      return {
+        status: 403,
+        body: { status: 403, error: "Forbidden", message: `Access denied: requires ${READ_ALL_ROLE}` }
+      }
     }
     return (request.method === "GET" ? routes.get(request.path) : undefined) ?? notFound(request.path)
   }

@@ -38,8 +38,7 @@ describe("MESSAGING_CONSUMER_DETAIL_URLS (§5.3)", () => {
   it("a detailUrl of another origin: no request, no token sent; Failure three times, then the DLQ, telemetry naming the URL", async () => {
     h = await startHarness()
     const { seen, origin } = await startForeignServer()
-    const path =
-      "/referral/68df9f6c-3fcb-4ec6-8fcf-96551cd9b080/delivery-session-appointments/223e2d09-63d2-4b7e-a07e-b35c550e26cb"
+    const path = "/referral/68df9f6c-3fcb-4ec6-8fcf-96551cd9b080/sessions/2"
     const body = fillPlaceholders(
       readFileSync(fixtureFile("session-appointment-feedback-submitted-compliant"), "utf8"),
       h.stub.port
@@ -69,9 +68,7 @@ describe("MESSAGING_CONSUMER_DETAIL_URLS (§5.3)", () => {
     const consumer = await h.start()
     await h.sendFixture("session-appointment-feedback-submitted-compliant")
     await waitFor("processed", () => consumer.stats.succeeded === 1)
-    expect(h.stub.requests.map((r) => r.path)).toContain(
-      "/referral/68df9f6c-3fcb-4ec6-8fcf-96551cd9b080/delivery-session-appointments/223e2d09-63d2-4b7e-a07e-b35c550e26cb"
-    )
+    expect(h.stub.requests.map((r) => r.path)).toContain("/referral/68df9f6c-3fcb-4ec6-8fcf-96551cd9b080/sessions/2")
   })
 
   it("HMPPS_AUTH_URL set and MESSAGING_CONSUMER_DETAIL_URLS unset: the queue host refuses to start, naming the variable", async () => {

@@ -16,8 +16,7 @@ afterEach(async () => {
   h = undefined
 })
 
-const SESSION_PATH =
-  "/referral/68df9f6c-3fcb-4ec6-8fcf-96551cd9b080/delivery-session-appointments/223e2d09-63d2-4b7e-a07e-b35c550e26cb"
+const SESSION_PATH = "/referral/68df9f6c-3fcb-4ec6-8fcf-96551cd9b080/sessions/2"
 
 describe("Refer and Monitor failures", () => {
   it("500 twice then 200: retried in-process and processed once, on the first receive", async () => {

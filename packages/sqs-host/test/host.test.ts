@@ -89,7 +89,7 @@ describe("queue host (main)", () => {
       await waitFor("processed", () => host!.consumer.stats.succeeded === 1)
       expect(stack.referAndMonitor.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
         "POST /auth/oauth/token",
-        "GET /referral/68df9f6c-3fcb-4ec6-8fcf-96551cd9b080/delivery-session-appointments/223e2d09-63d2-4b7e-a07e-b35c550e26cb"
+        "GET /referral/68df9f6c-3fcb-4ec6-8fcf-96551cd9b080/sessions/2"
       ])
       expect(await host.consumer.health()).toMatchObject({
         status: "UP",

@@ -7,7 +7,8 @@
 import { Args, Command, Options, Prompt } from "@effect/cli"
 import { type QueueAdmin, type QueueAdminError, type QueueAdminUnavailable, readEnvelope } from "@ram-delius/core"
 import type { DlqMessage, SqsQueueAdmin } from "@ram-delius/sqs-host"
-import { type ConfigError, Console, Effect, Either } from "effect"
+import { type ConfigError, Console, Duration, Effect, Either, Option } from "effect"
+import { parseWindow } from "../duration.js"
 import { ExitCode, printJson, setExitCode, table } from "../output.js"
 import { describeRefused } from "../queue.js"
 
@@ -66,7 +67,7 @@ const json = Options.boolean("json").pipe(Options.withDescription("Print JSON in
 const readableTime = (iso: string | undefined) => (iso === undefined ? "" : `${iso.slice(0, 19).replace("T", " ")}Z`)
 
 /** The columns support picks a message by; ids are never cut (other commands take them). */
-const listRow = (m: DlqMessage) => ({
+const listRow = (m: Omit<DlqMessage, "body" | "messageAttributes">) => ({
   "MESSAGE ID": m.messageId,
   "EVENT TYPE": m.eventType ?? "(unknown)",
   CRN: m.crn ?? "",
@@ -149,39 +150,106 @@ const progressBar = (done: number, total: number) => {
   return `[${"#".repeat(filled)}${"-".repeat(width - filled)}] ${done}/${total}`
 }
 
-const dlqRedrive = Command.make(
-  "redrive",
-  {
-    all: Options.boolean("all").pipe(Options.withDescription("Every message on the DLQ")),
-    ids: Args.text({ name: "messageId" }).pipe(
-      Args.withDescription("SQS message ids (from `dlq list`)"),
-      Args.repeated
-    ),
-    json
-  },
-  ({ all, ids, json }) =>
+const optionalText = (name: string, description: string) =>
+  Options.text(name).pipe(Options.optional, Options.withDescription(description))
+
+const redriveOptions = {
+  all: Options.boolean("all").pipe(Options.withDescription("Every message on the DLQ")),
+  ids: Args.text({ name: "messageId" }).pipe(Args.withDescription("SQS message ids (from `dlq list`)"), Args.repeated),
+  eventType: optionalText("event-type", "Only messages of this event type, e.g. intervention.referral.ended"),
+  crn: optionalText("crn", "Only messages about this person (the event's CRN)"),
+  olderThan: optionalText("older-than", "Only messages first sent longer ago than this, e.g. 2h, 1d"),
+  limit: Options.integer("limit").pipe(Options.optional, Options.withDescription("Move at most this many messages")),
+  rate: Options.float("rate").pipe(Options.optional, Options.withDescription("Move at most this many a second")),
+  dryRun: Options.boolean("dry-run").pipe(Options.withDescription("List what would move; move nothing")),
+  json
+}
+
+type RedriveArgs = {
+  readonly [K in keyof typeof redriveOptions]: (typeof redriveOptions)[K] extends Options.Options<infer A>
+    ? A
+    : (typeof redriveOptions)[K] extends Args.Args<infer A>
+      ? A
+      : never
+}
+
+const badInput = (message: string) => Effect.zipRight(setExitCode(ExitCode.badInput), Console.error(message))
+
+/** By ids or --all, as the queue-admin endpoints move them. */
+const redriveByIds = ({ all, ids, json }: RedriveArgs) =>
+  withAdmin((admin) =>
     Effect.gen(function* () {
-      if (!all && ids.length === 0) {
-        yield* setExitCode(ExitCode.badInput)
-        return yield* Console.error("Give message ids, or --all")
+      const result = yield* admin.redrive(all ? "all" : ids, (progress) => {
+        if (!json) process.stderr.write(`\r${progressBar(progress.moved, progress.total)}`)
+      })
+      if (!json) process.stderr.write("\n")
+      const { movedMessages: _, ...summary } = result
+      yield* json ? printJson(summary) : Console.log(JSON.stringify(summary))
+      // Documented exit codes: an id that is not on the DLQ is "not found" (2), even when others were moved.
+      if (result.notFound.length > 0) {
+        yield* setExitCode(ExitCode.notFound)
+        yield* Console.error(`Not on the DLQ: ${result.notFound.join(", ")}`)
       }
-      yield* withAdmin((admin) =>
-        Effect.gen(function* () {
-          const result = yield* admin.redrive(all ? "all" : ids, (progress) => {
-            if (!json) process.stderr.write(`\r${progressBar(progress.moved, progress.total)}`)
-          })
-          if (!json) process.stderr.write("\n")
-          const { movedMessages: _, ...summary } = result
-          yield* json ? printJson(summary) : Console.log(JSON.stringify(summary))
-          // Documented exit codes: an id that is not on the DLQ is "not found" (2), even when others were moved.
-          if (result.notFound.length > 0) {
-            yield* setExitCode(ExitCode.notFound)
-            yield* Console.error(`Not on the DLQ: ${result.notFound.join(", ")}`)
+    })
+  )
+
+/** Aimed by filters: the selected messages only, at a bounded rate, or a dry run that moves nothing. */
+const redriveSelected = (args: RedriveArgs) =>
+  Effect.gen(function* () {
+    const olderThan = Option.map(args.olderThan, (text) => [text, parseWindow(text)] as const)
+    if (Option.isSome(olderThan) && olderThan.value[1] === undefined) {
+      return yield* badInput(`--older-than ${olderThan.value[0]} is not a duration such as 2h or 1d`)
+    }
+    if (Option.exists(args.limit, (n) => n < 1)) return yield* badInput("--limit must be at least 1")
+    if (Option.exists(args.rate, (n) => !(n > 0))) return yield* badInput("--rate must be a positive number a second")
+    const window = Option.flatMap(olderThan, ([, d]) => Option.fromNullable(d))
+    const selection = {
+      eventType: Option.getOrUndefined(args.eventType),
+      crn: Option.getOrUndefined(args.crn),
+      sentBeforeMillis: Option.getOrUndefined(Option.map(window, (d) => Date.now() - Duration.toMillis(d))),
+      limit: Option.getOrUndefined(args.limit),
+      ratePerSecond: Option.getOrUndefined(args.rate)
+    }
+    yield* withAdmin((admin) =>
+      Effect.gen(function* () {
+        const result = yield* admin.aimedRedrive(selection, {
+          dryRun: args.dryRun,
+          onProgress: (moved, total) => {
+            if (!args.json) process.stderr.write(`\r${progressBar(moved, total)}`)
           }
         })
-      )
-    })
-).pipe(Command.withDescription("Move DLQ messages back to the queue (--all or ids), with a progress bar"))
+        if (args.json) return yield* printJson(result)
+        if (!args.dryRun && result.selected.length > 0) process.stderr.write("\n")
+        if (args.dryRun && result.selected.length > 0) {
+          yield* Console.log(table(result.selected.map(listRow), { keep: ["MESSAGE ID", "CRN", "REFERRAL ID"] }))
+        }
+        yield* Console.log(
+          args.dryRun
+            ? `DRY RUN — nothing moved: ${result.selected.length} of ${result.examined} DLQ message(s) would move.`
+            : `Moved ${result.selected.length} of ${result.examined} DLQ message(s) to the queue; the others are untouched.`
+        )
+      })
+    )
+  })
+
+const dlqRedrive = Command.make("redrive", redriveOptions, (args) => {
+  const aimed =
+    Option.isSome(args.eventType) ||
+    Option.isSome(args.crn) ||
+    Option.isSome(args.olderThan) ||
+    Option.isSome(args.limit) ||
+    Option.isSome(args.rate) ||
+    args.dryRun
+  if (aimed && args.ids.length > 0) return badInput("Give message ids or filters (--event-type, --crn, …), not both")
+  if (aimed) return redriveSelected(args)
+  if (!args.all && args.ids.length === 0)
+    return badInput("Give message ids, --all, or filters (--event-type, --crn, --older-than, --limit)")
+  return redriveByIds(args)
+}).pipe(
+  Command.withDescription(
+    "Move DLQ messages back to the queue: ids, --all, or aimed (--event-type, --crn, --older-than, --limit, --rate; --dry-run lists only)"
+  )
+)
 
 const dlqPurge = Command.make(
   "purge",

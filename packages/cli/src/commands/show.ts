@@ -1,5 +1,6 @@
 import { Args, Command, Options } from "@effect/cli"
 import { lazy } from "../output.js"
+import { referralReconcile } from "./reconcile.js"
 
 const json = Options.boolean("json").pipe(Options.withDescription("Print JSON instead of tables"))
 const crn = Args.text({ name: "crn" }).pipe(Args.withDescription("The person's Delius CRN, e.g. T140223"))
@@ -37,8 +38,8 @@ const appointmentShow = Command.make(
 ).pipe(Command.withDescription("Show an appointment contact: outcome, enforcement and linked contacts"))
 
 export const referralCommand = Command.make("referral").pipe(
-  Command.withDescription("Inspect referrals (Delius NSIs)"),
-  Command.withSubcommands([referralShow])
+  Command.withDescription("Inspect and reconcile referrals (Delius NSIs)"),
+  Command.withSubcommands([referralShow, referralReconcile])
 )
 export const appointmentCommand = Command.make("appointment").pipe(
   Command.withDescription("Inspect appointments (Delius contacts)"),

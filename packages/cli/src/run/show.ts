@@ -1,6 +1,6 @@
 import { Console, Effect } from "effect"
 import { appointmentRows, referralRows } from "../inspect.js"
-import { ExitCode, printJson, records, section, setExitCode, table } from "../output.js"
+import { ExitCode, printJson, records, section, setExitCode, table, wrapText } from "../output.js"
 import { withExistingDatabase } from "./database.js"
 
 const time = (value: unknown) =>
@@ -30,9 +30,22 @@ const contactView = (c: Record<string, unknown>) => ({
 /** One row per contact in 120 columns (ids whole); notes and soft deletion are in `appointment show` and `--json`. */
 const contactTable = (rows: ReadonlyArray<Record<string, unknown>>) =>
   table(rows.map(contactView), { keep: ["contact", "link", "appointmentId"] })
-/** The appointment itself, every field on its own line. */
+/**
+ * The appointment itself, every field on its own line; the external reference as the full URN (support searches Delius
+ * and R&M's failure report by it), and the notes as they read in Delius, wrapped within 120 columns at spaces so that
+ * the R&M link in them stays whole.
+ */
+const NOTES_INDENT = "  "
 const contactRecords = (rows: ReadonlyArray<Record<string, unknown>>) =>
-  records(rows.map((c) => ({ ...contactView(c), deleted: c.softDeleted, notes: c.notes })))
+  rows
+    .map((c) => {
+      const { appointmentId: _appointmentId, ...view } = contactView(c)
+      const fields = records([{ ...view, externalReference: c.externalReference, deleted: c.softDeleted }])
+      const notes = typeof c.notes === "string" ? c.notes.replace(/^\n+/, "") : ""
+      const wrapped = wrapText(notes, 120 - NOTES_INDENT.length).map((line) => `${NOTES_INDENT}${line}`.trimEnd())
+      return notes === "" ? `${fields}\nnotes` : `${fields}\nnotes\n${wrapped.join("\n")}`
+    })
+    .join("\n\n")
 
 export const referralShow = ({ crn, referralId, json }: { crn: string; referralId: string; json: boolean }) =>
   withExistingDatabase(
