@@ -22,32 +22,23 @@ COPY packages/cli/package.json packages/cli/
 COPY examples/package.json examples/
 # --ignore-scripts: the `node` devDependency's install step downloads a glibc Node binary (useless on Alpine, and
 # this base already has Node 24). Without it the package holds no binary, only a dangling `node` link on the npm
-# scripts' PATH: it is removed, so the base's Node runs the build. esbuild and turbo find their platform binaries without their scripts.
+# scripts' PATH: it is removed, so the base's Node runs the build. esbuild and turbo find their platform binaries
+# without their install scripts.
 RUN npm ci --ignore-scripts --no-audit --no-fund \
  && rm -rf node_modules/node node_modules/.bin/node
 COPY . .
+# Only the CLI is built: its binary bundles the workspace packages from their sources (packages/cli/tsup.config.ts).
 # Source maps and declarations are not used at run time.
-RUN npm run build -- --filter=@ram-delius/cli \
+RUN npm run build -w @ram-delius/cli \
  && find packages/cli/dist \( -name '*.map' -o -name '*.d.ts' \) -type f -delete
-
-# Stage: production dependencies of the deployable package only, from the lockfile.
-FROM ${BASE_IMAGE} AS deps
-WORKDIR /app
-COPY package.json package-lock.json .npmrc ./
-COPY packages/core/package.json packages/core/
-COPY packages/http-koa/package.json packages/http-koa/
-COPY packages/sqs-host/package.json packages/sqs-host/
-COPY packages/cli/package.json packages/cli/
-COPY examples/package.json examples/
-# --ignore-scripts: no install script is needed at run time (oracledb runs in thin mode, pure JavaScript).
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund --workspace @ram-delius/cli && rm -rf /root/.npm
-# Keep only what the built binary loads: Effect, @effect/* and the workspace packages are bundled into its dist/
-# (packages/cli/tsup.config.ts), and some of their dependencies are never loaded by the bundle.
-COPY scripts/runtime-deps.mjs scripts/
-COPY --from=build /app/packages/cli/dist packages/cli/dist
-RUN node scripts/runtime-deps.mjs packages/cli/dist/bin.js node_modules --prune \
+# The production dependencies, then only what the built binary loads (scripts/runtime-deps.mjs): Effect, @effect/*
+# and the workspace packages are bundled into dist/, and some of their own dependencies are never loaded by it.
+# oracledb's prebuilt thick-mode addons go too (the service uses its thin mode, pure JavaScript), and so do TypeScript
+# sources, declarations, source maps and docs some packages ship.
+RUN npm prune --omit=dev --ignore-scripts --no-audit --no-fund \
+ && node scripts/runtime-deps.mjs packages/cli/dist/bin.js node_modules --prune \
  && rm -rf node_modules/oracledb/build \
- && find node_modules \( -name '*.d.ts' -o -name '*.map' -o -name '*.md' \) -type f -delete
+ && find node_modules \( -name '*.ts' -o -name '*.[cm]ts' -o -name '*.map' -o -name '*.md' \) -type f -delete
 
 # Stage: runtime — the built CLI and its production dependencies, nothing else.
 FROM ${BASE_IMAGE}
@@ -55,12 +46,11 @@ ARG BUILD_NUMBER
 ARG GIT_REF
 ARG GIT_BRANCH
 WORKDIR /app
-COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/packages/cli/package.json ./packages/cli/package.json
 COPY --from=build /app/packages/cli/bin ./packages/cli/bin
 COPY --from=build /app/packages/cli/dist ./packages/cli/dist
 ENV NODE_ENV=production \
-    PORT=8080 \
     BUILD_NUMBER=${BUILD_NUMBER} \
     GIT_REF=${GIT_REF} \
     GIT_BRANCH=${GIT_BRANCH}

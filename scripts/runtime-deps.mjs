@@ -8,7 +8,8 @@
 // `createRequire(import.meta.url)("…")`), adds their dependencies transitively as Node would resolve them, and prints
 // one JSON object: `keep` (package directories, relative to node_modules) and `absent` (imported but not installed:
 // the optional drivers and the dev stack, loaded only when used). With --prune, every other top-level package of
-// node_modules is removed — the bundled ones, and dependencies of bundled code that the bundle never loads.
+// node_modules is removed — the bundled ones, dependencies of bundled code that the bundle never loads, and type
+// declarations (@types/*).
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs"
 import { isBuiltin } from "node:module"
 import { dirname, join, relative, resolve } from "node:path"
@@ -59,6 +60,8 @@ const absent = new Set()
 const queue = [...externalImports()].map((name) => [nodeModules, name])
 while (queue.length > 0) {
   const [fromDir, name] = queue.shift()
+  // Type declarations some packages list as dependencies are never loaded at run time.
+  if (name.startsWith("@types/")) continue
   const dir = resolvePackage(fromDir, name)
   if (dir === undefined) {
     if (fromDir === nodeModules) absent.add(name)

@@ -5,9 +5,10 @@ import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { promisify } from "node:util"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { npmInstall } from "./support/npmInstall.js"
 
 /**
- * Issue 10 point 7: another team installs core from its tarball with nothing but its declared dependencies (the drivers
+ * Another team installs core from its tarball with nothing but its declared dependencies (the drivers
  * are optional peers; node:sqlite is built in), and runs a rule and a workflow on SQLite. The workspace's own package
  * comes from `npm pack`; core's declared dependencies come from the registry (or npm's cache, `--prefer-offline`).
  * The tarball packs the built dist/, which turbo builds before `npm test`.
@@ -35,9 +36,8 @@ beforeAll(async () => {
       dependencies: { "@ram-delius/core": `file:../${tarball}` }
     })
   )
-  await run(npm, ["install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error"], {
-    cwd: project
-  })
+  // Fails fast, naming the registry, when it cannot be reached (support/npmInstall.ts).
+  await npmInstall(project)
 }, 600_000)
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
