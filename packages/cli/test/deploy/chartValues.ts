@@ -24,6 +24,7 @@ const merge = (base: Values, override: Values): Values =>
 export const readYaml = (file: string): Values => parse(readFileSync(file, "utf8")) as Values
 
 export interface ServiceValues {
+  readonly nameOverride: string
   readonly env: Readonly<Record<string, string>>
   readonly namespace_secrets: Readonly<Record<string, Readonly<Record<string, string>>>>
   readonly containerArgs: ReadonlyArray<string>
