@@ -37,7 +37,8 @@ export const npmInstall = async (cwd: string, extraArgs: ReadonlyArray<string> =
         ? `npm install failed: ${firstLines(stderr)}`
         : `the npm registry ${registry} cannot be reached (${firstLines(ping)}). Behind a TLS-intercepting proxy, ` +
             "give Node its CA with NODE_EXTRA_CA_CERTS (and npm with npm_config_cafile), and the proxy with " +
-            "HTTPS_PROXY; turbo passes them to the tests (turbo.json)"
+            "HTTPS_PROXY; turbo passes them to the tests (turbo.json)",
+      { cause: error }
     )
   }
 }
