@@ -133,20 +133,25 @@ export const startDaemon = async () => {
   return { client, started: true, stop: () => stopDaemon(daemon.pid) }
 }
 
-const stopDaemon = async (pid) => {
+const running = (pid) => {
   try {
-    process.kill(pid, "SIGTERM")
+    process.kill(pid, 0)
+    return true
   } catch {
-    return
+    return false
   }
-  for (let attempt = 0; attempt < 120; attempt++) {
-    try {
-      process.kill(pid, 0)
-    } catch {
-      return
-    }
+}
+
+/** Stops the daemon the test started, then unmounts what it leaves mounted under its exec root (its netns). */
+const stopDaemon = async (pid) => {
+  if (running(pid)) process.kill(pid, "SIGTERM")
+  for (let attempt = 0; attempt < 120 && running(pid); attempt++)
     await new Promise((resolve) => setTimeout(resolve, 250))
-  }
+  const mounts = readFileSync("/proc/self/mounts", "utf8")
+    .split("\n")
+    .map((line) => line.split(" ")[1])
+    .filter((path) => path?.startsWith(`${stateDir}/`))
+  for (const path of mounts.reverse()) await run("umount", [path], { allowFailure: true })
 }
 
 const imageExists = async (client, tag) =>
