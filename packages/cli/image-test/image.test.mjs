@@ -109,7 +109,7 @@ describe("the container image", () => {
     expect(stdout + stderr).toContain("BUILD_NUMBER not set")
   })
 
-  it("starts as the chart's prod values start it and reports UP on /health", async () => {
+  it("starts as the chart's prod values start it, UP on /health and on the probes' paths", async () => {
     const url = (origin) => new URL(origin).origin
     const env = {
       ...prod.env,
@@ -150,6 +150,11 @@ describe("the container image", () => {
     )
     expect(health.status, JSON.stringify(health.body)).toBe(200)
     expect(health.body.status).toBe("UP")
+    // The chart's probes ask the paths the running server answers.
+    for (const probe of [prod.livenessProbe, prod.readinessProbe]) {
+      expect(probe.httpGet.port).toBe("http")
+      expect((await get(probe.httpGet.path)).status, probe.httpGet.path).toBe(200)
+    }
   }, 180_000)
 
   it("shows the build arguments on /info", async () => {
