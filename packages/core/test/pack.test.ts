@@ -5,6 +5,7 @@ import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { promisify } from "node:util"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { npmInstall } from "./support/npmInstall.js"
 
 /**
  * Core as a library (DESIGN.md, What the product is): another team installs core from its tarball with nothing but
@@ -36,9 +37,8 @@ beforeAll(async () => {
       dependencies: { "@ram-delius/core": `file:../${tarball}` }
     })
   )
-  await run(npm, ["install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error"], {
-    cwd: project
-  })
+  // Fails fast, naming the registry, when it cannot be reached (support/npmInstall.ts).
+  await npmInstall(project)
 }, 600_000)
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
