@@ -32,6 +32,14 @@ describe("the settings manifest", () => {
     const missing = readOutsideManifest.filter(([name]) => !byName.has(name)).map(([name, files]) => `${name} ${files}`)
     expect(missing).toEqual([])
   })
+
+  it("lists no variable the source does not read (NODE_OPTIONS is Node's own)", () => {
+    const read = settingsReadBySource(join(ROOT, "packages"))
+    const manifestFile = join(ROOT, "packages", "core", "src", "settings.ts")
+    const readByCode = new Set([...read].filter(([, files]) => files.some((f) => f !== manifestFile)).map(([n]) => n))
+    const unread = settings.map((setting) => setting.name).filter((n) => n !== "NODE_OPTIONS" && !readByCode.has(n))
+    expect(unread).toEqual([])
+  })
 })
 
 describe.each(ENVIRONMENTS)("values-%s.yaml", (environment) => {
