@@ -3,7 +3,7 @@ import { defineConfig, type Options } from "tsup"
 /**
  * Two builds:
  * - the library entry (index.ts) as before: every dependency external;
- * - the `ram-delius` binary (bin.ts) bundled and tree-shaken (issue #11 §3, fast start): Effect, @effect/* and the
+ * - the `ram-delius` binary (bin.ts) bundled and tree-shaken (so it starts fast): Effect, @effect/* and the
  *   workspace packages are bundled — one copy of each, only the parts used — and split so that each command's
  *   implementation (core, the hosts) is a chunk loaded only when that command runs. Everything else stays external
  *   and is loaded from node_modules when first imported: the database drivers (pg, oracledb, tedious),

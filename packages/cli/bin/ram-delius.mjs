@@ -21,7 +21,7 @@ const pinned = (() => {
 if (pinned === undefined) {
   // V8's code cache on disk (os.tmpdir()/node-compile-cache, keyed by file content; NODE_DISABLE_COMPILE_CACHE=1
   // turns it off): from the second run on, the bundle is not parsed and compiled again — about a third of the start of
-  // `--help` (issue #11 §3, fast start).
+  // `--help` (a support engineer's CLI must start fast).
   enableCompileCache?.()
   await import("../dist/bin.js")
 } else {

@@ -17,7 +17,7 @@ const messageOf = (error: unknown) =>
     : String(error)
 
 /**
- * Every failure ends as one sentence on stderr and a documented exit code (issue #11 §3; output.ts lists the codes):
+ * Every failure ends as one sentence on stderr and a documented exit code (output.ts lists the codes):
  * stdout carries only data, so `--json` output stays valid JSON or empty. A stack only with LOG_LEVEL=debug.
  */
 const report = (cause: Cause.Cause<unknown>) =>
@@ -54,7 +54,7 @@ const report = (cause: Cause.Cause<unknown>) =>
   })
 
 // `ram-delius … | head`: once the reader has gone, a write fails with EPIPE. Stop quietly with the reader's verdict, as
-// Unix tools do, rather than crash with a stack (issue 11 §3: nothing for a user to read but data and one sentence).
+// Unix tools do, rather than crash with a stack (nothing for a user to read but data and one sentence).
 process.stdout.on("error", (error: NodeJS.ErrnoException) => {
   if (error.code === "EPIPE") process.exit(0)
   process.stderr.write(`ram-delius failed: cannot write its output: ${error.message}\n`)

@@ -5,7 +5,7 @@ import { appointmentCommand, referralCommand } from "./commands/show.js"
 import { doctorCommand, reconcileCommand } from "./commands/reconcile.js"
 import { dlqCommand, eventsCommand, serveCommand, tokenCommand } from "./commands/hosts.js"
 
-/** `ram-delius`: the admin CLI for support engineers (issue #6). Same configuration variables as the hosts. */
+/** `ram-delius`: the admin CLI for support engineers . Same configuration variables as the hosts. */
 export const ramDelius = Command.make("ram-delius").pipe(
   Command.withDescription("Refer and Monitor and Delius — administration for support engineers"),
   Command.withSubcommands([

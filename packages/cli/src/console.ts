@@ -1,5 +1,5 @@
 /**
- * The Console every command writes through (issue #11 §3, help):
+ * The Console every command writes through (help included):
  * - no ANSI codes when the stream is not a terminal or `NO_COLOR` is set (https://no-color.org: present and not empty);
  * - help shows the full command path (`$ ram-delius referral show …`; @effect/cli prints only `$ show …` for a
  *   subcommand) and not the generic "A user-defined piece of text." that @effect/cli puts before every text

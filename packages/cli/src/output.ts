@@ -1,6 +1,6 @@
 /**
  * Output for support engineers: readable tables by default, `--json` for scripts. Data goes to stdout, errors to
- * stderr as one sentence (issue #11 §3). Exit codes are set through `process.exitCode` so that every command's result
+ * stderr as one sentence, never a stack. Exit codes are set through `process.exitCode` so that every command's result
  * is machine-checkable:
  *   0 success · 1 failure (database, R&M, handler failure) · 2 not found · 3 rejected/unhandled event · 4 bad input ·
  *   5 refused: the command would write where it must not (`READ_ONLY=true`; `db migrate` / `db seed` on Oracle).
@@ -23,7 +23,7 @@ export class CliError extends Data.TaggedError("CliError")<{ readonly message: s
 
 export const printJson = (value: unknown) => Console.log(JSON.stringify(value, null, 2))
 
-/** Terminal width budget for tables (issue #11 §3: tables fit 120 columns). */
+/** Terminal width budget for tables: they fit 120 columns, the width of a support engineer's terminal. */
 const MAX_WIDTH = 120
 
 const cell = (value: unknown): string => {
@@ -112,7 +112,7 @@ export const section = (title: string, body: string) => Console.log(`\n${title}\
 
 /**
  * Run a command's implementation from a module loaded only when that command runs: `--help` and the commands that do
- * not touch the database never load core, the drivers or the hosts (issue #11 §3, fast start). Its failures are
+ * not touch the database never load core, the drivers or the hosts (so they start fast). Its failures are
  * reported by bin.ts, so the command's type does not carry the implementation's error types.
  */
 export const lazy = <M>(

@@ -1,5 +1,5 @@
 /**
- * The local queue not running (issue #11 §3): `events send` and the `dlq` commands talk to the SQS emulator that
+ * The local queue not running: `events send` and the `dlq` commands talk to the SQS emulator that
  * `serve` starts in the dev stack; without it the AWS SDK fails with a bare ECONNREFUSED. These helpers turn that into
  * one sentence saying how to start it. Shared by bin.ts (for any command) and the queue commands.
  */

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { freePort } from "./support/ports.js"
 
 /**
- * Issue #11 §3 — the CLI a support engineer trusts: the built binary, run as they would run it (real SQLite files,
+ * The CLI a support engineer trusts: the built binary, run as they would run it (real SQLite files,
  * nothing listening where the local queue should be).
  */
 const BIN = fileURLToPath(new URL("../bin/ram-delius.mjs", import.meta.url))

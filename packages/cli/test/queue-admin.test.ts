@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { freePort } from "./support/ports.js"
 
 /**
- * hmpps-sqs's queue-admin endpoints on the HTTP host (issue 9 §8): the built `ram-delius serve --http` over the SQS
- * emulator, called with real dev-mode RS256 tokens from `ram-delius token`.
+ * hmpps-sqs's queue-admin endpoints on the HTTP host (DESIGN.md, Running in production): the built
+ * `ram-delius serve --http` over the SQS emulator, called with real dev-mode RS256 tokens from `ram-delius token`.
  */
 
 const BIN = fileURLToPath(new URL("../bin/ram-delius.mjs", import.meta.url))
@@ -112,7 +112,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-describe("/queue-admin (hmpps-sqs endpoints, issue 9 §8)", { timeout: 180_000 }, () => {
+describe("/queue-admin (hmpps-sqs endpoints)", { timeout: 180_000 }, () => {
   it("get-dlq-messages, retry-dlq, purge-queue, retry-all-dlqs: hmpps-sqs's shapes; 401, 403 and 404 as documented", async () => {
     const base = await serve()
     const admin = await token("ROLE_QUEUE_ADMIN")

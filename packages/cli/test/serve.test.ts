@@ -14,8 +14,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { freePort } from "./support/ports.js"
 
 /**
- * `ram-delius serve` shuts down by draining, not dropping (issue 9 §1): the built binary on a temporary PostgreSQL
- * database and the SQS emulator. A transaction in this test holds the people's OFFENDER rows (`FOR UPDATE`), so the
+ * `ram-delius serve` shuts down by draining, not dropping (DESIGN.md, Running in production): the built binary on a
+ * temporary PostgreSQL database and the SQS emulator. A transaction in this test holds the people's OFFENDER rows (`FOR UPDATE`), so the
  * requests and messages sent are provably in flight — waiting on the per-person lock (DESIGN.md, Concurrency) — when
  * the signal arrives; then the lock is released and each must finish exactly once.
  */
@@ -228,7 +228,7 @@ beforeAll(async () => {
     AWS_ACCESS_KEY_ID: "dev",
     AWS_SECRET_ACCESS_KEY: "dev",
     MESSAGING_CONSUMER_QUEUE: stack.queueUrl,
-    // The fixtures' detailUrls point at the test's R&M stub; only its origin may receive the token (issue 9 §4).
+    // The fixtures' detailUrls point at the test's R&M stub; only its origin may receive the token (§5.3).
     MESSAGING_CONSUMER_DETAIL_URLS: `http://localhost:${stack.referAndMonitor.port}`,
     QUEUE_WAIT_TIME_SECONDS: "1",
     SHUTDOWN_TIMEOUT_SECONDS: "120"
@@ -244,7 +244,7 @@ afterAll(async () => {
 })
 
 // Four processes start on a loaded 2-core machine: generous bounds (conditions are waited on, never timed).
-describe("serve: SIGTERM drains (issue 9 §1)", { timeout: 240_000 }, () => {
+describe("serve: SIGTERM drains", { timeout: 240_000 }, () => {
   it("HTTP and queue together: requests in flight at the signal get their real answers, messages finish once and are deleted, exit 0", async () => {
     const rw = await token()
     const contactsBefore = await contactCount()

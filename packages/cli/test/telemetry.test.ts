@@ -8,8 +8,8 @@ import { type Envelope, type IngestionMode, startIngestion } from "./support/ing
 import { freePort } from "./support/ports.js"
 
 /**
- * Issue 11 §1 and §2, run as deployed: the built `ram-delius serve` (HTTP API + queue consumer + dev SQS emulator and
- * R&M stub) and the hosts' own `main.js` files as child processes, with Application Insights' ingestion endpoint
+ * Telemetry (spec §9) and the one log shape (DESIGN.md, Running in production), run as deployed: the built
+ * `ram-delius serve` (HTTP API + queue consumer + dev SQS emulator and R&M stub) and the hosts' own `main.js` files as child processes, with Application Insights' ingestion endpoint
  * played by a TLS server on loopback.
  */
 const BIN = fileURLToPath(new URL("../bin/ram-delius.mjs", import.meta.url))
@@ -71,7 +71,7 @@ const run = async (args: ReadonlyArray<string>, env: Record<string, string>, cwd
   return { code, stdout: host.out(), stderr: host.err() }
 }
 
-/** Every line parsed as one JSON object with time, level and message (issue 11 §2). */
+/** Every line parsed as one JSON object with time, level and message. */
 const jsonLines = (text: string) =>
   text
     .split("\n")
@@ -315,7 +315,7 @@ describe("without APPLICATIONINSIGHTS_CONNECTION_STRING", () => {
   }, 120_000)
 })
 
-describe("one log shape (issue 11 §2)", () => {
+describe("one log shape", () => {
   const hostEnv = (name: string, extra: Record<string, string>) => ({
     DATABASE_URL: `sqlite:${join(dir, `${name}.sqlite`)}`,
     DEV_JWK_FILE: join(dir, `${name}-dev-key.json`),

@@ -24,7 +24,7 @@ export interface HealthOptions {
   readonly log: Logger
   /** More components of `/health` and `/health/readiness` (e.g. the queue consumer when both hosts run together). */
   readonly components?: HealthComponents
-  /** True once a shutdown has begun: `/health` and `/health/readiness` answer 503 DOWN (issue 9 §1). */
+  /** True once a shutdown has begun: `/health` and `/health/readiness` answer 503 DOWN (no new traffic). */
   readonly draining?: () => boolean
   /** Whether this host refuses Delius writes (`READ_ONLY`, or the embedder's own setting): shown on `/info`. */
   readonly readOnly: boolean

@@ -1,14 +1,14 @@
 /**
  * `node packages/http-koa/dist/main.js`: the HTTP host from the environment (PORT, DATABASE_URL, HMPPS_AUTH_URL,
- * API_ROLES, REQUEST_TIMEOUT_MS, …). SIGTERM / SIGINT shut it down gracefully (core's `handleShutdownSignals`, issue 9
- * §1): readiness DOWN, no new connections, in-flight requests finish, then the database pool closes and telemetry is
- * flushed, within SHUTDOWN_TIMEOUT_SECONDS (past it: exit 1 naming the requests still in flight; a second signal exits
- * at once).
+ * API_ROLES, REQUEST_TIMEOUT_MS, …). SIGTERM / SIGINT (every Kubernetes rollout) shut it down gracefully (core's
+ * `handleShutdownSignals`): readiness DOWN, no new connections, in-flight requests finish, then the database pool
+ * closes and telemetry is flushed, within SHUTDOWN_TIMEOUT_SECONDS (past it: exit 1 naming the requests still in
+ * flight; a second signal exits at once).
  */
 import { describeInFlight, handleShutdownSignals, loadShutdownTimeoutMs, Log } from "@ram-delius/core"
 import { startHttpServer } from "./server.js"
 
-// One JSON line naming the cause, then exit 1 (issue 11 §2); the stack only at LOG_LEVEL=debug.
+// One JSON line naming the cause, then exit 1 (the one log shape); the stack only at LOG_LEVEL=debug.
 const fail = (message: string) => {
   Log.logLine("error", message, { type: "start" }, process.stderr)
   process.exit(1)

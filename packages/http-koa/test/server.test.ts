@@ -138,7 +138,7 @@ describe("/v3/api-docs", () => {
     ).toEqual({
       $ref: "#/components/schemas/ErrorBody"
     })
-    // 409 is the §7.2 clash only; inconsistent Delius data is a documented 500 (issue 9, client-contract §2.3).
+    // 409 is the §7.2 clash only; inconsistent Delius data is a documented 500 (client-contract §2.3).
     const merge = doc.paths["/probation-case/{crn}/referrals/{referralId}/appointments"].put.responses
     expect(merge["409"].description).toBe(
       "The appointment clashes with an existing future appointment (§7.2); used for nothing else"

@@ -1,6 +1,6 @@
 /**
  * The DATABASE_URL database for a command that needs an existing one (every command but `serve` and `db migrate`):
- * never creates a file or a directory (issue #11 §3, no side effects from reads), and says which command fixes a
+ * never creates a file or a directory (a read has no side effects), and says which command fixes a
  * missing or unmigrated embedded database instead of failing later with "no such table".
  */
 

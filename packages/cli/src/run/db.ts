@@ -23,7 +23,7 @@ const rowCount = (sql: SqlClient.SqlClient, table: "R_CONTACT_TYPE" | "OFFENDER"
     .pipe(Effect.map((rows) => Number(Object.values(rows[0] ?? {})[0] ?? 0)))
 
 /**
- * `db seed` twice does nothing the second time (issue #11 §3, idempotent set-up): the reference codes (R_CONTACT_TYPE)
+ * `db seed` twice does nothing the second time (set-up is idempotent): the reference codes (R_CONTACT_TYPE)
  * and the dev people (OFFENDER) tell which dataset is already there. Seeding needs a migrated database, so this is
  * not a place that creates one.
  */

@@ -84,7 +84,7 @@ const processEvent = ({ file, dryRun, json }: { file: string; dryRun: boolean; j
     if (!(outcome instanceof DryRunRollback)) return yield* Effect.fail(outcome)
     yield* setExitCode(exitCodeOf(outcome.result))
     // The audit row (§8.2) is written for every handled message, replays included; it is not a change to the case, so
-    // it is reported apart from the Delius changes (issue #11 §3, dry-run honesty).
+    // it is reported apart from the Delius changes (a dry run says exactly what it did and did not do).
     const audit = outcome.changes.filter((c) => c.table === "AUDITED_INTERACTION")
     const changes = outcome.changes.filter((c) => c.table !== "AUDITED_INTERACTION")
     if (json) return yield* printJson({ dryRun: true, result: outcome.result, changes, audit })
