@@ -7,10 +7,10 @@
  */
 
 import type { SQSClient } from "@aws-sdk/client-sqs"
-import { SqlClient } from "@effect/sql"
-import { Dialect, Log } from "@ram-delius/core"
-import { Cause, Duration, Effect, Exit, Layer, ManagedRuntime, Option } from "effect"
+import { Log } from "@ram-delius/core"
+import { Cause, Duration, Effect, Exit, Layer, ManagedRuntime } from "effect"
 import type { ConsumerHealth, ConsumerStats, HandlerServices, RunningConsumer } from "./poller.js"
+import { databaseCheck } from "./databaseCheck.js"
 import { queueHealth, queueNameOf, resolveQueueUrl } from "./sqs.js"
 
 export interface DisabledConsumerOptions<E> {
@@ -31,24 +31,6 @@ const NO_STATS: ConsumerStats = {
   receiveErrors: 0,
   acknowledgeErrors: 0
 }
-
-/** `SELECT 1` through core's SqlClient, bounded (as the running consumer's own check, poller.ts). */
-const databaseCheck =
-  <E>(runtime: ManagedRuntime.ManagedRuntime<HandlerServices, E>) =>
-  async (timeoutMs = 5_000): Promise<{ readonly status: "UP" | "DOWN"; readonly error?: string }> => {
-    const exit = await runtime.runPromiseExit(
-      Effect.gen(function* () {
-        const sql = yield* Effect.serviceOption(SqlClient.SqlClient)
-        const dialect = yield* Effect.serviceOption(Dialect)
-        if (Option.isNone(sql) || Option.isNone(dialect)) return yield* Effect.fail("no database in core")
-        yield* sql.value.unsafe(dialect.value.ping)
-      }).pipe(
-        Effect.disconnect,
-        Effect.timeoutFail({ duration: Duration.millis(timeoutMs), onTimeout: () => "timed out" })
-      )
-    )
-    return Exit.isSuccess(exit) ? { status: "UP" } : { status: "DOWN", error: Log.describeCause(exit.cause, false) }
-  }
 
 /** Builds core (failing as the consumer would when it cannot), then answers health and drains without receiving. */
 export const startDisabledConsumer = async <E>(options: DisabledConsumerOptions<E>): Promise<RunningConsumer> => {

@@ -22,11 +22,9 @@ import {
   type Message,
   type SQSClient
 } from "@aws-sdk/client-sqs"
-import { SqlClient } from "@effect/sql"
-import { annotateSpan, Dialect, eventTypeOf, handleDomainEvent, traced, type EventResult } from "@ram-delius/core"
+import { annotateSpan, eventTypeOf, handleDomainEvent, traced, type EventResult } from "@ram-delius/core"
 import {
   Cause,
-  Duration,
   Effect,
   Exit,
   Fiber,
@@ -41,6 +39,7 @@ import {
   TSemaphore
 } from "effect"
 import { defaultConsumerSettings, MAX_RECEIVE_COUNT, type ConsumerSettings } from "./config.js"
+import { databaseCheck } from "./databaseCheck.js"
 import {
   parseRedrivePolicy,
   queueAttributes,
@@ -543,24 +542,7 @@ export const startConsumer = async <E>(options: StartConsumerOptions<E>): Promis
       return consumer.state()
     },
     health: () => runtime.runPromise(consumer.health),
-    database: async (timeoutMs = 5_000) => {
-      const exit = await runtime.runPromiseExit(
-        Effect.gen(function* () {
-          // Not in HandlerServices' type, but every core layer has them (makeCoreLayer); absent → DOWN, not a crash.
-          const sql = yield* Effect.serviceOption(SqlClient.SqlClient)
-          const dialect = yield* Effect.serviceOption(Dialect)
-          if (Option.isNone(sql) || Option.isNone(dialect)) return yield* Effect.fail("no database in core")
-          yield* sql.value.unsafe(dialect.value.ping)
-        }).pipe(
-          // Answer at the deadline even if the database holds the check uninterruptibly (as http-koa health.ts).
-          Effect.disconnect,
-          Effect.timeoutFail({ duration: Duration.millis(timeoutMs), onTimeout: () => "timed out" })
-        )
-      )
-      return Exit.isSuccess(exit)
-        ? { status: "UP" }
-        : { status: "DOWN", error: Cause.pretty(exit.cause).split("\n")[0] ?? "" }
-    },
+    database: databaseCheck(runtime),
     inFlight: () => consumer.inFlight(),
     stop: () =>
       (stopping ??= (async () => {
