@@ -11,11 +11,10 @@ import {
   DeleteMessageCommand,
   GetQueueAttributesCommand,
   type Message,
-  ReceiveMessageCommand,
   SendMessageCommand,
   type SQSClient
 } from "@aws-sdk/client-sqs"
-import { type DlqMessage, listDlq, toDlqMessage } from "./dlq.js"
+import { type DlqMessage, listDlq, receiveAll, toDlqMessage } from "./dlq.js"
 
 export interface RedriveSelection {
   readonly eventType?: string | undefined
@@ -74,23 +73,7 @@ const receiveCurrent = async (client: SQSClient, dlqUrl: string): Promise<Readon
     new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ["ApproximateNumberOfMessages"] })
   )
   const total = Number(attributes.Attributes?.ApproximateNumberOfMessages ?? "0")
-  const seen = new Map<string, Message>()
-  while (seen.size < total) {
-    const output = await client.send(
-      new ReceiveMessageCommand({
-        QueueUrl: dlqUrl,
-        MaxNumberOfMessages: Math.min(10, total - seen.size),
-        WaitTimeSeconds: 0,
-        VisibilityTimeout: 60,
-        MessageSystemAttributeNames: ["ApproximateReceiveCount", "SentTimestamp"],
-        MessageAttributeNames: ["All"]
-      })
-    )
-    const messages = output.Messages ?? []
-    if (messages.length === 0) break
-    for (const message of messages) seen.set(message.MessageId ?? message.ReceiptHandle ?? "", message)
-  }
-  return [...seen.values()]
+  return receiveAll(client, dlqUrl, total, 60)
 }
 
 const sleep = (millis: number) => new Promise((resolve) => setTimeout(resolve, millis))

@@ -71,8 +71,16 @@ export const toDlqMessage = (message: Message): DlqMessage => {
   }
 }
 
-/** Receives until the queue is empty (or `max` distinct messages), keeping them hidden; returns message + receipt. */
-const receiveAll = async (client: SQSClient, queueUrl: string, max: number) => {
+/**
+ * Receives until the queue is empty (or `max` distinct messages), keeping them hidden for `visibilitySeconds`;
+ * returns message + receipt.
+ */
+export const receiveAll = async (
+  client: SQSClient,
+  queueUrl: string,
+  max: number,
+  visibilitySeconds: number = PEEK_VISIBILITY_SECONDS
+) => {
   const seen = new Map<string, Message>()
   while (seen.size < max) {
     const output = await client.send(
@@ -80,7 +88,7 @@ const receiveAll = async (client: SQSClient, queueUrl: string, max: number) => {
         QueueUrl: queueUrl,
         MaxNumberOfMessages: Math.min(10, max - seen.size),
         WaitTimeSeconds: 0,
-        VisibilityTimeout: PEEK_VISIBILITY_SECONDS,
+        VisibilityTimeout: visibilitySeconds,
         MessageSystemAttributeNames: ["ApproximateReceiveCount", "SentTimestamp"],
         MessageAttributeNames: ["All"]
       })
