@@ -35,11 +35,12 @@ export class DeliusUser extends Context.Tag("@ram-delius/core/DeliusUser")<Deliu
 }
 
 /** Now as epoch millis plus its London wall-clock forms. */
-export const now = Effect.map(Clock.currentTimeMillis, (millis) => ({
-  millis,
-  dateTime: londonDateTime(millis),
-  date: londonDate(millis)
-}))
+export const now: Effect.Effect<{ readonly millis: number; readonly dateTime: string; readonly date: string }> =
+  Effect.withFiberRuntime((fiber) => {
+    // The fiber's own Clock (a test's TestClock included), as Clock.currentTimeMillis reads it, in one step.
+    const millis = Context.get(fiber.currentDefaultServices, Clock.Clock).unsafeCurrentTimeMillis()
+    return Effect.succeed({ millis, dateTime: londonDateTime(millis), date: londonDate(millis) })
+  })
 
 /** What a write workflow stamps on the rows it writes (spec §8.2), and the clock it read it at. */
 export type WorkflowContext = WriteContext & { readonly millis: number; readonly today: string }

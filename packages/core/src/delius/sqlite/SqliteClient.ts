@@ -26,7 +26,7 @@ import * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite"
-import { registerDirectExecute } from "../statement.js"
+import { registerDirectPath } from "../statement.js"
 import { leanPath, type Lock, makeLock } from "./lean.js"
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -258,7 +258,7 @@ const make = (config: SqliteClientConfig): Effect.Effect<SqliteClient, SqlError,
         config.transformResultNames === undefined ? undefined : <A extends object>(rows: ReadonlyArray<A>) => rows
     })
     const lean = leanPath(connection, rowsOf(statements), lock, client.withTransaction)
-    registerDirectExecute(client`SELECT 1`, lean.execute)
+    registerDirectPath(client`SELECT 1`, connection, lean.direct)
     return Object.assign(client, {
       [TypeId]: TypeId,
       config,

@@ -23,9 +23,10 @@ import * as Exit from "effect/Exit"
 import * as FiberRef from "effect/FiberRef"
 import * as Option from "effect/Option"
 import type { Connection } from "@effect/sql/SqlConnection"
-import type { DirectExecute } from "../statement.js"
+import * as Either from "effect/Either"
+import type { DirectExecute, SyncExecute } from "../statement.js"
 
-/** The connection's lock: `take` waits (uninterruptibly, first come first served), `release` hands it on. */
+/** The connection's lock: `take` waits (first come first served; run it uninterruptibly), `release` hands it on. */
 export const makeLock = () => {
   let held = false
   const waiters: Array<() => void> = []
@@ -34,14 +35,13 @@ export const makeLock = () => {
     if (next === undefined) held = false
     else next()
   }
-  const take: Effect.Effect<void> = Effect.uninterruptible(
-    Effect.async<void>((resume) => {
-      if (!held) {
-        held = true
-        resume(Effect.void)
-      } else waiters.push(() => resume(Effect.void))
-    })
-  )
+  // Only ever run uninterruptibly (by its callers): a waiter interrupted here would be handed the lock later anyway.
+  const take: Effect.Effect<void> = Effect.async<void>((resume) => {
+    if (!held) {
+      held = true
+      resume(Effect.void)
+    } else waiters.push(() => resume(Effect.void))
+  })
   return { take, release: Effect.sync(releaseNow), releaseNow, isHeld: () => held }
 }
 
@@ -104,26 +104,26 @@ export const leanPath = (connection: Connection, rows: Rows, lock: Lock, fallbac
       )
     })
 
-  /** One statement outside a transaction: run at once when the lock is free, else once it is handed over. */
-  const execute: DirectExecute = (sql, params, transformRows) => {
-    const run = () => {
-      try {
-        return Effect.succeed(rows(sql, params, transformRows !== undefined))
-      } catch (error) {
-        return Effect.fail(failed(error))
-      }
+  /** One statement now, on the connection (the caller knows it is free or is its own transaction's). */
+  const now: SyncExecute = (sql, params, transformRows) => {
+    try {
+      return Either.right(rows(sql, params, transformRows !== undefined))
+    } catch (error) {
+      return Either.left(failed(error))
     }
-    return Effect.suspend(() => {
-      if (!lock.isHeld()) return run() // synchronous: nothing can run on the connection meanwhile
-      return Effect.flatMap(take, () => {
+  }
+
+  /** One statement outside a transaction while the connection is held: once it is handed over, then handed on. */
+  const later: DirectExecute = (sql, params, transformRows) =>
+    Effect.uninterruptible(
+      Effect.flatMap(take, () => {
         try {
-          return run()
+          return now(sql, params, transformRows)
         } finally {
           releaseNow()
         }
       })
-    })
-  }
+    )
 
-  return { withTransaction, execute }
+  return { withTransaction, direct: { now, later, free: () => !lock.isHeld() } }
 }
