@@ -87,7 +87,7 @@ const inputOf = <Op extends Operation>(operation: Op, bodyLimitBytes: number) =>
       // The records' keys are the table's own, decoded by its Schemas: the shape `Input<Op>` describes.
       const input = (decoded: unknown) => ({ params: values, query: queryValues, body: decoded }) as Input<Op>
       if (body === undefined) return Effect.succeed(input(undefined))
-      return Effect.map(Effect.flatMap(jsonBody(ctx, bodyLimitBytes), body), input)
+      return Effect.flatMap(jsonBody(ctx, bodyLimitBytes), (raw) => Effect.map(body(raw), input))
     })
 }
 
