@@ -5,7 +5,7 @@ import * as Statement from "@effect/sql/Statement"
 import { MssqlClient } from "@effect/sql-mssql"
 import { PgClient } from "@effect/sql-pg"
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Effect, Exit, Stream } from "effect"
+import { Cause, Effect, Exit, Option, Stream } from "effect"
 import { afterAll, beforeAll } from "vitest"
 import * as Database from "../src/delius/database.js"
 import { Dialect, type DialectName, dialects, type DialectShape } from "../src/delius/dialect.js"
@@ -188,13 +188,13 @@ describe.each(names)("%s dialect SQL", (name) => {
   const dialect: DialectShape = dialects[name]
   const want = expected[name]
 
-  it.effect("lockPerson sends the row-lock statement and returns the person's id, or undefined", () =>
+  it.effect("lockPerson sends the row-lock statement and returns the person's id, or none", () =>
     Effect.gen(function* () {
       const found = yield* recording(name, () => ({ rows: [{ offenderId: 42 }] }))
-      expect(yield* dialect.lockPerson(found.sql, "X123456")).toBe(42)
+      expect(yield* dialect.lockPerson(found.sql, "X123456")).toEqual(Option.some(42))
       expect(found.sent).toEqual([want.lockPerson])
       const missing = yield* recording(name)
-      expect(yield* dialect.lockPerson(missing.sql, "X123456")).toBeUndefined()
+      expect(yield* dialect.lockPerson(missing.sql, "X123456")).toEqual(Option.none())
       expect(missing.sent).toEqual([want.lockPerson])
     })
   )

@@ -10,6 +10,7 @@ import { join } from "node:path"
 import { DatabaseSync } from "node:sqlite"
 import { resultName } from "../src/delius/database.js"
 import * as SqliteClient from "../src/delius/sqlite/SqliteClient.js"
+import { run } from "../src/delius/statement.js"
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Compiler (pure)
@@ -245,6 +246,58 @@ describe("SqliteClient against a temporary file", () => {
         yield* Fiber.join(outside)
         // Had it run inside the transaction, the rollback would have removed it too.
         expect(committed("SELECT ITEM_ID FROM ITEM")).toEqual([{ ITEM_ID: 2 }])
+      })
+    )
+  )
+
+  it.live("an interrupted transaction rolls back and gives the connection back", () =>
+    withClient(
+      Effect.gen(function* () {
+        const sql = yield* setUp
+        const inTransaction = yield* Effect.makeLatch()
+        const transaction = yield* Effect.fork(
+          sql.withTransaction(
+            Effect.zipRight(
+              sql`INSERT INTO ITEM (ITEM_ID, ITEM_NAME) VALUES (1, 'interrupted')`,
+              Effect.zipRight(inTransaction.open, Effect.never)
+            )
+          )
+        )
+        yield* inTransaction.await
+        yield* Fiber.interrupt(transaction)
+        expect(committed("SELECT COUNT(*) AS N FROM ITEM")).toEqual([{ N: 0 }])
+        // The connection is free again: a new transaction and a statement outside one both run.
+        yield* sql.withTransaction(sql`INSERT INTO ITEM (ITEM_ID, ITEM_NAME) VALUES (2, 'after')`)
+        yield* run(sql`INSERT INTO ITEM (ITEM_ID, ITEM_NAME) VALUES (3, 'outside')`)
+        expect(committed("SELECT ITEM_ID FROM ITEM ORDER BY ITEM_ID")).toEqual([{ ITEM_ID: 2 }, { ITEM_ID: 3 }])
+      })
+    )
+  )
+
+  it.live("concurrent transactions and direct statements run one at a time, none inside another's", () =>
+    withClient(
+      Effect.gen(function* () {
+        const sql = yield* setUp
+        // Each transaction writes, yields to the other fibers, then fails or commits; the direct statements (core's
+        // run) come in between. Had any statement joined another fiber's transaction, a rollback would remove it.
+        const transaction = (id: number) =>
+          Effect.exit(
+            sql.withTransaction(
+              Effect.gen(function* () {
+                yield* run(sql`INSERT INTO ITEM (ITEM_ID, ITEM_NAME) VALUES (${id}, 'tx')`)
+                yield* Effect.sleep(1)
+                if (id % 2 === 0) return yield* Effect.fail("rolled back")
+              })
+            )
+          )
+        const direct = (id: number) => run(sql`INSERT INTO ITEM (ITEM_ID, ITEM_NAME) VALUES (${id}, 'direct')`)
+        yield* Effect.all(
+          Array.from({ length: 10 }, (_, i) => (i % 3 === 2 ? direct(100 + i) : transaction(i))),
+          { concurrency: "unbounded" }
+        )
+        expect(committed("SELECT ITEM_ID FROM ITEM ORDER BY ITEM_ID")).toEqual(
+          [1, 3, 7, 9, 102, 105, 108].map((id) => ({ ITEM_ID: id }))
+        )
       })
     )
   )

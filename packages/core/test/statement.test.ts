@@ -30,7 +30,7 @@ describe("the @effect/sql internals delius/statement.ts relies on", () => {
     expect(
       version,
       `@effect/sql was upgraded from ${PINNED_EFFECT_SQL} to ${version}: check the internals delius/statement.ts reads ` +
-        `(Statement#compile, Statement#transformRows, Statement.currentTransformer, SqlClient.TransactionConnection), ` +
+        `(Statement#compile, Statement#transformRows, Statement.currentTransformer, SqlClient.TransactionConnection, Statement#acquirer), ` +
         `then update PINNED_EFFECT_SQL`
     ).toBe(PINNED_EFFECT_SQL)
   })
@@ -141,8 +141,16 @@ describeOnDialects(describe, "delius/statement.ts run", (kind) => {
     ).toBe(0)
   })
 
+  it("outside a transaction with spans off, runs on the client's direct path when it has one (SQLite's)", async () => {
+    const { committed, rows } = await runtime.runPromise(probe({ transaction: false, spans: false }))
+    expect(rows).toEqual([{ probeId: 1, probeText: "probe" }])
+    // The SQLite client registers a direct path (sqlite/lean.ts); a pooled client (PostgreSQL) does not.
+    expect(committed, "the direct path is keyed by Statement#acquirer, an @effect/sql internal").toBe(
+      kind === "sqlite" ? 0 : 1
+    )
+  })
+
   it.each([
-    ["outside a transaction", { transaction: false, spans: false }],
     ["with spans on (the sql.execute span is made)", { transaction: true, spans: true }],
     ["with a statement transformer installed", { transaction: true, spans: false, transformer: true }]
   ])("%s, @effect/sql runs the statement, with the same rows", async (_, options) => {

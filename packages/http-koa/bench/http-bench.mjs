@@ -9,7 +9,7 @@
 // PostgreSQL with appointment creates spread over 64 persons (skipped, with a note, when 127.0.0.1:5432 is not there).
 //
 // Environment: BENCH_SECONDS (5 per run), BENCH_ROUNDS (5), BENCH_PG_ROUNDS (3), BENCH_LONG=1 (30k requests to the
-// deployed binary, for the RSS target), BENCH_PG=0 (skip PostgreSQL), BENCH_DIR (where the SQLite files go; default
+// deployed binary, for the RSS target), BENCH_PG=0 (skip PostgreSQL), BENCH_OPS_ONLY=1 (only the Effect operation count), BENCH_DIR (where the SQLite files go; default
 // the OS temp directory).
 import { copyFileSync, mkdtempSync, rmSync } from "node:fs"
 import { cpus, loadavg, tmpdir } from "node:os"
@@ -108,10 +108,42 @@ const compare = async (servers, scenarios, token, rounds, minimum) => {
   return (s, kind = "host") => m(s, kind, "rate")
 }
 
+const OPS_REQUESTS = 50
+/**
+ * Effect operations per request, counted by a supervisor in a host of its own (op supervision costs a call per
+ * operation, so the timed host runs without it): one request of each kind first (reference data read, JIT), then
+ * OPS_REQUESTS more one after another; every operation any fiber of the host's runtime ran in that time is counted.
+ */
+const countOperations = async (url, keyFile, token) => {
+  const host = await startServer("host-count", url, keyFile)
+  try {
+    const kinds = [
+      ["appointment create", MERGE_PATH, (i) => mergeBody(500_000 + i), 150],
+      ["referral start", REFERRAL_PATH, () => referralBody(), undefined]
+    ]
+    for (const [, path, makeBody] of kinds) await put(host, token, path, makeBody(0))
+    for (const [name, path, makeBody, limit] of kinds) {
+      await host.ops()
+      for (let i = 1; i <= OPS_REQUESTS; i++) {
+        const answer = await put(host, token, path, makeBody(i))
+        if (!answer.startsWith("2")) throw new Error(`ops count: ${name} answered ${answer}`)
+      }
+      const each = (await host.ops()) / OPS_REQUESTS
+      const verdict =
+        limit === undefined ? "" : ` · ${target(`Effect operations per ${name} ≤${limit}`, each <= limit)}`
+      say(`Effect operations per ${name} (supervisor count, ${OPS_REQUESTS} requests): ${fmt(each, 0)}${verdict}`)
+    }
+  } finally {
+    await host.stop()
+  }
+}
+
 const sqlite = async (dir, keyFile, token) => {
   const base = join(dir, "base.sqlite")
   await migrateAndSeed(`sqlite:${base}`, "dev")
   const copy = (name) => (copyFileSync(base, join(dir, name)), `sqlite:${join(dir, name)}`)
+  await countOperations(copy("count.sqlite"), keyFile, token)
+  if (process.env.BENCH_OPS_ONLY === "1") return
   const ceiling = await startServer("ceiling")
   const floor = await startServer("floor", copy("floor.sqlite"), keyFile, DEV_ISSUER)
   const host = await startServer("host", copy("host.sqlite"), keyFile)
@@ -213,7 +245,7 @@ try {
   const token = await issueDevToken({ roles: [HOST_ROLE], file: keyFile, expiresIn: "2h" })
   say(`Node ${process.version}, ${cpus().length} CPUs, load average ${fmt(loadavg()[0], 1)}; SQLite files in ${dir}`)
   await sqlite(dir, keyFile, token)
-  if (process.env.BENCH_PG !== "0") await postgres(keyFile, token)
+  if (process.env.BENCH_PG !== "0" && process.env.BENCH_OPS_ONLY !== "1") await postgres(keyFile, token)
   const missed = verdicts.filter(([, ok]) => ok === false).map(([label]) => label)
   const unmeasured = verdicts.filter(([, ok]) => ok === undefined).map(([label]) => label)
   say(`verdict: ${missed.length === 0 ? "all measured targets met" : `missed ${missed.join("; ")}`}`)

@@ -42,27 +42,52 @@ const serveCeiling = async () => {
   return { port: server.address().port, close: async () => server.close() }
 }
 
+// "host-count": the host with a supervisor counting every Effect operation its fibers run (IPC "ops" answers the count
+// since the last "ops"). Op supervision costs a call per operation, so this host is never the one timed.
+let operations = 0
+
+/** A layer turning op supervision on with a supervisor that counts operations (Effect's run loop calls onEffect). */
+const countingLayer = async () => {
+  const { Effect, Layer, RuntimeFlags, Supervisor } = await import("effect")
+  class OperationCounter extends Supervisor.AbstractSupervisor {
+    get value() {
+      return Effect.sync(() => operations)
+    }
+    onEffect() {
+      operations++
+    }
+  }
+  return Layer.merge(Supervisor.addSupervisor(new OperationCounter()), RuntimeFlags.enableOpSupervision)
+}
+
 /** The project host as `serve --http` builds it (core from DATABASE_URL, JSON logs on stdout), telemetry a no-op. */
-const serveHost = async () => {
+const serveHost = async (counting = false) => {
   process.env.DATABASE_URL = url
   const core = await import("@ram-delius/core")
   const { Effect, Layer } = await import("effect")
   const { startHttpServer } = await import("@ram-delius/http-koa")
   const telemetry = Layer.succeed(core.Telemetry, { trackEvent: () => Effect.void })
+  const layer = Layer.merge(core.makeCoreLayer({ telemetry }), core.Log.layer())
   return startHttpServer({
     port: 0,
     host: "127.0.0.1",
-    layer: Layer.merge(core.makeCoreLayer({ telemetry }), core.Log.layer()),
+    layer: counting ? Layer.merge(layer, await countingLayer()) : layer,
     config: { hmppsAuthUrl: undefined, production: false, devJwkFile: keyFile, apiRoles: [HOST_ROLE] }
   })
 }
 
 const serveFloor = async () => (await import("./floor.mjs")).startFloor({ url, keyFile, role: HOST_ROLE, issuer })
 
-const server = await { ceiling: serveCeiling, floor: serveFloor, host: serveHost }[kind]()
+const server = await {
+  ceiling: serveCeiling,
+  floor: serveFloor,
+  host: () => serveHost(),
+  "host-count": () => serveHost(true)
+}[kind]()
 process.on("message", async (message) => {
   if (message === "trace") process.send({ tracing: (trace = []).length === 0 })
   if (message === "untrace") process.send({ statements: trace.splice(0) }, () => (trace = undefined))
+  if (message === "ops") process.send({ operations: operations - (operations = 0) })
   if (message === "stop") await server.close().then(() => process.exit(0))
 })
 process.send({ port: server.port })

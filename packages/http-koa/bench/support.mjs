@@ -30,6 +30,8 @@ export const startServer = (kind, url = "", keyFile = "", issuer = "") =>
           proc.send("untrace")
           return { result, statements: (await reply()).statements }
         },
+        /** Effect operations the "host-count" server ran since the last call. */
+        ops: () => (proc.send("ops"), reply().then((answer) => answer.operations)),
         stop: () => new Promise((done) => (proc.removeAllListeners("exit"), proc.once("exit", done), proc.send("stop")))
       })
     )

@@ -9,7 +9,7 @@
 import type { SqlError } from "@effect/sql"
 import type { CoreError, ErrorMeaning, QueueAdminError } from "@ram-delius/core"
 import { Log, memoizedBy, withMeaning } from "@ram-delius/core"
-import { Cause, Data, Effect, type Either, Option, ParseResult, Predicate, Schema } from "effect"
+import { Cause, Data, Effect, Either, Option, ParseResult, Predicate, Schema } from "effect"
 
 export interface FieldError {
   readonly field: string
@@ -99,7 +99,7 @@ const fieldErrors = (error: ParseResult.ParseError): ReadonlyArray<FieldError> =
 export const decodeBody = <A, I>(schema: Schema.Schema<A, I>) => {
   const parse = bodyDecoder(schema)
   return (body: unknown): Effect.Effect<A, InvalidBody> =>
-    parse(body).pipe(Effect.mapError((error) => new InvalidBody({ fields: fieldErrors(error) })))
+    Either.mapLeft(parse(body), (error) => new InvalidBody({ fields: fieldErrors(error) }))
 }
 
 // Built once per Schema: constructing the parser on every request is measurable on the hot path. Request schemas are

@@ -5,7 +5,7 @@
  */
 
 import type Router from "@koa/router"
-import { Effect, Option, Schema } from "effect"
+import { Effect, Either, Option, Schema } from "effect"
 import type Koa from "koa"
 import { NO_BODY, readJsonBody } from "./body.js"
 import { decodeBody, type HostError, HttpProblem } from "./errors.js"
@@ -34,31 +34,30 @@ export type Handlers<Ops extends Readonly<Record<string, Operation>>, R> = {
   readonly [Id in keyof Ops]: Handler<Ops[Id], R>
 }
 
-/** A parameter's decoder, built once: a refused value is a 400 naming it. */
+/** A parameter's decoder, built once: a refused value is a 400 naming it (returned, not thrown). */
 const parameterDecoder = (name: string, spec: Parameter<unknown>) => {
   const decode = Schema.decodeUnknownOption(spec.schema)
-  return (raw: string): Effect.Effect<unknown, HttpProblem> =>
+  return (raw: string): Either.Either<unknown, HttpProblem> =>
     Option.match(decode(raw), {
-      onNone: () => Effect.fail(new HttpProblem(400, spec.invalid(name, raw))),
-      onSome: Effect.succeed
+      onNone: () => Either.left(new HttpProblem(400, spec.invalid(name, raw))),
+      onSome: Either.right
     })
 }
 
 /** Reading the body is part of the request's Effect, so a client trickling its body is bounded by the timeout too. */
 const jsonBody = (ctx: Koa.Context, limitBytes: number) =>
   Effect.tryPromise({
-    try: () => readJsonBody(ctx.req, limitBytes),
+    try: () =>
+      readJsonBody(ctx.req, limitBytes).then((value) => {
+        if (value === NO_BODY) throw new HttpProblem(400, "Required request body is missing")
+        return value
+      }),
     catch: (error) => (error instanceof HttpProblem ? error : new HttpProblem(400, "Request body could not be read"))
-  }).pipe(
-    Effect.filterOrFail(
-      (value) => value !== NO_BODY,
-      () => new HttpProblem(400, "Required request body is missing")
-    )
-  )
+  })
 
 /**
  * The handler's input, in the order a client's mistakes are reported: path, then query, then body. The decoders are
- * built once per operation, not per request.
+ * built once per operation, not per request; the parameters are decoded synchronously, in the request's first step.
  */
 const inputOf = <Op extends Operation>(operation: Op, bodyLimitBytes: number) => {
   const params = Object.entries(operation.params).map(([name, spec]) => [name, parameterDecoder(name, spec)] as const)
@@ -67,17 +66,28 @@ const inputOf = <Op extends Operation>(operation: Op, bodyLimitBytes: number) =>
   )
   const body = operation.request === undefined ? undefined : decodeBody(operation.request)
   return (ctx: Router.RouterContext): Effect.Effect<Input<Op>, HostError> =>
-    Effect.gen(function* () {
+    Effect.suspend((): Effect.Effect<Input<Op>, HostError> => {
       const values: Record<string, unknown> = {}
-      for (const [name, decode] of params) values[name] = yield* decode(ctx.params[name] ?? "")
+      for (const [name, decode] of params) {
+        const value = decode(ctx.params[name] ?? "")
+        if (Either.isLeft(value)) return Either.left(value.left)
+        values[name] = value.right
+      }
       const queryValues: Record<string, unknown> = {}
       for (const [name, fallback, decode] of query) {
         const raw = ctx.query[name]
-        queryValues[name] = raw === undefined ? fallback : yield* decode(Array.isArray(raw) ? (raw[0] ?? "") : raw)
+        if (raw === undefined) {
+          queryValues[name] = fallback
+          continue
+        }
+        const value = decode(Array.isArray(raw) ? (raw[0] ?? "") : raw)
+        if (Either.isLeft(value)) return Either.left(value.left)
+        queryValues[name] = value.right
       }
-      const decoded = body === undefined ? undefined : yield* Effect.flatMap(jsonBody(ctx, bodyLimitBytes), body)
       // The records' keys are the table's own, decoded by its Schemas: the shape `Input<Op>` describes.
-      return { params: values, query: queryValues, body: decoded } as Input<Op>
+      const input = (decoded: unknown) => ({ params: values, query: queryValues, body: decoded }) as Input<Op>
+      if (body === undefined) return Effect.succeed(input(undefined))
+      return Effect.flatMap(jsonBody(ctx, bodyLimitBytes), (raw) => Effect.map(body(raw), input))
     })
 }
 

@@ -40,7 +40,7 @@ const writeChecks = Effect.gen(function* () {
           })
         }
         const locked = yield* Effect.either(dialect.lockPerson(sql, person.crn))
-        if (Either.isLeft(locked) || locked.right === undefined) {
+        if (Either.isLeft(locked) || Option.isNone(locked.right)) {
           const why = Either.isLeft(locked) ? messageOf(locked.left) : "row not returned"
           return yield* new RolledBack({
             checks: [fail("OFFENDER row lock", why, "grant the DATABASE_URL user SELECT … FOR UPDATE on OFFENDER")]
@@ -60,7 +60,7 @@ const writeChecks = Effect.gen(function* () {
         const inserted = yield* Effect.either(
           contacts.insert(
             {
-              offenderId: locked.right,
+              offenderId: locked.right.value,
               contactTypeId: type?.id ?? 0,
               contactDate: "2000-01-01",
               contactStartTime: "2000-01-01 00:00:00",

@@ -5,7 +5,7 @@
  * audit never affects the operation — it is logged.
  */
 
-import { Effect, Exit, Option, Ref } from "effect"
+import { Effect, Exit, Option } from "effect"
 import { DeliusUser, type DeliusUserShape, now } from "../delius/DeliusContext.js"
 import { AuditRepository, type AuditRepositoryShape } from "../delius/repositories/AuditRepository.js"
 import {
@@ -42,15 +42,18 @@ export const auditedWith = <A, E, R>(
   code: BusinessInteraction,
   operation: (parameters: AuditParameters) => Effect.Effect<A, E, R>
 ): Effect.Effect<A, E, R> =>
-  Effect.gen(function* () {
-    const collected = yield* Ref.make<ReadonlyArray<readonly [string, string]>>([])
+  // The parameters are this run's own (made per run by `suspend`), set from its one fiber: a plain array, not a Ref.
+  Effect.suspend(() => {
+    let collected: ReadonlyArray<readonly [string, string]> = []
     const parameters: AuditParameters = {
       set: (key, value) =>
-        Ref.update(collected, (entries) => [...entries.filter(([k]) => k !== key), [key, String(value)] as const])
+        Effect.sync(() => {
+          collected = [...collected.filter(([k]) => k !== key), [key, String(value)] as const]
+        })
     }
-    const exit = yield* Effect.exit(operation(parameters))
-    yield* writeAudit(services, code, Exit.isSuccess(exit) ? "P" : "F", yield* Ref.get(collected))
-    return yield* exit
+    return Effect.flatMap(Effect.exit(operation(parameters)), (exit) =>
+      Effect.zipRight(writeAudit(services, code, Exit.isSuccess(exit) ? "P" : "F", collected), exit)
+    )
   })
 
 const writeAudit = (

@@ -35,18 +35,32 @@ export class DeliusUser extends Context.Tag("@ram-delius/core/DeliusUser")<Deliu
 }
 
 /** Now as epoch millis plus its London wall-clock forms. */
-export const now = Effect.map(Clock.currentTimeMillis, (millis) => ({
-  millis,
-  dateTime: londonDateTime(millis),
-  date: londonDate(millis)
-}))
+export const now: Effect.Effect<{ readonly millis: number; readonly dateTime: string; readonly date: string }> =
+  Effect.withFiberRuntime((fiber) => {
+    const millis = clockMillis(fiber)
+    return Effect.succeed({ millis, dateTime: londonDateTime(millis), date: londonDate(millis) })
+  })
+
+/** The fiber's own Clock (a test's TestClock included), as Clock.currentTimeMillis reads it, without a step. */
+const clockMillis = (fiber: { readonly currentDefaultServices: Context.Context<never> }) =>
+  Context.get(fiber.currentDefaultServices as Context.Context<Clock.Clock>, Clock.Clock).unsafeCurrentTimeMillis()
 
 /** What a write workflow stamps on the rows it writes (spec §8.2), and the clock it read it at. */
 export type WorkflowContext = WriteContext & { readonly millis: number; readonly today: string }
 
 /** The audit columns' user and now, read from the clock. */
 export const writeContextOf = (user: DeliusUserShape): Effect.Effect<WorkflowContext> =>
-  Effect.map(now, (n) => ({ userId: user.userId, now: n.dateTime, millis: n.millis, today: n.date }))
+  withWriteContext(user, Effect.succeed)
+
+/** `f` given the audit columns' user and now, read from the fiber's clock in the same step. */
+export const withWriteContext = <A, E, R>(
+  user: DeliusUserShape,
+  f: (ctx: WorkflowContext) => Effect.Effect<A, E, R>
+): Effect.Effect<A, E, R> =>
+  Effect.withFiberRuntime((fiber) => {
+    const millis = clockMillis(fiber)
+    return f({ userId: user.userId, now: londonDateTime(millis), millis, today: londonDate(millis) })
+  })
 
 export const writeContext: Effect.Effect<WorkflowContext, never, DeliusUser> = Effect.flatMap(
   DeliusUser,

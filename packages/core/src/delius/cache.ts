@@ -1,4 +1,4 @@
-import { Clock, Effect, Option } from "effect"
+import { Clock, Context, Effect, Option } from "effect"
 
 /**
  * A small read-through cache for Delius reference data (contact types, outcomes, NSI types and statuses, the CRS
@@ -15,7 +15,9 @@ export const referenceCache = <K, A, E, R, Args extends ReadonlyArray<unknown> =
   const maxEntries = 10_000
   /** `args` refine a miss's lookup (e.g. the time): they must not change what a found row means within the TTL. */
   return (key: K, ...args: Args): Effect.Effect<Option.Option<A>, E, R> =>
-    Effect.flatMap(Clock.currentTimeMillis, (now) => {
+    // The fiber's own Clock (a test's TestClock included), read in the same step as the lookup: a hit is one step.
+    Effect.withFiberRuntime((fiber) => {
+      const now = Context.get(fiber.currentDefaultServices, Clock.Clock).unsafeCurrentTimeMillis()
       const hit = entries.get(key)
       if (hit !== undefined && hit.expires > now) return Effect.succeed(Option.some(hit.value))
       return Effect.tap(lookup(key, ...args), (found) =>

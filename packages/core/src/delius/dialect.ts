@@ -6,7 +6,7 @@
  * this repository's tests, so test/dialect.test.ts pins its text through each database's statement compiler.
  */
 import type { SqlClient, SqlError, Statement } from "@effect/sql"
-import { Context, Effect } from "effect"
+import { Context, Effect, Option } from "effect"
 import type { OracleExecuteResult } from "./oracle/OracleClient.js"
 import { run } from "./statement.js"
 import type { ColumnType, SequenceName } from "./tables.js"
@@ -28,7 +28,11 @@ export interface DialectShape {
    * same operation at once — in any process — are serialised per person (DESIGN.md, Concurrency; decision Q1).
    * It must be the first statement of the transaction (SQLite takes its write lock here, before any read snapshot).
    */
-  readonly lockPerson: (sql: SqlClient.SqlClient, crn: string) => Effect.Effect<number | undefined, SqlError.SqlError>
+  /** The person's OFFENDER_ID once locked; none when no (non-deleted) person has the CRN. */
+  readonly lockPerson: (
+    sql: SqlClient.SqlClient,
+    crn: string
+  ) => Effect.Effect<Option.Option<number>, SqlError.SqlError>
   /**
    * Run an UPDATE (with no RETURNING of its own) and return how many rows it changed. The drivers report that count
    * in different shapes, or not at all (@effect/sql-mssql drops tedious's row count), so each dialect asks for it in
@@ -63,6 +67,8 @@ const firstNumber = (rows: ReadonlyArray<Record<string, unknown>>): number | und
   const value = Object.values(row)[0]
   return value === null || value === undefined ? undefined : Number(value)
 }
+
+const personLocked = (rows: ReadonlyArray<Record<string, unknown>>) => Option.fromNullable(firstNumber(rows))
 
 const positiveCount = (rows: ReadonlyArray<Record<string, unknown>>): boolean => (firstNumber(rows) ?? 0) > 0
 
@@ -103,7 +109,7 @@ export const sqlite: DialectShape = {
       sql<
         Record<string, unknown>
       >`UPDATE OFFENDER SET SOFT_DELETED = SOFT_DELETED WHERE CRN = ${crn} AND SOFT_DELETED = 0 RETURNING OFFENDER_ID`
-    ).pipe(Effect.map(firstNumber)),
+    ).pipe(Effect.map(personLocked)),
   affectedRows: countReturnedRows,
   limit: (n) => `LIMIT ${Math.trunc(n)}`,
   dateOnly: (column) => `substr(${column}, 1, 10)`,
@@ -143,7 +149,7 @@ export const postgres: DialectShape = {
   lockPerson: (sql, crn) =>
     run(
       sql<Record<string, unknown>>`SELECT OFFENDER_ID FROM OFFENDER WHERE CRN = ${crn} AND SOFT_DELETED = 0 FOR UPDATE`
-    ).pipe(Effect.map(firstNumber)),
+    ).pipe(Effect.map(personLocked)),
   affectedRows: countReturnedRows,
   limit: (n) => `LIMIT ${Math.trunc(n)}`,
   dateOnly: (column) => column,
@@ -184,7 +190,7 @@ export const oracle: DialectShape = {
   lockPerson: (sql, crn) =>
     run(
       sql<Record<string, unknown>>`SELECT OFFENDER_ID FROM OFFENDER WHERE CRN = ${crn} AND SOFT_DELETED = 0 FOR UPDATE`
-    ).pipe(Effect.map(firstNumber)),
+    ).pipe(Effect.map(personLocked)),
   // Oracle has no RETURNING without INTO out-binds; the project's Oracle client hands back oracledb's result, whose
   // rowsAffected is the count.
   affectedRows: (_sql, update) => update.raw.pipe(Effect.map((raw) => (raw as OracleExecuteResult).rowsAffected ?? 0)),
@@ -232,7 +238,7 @@ export const mssql: DialectShape = {
       sql<
         Record<string, unknown>
       >`SELECT OFFENDER_ID FROM OFFENDER WITH (UPDLOCK, ROWLOCK, HOLDLOCK) WHERE CRN = ${crn} AND SOFT_DELETED = 0`
-    ).pipe(Effect.map(firstNumber)),
+    ).pipe(Effect.map(personLocked)),
   // @effect/sql-mssql resolves a statement with its rows only; @@ROWCOUNT, read in the same batch, is the UPDATE's.
   affectedRows: (sql, update) =>
     sql<Record<string, unknown>>`${update}; SELECT @@ROWCOUNT AS N`.pipe(Effect.map((rows) => firstNumber(rows) ?? 0)),

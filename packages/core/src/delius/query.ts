@@ -2,7 +2,7 @@ import type { SqlError } from "@effect/sql"
 import { Effect, Either, Option, ParseResult, Schema } from "effect"
 import type { DatabaseError } from "../errors.js"
 import { toDatabaseError } from "./database.js"
-import { run } from "./statement.js"
+import { run, runNow } from "./statement.js"
 import { traced } from "../telemetry/spans.js"
 
 /**
@@ -12,10 +12,20 @@ import { traced } from "../telemetry/spans.js"
  */
 export const findAll = <A, I>(operation: string, row: Schema.Schema<A, I>) => {
   const decode = rowsDecoder(row)
+  const toError = toDatabaseError(operation)
   return (
     statement: Effect.Effect<ReadonlyArray<unknown>, SqlError.SqlError>
   ): Effect.Effect<ReadonlyArray<A>, DatabaseError> =>
-    run(statement).pipe(Effect.flatMap(decode), Effect.mapError(toDatabaseError(operation)), traced(operation))
+    Effect.withFiberRuntime((fiber): Effect.Effect<ReadonlyArray<A>, DatabaseError> => {
+      // On a synchronous client (SQLite) the statement and its decode are one step of the runtime (statement.ts).
+      const now = runNow(fiber, statement)
+      if (now === undefined) {
+        return run(statement).pipe(Effect.flatMap(decode), Effect.mapError(toError), traced(operation))
+      }
+      if (Either.isLeft(now)) return Either.left(toError(now.left))
+      const decoded = decode(now.right)
+      return Either.isLeft(decoded) ? Either.left(toError(decoded.left)) : Either.right(decoded.right)
+    })
 }
 
 /**
@@ -44,10 +54,15 @@ export const findOne =
   ): Effect.Effect<Option.Option<A>, DatabaseError> =>
     findAll(operation, row)(statement).pipe(Effect.map((rows) => Option.fromNullable(rows[0])))
 
-export const execute =
-  (operation: string) =>
-  (statement: Effect.Effect<ReadonlyArray<unknown>, SqlError.SqlError>): Effect.Effect<void, DatabaseError> =>
-    run(statement).pipe(Effect.asVoid, Effect.mapError(toDatabaseError(operation)), traced(operation))
+export const execute = (operation: string) => {
+  const toError = toDatabaseError(operation)
+  return (statement: Effect.Effect<ReadonlyArray<unknown>, SqlError.SqlError>): Effect.Effect<void, DatabaseError> =>
+    Effect.withFiberRuntime((fiber): Effect.Effect<void, DatabaseError> => {
+      const now = runNow(fiber, statement)
+      if (now === undefined) return run(statement).pipe(Effect.asVoid, Effect.mapError(toError), traced(operation))
+      return Either.isLeft(now) ? Either.left(toError(now.left)) : Effect.void
+    })
+}
 
 /** `COUNT(*) AS N`-style single number. */
 export const countOf =

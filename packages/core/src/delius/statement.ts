@@ -4,7 +4,7 @@
  * test/statement.test.ts pins each of them and the @effect/sql release, and fails naming the one that changed.
  */
 import { SqlClient, type SqlConnection, type SqlError, Statement } from "@effect/sql"
-import { Context, Effect, FiberRef, Option } from "effect"
+import { Context, Effect, type Either, FiberRef, Option } from "effect"
 
 const { currentTransformer } = Statement
 
@@ -17,21 +17,93 @@ interface Compilable {
 const isCompilable = (u: unknown): u is Compilable =>
   typeof u === "object" && u !== null && "compile" in u && "transformRows" in u
 
+/** Runs one compiled statement outside a transaction, holding the client's connection for that statement only. */
+export type DirectExecute = (
+  sql: string,
+  params: ReadonlyArray<unknown>,
+  transformRows: TransformRows | undefined
+) => Effect.Effect<ReadonlyArray<unknown>, SqlError.SqlError>
+
+/** Runs one compiled statement synchronously on a connection: its rows, or the driver's failure as a SqlError. */
+export type SyncExecute = (
+  sql: string,
+  params: ReadonlyArray<unknown>,
+  transformRows: TransformRows | undefined
+) => Either.Either<ReadonlyArray<unknown>, SqlError.SqlError>
+
+/** What a client over a synchronous driver on one connection (the SQLite client) offers `run`. */
+export interface DirectPath {
+  /** Run the statement now; outside a transaction only while `free()` (no other fiber holds the connection). */
+  readonly now: SyncExecute
+  readonly free: () => boolean
+  /** Outside a transaction, when the connection is held: wait for it, run, give it back. */
+  readonly later: DirectExecute
+}
+
+// Keyed by the connection getter the client's statements carry (`acquirer`, an @effect/sql internal pinned by
+// test/statement.test.ts) for statements outside a transaction, and by the connection for those inside one.
+const byAcquirer = new WeakMap<object, DirectPath>()
+const byConnection = new WeakMap<object, SyncExecute>()
+
+/** Register the direct path of the client `statement` (any statement made by it) belongs to, and its connection. */
+export const registerDirectPath = (statement: unknown, connection: object, path: DirectPath): void => {
+  const acquirer = acquirerOf(statement)
+  if (acquirer !== undefined) byAcquirer.set(acquirer, path)
+  byConnection.set(connection, path.now)
+}
+
+const acquirerOf = (statement: unknown): object | undefined => {
+  const acquirer = typeof statement === "object" && statement !== null ? Reflect.get(statement, "acquirer") : undefined
+  return typeof acquirer === "object" && acquirer !== null ? acquirer : undefined
+}
+
+type Fiber = Parameters<Parameters<typeof Effect.withFiberRuntime>[0]>[0]
+
 /**
- * Execute a statement. Inside a transaction with spans off, it runs straight on the transaction's connection: the
- * statement's own path opens a span, a scope and a connection lookup every time, about 45 µs against 8 µs of SQLite
- * work (measured on the appointment merge), and a write workflow issues a dozen statements in its transaction. Outside
- * a transaction (the connection comes from the pool or the SQLite semaphore), with spans on (the `sql.execute`
- * dependency spans must be exported), or with a statement transformer installed, the statement runs as @effect/sql runs
- * it.
+ * The statement run at once, synchronously, when its client allows it (spans off, no statement transformer, a client
+ * with a direct path whose connection is free or is this fiber's transaction's); undefined when it must take a path
+ * that returns an Effect (`run`).
+ */
+export const runNow = (
+  fiber: Fiber,
+  statement: unknown
+): Either.Either<ReadonlyArray<unknown>, SqlError.SqlError> | undefined => {
+  if (!isCompilable(statement) || fiber.getFiberRef(FiberRef.currentTracerEnabled)) return undefined
+  if (Option.isSome(fiber.getFiberRef(currentTransformer))) return undefined
+  const transaction = Context.getOption(fiber.currentContext, SqlClient.TransactionConnection)
+  const now = Option.isSome(transaction) ? byConnection.get(transaction.value[0]) : freePath(statement)
+  if (now === undefined) return undefined
+  const [sql, params] = statement.compile()
+  return now(sql, params, statement.transformRows)
+}
+
+const freePath = (statement: unknown) => {
+  const acquirer = acquirerOf(statement)
+  const path = acquirer === undefined ? undefined : byAcquirer.get(acquirer)
+  return path !== undefined && path.free() ? path.now : undefined
+}
+
+/**
+ * Execute a statement. With spans on (the `sql.execute` dependency spans must be exported) or a statement transformer
+ * installed, it runs as @effect/sql runs it. Otherwise @effect/sql's path — a span, a scope and a connection lookup
+ * every time, about 45 µs against 8 µs of SQLite work (measured on the appointment merge) — is skipped: a client over a
+ * synchronous driver (SQLite) runs it at once (`runNow`), or once its connection is handed over; inside a transaction
+ * it runs straight on the transaction's connection; outside one on a pooled client (PostgreSQL, Oracle), as @effect/sql
+ * runs it.
  */
 export const run = <A>(
   statement: Effect.Effect<ReadonlyArray<A>, SqlError.SqlError>
 ): Effect.Effect<ReadonlyArray<A>, SqlError.SqlError> =>
   Effect.withFiberRuntime((fiber) => {
+    const now = runNow(fiber, statement)
+    if (now !== undefined) return now as Either.Either<ReadonlyArray<A>, SqlError.SqlError>
     if (!isCompilable(statement) || fiber.getFiberRef(FiberRef.currentTracerEnabled)) return statement
+    if (Option.isSome(fiber.getFiberRef(currentTransformer))) return statement
     const transaction = Context.getOption(fiber.currentContext, SqlClient.TransactionConnection)
-    if (Option.isNone(transaction) || Option.isSome(fiber.getFiberRef(currentTransformer))) return statement
     const [sql, params] = statement.compile()
-    return transaction.value[0].execute(sql, params, statement.transformRows)
+    if (Option.isSome(transaction)) return transaction.value[0].execute(sql, params, statement.transformRows)
+    const acquirer = acquirerOf(statement)
+    const path = acquirer === undefined ? undefined : byAcquirer.get(acquirer)
+    if (path === undefined) return statement
+    return path.later(sql, params, statement.transformRows) as Effect.Effect<ReadonlyArray<A>, SqlError.SqlError>
   })

@@ -11,7 +11,7 @@
 import { SqlClient } from "@effect/sql"
 import { Effect } from "effect"
 import { type AuditParameters, auditedWith, type BusinessInteraction } from "../audit/Audit.js"
-import { DeliusUser, personTransaction, type WorkflowContext, writeContextOf } from "../delius/DeliusContext.js"
+import { DeliusUser, personTransaction, type WorkflowContext, withWriteContext } from "../delius/DeliusContext.js"
 import { AuditRepository } from "../delius/repositories/AuditRepository.js"
 import { ContactRepository } from "../delius/repositories/ContactRepository.js"
 import { EnforcementRepository } from "../delius/repositories/EnforcementRepository.js"
@@ -79,7 +79,7 @@ export const personWorkflow = <A, E, E2>(
     personTransaction(
       services,
       crn,
-      (offenderId) => Effect.flatMap(writeContextOf(services.user), (ctx) => body({ offenderId, ctx, audit })),
+      (offenderId) => withWriteContext(services.user, (ctx) => body({ offenderId, ctx, audit })),
       options.personNotFound
     )
   const audit = options.audit

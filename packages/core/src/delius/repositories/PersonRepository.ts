@@ -93,13 +93,7 @@ export class PersonRepository extends Context.Tag("@ram-delius/core/PersonReposi
       )
     return PersonRepository.of({
       lock: (crn) =>
-        dialect
-          .lockPerson(sql, crn)
-          .pipe(
-            Effect.map(Option.fromNullable),
-            Effect.mapError(toDatabaseError("Person.lock")),
-            traced("Person.lock")
-          ),
+        dialect.lockPerson(sql, crn).pipe(Effect.mapError(toDatabaseError("Person.lock")), traced("Person.lock")),
       findByCrn: (crn) =>
         findOne(
           "Person.findByCrn",

@@ -5,7 +5,7 @@
  * Shaped like Effect's own `@effect/sql-*` drivers and this package's Oracle client (a `SqliteClient` tag, `layer`,
  * `makeCompiler`), with SQLite's specifics handled here:
  *   - `?` placeholders and `"name"` identifiers (@effect/sql's SQLite compiler);
- *   - one connection, guarded by a semaphore: a transaction holds it from BEGIN to COMMIT / ROLLBACK, so statements from
+ *   - one connection, guarded by a lock (lean.ts): a transaction holds it from BEGIN to COMMIT / ROLLBACK, so statements from
  *     other fibers wait rather than run inside someone else's transaction; nested transactions are savepoints;
  *   - WAL journal mode (readers do not block the writer) with synchronous = NORMAL, and a busy timeout, so writers in other processes (the CLI, a
  *     second host) wait for the lock instead of failing at once — synchronously, blocking the event loop meanwhile;
@@ -26,6 +26,8 @@ import * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite"
+import { registerDirectPath } from "../statement.js"
+import { leanPath, type Lock, makeLock } from "./lean.js"
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Configuration
@@ -173,18 +175,26 @@ const preparedStatements = (db: DatabaseSync, config: SqliteClientConfig) => {
   return { withPrepared, namesOf, size: () => cache.size }
 }
 
+const inputs = (params: ReadonlyArray<unknown>) => params as Array<SQLInputValue>
+
+/** A statement's rows as objects, run synchronously (throws the driver's error). */
+const rowsOf =
+  ({ namesOf, withPrepared }: ReturnType<typeof preparedStatements>) =>
+  (sql: string, params: ReadonlyArray<unknown>, transform: boolean): ReadonlyArray<unknown> => {
+    const { prepared, result } = withPrepared(sql, (statement): ReadonlyArray<unknown> =>
+      statement.all(...inputs(params))
+    )
+    return result.length === 0 ? [] : toObjects(result, namesOf(prepared, transform))
+  }
+
 /** The one connection's operations over the prepared statements. */
-const sqliteConnection = ({ namesOf, withPrepared }: ReturnType<typeof preparedStatements>): Connection => {
-  const inputs = (params: ReadonlyArray<unknown>) => params as Array<SQLInputValue>
-  // Runs synchronously: node:sqlite has no asynchronous API, and the semaphore keeps one statement at a time anyway.
+const sqliteConnection = (statements: ReturnType<typeof preparedStatements>): Connection => {
+  const { withPrepared } = statements
+  const rowsSync = rowsOf(statements)
+  // Runs synchronously: node:sqlite has no asynchronous API, and the lock keeps one statement at a time anyway.
   const rows = (sql: string, params: ReadonlyArray<unknown>, transform: boolean) =>
     Effect.try({
-      try: () => {
-        const { prepared, result } = withPrepared(sql, (statement): ReadonlyArray<unknown> =>
-          statement.all(...inputs(params))
-        )
-        return result.length === 0 ? [] : toObjects(result, namesOf(prepared, transform))
-      },
+      try: () => rowsSync(sql, params, transform),
       catch: (cause) => sqlError("Failed to execute statement", cause)
     })
   return {
@@ -212,21 +222,19 @@ const sqliteConnection = ({ namesOf, withPrepared }: ReturnType<typeof preparedS
 }
 
 /**
- * The connection is held, with the permit, until the scope that acquired it closes: a transaction's after COMMIT or
+ * The connection is held, with the lock, until the scope that acquired it closes: a transaction's after COMMIT or
  * ROLLBACK, a single statement's once it has run (@effect/sql runs each in its own scope). A statement that gave the
- * permit back before running could be overtaken, between the two, by another fiber's BEGIN — should its fiber yield
+ * lock back before running could be overtaken, between the two, by another fiber's BEGIN — should its fiber yield
  * there (Effect yields a busy fiber every 2,048 steps) — and would then run inside that transaction.
  */
-const exclusiveAcquirer = (connection: Connection) =>
-  Effect.map(Effect.makeSemaphore(1), (semaphore) =>
-    Effect.uninterruptibleMask((restore) =>
-      Effect.as(
-        Effect.zipRight(
-          restore(semaphore.take(1)),
-          Effect.tap(Effect.scope, (scope) => Scope.addFinalizer(scope, semaphore.release(1)))
-        ),
-        connection
-      )
+const exclusiveAcquirer = (connection: Connection, lock: Lock) =>
+  Effect.uninterruptible(
+    Effect.as(
+      Effect.zipRight(
+        lock.take,
+        Effect.tap(Effect.scope, (scope) => Scope.addFinalizer(scope, lock.release))
+      ),
+      connection
     )
   )
 
@@ -237,7 +245,9 @@ const exclusiveAcquirer = (connection: Connection) =>
 const make = (config: SqliteClientConfig): Effect.Effect<SqliteClient, SqlError, Scope.Scope | Reactivity.Reactivity> =>
   Effect.gen(function* () {
     const statements = preparedStatements(yield* openDatabase(config), config)
-    const acquirer = yield* exclusiveAcquirer(sqliteConnection(statements))
+    const connection = sqliteConnection(statements)
+    const lock = makeLock()
+    const acquirer = exclusiveAcquirer(connection, lock)
     const client = yield* Client.make({
       acquirer,
       transactionAcquirer: acquirer,
@@ -247,9 +257,12 @@ const make = (config: SqliteClientConfig): Effect.Effect<SqliteClient, SqlError,
       transformRows:
         config.transformResultNames === undefined ? undefined : <A extends object>(rows: ReadonlyArray<A>) => rows
     })
+    const lean = leanPath(connection, rowsOf(statements), lock, client.withTransaction)
+    registerDirectPath(client`SELECT 1`, connection, lean.direct)
     return Object.assign(client, {
       [TypeId]: TypeId,
       config,
+      withTransaction: lean.withTransaction,
       preparedStatements: Effect.sync(statements.size)
     }) as SqliteClient
   })
