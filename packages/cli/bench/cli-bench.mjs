@@ -1,4 +1,5 @@
-// Start-up benchmark of the built `ram-delius` binary (issue #11 §3, fast start). Plain node, no dependencies:
+// Start-up benchmark of the built `ram-delius` binary (a support engineer's CLI must start fast). Plain node, no
+// dependencies:
 //   npm run bench:cli            (root; builds first)   or   node packages/cli/bench/cli-bench.mjs [--runs N]
 // Runs `node -e ""`, `ram-delius --help` and `ram-delius referral show` on a seeded SQLite file in turn (A B C A B C …,
 // so that a machine's changing load affects all three alike), N times each after one warm-up, and prints each

@@ -1,4 +1,4 @@
-// HTTP benchmark of issue 13 (not a test): `npm run bench:http` (builds first).
+// HTTP benchmark against the hand-written floor (not a test): `npm run bench:http` (builds first).
 //
 // Three servers, each in its own child process (servers.mjs) on its own copy of the seeded dev dataset: a bare-Koa
 // ceiling, the hand-written floor (floor.mjs: same SQL, same transactions, same rows, no Effect) and the project host.

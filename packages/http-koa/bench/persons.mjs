@@ -1,4 +1,4 @@
-// "Many persons" on PostgreSQL (issue 13): `count` copies of the dev dataset's S123456 (OFFENDER, its
+// "Many persons" on PostgreSQL: `count` copies of the dev dataset's S123456 (OFFENDER, its
 // EVENT_WITHOUT_NSI and that event's DISPOSAL, fresh ids and CRNs), each given a CRS referral by the project host's
 // own referral start, so appointment creates can be spread over people and the per-person lock does not serialise
 // them. Returns [{ crn, referralId }].

@@ -1,5 +1,5 @@
 /**
- * The R&M callback against a plain fetch (issue 13, "Queue": the callback ≤ 1.5× the CPU of a plain fetch). Run after
+ * The R&M callback against a plain fetch (README, benchmarks: its target is a ratio to a plain fetch). Run after
  * queue-bench.ts by `npm run bench -w @ram-delius/sqs-host`; needs `npm run build` (the stub child loads dist/).
  *
  * The same session-feedback detail URL, GET one call at a time, BENCH_CALLS times each (default 2000):

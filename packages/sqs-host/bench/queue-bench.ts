@@ -1,5 +1,5 @@
 /**
- * Queue benchmark (issue 13, "Queue"; not a test: `npm run bench -w @ram-delius/sqs-host`, or `npm run bench:queue`).
+ * Queue benchmark (host CPU per event; not a test: `npm run bench -w @ram-delius/sqs-host`, or `npm run bench:queue`).
  *
  * The host runs as it is deployed: `ram-delius serve --queue` in a child process, on an SQLite file, pointed with its
  * ordinary configuration at an SQS emulator (fauxqs) and a Refer and Monitor stub that both run in THIS process —
