@@ -143,11 +143,15 @@ describe("the container image", () => {
     expect(inspected.Config.Env).toEqual(
       expect.arrayContaining(["NODE_ENV=production", `NODE_OPTIONS=${prod.env.NODE_OPTIONS}`])
     )
-    const health = await waitFor("/health to answer", () => get("/health").catch(() => undefined)).catch(
-      async (error) => {
-        throw new Error(`${error.message}; container logs:\n${await logs()}`)
-      }
-    )
+    // Readiness is DOWN until the consumer has resolved its queue URL (a moment after the port opens), so wait for UP
+    // rather than for the first answer.
+    const health = await waitFor("/health to answer UP", () =>
+      get("/health")
+        .then((answer) => (answer.status === 200 ? answer : undefined))
+        .catch(() => undefined)
+    ).catch(async (error) => {
+      throw new Error(`${error.message}; container logs:\n${await logs()}`)
+    })
     expect(health.status, JSON.stringify(health.body)).toBe(200)
     expect(health.body.status).toBe("UP")
     // The chart's probes ask the paths the running server answers.
