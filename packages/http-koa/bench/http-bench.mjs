@@ -162,11 +162,13 @@ const sqlite = async (dir, keyFile, token) => {
     for (const s of scenarios) {
       const half = await measure(host, s.scenario, token, { overallRate: Math.max(1, Math.round(peak(s) / 2)) })
       say(`${s.name}: host p99 at half its peak rate (${fmt(half.rate, 0)} req/s): ${fmt(half.p99, 1)} ms`)
-      say(`  ${target(`${s.name} p99 <25 ms`, half.p99 < 25)}`)
-      // The same measure of the floor, for scale: on a 2-core machine the load generator shares the cores.
+      // The same measure of the floor in the same run: on a 2-core machine the load generator shares the cores, so an
+      // absolute bound would judge the machine; the target is the host's p99 against the floor's (≤ 1.3×).
       const floorRate = Math.max(1, Math.round(peak(s, "floor") / 2))
       const floorHalf = await measure(floor, s.scenario, token, { overallRate: floorRate })
       say(`  the floor at half its peak rate (${fmt(floorHalf.rate, 0)} req/s): p99 ${fmt(floorHalf.p99, 1)} ms`)
+      const p99Ratio = half.p99 / Math.max(floorHalf.p99, 1)
+      say(`  ${target(`${s.name} p99 ≤1.3× the floor's`, p99Ratio <= 1.3)} (${fmt(p99Ratio, 2)}×)`)
     }
     // This host process loads the workspace packages unbundled; the deployed binary's RSS is measured below.
     const after = fmt(rssMb(host.pid), 0)
