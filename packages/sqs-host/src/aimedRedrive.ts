@@ -7,14 +7,13 @@
  */
 
 import {
-  ChangeMessageVisibilityBatchCommand,
   DeleteMessageCommand,
   GetQueueAttributesCommand,
   type Message,
   SendMessageCommand,
   type SQSClient
 } from "@aws-sdk/client-sqs"
-import { type DlqMessage, listDlq, receiveAll, toDlqMessage } from "./dlq.js"
+import { type DlqMessage, listDlq, receiveAll, setVisibility, toDlqMessage } from "./dlq.js"
 
 export interface RedriveSelection {
   readonly eventType?: string | undefined
@@ -45,27 +44,6 @@ const summary = ({ body: _body, messageAttributes: _attributes, ...rest }: DlqMe
 
 /** SQS's longest visibility timeout (12 h). */
 const MAX_VISIBILITY_SECONDS = 43_200
-
-const setVisibility = async (
-  client: SQSClient,
-  queueUrl: string,
-  messages: ReadonlyArray<Message>,
-  seconds: number
-) => {
-  for (let i = 0; i < messages.length; i += 10) {
-    const batch = messages.slice(i, i + 10)
-    await client.send(
-      new ChangeMessageVisibilityBatchCommand({
-        QueueUrl: queueUrl,
-        Entries: batch.map((m, n) => ({
-          Id: String(n),
-          ReceiptHandle: m.ReceiptHandle ?? "",
-          VisibilityTimeout: seconds
-        }))
-      })
-    )
-  }
-}
 
 /** Every message on the DLQ now, kept hidden while it is judged (the count bounds the walk, as `redrive` does). */
 const receiveCurrent = async (client: SQSClient, dlqUrl: string): Promise<ReadonlyArray<Message>> => {

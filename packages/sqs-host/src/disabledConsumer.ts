@@ -9,7 +9,7 @@
 import type { SQSClient } from "@aws-sdk/client-sqs"
 import { Log } from "@ram-delius/core"
 import { Cause, Duration, Effect, Exit, Layer, ManagedRuntime } from "effect"
-import type { ConsumerHealth, ConsumerStats, HandlerServices, RunningConsumer } from "./poller.js"
+import { type ConsumerHealth, type HandlerServices, NO_STATS, type RunningConsumer } from "./poller.js"
 import { databaseCheck } from "./databaseCheck.js"
 import { queueHealth, queueNameOf, resolveQueueUrl } from "./sqs.js"
 
@@ -19,17 +19,6 @@ export interface DisabledConsumerOptions<E> {
   /** The setting that switched it off, named on /health and in the start-up log line. */
   readonly disabledBy: "READ_ONLY" | "MESSAGING_CONSUMER_ENABLED"
   readonly core: Layer.Layer<HandlerServices, E> | ManagedRuntime.ManagedRuntime<HandlerServices, E>
-}
-
-const NO_STATS: ConsumerStats = {
-  received: 0,
-  succeeded: 0,
-  rejected: 0,
-  failed: 0,
-  unhandled: 0,
-  inFlight: 0,
-  receiveErrors: 0,
-  acknowledgeErrors: 0
 }
 
 /** Builds core (failing as the consumer would when it cannot), then answers health and drains without receiving. */

@@ -100,8 +100,13 @@ export const receiveAll = async (
   return [...seen.values()]
 }
 
-/** Makes peeked messages visible again at once. */
-const release = async (client: SQSClient, queueUrl: string, messages: ReadonlyArray<Message>) => {
+/** Sets the messages' visibility timeout, ten (SQS's batch limit) at a time. */
+export const setVisibility = async (
+  client: SQSClient,
+  queueUrl: string,
+  messages: ReadonlyArray<Message>,
+  seconds: number
+) => {
   for (let i = 0; i < messages.length; i += 10) {
     const batch = messages.slice(i, i + 10)
     await client.send(
@@ -110,12 +115,16 @@ const release = async (client: SQSClient, queueUrl: string, messages: ReadonlyAr
         Entries: batch.map((message, n) => ({
           Id: String(n),
           ReceiptHandle: message.ReceiptHandle ?? "",
-          VisibilityTimeout: 0
+          VisibilityTimeout: seconds
         }))
       })
     )
   }
 }
+
+/** Makes peeked messages visible again at once. */
+const release = (client: SQSClient, queueUrl: string, messages: ReadonlyArray<Message>) =>
+  setVisibility(client, queueUrl, messages, 0)
 
 /** The messages on the DLQ, without removing them (they are hidden for a moment while being read). */
 export const listDlq = async (client: SQSClient, dlqUrl: string, options: { readonly max?: number } = {}) => {

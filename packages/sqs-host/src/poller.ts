@@ -97,6 +97,18 @@ export interface Consumer {
 type Counter =
   "received" | "succeeded" | "rejected" | "failed" | "unhandled" | "inFlight" | "receiveErrors" | "acknowledgeErrors"
 
+/** Every counter at zero: a consumer's start, and what a disabled consumer reports for ever. */
+export const NO_STATS: Readonly<Record<Counter, number>> = {
+  received: 0,
+  succeeded: 0,
+  rejected: 0,
+  failed: 0,
+  unhandled: 0,
+  inFlight: 0,
+  receiveErrors: 0,
+  acknowledgeErrors: 0
+}
+
 const outcomeCounter: Record<EventResult["outcome"], Counter> = {
   Success: "succeeded",
   Rejected: "rejected",
@@ -159,16 +171,7 @@ interface Running {
 const makeRunning = (options: ConsumerOptions<unknown>) =>
   Effect.gen(function* () {
     const settings = resolveSettings(options)
-    const counters: Record<Counter, number> = {
-      received: 0,
-      succeeded: 0,
-      rejected: 0,
-      failed: 0,
-      unhandled: 0,
-      inFlight: 0,
-      receiveErrors: 0,
-      acknowledgeErrors: 0
-    }
+    const counters: Record<Counter, number> = { ...NO_STATS }
     return {
       queue: options.queue,
       client: options.client,
