@@ -81,18 +81,20 @@ const runRepair = (repair: Repair) =>
 
 const strip = ({ repair: _repair, ...difference }: Difference): Omit<Difference, "repair"> => difference
 
+/** What the reconciliation reads and the workflows its repairs run through, resolved once when the layer is built. */
+type ReconciliationServices =
+  | ReferAndMonitorClient
+  | SqlClient.SqlClient
+  | DeliusUser
+  | EventHandlerConfig
+  | Appointment
+  | ActionPlan
+  | Referral
+  | Telemetry
+
 const make = Effect.gen(function* () {
   const urls = yield* referAndMonitorUrls
-  const context = yield* Effect.context<
-    | ReferAndMonitorClient
-    | SqlClient.SqlClient
-    | DeliusUser
-    | EventHandlerConfig
-    | Appointment
-    | ActionPlan
-    | Referral
-    | Telemetry
-  >()
+  const context = yield* Effect.context<ReconciliationServices>()
   const compare = (crn: string, referralId: string) =>
     Effect.gen(function* () {
       const referAndMonitor = yield* readReferAndMonitorReferral(urls.api, referralId)
@@ -150,16 +152,8 @@ export class Reconciliation extends Context.Tag("@ram-delius/core/Reconciliation
 >() {
   /** Reads `REFER_AND_MONITOR_URL` / `REFER_AND_MONITOR_UI_URL` once, when the layer is built. */
   static readonly make = make
-  static readonly layer: Layer.Layer<
+  static readonly layer: Layer.Layer<Reconciliation, ConfigError.ConfigError, ReconciliationServices> = Layer.effect(
     Reconciliation,
-    ConfigError.ConfigError,
-    | ReferAndMonitorClient
-    | SqlClient.SqlClient
-    | DeliusUser
-    | EventHandlerConfig
-    | Appointment
-    | ActionPlan
-    | Referral
-    | Telemetry
-  > = Layer.effect(Reconciliation, make)
+    make
+  )
 }

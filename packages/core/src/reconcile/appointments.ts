@@ -27,47 +27,43 @@ const hasAttendance = (feedback: AppointmentFeedback) => feedback.attendanceFeed
  * session's current appointment and its earlier appointments with attendance recorded. Earlier appointments without
  * attendance were rescheduled: Delius holds them with a rescheduled outcome (§7.1 step 8), which R&M does not echo.
  */
+/** What R&M returns of an appointment, whether an `AppointmentDTO` or a delivery session's current one. */
+interface AppointmentFields {
+  readonly appointmentTime?: Instant | undefined
+  readonly durationInMinutes?: number | undefined
+  readonly npsOfficeCode?: string | undefined
+  readonly appointmentFeedback: AppointmentFeedback
+}
+
+const appointment = (
+  id: string,
+  at: { readonly kind: ReferAndMonitorAppointment["kind"]; readonly sessionNumber: number | null },
+  fields: AppointmentFields,
+  deliusId: number | null = null
+): ReferAndMonitorAppointment => ({
+  id,
+  ...at,
+  time: fields.appointmentTime,
+  durationInMinutes: fields.durationInMinutes ?? 0,
+  officeLocationCode: fields.npsOfficeCode ?? null,
+  feedback: fields.appointmentFeedback,
+  deliusId
+})
+
 export const appointmentsOf = (referral: ReferAndMonitorReferral): ReadonlyArray<ReferAndMonitorAppointment> => {
   const out: Array<ReferAndMonitorAppointment> = []
   const assessment = referral.supplierAssessment
-  for (const appointment of assessment?.appointments ?? []) {
-    if (appointment.id !== assessment?.currentAppointmentId && !hasAttendance(appointment.appointmentFeedback)) continue
-    out.push({
-      id: appointment.id,
-      kind: "SupplierAssessment",
-      sessionNumber: null,
-      time: appointment.appointmentTime,
-      durationInMinutes: appointment.durationInMinutes ?? 0,
-      officeLocationCode: appointment.npsOfficeCode ?? null,
-      feedback: appointment.appointmentFeedback,
-      deliusId: null
-    })
+  for (const found of assessment?.appointments ?? []) {
+    if (found.id !== assessment?.currentAppointmentId && !hasAttendance(found.appointmentFeedback)) continue
+    out.push(appointment(found.id, { kind: "SupplierAssessment", sessionNumber: null }, found))
   }
   for (const session of referral.sessions) {
+    const at = { kind: "Session", sessionNumber: session.sessionNumber } as const
     if (session.appointmentId !== undefined) {
-      out.push({
-        id: session.appointmentId,
-        kind: "Session",
-        sessionNumber: session.sessionNumber,
-        time: session.appointmentTime,
-        durationInMinutes: session.durationInMinutes ?? 0,
-        officeLocationCode: session.npsOfficeCode ?? null,
-        feedback: session.appointmentFeedback,
-        deliusId: session.deliusAppointmentId ?? null
-      })
+      out.push(appointment(session.appointmentId, at, session, session.deliusAppointmentId ?? null))
     }
     for (const old of session.oldAppointments) {
-      if (!hasAttendance(old.appointmentFeedback)) continue
-      out.push({
-        id: old.id,
-        kind: "Session",
-        sessionNumber: session.sessionNumber,
-        time: old.appointmentTime,
-        durationInMinutes: old.durationInMinutes ?? 0,
-        officeLocationCode: old.npsOfficeCode ?? null,
-        feedback: old.appointmentFeedback,
-        deliusId: null
-      })
+      if (hasAttendance(old.appointmentFeedback)) out.push(appointment(old.id, at, old))
     }
   }
   // R&M's appointment ids are unique; a repeated one (a copied fixture) is reported once, as its first occurrence.
