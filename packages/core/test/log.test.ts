@@ -149,4 +149,17 @@ describe("LOG_FORMAT and the terminal", () => {
     Log.resetRedaction()
     expect(Log.redactText("login failed for tiger-secret")).toBe("login failed for [redacted]")
   })
+
+  it("each pattern is applied whatever the case its case-blind forms are written in; other text is left as it is", () => {
+    const cases: ReadonlyArray<readonly [string, string]> = [
+      ["HTTPS://svc:pa55@host/x", "HTTPS://svc:[redacted]@host/x"],
+      ["JDBC:ORACLE:THIN:scott/tiger@//db:1521/SVC", "JDBC:ORACLE:THIN:scott/[redacted]@//db:1521/SVC"],
+      ["Authorization: Basic dXNlcjpwYXNzd29yZA==", "Authorization: Basic [redacted]"],
+      ["token eyJhbGciOi.eyJzdWIiOi.c2lnbmF0dXJl end", "token [redacted] end"],
+      ["instrumentationkey=abc-123;IngestionEndpoint=x", "instrumentationkey=[redacted];IngestionEndpoint=x"],
+      ["?CLIENT_SECRET=s3cr3t&Password=p4ss", "?CLIENT_SECRET=[redacted]&Password=[redacted]"],
+      ["PUT /probation-case/X123456/referrals 204", "PUT /probation-case/X123456/referrals 204"]
+    ]
+    for (const [text, redacted] of cases) expect(Log.redactText(text)).toBe(redacted)
+  })
 })

@@ -47,7 +47,11 @@ export const trimMargin = (text: string, marginPrefix = "|"): string => {
  * notes therefore start with a newline. Absent notes are the caller's business (decision Q3: append nothing).
  */
 export const appendNotes = (existing: string | null | undefined, addition: string): string =>
-  (existing ?? "") + trimMargin(`\n\n|${addition}\n`)
+  // One line of X (most notes): its only line keeps its text verbatim, so X′ is X — trimMargin's result, without the
+  // character-by-character scan it would make of the template.
+  (existing ?? "") + (LINE_BREAK.test(addition) ? trimMargin(`\n\n|${addition}\n`) : `\n${addition}`)
+
+const LINE_BREAK = /[\r\n]/
 
 /** §6.5 step 7, §7.1 step 7, §7.5 step 2: idempotency check before appending (`existing?.contains(text) == true`). */
 export const containsNotes = (existing: string | null | undefined, text: string): boolean =>

@@ -84,9 +84,14 @@ export const resetRedaction = (): void => {
   secretValues = undefined
 }
 
+// Every pattern below needs one of these words (case aside): text with none of them (most log text — methods, paths,
+// ids, messages) skips the six replacements. The known secrets are still looked for.
+const MAY_HOLD_SECRET = /:\/\/|jdbc:oracle:thin:|bearer|basic|eyJ|instrumentationkey=|secret=|password=/i
+
 /** Scrub secrets out of free text (a message, an error's text, a URL). */
 export const redactText = (text: string): string => {
-  let out = text
+  if (!MAY_HOLD_SECRET.test(text)) return redactKnown(text)
+  const out = text
     // scheme://user:password@host → scheme://user:[redacted]@host
     .replace(/([a-z][a-z0-9+.-]*:\/\/[^/:@\s"]*:)([^@/\s"]+)@/gi, `$1${REDACTED}@`)
     // jdbc:oracle:thin:user/password@… (the JDBC form Delius namespace secrets use) → user/[redacted]@…
@@ -97,6 +102,12 @@ export const redactText = (text: string): string => {
     // Application Insights connection strings: the instrumentation key authorises ingestion.
     .replace(/(InstrumentationKey=)[^;"\s]+/gi, `$1${REDACTED}`)
     .replace(/((?:client_secret|password|secret)=)[^&\s"]+/gi, `$1${REDACTED}`)
+  return redactKnown(out)
+}
+
+/** The configured secrets' values (and their URL-decoded forms), wherever they appear. */
+const redactKnown = (text: string): string => {
+  let out = text
   for (const secret of knownSecrets()) {
     if (out.includes(secret)) out = out.replace(new RegExp(escapeRegExp(secret), "g"), REDACTED)
   }

@@ -35,6 +35,15 @@ describe("appendNotes (§2.5)", () => {
     expect(appendNotes(existing, addition)).toBe(expected)
   })
 
+  it("a one-line addition gives what trimMargin gives for the template, whatever the line holds", () => {
+    const lines = ["", " ", "|", "||x", "  |a", "\t|b", "\u00a0", "\u2028x", "a | b", "null", "é ü ✓", "x\u001c|"]
+    for (const line of lines) {
+      for (const existing of [null, "", "first", "first\n"]) {
+        expect(appendNotes(existing, line)).toBe((existing ?? "") + trimMargin(`\n\n|${line}\n`))
+      }
+    }
+  })
+
   it("repeated appends accumulate", () => {
     expect(appendNotes(appendNotes(null, "one"), "two")).toBe("\none\ntwo")
   })
