@@ -8,12 +8,14 @@
 // the bench aborts. Then: the host's p99 at half its peak rate, its RSS, the CLI's `serve --http` start-up, and
 // PostgreSQL with appointment creates spread over 64 persons (skipped, with a note, when 127.0.0.1:5432 is not there).
 //
-// Environment: BENCH_SECONDS (5 per run), BENCH_ROUNDS (5), BENCH_PG_ROUNDS (3), BENCH_LONG=1 (30k requests to the
-// deployed binary, for the RSS target), BENCH_PG=0 (skip PostgreSQL), BENCH_OPS_ONLY=1 (only the Effect operation count), BENCH_DIR (where the SQLite files go; default
-// the OS temp directory).
-import { copyFileSync, mkdtempSync, rmSync } from "node:fs"
+// Environment: BENCH_SECONDS (5 per run), BENCH_ROUNDS (5), BENCH_PG_ROUNDS (3), BENCH_LONG=1 (30k requests to each
+// of two deployed binaries, one with the chart's NODE_OPTIONS and one with Node's defaults, for the RSS target;
+// BENCH_LONG_REQUESTS changes the 30k, BENCH_NODE_OPTIONS the chart's flags), BENCH_PG=0 (skip PostgreSQL), BENCH_OPS_ONLY=1 (only the Effect operation
+// count), BENCH_DIR (where the SQLite files go; default the OS temp directory).
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { cpus, loadavg, tmpdir } from "node:os"
 import { join } from "node:path"
+import { fileURLToPath } from "node:url"
 import { migrateAndSeed, createPostgresDatabase } from "@ram-delius/core/testing"
 import { DEV_ISSUER, issueDevToken } from "@ram-delius/http-koa"
 import { addPersons } from "./persons.mjs"
@@ -25,6 +27,10 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
 const PG_ROUNDS = Number(process.env.BENCH_PG_ROUNDS ?? 3)
 const LONG = process.env.BENCH_LONG === "1"
 const CONNECTIONS = 8
+const LONG_REQUESTS = Number(process.env.BENCH_LONG_REQUESTS ?? 30_000)
+const CHART_VALUES = fileURLToPath(
+  new URL("../../../helm_deploy/refer-and-monitor-and-delius/values.yaml", import.meta.url)
+)
 const say = (text) => process.stdout.write(`${text}\n`)
 const fmt = (n, digits = 2) => n.toFixed(digits)
 const verdicts = []
@@ -189,16 +195,51 @@ const sqlite = async (dir, keyFile, token) => {
   if (!LONG) {
     return say(`  ${target("RSS <200 MB after 30k requests", undefined)} (BENCH_LONG=1 sends them to the binary)`)
   }
-  // The RSS target on the deployed binary with Node's default heap settings: 30k appointment creates, 8 connections.
-  const long = await timeStartUp(env(3), async ({ url, pid }) => {
+  // The RSS target on the deployed binary: 30k appointment creates, 8 connections, to the binary with the chart's
+  // NODE_OPTIONS (heap settings, helm_deploy values.yaml) and, beside it in the same run, to one with Node's defaults;
+  // the 30k go in alternating chunks of 5k to one then the other, so both see the same machine. RSS is read after.
+  // BENCH_NODE_OPTIONS tries other heap settings in place of the chart's.
+  const chartOptions =
+    process.env.BENCH_NODE_OPTIONS ?? /NODE_OPTIONS:\s*"([^"]*)"/.exec(readFileSync(CHART_VALUES, "utf8"))?.[1]
+  if (chartOptions === undefined) throw new Error(`${CHART_VALUES}: no NODE_OPTIONS`)
+  const cpu = { chart: 0, defaults: 0 }
+  let sent = 0
+  const chunk = async (which, { url, pid }) => {
     const before = cpuMs(pid)
-    const result = await load.run({ url, scenario: "merge", token, connections: CONNECTIONS, amount: 30_000, slot: 0 })
-    if (result.failed > 0) throw new Error(`binary: ${result.failed} of 30k requests failed (HTTP ${result.statuses})`)
-    return { completed: result.completed, cpu: (cpuMs(pid) - before) / result.completed }
+    const result = await load.run({
+      url,
+      scenario: "merge",
+      token,
+      connections: CONNECTIONS,
+      amount: 5_000,
+      slot: sent
+    })
+    if (result.failed > 0)
+      throw new Error(`binary (${which}): ${result.failed} requests failed (HTTP ${result.statuses})`)
+    cpu[which] += cpuMs(pid) - before
+    sent += result.completed
+  }
+  let defaults
+  const chart = await timeStartUp({ ...env(3), NODE_OPTIONS: chartOptions }, async (chartBinary) => {
+    defaults = await timeStartUp({ ...env(4), NODE_OPTIONS: "" }, async (defaultsBinary) => {
+      for (let i = 0; i < LONG_REQUESTS / 5_000; i++) {
+        await chunk("chart", chartBinary)
+        await chunk("defaults", defaultsBinary)
+      }
+      return sent
+    })
+    return sent
   })
+  const perRequest = (which) => cpu[which] / LONG_REQUESTS
+  const cpuRatio = perRequest("chart") / perRequest("defaults")
   say(
-    `serve --http RSS after ${long.worked.completed} appointment creates: ${fmt(long.rssAfter, 0)} MB` +
-      ` (CPU ${fmt(long.worked.cpu)} ms/request) · ${target("RSS <200 MB after 30k requests", long.rssAfter < 200)}`
+    `serve --http RSS after ${LONG_REQUESTS} appointment creates, NODE_OPTIONS="${chartOptions}" (the chart's): ` +
+      `${fmt(chart.rssAfter, 0)} MB, CPU ${fmt(perRequest("chart"))} ms/request · ` +
+      target("RSS <200 MB after 30k requests", chart.rssAfter < 200)
+  )
+  say(
+    `  with Node's default heap settings: ${fmt(defaults.rssAfter, 0)} MB, CPU ${fmt(perRequest("defaults"))} ms/request` +
+      ` · ${target("chart's CPU/request ≤1.1× the defaults'", cpuRatio <= 1.1)} (${fmt(cpuRatio)}×)`
   )
 }
 
