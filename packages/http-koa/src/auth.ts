@@ -113,7 +113,7 @@ const bearerToken = (authorization: string | undefined): string => {
 }
 
 /** Three dot-separated base64url parts, the signature possibly empty (checked later, with its own answer). */
-const COMPACT_JWS = /^[a-zA-Z0-9\-_]+?\.[a-zA-Z0-9\-_]+?\.([a-zA-Z0-9\-_]+)?$/
+const COMPACT_JWS = /^[\w-]+\.[\w-]+\.[\w-]*$/
 
 interface TokenHeader {
   readonly alg?: unknown
