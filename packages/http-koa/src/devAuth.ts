@@ -25,7 +25,7 @@ export const DEV_ISSUER = "ram-delius-dev"
 export interface DevSigningKey {
   readonly kid: string
   readonly privateKey: KeyLike
-  /** PEM (SPKI) form, what `koa-jwt` / `jsonwebtoken` verify with. */
+  /** PEM (SPKI) form: the server imports it once at start and verifies every token against it. */
   readonly publicKeyPem: string
   /** Public JWK (`kty`, `n`, `e`, `kid`, `alg`, `use`). */
   readonly publicJwk: JWK

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { SignJWT } from "jose"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
-import { issueDevToken, startHttpServer } from "../src/index.js"
+import { DEV_ISSUER, issueDevToken, startHttpServer } from "../src/index.js"
 import {
   type AuthServer,
   coreLayer,
@@ -145,6 +145,100 @@ describe("401 for every token that cannot be trusted", () => {
   })
 })
 
+describe("401 texts case by case: the same answers whatever verifies the token (§3.1)", () => {
+  const now = () => Math.floor(Date.now() / 1000)
+  /** Signed with the published key; header and claims as given (what `signToken` cannot make). */
+  const customToken = (claims: Record<string, unknown>, header: Record<string, unknown> = {}) =>
+    new SignJWT({ authorities: [RW_ROLE], ...claims })
+      .setProtectedHeader({ alg: "RS256", kid: auth.key.kid, ...header })
+      .sign(auth.key.privateKey)
+
+  it("the header: the scheme in any case, then one space and the token", async () => {
+    const token = await signToken(auth)
+    for (const authorization of [`bearer ${token}`, `BEARER ${token}`, `Bearer ${token} `]) {
+      expect((await request(server, "GET", "/office-locations", { headers: { authorization } })).status).toBe(200)
+    }
+    for (const authorization of [`Bearer  ${token}`, "Bearer", `Bearer ${token} x`, `Token ${token}`]) {
+      const response = await expectRefused(authorization, 401, "Invalid Authorization header: expected Bearer <token>")
+      expect(response.headers["www-authenticate"]).toBe("Bearer")
+    }
+  })
+
+  it("a token not valid yet", async () => {
+    const token = await customToken({ iss: auth.issuer, nbf: now() + 600, exp: now() + 3600 })
+    const response = await expectRefused(`Bearer ${token}`, 401, "Invalid token: not yet valid")
+    expect(response.headers["www-authenticate"]).toBe('Bearer error="invalid_token"')
+  })
+
+  it("claims are judged in a fixed order: nbf, exp, then the issuer", async () => {
+    const elsewhere = "https://sign-in.example.com/auth/issuer"
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ iss: elsewhere, exp: now() - 60 }, "Invalid token: expired"],
+      [{ iss: elsewhere, nbf: now() + 600, exp: now() - 60 }, "Invalid token: not yet valid"],
+      [{ iss: elsewhere, nbf: "soon", exp: now() + 3600 }, "Invalid token: invalid nbf value"],
+      [{ iss: elsewhere, exp: "later" }, "Invalid token: invalid exp value"],
+      [{ exp: now() + 3600 }, `Invalid token: jwt issuer invalid. expected: ${auth.issuer}`]
+    ]
+    for (const [claims, message] of cases) await expectRefused(`Bearer ${await customToken(claims)}`, 401, message)
+  })
+
+  it("RS384 under the published key, and an RS256 token without its signature", async () => {
+    const rs384 = await customToken({ iss: auth.issuer, exp: now() + 3600 }, { alg: "RS384" })
+    await expectRefused(`Bearer ${rs384}`, 401, "Invalid token: invalid algorithm")
+    const unsigned = (await signToken(auth)).replace(/[^.]+$/, "")
+    await expectRefused(`Bearer ${unsigned}`, 401, "Invalid token: jwt signature is required")
+  })
+
+  it("a token without a key id is verified with the only key published", async () => {
+    const token = await new SignJWT({ authorities: [RW_ROLE] })
+      .setProtectedHeader({ alg: "RS256" })
+      .setIssuer(auth.issuer)
+      .setExpirationTime("1h")
+      .sign(auth.key.privateKey)
+    expect((await request(server, "GET", "/office-locations", { token })).status).toBe(200)
+  })
+})
+
+describe("HMPPS Auth's key set (§3.1)", () => {
+  it("is fetched once and kept; an unknown key id refetches it, at most 10 times a minute", async () => {
+    const rotating = await startAuthServer()
+    const isolated = await startTestServer({ layer: coreLayer(db.url), auth: jwksAuth(rotating) })
+    const answer = async (token: string) => {
+      const response = await request(isolated, "GET", "/office-locations", { token })
+      return response.status === 200 ? 200 : response.json.message
+    }
+    try {
+      expect(await answer(await signToken(rotating))).toBe(200)
+      expect(await answer(await signToken(rotating))).toBe(200)
+      expect(rotating.jwksRequests()).toBe(1)
+      // A key HMPPS Auth does not publish yet, then does: each request for it fetches the key set again.
+      const next = await makeSigningKey("next-key")
+      expect(await answer(await signToken(rotating, { key: next }))).toBe("Invalid token: unknown signing key")
+      expect(rotating.jwksRequests()).toBe(2)
+      rotating.publish(next)
+      expect(await answer(await signToken(rotating, { key: next }))).toBe(200)
+      expect(rotating.jwksRequests()).toBe(3)
+      // Seven more unknown key ids use up the minute's 10 fetches; the eighth is not fetched for.
+      for (let i = 1; i <= 7; i++) {
+        const unknown = await makeSigningKey(`unknown-${i}`)
+        expect(await answer(await signToken(rotating, { key: unknown }))).toBe("Invalid token: unknown signing key")
+      }
+      expect(rotating.jwksRequests()).toBe(10)
+      const more = await makeSigningKey("unknown-8")
+      expect(await answer(await signToken(rotating, { key: more }))).toBe("Invalid token: could not be verified")
+      expect(rotating.jwksRequests()).toBe(10)
+      expect(isolated.logs.some((l) => l.type === "auth" && l.level === "warn")).toBe(true)
+      // Keys already known still verify, without a fetch.
+      expect(await answer(await signToken(rotating))).toBe(200)
+      expect(await answer(await signToken(rotating, { key: next }))).toBe(200)
+      expect(rotating.jwksRequests()).toBe(10)
+    } finally {
+      await isolated.close()
+      await rotating.close()
+    }
+  })
+})
+
 describe("403 for a valid token without an accepted role", () => {
   const denied =
     "Access denied: requires one of ROLE_PROBATION_API__REFER_AND_MONITOR__CASE_DETAIL__RW, ROLE_CRS_REFERRAL"
@@ -280,6 +374,18 @@ describe("dev mode (no HMPPS_AUTH_URL)", () => {
     await expectRefused(`Bearer ${expired}`, 401, "Invalid token: expired", dev)
     const noRole = await issueDevToken({ roles: ["ROLE_OTHER"], file })
     expect((await request(dev, "GET", "/office-locations", { token: noRole })).status).toBe(403)
+  })
+
+  it("refuses HS256, alg none and an unsigned token with the texts it always gave", async () => {
+    const claims = { iss: DEV_ISSUER, authorities: [RW_ROLE], exp: Math.floor(Date.now() / 1000) + 3600 }
+    const hs256 = await new SignJWT(claims)
+      .setProtectedHeader({ alg: "HS256" })
+      .sign(new TextEncoder().encode("a secret"))
+    await expectRefused(`Bearer ${hs256}`, 401, "Invalid token: invalid algorithm", dev)
+    const none = `${Buffer.from('{"alg":"none"}').toString("base64url")}.${Buffer.from(JSON.stringify(claims)).toString("base64url")}.`
+    await expectRefused(`Bearer ${none}`, 401, "Invalid token: jwt signature is required", dev)
+    const issued = await issueDevToken({ roles: [RW_ROLE], file })
+    await expectRefused(`Bearer ${issued.replace(/[^.]+$/, "")}`, 401, "Invalid token: jwt signature is required", dev)
   })
 
   it("a second server on the same key file accepts the same tokens (the key persists)", async () => {

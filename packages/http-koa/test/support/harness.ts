@@ -79,16 +79,23 @@ export interface AuthServer {
   readonly url: string
   readonly issuer: string
   readonly key: SigningKey
+  /** Publishes another key in the JWKS from now on (a key rotation). */
+  readonly publish: (key: SigningKey) => void
+  /** How many times the JWKS has been fetched. */
+  readonly jwksRequests: () => number
   readonly close: () => Promise<void>
 }
 
-/** A JWKS endpoint on loopback at `${url}/.well-known/jwks.json`, publishing one test key. */
+/** A JWKS endpoint on loopback at `${url}/.well-known/jwks.json`, publishing one test key (more with `publish`). */
 export const startAuthServer = async (): Promise<AuthServer> => {
   const key = await makeSigningKey("test-key")
+  const published = [key.publicJwk]
+  let jwksRequests = 0
   const server: Server = createServer((req, res) => {
     if (req.url === "/.well-known/jwks.json") {
+      jwksRequests++
       res.writeHead(200, { "content-type": "application/json" })
-      res.end(JSON.stringify({ keys: [key.publicJwk] }))
+      res.end(JSON.stringify({ keys: published }))
     } else {
       res.writeHead(404).end()
     }
@@ -99,6 +106,8 @@ export const startAuthServer = async (): Promise<AuthServer> => {
     url,
     issuer: `${url}/issuer`,
     key,
+    publish: (another) => void published.push(another.publicJwk),
+    jwksRequests: () => jwksRequests,
     close: () => new Promise<void>((resolve) => server.close(() => resolve()))
   }
 }
