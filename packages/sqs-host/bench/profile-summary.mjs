@@ -71,7 +71,8 @@ export const summarizeProfile = (dir, top = 25) => {
     let total = 0
     for (const node of profile.nodes) {
       const count = hits.get(node.id) ?? 0
-      if (count === 0) continue
+      // Shares of the time the host was busy: idle time depends on how fast the bench feeds it.
+      if (count === 0 || node.callFrame.functionName === "(idle)") continue
       total += count
       const origin = originOf(node.callFrame)
       const key = `${node.callFrame.functionName || "(anonymous)"} ${origin}`
@@ -86,7 +87,7 @@ export const summarizeProfile = (dir, top = 25) => {
     }
     const pct = (count) => `${((100 * count) / total).toFixed(1).padStart(5)}%`
     const sorted = (map, n) => [...map].sort((a, b) => b[1] - a[1]).slice(0, n)
-    lines.push(`${file}: ${total} samples; top frames by self time:`)
+    lines.push(`${file}: ${total} busy samples (idle left out); top frames by self time:`)
     for (const [key, count] of sorted(self, top)) lines.push(`${pct(count)} ${key}`)
     lines.push("self time by part:")
     for (const [key, count] of sorted(groups, 15)) lines.push(`${pct(count)} ${key}`)

@@ -4,8 +4,9 @@
  * - Long polling; each receive asks for at most the free handler slots (≤ 10), so no message waits invisible in a
  *   local buffer while its visibility timeout runs down.
  * - A heartbeat renews the visibility of a message while its handler runs.
- * - Success / Rejected / Unhandled → DeleteMessage. Failure → the message is left on the queue with a visibility that
- *   grows with the receive count (hmpps-sqs `errorVisibilityTimeout`, client-contract.md §5.3); on the final receive
+ * - Success / Rejected / Unhandled → deleted, in DeleteMessageBatch calls (acknowledgements.ts). Failure → the
+ *   message is left on the queue with a visibility that grows with the receive count (hmpps-sqs
+ *   `errorVisibilityTimeout`, client-contract.md §5.3); on the final receive
  *   it is set to 0 so that the queue's redrive policy (maxReceiveCount 3, §5.1) moves it to the DLQ at once. So a
  *   poison message (not JSON, no detailUrl) takes three short deliveries and then sits in the DLQ; it never blocks
  *   others, because it only ever holds one slot for the time its handler takes.
@@ -17,7 +18,6 @@
 
 import {
   ChangeMessageVisibilityCommand,
-  DeleteMessageCommand,
   ReceiveMessageCommand,
   type Message,
   type SQSClient
@@ -38,6 +38,7 @@ import {
   STM,
   TSemaphore
 } from "effect"
+import { makeAcknowledgements, type Acknowledgements } from "./acknowledgements.js"
 import { defaultConsumerSettings, MAX_RECEIVE_COUNT, type ConsumerSettings } from "./config.js"
 import { databaseCheck } from "./databaseCheck.js"
 import {
@@ -119,6 +120,12 @@ const outcomeCounter: Record<EventResult["outcome"], Counter> = {
 /** SQS returns at most 10 messages per receive. */
 const MAX_BATCH = 10
 
+/**
+ * How long a deletion waits for others to share its DeleteMessageBatch call. The handler's slot is free meanwhile, and
+ * the message stays invisible (the visibility timeout is seconds), so the wait costs neither throughput nor a retry.
+ */
+const DELETE_BATCH_WINDOW_MILLIS = 20
+
 /** Visibility after a Failure on receive `receiveCount` (1-based): entry n, the last entry reused. */
 export const errorVisibilityFor = (timeouts: ReadonlyArray<number>, receiveCount: number): number =>
   timeouts.length === 0 ? 0 : (timeouts[Math.min(Math.max(receiveCount, 1), timeouts.length) - 1] ?? 0)
@@ -166,6 +173,8 @@ interface Running {
   readonly backoff: Schedule.Schedule<unknown, unknown>
   /** The messages being handled, by receipt handle, in words. */
   readonly handling: Map<string, string>
+  /** The deletion batcher, once the queue URL is known. */
+  readonly acknowledgements: { current: Acknowledgements | undefined }
 }
 
 const makeRunning = (options: ConsumerOptions<unknown>) =>
@@ -183,7 +192,8 @@ const makeRunning = (options: ConsumerOptions<unknown>) =>
       slots: yield* STM.commit(TSemaphore.make(settings.concurrency)),
       handlers: yield* FiberSet.make<void, never>(),
       backoff: cappedBackoff(settings.receiveErrorBackoffMillis.initial, settings.receiveErrorBackoffMillis.max),
-      handling: new Map<string, string>()
+      handling: new Map<string, string>(),
+      acknowledgements: { current: undefined }
     } satisfies Running
   })
 
@@ -212,11 +222,6 @@ const changeVisibility = (client: SQSClient, queueUrl: string, receiptHandle: st
     )
   )
 
-const deleteMessage = (client: SQSClient, queueUrl: string, receiptHandle: string) =>
-  sqsCall("DeleteMessage", (abortSignal) =>
-    client.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: receiptHandle }), { abortSignal })
-  ).pipe(Effect.retry(Schedule.exponential("100 millis").pipe(Schedule.intersect(Schedule.recurs(2)))))
-
 /** Keeps a long-running handler's message invisible: renew every third of the visibility timeout. */
 const heartbeat = (running: Running, queueUrl: string, receiptHandle: string) =>
   Effect.sleep(Math.max(1, running.settings.visibilityTimeoutSeconds / 3) * 1000).pipe(
@@ -228,16 +233,23 @@ const heartbeat = (running: Running, queueUrl: string, receiptHandle: string) =>
     Effect.forever
   )
 
-/** Success / Rejected / Unhandled: delete the message. A failed delete only means it is redelivered. */
-const acknowledge = (running: Running, queueUrl: string, receiptHandle: string, result: EventResult) =>
-  deleteMessage(running.client, queueUrl, receiptHandle).pipe(
-    Effect.catchAll((error) =>
-      Effect.zipRight(
-        running.count("acknowledgeErrors"),
-        Effect.logError(`${result.outcome} but not acknowledged (it will be redelivered): ${error.message}`)
+/** Success / Rejected / Unhandled: delete the message (batched). A failed delete only means it is redelivered. */
+const acknowledge = (
+  running: Running,
+  acknowledgements: Acknowledgements,
+  receiptHandle: string,
+  result: EventResult
+) =>
+  acknowledgements
+    .delete(receiptHandle)
+    .pipe(
+      Effect.catchAll((error) =>
+        Effect.zipRight(
+          running.count("acknowledgeErrors"),
+          Effect.logError(`${result.outcome} but not acknowledged (it will be redelivered): ${error.message}`)
+        )
       )
     )
-  )
 
 /**
  * Failure: leave the message on the queue, visible again after the back-off for its receive count — or at once on
@@ -292,16 +304,18 @@ const outcomeOf = <R>(handler: MessageHandler<R>, body: string): Effect.Effect<E
 const processMessage = <R>(
   running: Running,
   handler: MessageHandler<R>,
-  queueUrl: string,
-  maxReceiveCount: number | undefined,
-  message: Message
+  { acknowledgements, maxReceiveCount, queueUrl }: ResolvedQueue,
+  message: Message,
+  freeSlot: Effect.Effect<void>
 ) =>
   Effect.gen(function* () {
     const receiptHandle = message.ReceiptHandle ?? ""
     const receiveCount = Number(message.Attributes?.ApproximateReceiveCount ?? "1") || 1
     const beat = yield* Effect.fork(heartbeat(running, queueUrl, receiptHandle))
     const result = yield* outcomeOf(handler, message.Body ?? "").pipe(Effect.ensuring(Fiber.interrupt(beat)))
-    if (result.outcome !== "Failure") yield* acknowledge(running, queueUrl, receiptHandle, result)
+    // The handler is done: its slot may take the next message while the acknowledgement waits for its batch.
+    yield* freeSlot
+    if (result.outcome !== "Failure") yield* acknowledge(running, acknowledgements, receiptHandle, result)
     else yield* retryLater(running, queueUrl, receiptHandle, result, receiveCount, maxReceiveCount)
     // Counted after the acknowledgement (or the retry visibility), so the counters describe finished work.
     yield* running.count(outcomeCounter[result.outcome])
@@ -379,13 +393,23 @@ const resolveQueue = (running: Running) =>
         })
       )
     )
-    return { queueUrl, maxReceiveCount: policy?.maxReceiveCount }
+    const acknowledgements = makeAcknowledgements(running.client, queueUrl, DELETE_BATCH_WINDOW_MILLIS)
+    running.acknowledgements.current = acknowledgements
+    return { queueUrl, maxReceiveCount: policy?.maxReceiveCount, acknowledgements } satisfies ResolvedQueue
   })
+
+/** What handling a message needs to know about its queue. */
+interface ResolvedQueue {
+  readonly queueUrl: string
+  readonly maxReceiveCount: number | undefined
+  readonly acknowledgements: Acknowledgements
+}
 
 /** Receive as many messages as there are free slots, and fork a handler for each, until interrupted. */
 const pollLoop = <R>(running: Running, handler: MessageHandler<R>) =>
   Effect.gen(function* () {
-    const { queueUrl, maxReceiveCount } = yield* resolveQueue(running)
+    const queue = yield* resolveQueue(running)
+    const { queueUrl, maxReceiveCount } = queue
     running.state.current = "running"
     yield* Effect.logInfo("SQS consumer started").pipe(
       Effect.annotateLogs({
@@ -406,11 +430,14 @@ const pollLoop = <R>(running: Running, handler: MessageHandler<R>) =>
               yield* running.count("received", messages.length)
               for (const message of messages) {
                 yield* running.count("inFlight")
+                // The slot is freed once: when the handler is done (processMessage), or at the end whatever happened.
+                let held = true
+                const freeSlot = Effect.suspend(() => (held ? ((held = false), releaseSlots(slots, 1)) : Effect.void))
                 // Forked fibers inherit the mask: the handler itself must stay interruptible (drain timeout).
                 yield* FiberSet.run(
                   running.handlers,
-                  Effect.interruptible(processMessage(running, handler, queueUrl, maxReceiveCount, message)).pipe(
-                    Effect.ensuring(Effect.zipRight(running.count("inFlight", -1), releaseSlots(slots, 1)))
+                  Effect.interruptible(processMessage(running, handler, queue, message, freeSlot)).pipe(
+                    Effect.ensuring(Effect.zipRight(running.count("inFlight", -1), freeSlot))
                   )
                 )
               }
@@ -433,6 +460,8 @@ const drainOf = (
     const { settings } = running
     running.state.current = "draining"
     yield* Fiber.interrupt(poller)
+    // No more messages come: the deletions waiting for a batch go now, and every later one at once.
+    if (running.acknowledgements.current !== undefined) yield* running.acknowledgements.current.flushNow
     yield* logStats(running, "SQS consumer draining: no more receives, finishing the messages in flight")
     const finished = yield* FiberSet.awaitEmpty(running.handlers).pipe(
       Effect.timeout(settings.drainTimeoutMillis),
