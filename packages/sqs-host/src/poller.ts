@@ -3,7 +3,7 @@
  *
  * - Long polling; each receive asks for at most the free handler slots (≤ 10), so no message waits invisible in a
  *   local buffer while its visibility timeout runs down.
- * - A heartbeat renews the visibility of a message while its handler runs.
+ * - A heartbeat renews the visibility of the messages being handled (one fiber for the consumer).
  * - Success / Rejected / Unhandled → deleted, in DeleteMessageBatch calls (acknowledgements.ts). Failure → the
  *   message is left on the queue with a visibility that grows with the receive count (hmpps-sqs
  *   `errorVisibilityTimeout`, client-contract.md §5.3); on the final receive
@@ -173,6 +173,8 @@ interface Running {
   readonly backoff: Schedule.Schedule<unknown, unknown>
   /** The messages being handled, by receipt handle, in words. */
   readonly handling: Map<string, string>
+  /** The receipt handles of the messages whose handler is running: the ones the heartbeat renews. */
+  readonly renewing: Set<string>
   /** The deletion batcher, once the queue URL is known. */
   readonly acknowledgements: { current: Acknowledgements | undefined }
 }
@@ -193,6 +195,7 @@ const makeRunning = (options: ConsumerOptions<unknown>) =>
       handlers: yield* FiberSet.make<void, never>(),
       backoff: cappedBackoff(settings.receiveErrorBackoffMillis.initial, settings.receiveErrorBackoffMillis.max),
       handling: new Map<string, string>(),
+      renewing: new Set<string>(),
       acknowledgements: { current: undefined }
     } satisfies Running
   })
@@ -222,16 +225,21 @@ const changeVisibility = (client: SQSClient, queueUrl: string, receiptHandle: st
     )
   )
 
-/** Keeps a long-running handler's message invisible: renew every third of the visibility timeout. */
-const heartbeat = (running: Running, queueUrl: string, receiptHandle: string) =>
-  Effect.sleep(Math.max(1, running.settings.visibilityTimeoutSeconds / 3) * 1000).pipe(
-    Effect.zipRight(
-      changeVisibility(running.client, queueUrl, receiptHandle, running.settings.visibilityTimeoutSeconds).pipe(
+/**
+ * Keeps long-running handlers' messages invisible: every third of the visibility timeout, the messages being handled
+ * then get the full visibility timeout again. One fiber for the consumer rather than one per message: a message's
+ * first renewal comes at most a third of the timeout after it was received, so none runs out while handled, and the
+ * messages handled in well under that time (nearly all) cost nothing.
+ */
+const heartbeat = (running: Running) =>
+  Effect.gen(function* () {
+    const url = yield* Ref.get(running.queueUrl)
+    if (Option.isNone(url)) return
+    for (const receiptHandle of [...running.renewing])
+      yield* changeVisibility(running.client, url.value, receiptHandle, running.settings.visibilityTimeoutSeconds).pipe(
         Effect.catchAll((error) => Effect.logWarning(`Visibility heartbeat failed: ${error.message}`))
       )
-    ),
-    Effect.forever
-  )
+  }).pipe(Effect.delay(Math.max(1, running.settings.visibilityTimeoutSeconds / 3) * 1000), Effect.forever)
 
 /** Success / Rejected / Unhandled: delete the message (batched). A failed delete only means it is redelivered. */
 const acknowledge = (
@@ -311,8 +319,11 @@ const processMessage = <R>(
   Effect.gen(function* () {
     const receiptHandle = message.ReceiptHandle ?? ""
     const receiveCount = Number(message.Attributes?.ApproximateReceiveCount ?? "1") || 1
-    const beat = yield* Effect.fork(heartbeat(running, queueUrl, receiptHandle))
-    const result = yield* outcomeOf(handler, message.Body ?? "").pipe(Effect.ensuring(Fiber.interrupt(beat)))
+    // Renewed only while the handler runs: the retry visibility set below must not be overwritten.
+    running.renewing.add(receiptHandle)
+    const result = yield* outcomeOf(handler, message.Body ?? "").pipe(
+      Effect.ensuring(Effect.sync(() => running.renewing.delete(receiptHandle)))
+    )
     // The handler is done: its slot may take the next message while the acknowledgement waits for its batch.
     yield* freeSlot
     if (result.outcome !== "Failure") yield* acknowledge(running, acknowledgements, receiptHandle, result)
@@ -454,7 +465,8 @@ const pollLoop = <R>(running: Running, handler: MessageHandler<R>) =>
 const drainOf = (
   running: Running,
   poller: Fiber.RuntimeFiber<never, unknown>,
-  reporter: Fiber.RuntimeFiber<never, unknown>
+  reporter: Fiber.RuntimeFiber<never, unknown>,
+  heartbeats: Fiber.RuntimeFiber<never, unknown>
 ) =>
   Effect.gen(function* () {
     const { settings } = running
@@ -473,6 +485,7 @@ const drainOf = (
       )
       yield* FiberSet.clear(running.handlers)
     }
+    yield* Fiber.interrupt(heartbeats)
     yield* Fiber.interrupt(reporter)
     running.state.current = "stopped"
     yield* logStats(running, "SQS consumer stopped")
@@ -508,6 +521,7 @@ export const makeConsumer = <R = never>(
     const running = yield* makeRunning(options)
     const handler: MessageHandler<R | HandlerServices> = options.handler ?? handleDomainEvent
     const poller = yield* Effect.forkScoped(pollLoop(running, handler))
+    const heartbeats = yield* Effect.forkScoped(heartbeat(running))
     const reporter = yield* Effect.forkScoped(
       logStats(running, "SQS consumer stats").pipe(Effect.delay(running.settings.statsIntervalMillis), Effect.forever)
     )
@@ -515,7 +529,7 @@ export const makeConsumer = <R = never>(
       stats: running.stats,
       state: () => running.state.current,
       health: healthOf(running),
-      drain: yield* Effect.cached(drainOf(running, poller, reporter)),
+      drain: yield* Effect.cached(drainOf(running, poller, reporter, heartbeats)),
       inFlight: () => [...running.handling.values()]
     } satisfies Consumer
   })
