@@ -126,6 +126,13 @@ const MAX_BATCH = 10
  */
 const DELETE_BATCH_WINDOW_MILLIS = 20
 
+/**
+ * While the queue has a backlog, handlers finish one at a time, and receiving as soon as one slot is free would make
+ * one ReceiveMessage call per message. So, after a receive that got all it asked for, the next one waits up to this
+ * long for half the slots to be free, and takes what is free then (at least one).
+ */
+const RECEIVE_GATHER_MILLIS = 10
+
 /** Visibility after a Failure on receive `receiveCount` (1-based): entry n, the last entry reused. */
 export const errorVisibilityFor = (timeouts: ReadonlyArray<number>, receiveCount: number): number =>
   timeouts.length === 0 ? 0 : (timeouts[Math.min(Math.max(receiveCount, 1), timeouts.length) - 1] ?? 0)
@@ -134,12 +141,12 @@ export const errorVisibilityFor = (timeouts: ReadonlyArray<number>, receiveCount
 const cappedBackoff = (initial: number, max: number) =>
   Schedule.exponential(initial).pipe(Schedule.union(Schedule.spaced(max)))
 
-/** Take between 1 and `max` free handler slots, waiting until at least one is free. */
-const takeFreeSlots = (slots: TSemaphore.TSemaphore, max: number) =>
+/** Take between `atLeast` and `max` free handler slots, waiting until `atLeast` are free. */
+const takeFreeSlots = (slots: TSemaphore.TSemaphore, max: number, atLeast = 1) =>
   STM.commit(
     STM.gen(function* () {
       const free = yield* TSemaphore.available(slots)
-      if (free === 0) return yield* STM.retry
+      if (free < atLeast) return yield* STM.retry
       const take = Math.min(free, max)
       yield* TSemaphore.acquireN(slots, take)
       return take
@@ -430,13 +437,21 @@ const pollLoop = <R>(running: Running, handler: MessageHandler<R>) =>
       })
     )
     const { slots } = running
+    const gather = Math.min(MAX_BATCH, Math.ceil(running.settings.concurrency / 2))
+    let backlog = false
     while (true) {
-      const taken = yield* takeFreeSlots(slots, MAX_BATCH)
+      const taken = backlog
+        ? yield* takeFreeSlots(slots, MAX_BATCH, gather).pipe(
+            Effect.timeout(RECEIVE_GATHER_MILLIS),
+            Effect.catchTag("TimeoutException", () => takeFreeSlots(slots, MAX_BATCH))
+          )
+        : yield* takeFreeSlots(slots, MAX_BATCH)
       // Once a receive has returned, its messages are handed to handlers without a gap a stop could fall into.
       yield* Effect.uninterruptibleMask((restore) =>
         restore(receive(running, queueUrl, taken).pipe(Effect.onInterrupt(() => releaseSlots(slots, taken)))).pipe(
           Effect.flatMap((messages) =>
             Effect.gen(function* () {
+              backlog = messages.length === taken
               yield* releaseSlots(slots, taken - messages.length)
               yield* running.count("received", messages.length)
               for (const message of messages) {
