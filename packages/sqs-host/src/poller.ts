@@ -2,7 +2,8 @@
  * The SQS consumer (transport only — what a message means is core's `handleDomainEvent`, spec §5.2).
  *
  * - Long polling; each receive asks for at most the free handler slots (≤ 10), so no message waits invisible in a
- *   local buffer while its visibility timeout runs down.
+ *   local buffer while its visibility timeout runs down. With a backlog, a receive waits a few ms for half the slots,
+ *   so that one call fetches several messages.
  * - A heartbeat renews the visibility of the messages being handled (one fiber for the consumer).
  * - Success / Rejected / Unhandled → deleted, in DeleteMessageBatch calls (acknowledgements.ts). Failure → the
  *   message is left on the queue with a visibility that grows with the receive count (hmpps-sqs
