@@ -2,10 +2,12 @@
  * The SQS consumer (transport only — what a message means is core's `handleDomainEvent`, spec §5.2).
  *
  * - Long polling; each receive asks for at most the free handler slots (≤ 10), so no message waits invisible in a
- *   local buffer while its visibility timeout runs down.
- * - A heartbeat renews the visibility of a message while its handler runs.
- * - Success / Rejected / Unhandled → DeleteMessage. Failure → the message is left on the queue with a visibility that
- *   grows with the receive count (hmpps-sqs `errorVisibilityTimeout`, client-contract.md §5.3); on the final receive
+ *   local buffer while its visibility timeout runs down. With a backlog, a receive waits a few ms for half the slots,
+ *   so that one call fetches several messages.
+ * - A heartbeat renews the visibility of the messages being handled (one fiber for the consumer).
+ * - Success / Rejected / Unhandled → deleted, in DeleteMessageBatch calls (acknowledgements.ts). Failure → the
+ *   message is left on the queue with a visibility that grows with the receive count (hmpps-sqs
+ *   `errorVisibilityTimeout`, client-contract.md §5.3); on the final receive
  *   it is set to 0 so that the queue's redrive policy (maxReceiveCount 3, §5.1) moves it to the DLQ at once. So a
  *   poison message (not JSON, no detailUrl) takes three short deliveries and then sits in the DLQ; it never blocks
  *   others, because it only ever holds one slot for the time its handler takes.
@@ -17,7 +19,6 @@
 
 import {
   ChangeMessageVisibilityCommand,
-  DeleteMessageCommand,
   ReceiveMessageCommand,
   type Message,
   type SQSClient
@@ -38,6 +39,7 @@ import {
   STM,
   TSemaphore
 } from "effect"
+import { makeAcknowledgements, type Acknowledgements } from "./acknowledgements.js"
 import { defaultConsumerSettings, MAX_RECEIVE_COUNT, type ConsumerSettings } from "./config.js"
 import { databaseCheck } from "./databaseCheck.js"
 import {
@@ -119,6 +121,19 @@ const outcomeCounter: Record<EventResult["outcome"], Counter> = {
 /** SQS returns at most 10 messages per receive. */
 const MAX_BATCH = 10
 
+/**
+ * How long a deletion waits for others to share its DeleteMessageBatch call. The handler's slot is free meanwhile, and
+ * the message stays invisible (the visibility timeout is seconds), so the wait costs neither throughput nor a retry.
+ */
+const DELETE_BATCH_WINDOW_MILLIS = 20
+
+/**
+ * While the queue has a backlog, handlers finish one at a time, and receiving as soon as one slot is free would make
+ * one ReceiveMessage call per message. So, after a receive that got all it asked for, the next one waits up to this
+ * long for half the slots to be free, and takes what is free then (at least one).
+ */
+const RECEIVE_GATHER_MILLIS = 10
+
 /** Visibility after a Failure on receive `receiveCount` (1-based): entry n, the last entry reused. */
 export const errorVisibilityFor = (timeouts: ReadonlyArray<number>, receiveCount: number): number =>
   timeouts.length === 0 ? 0 : (timeouts[Math.min(Math.max(receiveCount, 1), timeouts.length) - 1] ?? 0)
@@ -127,12 +142,12 @@ export const errorVisibilityFor = (timeouts: ReadonlyArray<number>, receiveCount
 const cappedBackoff = (initial: number, max: number) =>
   Schedule.exponential(initial).pipe(Schedule.union(Schedule.spaced(max)))
 
-/** Take between 1 and `max` free handler slots, waiting until at least one is free. */
-const takeFreeSlots = (slots: TSemaphore.TSemaphore, max: number) =>
+/** Take between `atLeast` and `max` free handler slots, waiting until `atLeast` are free. */
+const takeFreeSlots = (slots: TSemaphore.TSemaphore, max: number, atLeast = 1) =>
   STM.commit(
     STM.gen(function* () {
       const free = yield* TSemaphore.available(slots)
-      if (free === 0) return yield* STM.retry
+      if (free < atLeast) return yield* STM.retry
       const take = Math.min(free, max)
       yield* TSemaphore.acquireN(slots, take)
       return take
@@ -166,6 +181,10 @@ interface Running {
   readonly backoff: Schedule.Schedule<unknown, unknown>
   /** The messages being handled, by receipt handle, in words. */
   readonly handling: Map<string, string>
+  /** The receipt handles of the messages whose handler is running: the ones the heartbeat renews. */
+  readonly renewing: Set<string>
+  /** The deletion batcher, once the queue URL is known. */
+  readonly acknowledgements: { current: Acknowledgements | undefined }
 }
 
 const makeRunning = (options: ConsumerOptions<unknown>) =>
@@ -183,7 +202,9 @@ const makeRunning = (options: ConsumerOptions<unknown>) =>
       slots: yield* STM.commit(TSemaphore.make(settings.concurrency)),
       handlers: yield* FiberSet.make<void, never>(),
       backoff: cappedBackoff(settings.receiveErrorBackoffMillis.initial, settings.receiveErrorBackoffMillis.max),
-      handling: new Map<string, string>()
+      handling: new Map<string, string>(),
+      renewing: new Set<string>(),
+      acknowledgements: { current: undefined }
     } satisfies Running
   })
 
@@ -212,32 +233,39 @@ const changeVisibility = (client: SQSClient, queueUrl: string, receiptHandle: st
     )
   )
 
-const deleteMessage = (client: SQSClient, queueUrl: string, receiptHandle: string) =>
-  sqsCall("DeleteMessage", (abortSignal) =>
-    client.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: receiptHandle }), { abortSignal })
-  ).pipe(Effect.retry(Schedule.exponential("100 millis").pipe(Schedule.intersect(Schedule.recurs(2)))))
-
-/** Keeps a long-running handler's message invisible: renew every third of the visibility timeout. */
-const heartbeat = (running: Running, queueUrl: string, receiptHandle: string) =>
-  Effect.sleep(Math.max(1, running.settings.visibilityTimeoutSeconds / 3) * 1000).pipe(
-    Effect.zipRight(
-      changeVisibility(running.client, queueUrl, receiptHandle, running.settings.visibilityTimeoutSeconds).pipe(
+/**
+ * Keeps long-running handlers' messages invisible: every third of the visibility timeout, the messages being handled
+ * then get the full visibility timeout again. One fiber for the consumer rather than one per message: a message's
+ * first renewal comes at most a third of the timeout after it was received, so none runs out while handled, and the
+ * messages handled in well under that time (nearly all) cost nothing.
+ */
+const heartbeat = (running: Running) =>
+  Effect.gen(function* () {
+    const url = yield* Ref.get(running.queueUrl)
+    if (Option.isNone(url)) return
+    for (const receiptHandle of [...running.renewing])
+      yield* changeVisibility(running.client, url.value, receiptHandle, running.settings.visibilityTimeoutSeconds).pipe(
         Effect.catchAll((error) => Effect.logWarning(`Visibility heartbeat failed: ${error.message}`))
       )
-    ),
-    Effect.forever
-  )
+  }).pipe(Effect.delay(Math.max(1, running.settings.visibilityTimeoutSeconds / 3) * 1000), Effect.forever)
 
-/** Success / Rejected / Unhandled: delete the message. A failed delete only means it is redelivered. */
-const acknowledge = (running: Running, queueUrl: string, receiptHandle: string, result: EventResult) =>
-  deleteMessage(running.client, queueUrl, receiptHandle).pipe(
-    Effect.catchAll((error) =>
-      Effect.zipRight(
-        running.count("acknowledgeErrors"),
-        Effect.logError(`${result.outcome} but not acknowledged (it will be redelivered): ${error.message}`)
+/** Success / Rejected / Unhandled: delete the message (batched). A failed delete only means it is redelivered. */
+const acknowledge = (
+  running: Running,
+  acknowledgements: Acknowledgements,
+  receiptHandle: string,
+  result: EventResult
+) =>
+  acknowledgements
+    .delete(receiptHandle)
+    .pipe(
+      Effect.catchAll((error) =>
+        Effect.zipRight(
+          running.count("acknowledgeErrors"),
+          Effect.logError(`${result.outcome} but not acknowledged (it will be redelivered): ${error.message}`)
+        )
       )
     )
-  )
 
 /**
  * Failure: leave the message on the queue, visible again after the back-off for its receive count — or at once on
@@ -292,16 +320,21 @@ const outcomeOf = <R>(handler: MessageHandler<R>, body: string): Effect.Effect<E
 const processMessage = <R>(
   running: Running,
   handler: MessageHandler<R>,
-  queueUrl: string,
-  maxReceiveCount: number | undefined,
-  message: Message
+  { acknowledgements, maxReceiveCount, queueUrl }: ResolvedQueue,
+  message: Message,
+  freeSlot: Effect.Effect<void>
 ) =>
   Effect.gen(function* () {
     const receiptHandle = message.ReceiptHandle ?? ""
     const receiveCount = Number(message.Attributes?.ApproximateReceiveCount ?? "1") || 1
-    const beat = yield* Effect.fork(heartbeat(running, queueUrl, receiptHandle))
-    const result = yield* outcomeOf(handler, message.Body ?? "").pipe(Effect.ensuring(Fiber.interrupt(beat)))
-    if (result.outcome !== "Failure") yield* acknowledge(running, queueUrl, receiptHandle, result)
+    // Renewed only while the handler runs: the retry visibility set below must not be overwritten.
+    running.renewing.add(receiptHandle)
+    const result = yield* outcomeOf(handler, message.Body ?? "").pipe(
+      Effect.ensuring(Effect.sync(() => running.renewing.delete(receiptHandle)))
+    )
+    // The handler is done: its slot may take the next message while the acknowledgement waits for its batch.
+    yield* freeSlot
+    if (result.outcome !== "Failure") yield* acknowledge(running, acknowledgements, receiptHandle, result)
     else yield* retryLater(running, queueUrl, receiptHandle, result, receiveCount, maxReceiveCount)
     // Counted after the acknowledgement (or the retry visibility), so the counters describe finished work.
     yield* running.count(outcomeCounter[result.outcome])
@@ -379,13 +412,23 @@ const resolveQueue = (running: Running) =>
         })
       )
     )
-    return { queueUrl, maxReceiveCount: policy?.maxReceiveCount }
+    const acknowledgements = makeAcknowledgements(running.client, queueUrl, DELETE_BATCH_WINDOW_MILLIS)
+    running.acknowledgements.current = acknowledgements
+    return { queueUrl, maxReceiveCount: policy?.maxReceiveCount, acknowledgements } satisfies ResolvedQueue
   })
+
+/** What handling a message needs to know about its queue. */
+interface ResolvedQueue {
+  readonly queueUrl: string
+  readonly maxReceiveCount: number | undefined
+  readonly acknowledgements: Acknowledgements
+}
 
 /** Receive as many messages as there are free slots, and fork a handler for each, until interrupted. */
 const pollLoop = <R>(running: Running, handler: MessageHandler<R>) =>
   Effect.gen(function* () {
-    const { queueUrl, maxReceiveCount } = yield* resolveQueue(running)
+    const queue = yield* resolveQueue(running)
+    const { queueUrl, maxReceiveCount } = queue
     running.state.current = "running"
     yield* Effect.logInfo("SQS consumer started").pipe(
       Effect.annotateLogs({
@@ -395,22 +438,33 @@ const pollLoop = <R>(running: Running, handler: MessageHandler<R>) =>
       })
     )
     const { slots } = running
+    const gather = Math.min(MAX_BATCH, Math.ceil(running.settings.concurrency / 2))
+    let backlog = false
     while (true) {
-      const taken = yield* takeFreeSlots(slots, MAX_BATCH)
+      const taken = backlog
+        ? yield* takeFreeSlots(slots, MAX_BATCH, gather).pipe(
+            Effect.timeout(RECEIVE_GATHER_MILLIS),
+            Effect.catchTag("TimeoutException", () => takeFreeSlots(slots, MAX_BATCH))
+          )
+        : yield* takeFreeSlots(slots, MAX_BATCH)
       // Once a receive has returned, its messages are handed to handlers without a gap a stop could fall into.
       yield* Effect.uninterruptibleMask((restore) =>
         restore(receive(running, queueUrl, taken).pipe(Effect.onInterrupt(() => releaseSlots(slots, taken)))).pipe(
           Effect.flatMap((messages) =>
             Effect.gen(function* () {
+              backlog = messages.length === taken
               yield* releaseSlots(slots, taken - messages.length)
               yield* running.count("received", messages.length)
               for (const message of messages) {
                 yield* running.count("inFlight")
+                // The slot is freed once: when the handler is done (processMessage), or at the end whatever happened.
+                let held = true
+                const freeSlot = Effect.suspend(() => (held ? ((held = false), releaseSlots(slots, 1)) : Effect.void))
                 // Forked fibers inherit the mask: the handler itself must stay interruptible (drain timeout).
                 yield* FiberSet.run(
                   running.handlers,
-                  Effect.interruptible(processMessage(running, handler, queueUrl, maxReceiveCount, message)).pipe(
-                    Effect.ensuring(Effect.zipRight(running.count("inFlight", -1), releaseSlots(slots, 1)))
+                  Effect.interruptible(processMessage(running, handler, queue, message, freeSlot)).pipe(
+                    Effect.ensuring(Effect.zipRight(running.count("inFlight", -1), freeSlot))
                   )
                 )
               }
@@ -427,12 +481,15 @@ const pollLoop = <R>(running: Running, handler: MessageHandler<R>) =>
 const drainOf = (
   running: Running,
   poller: Fiber.RuntimeFiber<never, unknown>,
-  reporter: Fiber.RuntimeFiber<never, unknown>
+  reporter: Fiber.RuntimeFiber<never, unknown>,
+  heartbeats: Fiber.RuntimeFiber<never, unknown>
 ) =>
   Effect.gen(function* () {
     const { settings } = running
     running.state.current = "draining"
     yield* Fiber.interrupt(poller)
+    // No more messages come: the deletions waiting for a batch go now, and every later one at once.
+    if (running.acknowledgements.current !== undefined) yield* running.acknowledgements.current.flushNow
     yield* logStats(running, "SQS consumer draining: no more receives, finishing the messages in flight")
     const finished = yield* FiberSet.awaitEmpty(running.handlers).pipe(
       Effect.timeout(settings.drainTimeoutMillis),
@@ -444,6 +501,7 @@ const drainOf = (
       )
       yield* FiberSet.clear(running.handlers)
     }
+    yield* Fiber.interrupt(heartbeats)
     yield* Fiber.interrupt(reporter)
     running.state.current = "stopped"
     yield* logStats(running, "SQS consumer stopped")
@@ -479,6 +537,7 @@ export const makeConsumer = <R = never>(
     const running = yield* makeRunning(options)
     const handler: MessageHandler<R | HandlerServices> = options.handler ?? handleDomainEvent
     const poller = yield* Effect.forkScoped(pollLoop(running, handler))
+    const heartbeats = yield* Effect.forkScoped(heartbeat(running))
     const reporter = yield* Effect.forkScoped(
       logStats(running, "SQS consumer stats").pipe(Effect.delay(running.settings.statsIntervalMillis), Effect.forever)
     )
@@ -486,7 +545,7 @@ export const makeConsumer = <R = never>(
       stats: running.stats,
       state: () => running.state.current,
       health: healthOf(running),
-      drain: yield* Effect.cached(drainOf(running, poller, reporter)),
+      drain: yield* Effect.cached(drainOf(running, poller, reporter, heartbeats)),
       inFlight: () => [...running.handling.values()]
     } satisfies Consumer
   })
