@@ -60,14 +60,18 @@ const countingLayer = async () => {
   return Layer.merge(Supervisor.addSupervisor(new OperationCounter()), RuntimeFlags.enableOpSupervision)
 }
 
-/** The project host as `serve --http` builds it (core from DATABASE_URL, JSON logs on stdout), telemetry a no-op. */
-const serveHost = async (counting = false) => {
+/**
+ * The project host as `serve --http` builds it (core from DATABASE_URL, JSON logs on stdout). "host": telemetry a
+ * no-op and no spans (no APPLICATIONINSIGHTS_CONNECTION_STRING). "host-exporting": core's own Telemetry layer, with
+ * the connection string the bench gives it (a loopback ingestion endpoint): spans made and exported, as in production.
+ */
+const serveHost = async (counting = false, exporting = false) => {
   process.env.DATABASE_URL = url
   const core = await import("@ram-delius/core")
   const { Effect, Layer } = await import("effect")
   const { startHttpServer } = await import("@ram-delius/http-koa")
-  const telemetry = Layer.succeed(core.Telemetry, { trackEvent: () => Effect.void })
-  const layer = Layer.merge(core.makeCoreLayer({ telemetry }), core.Log.layer())
+  const telemetry = exporting ? undefined : Layer.succeed(core.Telemetry, { trackEvent: () => Effect.void })
+  const layer = Layer.merge(core.makeCoreLayer(telemetry === undefined ? {} : { telemetry }), core.Log.layer())
   return startHttpServer({
     port: 0,
     host: "127.0.0.1",
@@ -82,7 +86,8 @@ const server = await {
   ceiling: serveCeiling,
   floor: serveFloor,
   host: () => serveHost(),
-  "host-count": () => serveHost(true)
+  "host-count": () => serveHost(true),
+  "host-exporting": () => serveHost(false, true)
 }[kind]()
 process.on("message", async (message) => {
   if (message === "trace") process.send({ tracing: (trace = []).length === 0 })

@@ -9,11 +9,12 @@ const here = (file) => fileURLToPath(new URL(file, import.meta.url))
 const devNull = openSync("/dev/null", "w")
 
 /** A server child (servers.mjs); `sql(work)` resolves with the statements it issued while `work` ran. */
-export const startServer = (kind, url = "", keyFile = "", issuer = "") =>
+export const startServer = (kind, url = "", keyFile = "", issuer = "", env = {}) =>
   new Promise((resolve, reject) => {
     // Request log lines go to /dev/null: written (the work is measured), not shown.
     const proc = fork(here("./servers.mjs"), [kind, url, keyFile, issuer], {
-      stdio: ["ignore", devNull, "inherit", "ipc"]
+      stdio: ["ignore", devNull, "inherit", "ipc"],
+      env: { ...process.env, ...env }
     })
     proc.once("exit", (code) => reject(new Error(`${kind} server exited with ${code}`)))
     const reply = () => new Promise((done) => proc.once("message", done))
