@@ -40,6 +40,7 @@ import {
   type HmppsAuthCredentials,
   type HttpTimeouts
 } from "./config.js"
+import { fastDecoderOf } from "./fastDecode.js"
 import { bodySnippet, HmppsAuthToken, isTransientStatus, type HttpExchange } from "./HmppsAuth.js"
 
 export interface ReferAndMonitorClientShape {
@@ -236,6 +237,10 @@ const decodeBody = <A, I>(url: string, response: HttpExchange, schema: Schema.Sc
   } catch (cause) {
     return Effect.fail(undecodable(`the body is not JSON (${describeFailure(cause)})`, cause))
   }
+  // The hand-written fast path of the callback schemas (fastDecode.ts): its value is the Schema's; when it declines,
+  // the Schema decodes, so every failure and its message are Schema's.
+  const fast = fastDecoderOf(schema)?.(json)
+  if (fast !== undefined) return Effect.succeed(fast)
   return Schema.decodeUnknownEither(schema, { errors: "all" })(json).pipe(
     Effect.mapError((error) => undecodable(ParseResult.TreeFormatter.formatErrorSync(error), error))
   )
