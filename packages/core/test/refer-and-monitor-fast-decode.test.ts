@@ -35,7 +35,13 @@ const schemaOf = (name: string): Schema.Schema<any, any> | undefined =>
         ? SupplierAssessment
         : undefined
 
-const schemas = { ReferralSession, SentReferral, SupplierAssessment, Appointment, AppointmentFeedback }
+const schemas: Record<string, Schema.Schema<any, any>> = {
+  ReferralSession,
+  SentReferral,
+  SupplierAssessment,
+  Appointment,
+  AppointmentFeedback
+}
 
 const UUID = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
 /** What a field is replaced with: every JSON type, and the values the schemas single out. */
