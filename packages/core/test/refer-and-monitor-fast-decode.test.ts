@@ -60,7 +60,7 @@ const replacements: ReadonlyArray<unknown> = [
   -1,
   1.5,
   12,
-  9007199254740993,
+  2 ** 53,
   true,
   false,
   [],

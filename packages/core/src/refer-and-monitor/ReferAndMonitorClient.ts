@@ -158,13 +158,13 @@ const requestWith = (timeouts: HttpTimeouts) => {
             })
             controller.abort()
           }, readMs)
-          return response.text()
+          return response.text().then((body): HttpExchange => ({ status: response.status, body }))
         })
         .then(
-          (body) => {
+          (exchange) => {
             clearTimeout(timer)
-            span?.attribute("http.response.status_code", status)
-            resume(Effect.succeed({ status: status!, body }))
+            span?.attribute("http.response.status_code", exchange.status)
+            resume(Effect.succeed(exchange))
           },
           (cause: unknown) => {
             clearTimeout(timer)

@@ -15,7 +15,7 @@ import { Option, Schema } from "effect"
 import { parseInstant, type Instant } from "../domain/index.js"
 
 /** Annotation key of a schema's fast decoder (read by the client's decode, `ReferAndMonitorClient.ts`). */
-export const FastDecodeId: unique symbol = Symbol.for("@ram-delius/core/refer-and-monitor/FastDecode")
+const FastDecodeId: unique symbol = Symbol.for("@ram-delius/core/refer-and-monitor/FastDecode")
 
 /** A JSON value → the decoded value, or `undefined` when the Schema has to decide. */
 export type FastDecoder<A> = (json: unknown) => A | undefined
@@ -32,8 +32,10 @@ export const withFastDecode = <S extends Schema.Schema.Any>(
 
 // --- building blocks: each returns the decoded value or throws REJECT -------------------------------------------
 
-/** Thrown (never an Error, so no stack is captured) to leave a decoder; `fastDecoder` turns it into `undefined`. */
-const REJECT: unique symbol = Symbol("reject")
+/**
+ * Thrown to leave a decoder; `fastDecoder` turns it into `undefined`. Made once, so a rejection captures no stack.
+ */
+const REJECT = new Error("the fast decoder declined: the Schema decides")
 export const reject = (): never => {
   throw REJECT
 }
