@@ -9,9 +9,12 @@
  *   and, for the record, (b) with the client's Schema decode instead of `JSON.parse`
  * The stub runs in a CHILD process so that only the caller's CPU (`process.cpuUsage()` of this process) is counted.
  * Interleaved over BENCH_CALLBACK_ROUNDS rounds (default 10, order rotating), after a warm-up; medians per call.
+ * The target is the client against (b): ≤ 1.3× the CPU of a plain fetch + JSON.parse.
+ * Then, untimed, the Effect operations one client call costs: a second client, built the same way, in a runtime whose
+ * supervisor counts every operation its fibers run (op supervision costs a call per operation, so it is never timed).
  */
 import { devDetailUrlOrigins, ReferAndMonitorClient, ReferAndMonitorSchemas } from "@ram-delius/core"
-import { Effect, Layer, ManagedRuntime, Redacted, Schema } from "effect"
+import { Effect, Layer, ManagedRuntime, Redacted, RuntimeFlags, Schema, Supervisor } from "effect"
 import { spawn } from "node:child_process"
 import { existsSync, readFileSync } from "node:fs"
 import { join, resolve } from "node:path"
@@ -24,6 +27,8 @@ const CALLS = Number(process.env.BENCH_CALLS ?? 2000)
 const ROUNDS = Number(process.env.BENCH_CALLBACK_ROUNDS ?? 10)
 const PER_ROUND = Math.ceil(CALLS / ROUNDS)
 const WARM_UP = 300
+const OPS_CALLS = 200
+const TARGET_RATIO = 1.3
 const PATH = "/referral/68df9f6c-3fcb-4ec6-8fcf-96551cd9b080/sessions/2"
 
 // --- the stub, in a child process --------------------------------------------------------------------------------
@@ -55,19 +60,18 @@ const url = `${stub.url}${PATH}`
 
 // --- (a) core's client, (b) a plain fetch ---------------------------------------------------------------------------
 // Spans off, as core's layer has them without an exporter (makeCoreLayer's `tracing`); BENCH_TRACING=1 turns them on.
-const runtime = ManagedRuntime.make(
-  Layer.provideMerge(
-    ReferAndMonitorClient.layerWith({
-      auth: {
-        url: stub.authUrl,
-        clientId: DEV_STACK_DEFAULTS.clientId,
-        clientSecret: Redacted.make(DEV_STACK_DEFAULTS.clientSecret)
-      },
-      detailUrlOrigins: devDetailUrlOrigins(stub.port)
-    }),
-    Layer.setTracerEnabled(process.env.BENCH_TRACING === "1")
-  )
+const clientLayer = Layer.provideMerge(
+  ReferAndMonitorClient.layerWith({
+    auth: {
+      url: stub.authUrl,
+      clientId: DEV_STACK_DEFAULTS.clientId,
+      clientSecret: Redacted.make(DEV_STACK_DEFAULTS.clientSecret)
+    },
+    detailUrlOrigins: devDetailUrlOrigins(stub.port)
+  }),
+  Layer.setTracerEnabled(process.env.BENCH_TRACING === "1")
 )
+const runtime = ManagedRuntime.make(clientLayer)
 const client = await runtime.runPromise(ReferAndMonitorClient)
 const tokenResponse = await fetch(`${stub.authUrl}/oauth/token`, {
   method: "POST",
@@ -116,6 +120,33 @@ for (let r = 0; r < ROUNDS; r++) {
   }
 }
 await runtime.dispose()
+
+// --- Effect operations per client call (untimed) -------------------------------------------------------------------
+let operations = 0
+class OperationCounter extends Supervisor.AbstractSupervisor<number> {
+  get value() {
+    return Effect.sync(() => operations)
+  }
+  override onEffect() {
+    operations++
+  }
+}
+const counting = ManagedRuntime.make(
+  Layer.mergeAll(clientLayer, Supervisor.addSupervisor(new OperationCounter()), RuntimeFlags.enableOpSupervision)
+)
+const countedClient = await counting.runPromise(ReferAndMonitorClient)
+const countedCalls = (n: number) =>
+  counting.runPromise(
+    Effect.gen(function* () {
+      for (let i = 0; i < n; i++) check(yield* countedClient.get(url, ReferAndMonitorSchemas.ReferralSession))
+    })
+  )
+await countedCalls(10) // the token fetch and the first calls are not what a call costs
+operations = 0
+await countedCalls(OPS_CALLS)
+// The loop's own operations (the generator's steps and the fiber's start and end) are counted too: a few per call.
+const opsPerCall = operations / OPS_CALLS
+await counting.dispose()
 child.kill("SIGTERM")
 
 const median = (values: ReadonlyArray<number>) => {
@@ -129,17 +160,25 @@ const decodeMs = median(perCall.fetchDecode)
 console.log(
   `\ncallback bench: ${ROUNDS} interleaved rounds × ${PER_ROUND} GETs of one session-feedback URL each way, stub in a child process`
 )
+const ratio = clientMs / fetchMs
 console.log(
-  `R&M callback: ${(clientMs / fetchMs).toFixed(2)}× the CPU of a plain fetch (${clientMs.toFixed(3)} vs ${fetchMs.toFixed(3)} ms/call) (target ≤ 1.5×)`
+  `R&M callback: ${ratio.toFixed(2)}× the CPU of a plain fetch + JSON.parse (${clientMs.toFixed(3)} vs ${fetchMs.toFixed(3)} ms/call) · target R&M callback ≤${TARGET_RATIO}× a plain fetch + JSON.parse: ${ratio <= TARGET_RATIO ? "MET" : "MISSED"}`
 )
-console.log(`  (plain fetch + the client's Schema decode: ${decodeMs.toFixed(3)} ms/call)`)
+console.log(
+  `  (plain fetch + the client's Schema decode: ${decodeMs.toFixed(3)} ms/call; the client is ${(clientMs / decodeMs).toFixed(2)}× that)`
+)
+console.log(`  Effect operations per client call (supervisor count, ${OPS_CALLS} calls): ${opsPerCall.toFixed(1)}`)
 console.log(
   JSON.stringify({
     callback: {
       clientMsPerCall: clientMs,
       fetchMsPerCall: fetchMs,
       fetchDecodeMsPerCall: decodeMs,
-      ratio: clientMs / fetchMs
+      ratio,
+      ratioToFetchDecode: clientMs / decodeMs,
+      target: TARGET_RATIO,
+      met: ratio <= TARGET_RATIO,
+      effectOperationsPerCall: opsPerCall
     }
   })
 )

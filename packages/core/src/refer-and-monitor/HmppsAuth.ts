@@ -1,17 +1,5 @@
 import { HttpClient, HttpClientError, HttpClientRequest } from "@effect/platform"
-import {
-  Clock,
-  Context,
-  Duration,
-  Effect,
-  Layer,
-  Option,
-  ParseResult,
-  Redacted,
-  Ref,
-  Schema,
-  SynchronizedRef
-} from "effect"
+import { Clock, Context, Duration, Effect, Layer, Option, ParseResult, Redacted, Schema, SynchronizedRef } from "effect"
 import { describeFailure } from "../describe.js"
 import { ReferAndMonitorError } from "../errors.js"
 import {
@@ -98,6 +86,8 @@ const TokenResponse = Schema.Struct({
 
 interface CachedToken {
   readonly token: Redacted.Redacted<string>
+  /** `token` as `get` answers it, made once */
+  readonly answer: Option.Option<Redacted.Redacted<string>>
   /** epoch millis after which the token is fetched again (expiry minus the refresh margin) */
   readonly refreshAt: number
 }
@@ -130,6 +120,8 @@ export class HmppsAuthToken extends Context.Tag("@ram-delius/core/HmppsAuthToken
     Effect.gen(function* () {
       const client = yield* HttpClient.HttpClient
       const cache = yield* SynchronizedRef.make(Option.none<CachedToken>())
+      // What the cache holds, readable without an effect: set only where the cache is changed (under its lock).
+      let latest: CachedToken | undefined
       const tokenUrl = tokenUrlOf(credentials)
       const request = HttpClientRequest.post(tokenUrl).pipe(
         HttpClientRequest.basicAuth(credentials.clientId, credentials.clientSecret),
@@ -167,8 +159,10 @@ export class HmppsAuthToken extends Context.Tag("@ram-delius/core/HmppsAuthToken
         yield* Effect.logDebug("HMPPS Auth token fetched").pipe(
           Effect.annotateLogs({ tokenUrl, expiresIn: decoded.expires_in })
         )
+        const token = Redacted.make(decoded.access_token)
         return {
-          token: Redacted.make(decoded.access_token),
+          token,
+          answer: Option.some(token),
           refreshAt: now + decoded.expires_in * 1000 - Duration.toMillis(tokenRefreshMargin)
         } satisfies CachedToken
       }).pipe(Effect.withSpan("HmppsAuthToken.fetch", { attributes: { "url.full": tokenUrl } }))
@@ -180,24 +174,27 @@ export class HmppsAuthToken extends Context.Tag("@ram-delius/core/HmppsAuthToken
             return [Option.some(cached.value.token), cached] as const
           }
           const fresh = yield* fetchToken
-          return [Option.some(fresh.token), Option.some(fresh)] as const
+          latest = fresh
+          return [fresh.answer, Option.some(fresh)] as const
         })
       )
 
       // A valid cached token is read without the SynchronizedRef's lock (a semaphore round per call, on every R&M
-      // callback, measurable on the queue host); only a missing or expiring one queues behind the single fetch.
-      const get = Effect.flatMap(Ref.get(cache), (cached) =>
-        Effect.flatMap(Clock.currentTimeMillis, (now) =>
-          Option.isSome(cached) && now < cached.value.refreshAt
-            ? Effect.succeed(Option.some(cached.value.token))
-            : refresh
-        )
-      )
+      // callback, measurable on the queue host) and without a Ref read: one clock read (the fiber's Clock, so a
+      // TestClock drives it) and the answer. Only a missing or expiring one queues behind the single fetch.
+      const get = Effect.clockWith((clock) => {
+        const cached = latest
+        return cached !== undefined && clock.unsafeCurrentTimeMillis() < cached.refreshAt
+          ? Effect.succeed(cached.answer)
+          : refresh
+      })
 
       const invalidate = (token: Redacted.Redacted<string>) =>
-        SynchronizedRef.update(cache, (cached) =>
-          Option.isSome(cached) && Redacted.value(cached.value.token) === Redacted.value(token) ? Option.none() : cached
-        )
+        SynchronizedRef.update(cache, (cached) => {
+          if (Option.isNone(cached) || Redacted.value(cached.value.token) !== Redacted.value(token)) return cached
+          latest = undefined
+          return Option.none()
+        })
 
       return { get, invalidate } satisfies HmppsAuthTokenShape
     })

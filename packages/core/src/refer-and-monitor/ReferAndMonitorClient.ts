@@ -14,18 +14,20 @@
  */
 
 import { FetchHttpClient, HttpClient, HttpTraceContext } from "@effect/platform"
-import { annotateSpan, currentTracedSpan, traced } from "../telemetry/spans.js"
 import {
   Context,
   Duration,
   Effect,
+  Either,
+  FiberRef,
   Layer,
   Option,
   ParseResult,
   Redacted,
   Schedule,
   Schema,
-  type ConfigError
+  type ConfigError,
+  type Tracer
 } from "effect"
 import { describeFailure } from "../describe.js"
 import { ReferAndMonitorError } from "../errors.js"
@@ -40,6 +42,7 @@ import {
   type HmppsAuthCredentials,
   type HttpTimeouts
 } from "./config.js"
+import { fastDecoderOf } from "./fastDecode.js"
 import { bodySnippet, HmppsAuthToken, isTransientStatus, type HttpExchange } from "./HmppsAuth.js"
 
 export interface ReferAndMonitorClientShape {
@@ -86,141 +89,173 @@ const resolveTimeouts = (timeouts: ReferAndMonitorClientOptions["timeouts"]): Ht
 
 const isSuccess = (status: number) => status >= 200 && status <= 299
 
-/** §5.3: the token only goes to a listed origin; anything else is refused before a request is made. */
-const originGuard =
-  (allowed: DetailUrlOrigins) =>
-  (url: string): Effect.Effect<void, ReferAndMonitorError> => {
+/**
+ * §5.3: the token only goes to a listed origin; anything else is refused before a request is made. The error, or
+ * `undefined` when `url` may be called. A URL that starts with a listed origin and "/" has that origin (its authority
+ * ends at that "/"), so the common case is a prefix test; anything else is parsed.
+ */
+const originGuard = (allowed: DetailUrlOrigins) => {
+  const prefixes = allowed.origins.map((origin) => `${origin}/`)
+  return (url: string): ReferAndMonitorError | undefined => {
+    for (const prefix of prefixes) if (url.startsWith(prefix)) return undefined
     const origin = httpOrigin(url)
-    if (Option.isSome(origin) && allowed.origins.includes(origin.value)) return Effect.void
+    if (Option.isSome(origin) && allowed.origins.includes(origin.value)) return undefined
     const why = Option.isNone(origin)
       ? "it is not an absolute http(s) URL"
       : !allowed.set
         ? `${DETAIL_URLS_VARIABLE} is not set`
         : `its origin ${origin.value} is not in ${DETAIL_URLS_VARIABLE} (${allowed.origins.join(", ")})`
-    return Effect.fail(
-      new ReferAndMonitorError({
-        url,
-        transient: false,
-        message: `Refused to call ${url}: ${why}; no request was made`
-      })
-    )
+    return new ReferAndMonitorError({
+      url,
+      transient: false,
+      message: `Refused to call ${url}: ${why}; no request was made`
+    })
   }
+}
 
 /**
  * One GET: a single `fetch` inside a single effect (the platform client plus two stacked `timeoutFail`s cost 4–5 ms
  * CPU a call against 0.9 ms for a plain fetch). Same timeouts as `exchange` (`HttpTimeouts`): the status and headers
  * within connect + read, then the whole body within read; both abort the one request, as does interruption of the
- * fiber. Same failures too: transport problems and timeouts are transient, the caller judges the status. The trace
- * context goes along as the platform client sends it (b3 and traceparent headers).
+ * fiber (the canceler). Same failures too: transport problems and timeouts are transient, the caller judges the
+ * status. With a span (spans on: the `http.client GET` span), its trace context goes along as the platform client
+ * sends it (b3 and traceparent headers) and the response status is set on it.
  */
-const sendWith = (timeouts: HttpTimeouts) => {
+const requestWith = (timeouts: HttpTimeouts) => {
   const headersMs = Duration.toMillis(Duration.sum(timeouts.connect, timeouts.read))
+  const connectMs = Duration.toMillis(timeouts.connect)
   const readMs = Duration.toMillis(timeouts.read)
   return (
     url: string,
-    token: Option.Option<Redacted.Redacted<string>>
+    token: Option.Option<Redacted.Redacted<string>>,
+    span: Tracer.Span | undefined
   ): Effect.Effect<HttpExchange, ReferAndMonitorError> =>
-    Effect.flatMap(currentTracedSpan, (span) =>
-      Effect.async<HttpExchange, ReferAndMonitorError>((resume, interrupted) => {
-        const what = `GET ${url}`
-        const headers: Record<string, string> = { accept: "application/json" }
-        if (Option.isSome(token)) headers.authorization = `Bearer ${Redacted.value(token.value)}`
-        if (Option.isSome(span)) Object.assign(headers, HttpTraceContext.toHeaders(span.value))
-        const controller = new AbortController()
-        const onInterrupt = () => controller.abort()
-        interrupted.addEventListener("abort", onInterrupt, { once: true })
-        let timedOut: ReferAndMonitorError | undefined
-        let status: number | undefined
-        let timer = setTimeout(() => {
-          timedOut = new ReferAndMonitorError({
-            url,
-            message: `${what} timed out: no response within ${headersMs} ms (connect ${Duration.toMillis(timeouts.connect)} ms + read ${readMs} ms)`,
-            transient: true
-          })
-          controller.abort()
-        }, headersMs)
-        fetch(url, { headers, signal: controller.signal })
-          .then((response) => {
+    Effect.async<HttpExchange, ReferAndMonitorError>((resume) => {
+      const headers: Record<string, string> = { accept: "application/json" }
+      if (Option.isSome(token)) headers.authorization = `Bearer ${Redacted.value(token.value)}`
+      if (span !== undefined) Object.assign(headers, HttpTraceContext.toHeaders(span))
+      const controller = new AbortController()
+      let timedOut: ReferAndMonitorError | undefined
+      let status: number | undefined
+      let timer = setTimeout(() => {
+        timedOut = new ReferAndMonitorError({
+          url,
+          message: `GET ${url} timed out: no response within ${headersMs} ms (connect ${connectMs} ms + read ${readMs} ms)`,
+          transient: true
+        })
+        controller.abort()
+      }, headersMs)
+      fetch(url, { headers, signal: controller.signal })
+        .then((response) => {
+          clearTimeout(timer)
+          status = response.status
+          timer = setTimeout(() => {
+            timedOut = new ReferAndMonitorError({
+              url,
+              message: `GET ${url} timed out reading the response body (read timeout ${readMs} ms)`,
+              status: response.status,
+              transient: true
+            })
+            controller.abort()
+          }, readMs)
+          return response.text().then((body): HttpExchange => ({ status: response.status, body }))
+        })
+        .then(
+          (exchange) => {
             clearTimeout(timer)
-            status = response.status
-            timer = setTimeout(() => {
-              timedOut = new ReferAndMonitorError({
-                url,
-                message: `${what} timed out reading the response body (read timeout ${readMs} ms)`,
-                status: response.status,
-                transient: true
-              })
-              controller.abort()
-            }, readMs)
-            return response.text().then((body): HttpExchange => ({ status: response.status, body }))
-          })
-          .then(
-            (result) => resume(Effect.succeed(result)),
-            (cause: unknown) =>
-              resume(
-                Effect.fail(
-                  timedOut ??
-                    new ReferAndMonitorError({
-                      url,
-                      message: `${what} failed: ${status === undefined ? "Transport error" : "reading the response failed"}: ${describeFailure(cause)}`,
-                      transient: true,
-                      cause
-                    })
-                )
+            span?.attribute("http.response.status_code", exchange.status)
+            resume(Effect.succeed(exchange))
+          },
+          (cause: unknown) => {
+            clearTimeout(timer)
+            resume(
+              Effect.fail(
+                timedOut ??
+                  new ReferAndMonitorError({
+                    url,
+                    message: `GET ${url} failed: ${status === undefined ? "Transport error" : "reading the response failed"}: ${describeFailure(cause)}`,
+                    transient: true,
+                    cause
+                  })
               )
-          )
-          .finally(() => {
-            clearTimeout(timer)
-            interrupted.removeEventListener("abort", onInterrupt)
-          })
+            )
+          }
+        )
+      return Effect.sync(() => {
+        clearTimeout(timer)
+        controller.abort()
       })
-    ).pipe(
-      Effect.tap((exchange) => annotateSpan({ "http.response.status_code": exchange.status })),
-      // The client span the platform client opened: exported as the call's dependency (Application Insights shows R&M
-      // calls as dependencies of the request or message), and the parent whose context the trace headers carry.
-      traced("http.client GET", {
-        kind: "client",
-        attributes: { "http.request.method": "GET", "url.full": url }
+    })
+}
+
+/** The `http.client GET` span: exported as the call's dependency (Application Insights shows R&M calls as
+ * dependencies of the request or message), and the parent whose context the trace headers carry. */
+const clientSpan = (url: string): Tracer.SpanOptions => ({
+  kind: "client",
+  attributes: { "http.request.method": "GET", "url.full": url },
+  captureStackTrace: false
+})
+
+/**
+ * One attempt: token, GET, status, decode. A 401 means the cached token was revoked or expired early: drop it and try
+ * once more with a fresh one inside the same attempt, so a stale cache costs one extra request rather than a failed
+ * message. `tracing`: spans are on (telemetry/spans.ts), so the GET gets its client span.
+ */
+const attemptWith = (auth: typeof HmppsAuthToken.Service, request: ReturnType<typeof requestWith>) => {
+  const send = (url: string, token: Option.Option<Redacted.Redacted<string>>, tracing: boolean) =>
+    tracing
+      ? Effect.useSpan("http.client GET", clientSpan(url), (span) => request(url, token, span))
+      : request(url, token, undefined)
+  const refreshed = (url: string, token: Redacted.Redacted<string>, tracing: boolean) =>
+    Effect.logWarning("Refer and Monitor rejected the cached HMPPS Auth token (401); fetching a new one").pipe(
+      Effect.annotateLogs({ url }),
+      Effect.zipRight(auth.invalidate(token)),
+      Effect.zipRight(auth.get),
+      Effect.flatMap((fresh) => send(url, fresh, tracing))
+    )
+  return <A, I>(
+    url: string,
+    schema: Schema.Schema<A, I>,
+    tracing: boolean
+  ): Effect.Effect<A | null, ReferAndMonitorError> =>
+    Effect.flatMap(auth.get, (token) =>
+      Effect.flatMap(send(url, token, tracing), (first) => {
+        if (first.status === 401 && Option.isSome(token)) {
+          return Effect.flatMap(refreshed(url, token.value, tracing), (response) => judge(url, response, schema))
+        }
+        return judge(url, first, schema)
       })
     )
 }
 
-/**
- * One attempt. A 401 means the cached token was revoked or expired early: drop it and try once more with a fresh one
- * inside the same attempt, so a stale cache costs one extra request rather than a failed message.
- */
-const attemptWith =
-  (auth: typeof HmppsAuthToken.Service, send: ReturnType<typeof sendWith>) =>
-  (url: string): Effect.Effect<HttpExchange, ReferAndMonitorError> =>
-    Effect.gen(function* () {
-      const token = yield* auth.get
-      const first = yield* send(url, token)
-      let response = first
-      if (first.status === 401 && Option.isSome(token)) {
-        yield* Effect.logWarning(
-          "Refer and Monitor rejected the cached HMPPS Auth token (401); fetching a new one"
-        ).pipe(Effect.annotateLogs({ url }))
-        yield* auth.invalidate(token.value)
-        response = yield* send(url, yield* auth.get)
-      }
-      if (!isSuccess(response.status)) {
-        const snippet = bodySnippet(response.body)
-        return yield* new ReferAndMonitorError({
-          url,
-          status: response.status,
-          transient: isTransientStatus(response.status),
-          message: `GET ${url} failed with status ${response.status}${snippet === "" ? "" : `: ${snippet}`}`
-        })
-      }
-      return response
+/** A 2xx is decoded; any other status is a failure naming it (transient or not, `isTransientStatus`). */
+const judge = <A, I>(
+  url: string,
+  response: HttpExchange,
+  schema: Schema.Schema<A, I>
+): Effect.Effect<A | null, ReferAndMonitorError> => {
+  if (isSuccess(response.status)) return decodeBody(url, response, schema)
+  const snippet = bodySnippet(response.body)
+  return Effect.fail(
+    new ReferAndMonitorError({
+      url,
+      status: response.status,
+      transient: isTransientStatus(response.status),
+      message: `GET ${url} failed with status ${response.status}${snippet === "" ? "" : `: ${snippet}`}`
     })
+  )
+}
 
 /**
  * The body decoded with the caller's Schema; an empty body is `null` (§5.3: "no content", not a decode failure). The
  * body is parsed with JSON.parse first: Schema.parseJson around the same decode costs about 40 µs more a call. Response
  * schemas are synchronous, so the decode returns an Either; Effect keeps one parser per Schema.
  */
-const decodeBody = <A, I>(url: string, response: HttpExchange, schema: Schema.Schema<A, I>) => {
+const decodeBody = <A, I>(
+  url: string,
+  response: HttpExchange,
+  schema: Schema.Schema<A, I>
+): Effect.Effect<A | null, ReferAndMonitorError> => {
   const undecodable = (reason: string, cause: unknown) =>
     new ReferAndMonitorError({
       url,
@@ -236,41 +271,58 @@ const decodeBody = <A, I>(url: string, response: HttpExchange, schema: Schema.Sc
   } catch (cause) {
     return Effect.fail(undecodable(`the body is not JSON (${describeFailure(cause)})`, cause))
   }
-  return Schema.decodeUnknownEither(schema, { errors: "all" })(json).pipe(
-    Effect.mapError((error) => undecodable(ParseResult.TreeFormatter.formatErrorSync(error), error))
-  )
+  // The hand-written fast path of the callback schemas (fastDecode.ts): its value is the Schema's; when it declines,
+  // the Schema decodes, so every failure and its message are Schema's.
+  const fast = fastDecoderOf(schema)?.(json)
+  if (fast !== undefined) return Effect.succeed(fast)
+  const decoded = Schema.decodeUnknownEither(schema, { errors: "all" })(json)
+  return Either.isRight(decoded)
+    ? Effect.succeed(decoded.right)
+    : Effect.fail(undecodable(ParseResult.TreeFormatter.formatErrorSync(decoded.left), decoded.left))
 }
 
 /**
  * Builds the client on whatever `HmppsAuthToken` the context holds (embedders bring their own). The GET itself is a
- * plain fetch (see `sendWith`); `HttpClient` stays in the requirements so the signature embedders use is unchanged, and
- * it still carries the token requests.
+ * plain fetch (see `requestWith`); `HttpClient` stays in the requirements so the signature embedders use is unchanged,
+ * and it still carries the token requests.
+ *
+ * A call costs the runtime a handful of operations: the token, the GET, the decode, and a failure handler that logs
+ * transient failures. The spans (`ReferAndMonitorClient.get` around the call, `http.client GET` around the request)
+ * only when spans are exported (telemetry/spans.ts); the retry only when a schedule is given (the default is none).
  */
 const make = (
   options: Pick<ReferAndMonitorClientOptions, "timeouts" | "retrySchedule" | "detailUrlOrigins"> = {}
 ): Effect.Effect<ReferAndMonitorClientShape, never, HttpClient.HttpClient | HmppsAuthToken> =>
   Effect.gen(function* () {
     const auth = yield* HmppsAuthToken
-    const retrySchedule = options.retrySchedule ?? noRetry
-    const checkOrigin = originGuard(
+    const retrySchedule = options.retrySchedule === noRetry ? undefined : options.retrySchedule
+    const refused = originGuard(
       options.detailUrlOrigins ?? devDetailUrlOrigins(yield* Effect.orDie(devReferAndMonitorPort))
     )
-    const attempt = attemptWith(auth, sendWith(resolveTimeouts(options.timeouts)))
+    const attempt = attemptWith(auth, requestWith(resolveTimeouts(options.timeouts)))
 
-    // The span only when spans are exported (telemetry/spans.ts `traced`), and without a call-site stack.
-    const get = Effect.fnUntraced(function* <A, I>(url: string, schema: Schema.Schema<A, I>) {
-      yield* annotateSpan({ "url.full": url })
-      yield* checkOrigin(url)
-      const response = yield* attempt(url).pipe(
-        Effect.tapError((error) =>
-          error.transient
-            ? Effect.logWarning(`Refer and Monitor call failed: ${error.message}`).pipe(Effect.annotateLogs({ url }))
-            : Effect.void
-        ),
-        Effect.retry({ schedule: retrySchedule, while: (error) => error.transient })
+    const call = <A, I>(url: string, schema: Schema.Schema<A, I>, tracing: boolean) => {
+      const refusal = refused(url)
+      if (refusal !== undefined) return Effect.fail(refusal)
+      const once = Effect.tapError(attempt(url, schema, tracing), (error) =>
+        error.transient
+          ? Effect.logWarning(`Refer and Monitor call failed: ${error.message}`).pipe(Effect.annotateLogs({ url }))
+          : Effect.void
       )
-      return yield* decodeBody(url, response, schema)
-    }, traced("ReferAndMonitorClient.get"))
+      return retrySchedule === undefined
+        ? once
+        : Effect.retry(once, { schedule: retrySchedule, while: (error) => error.transient })
+    }
+
+    const get = <A, I>(url: string, schema: Schema.Schema<A, I>): Effect.Effect<A | null, ReferAndMonitorError> =>
+      Effect.withFiberRuntime((fiber) =>
+        fiber.getFiberRef(FiberRef.currentTracerEnabled)
+          ? Effect.withSpan(call(url, schema, true), "ReferAndMonitorClient.get", {
+              attributes: { "url.full": url },
+              captureStackTrace: false
+            })
+          : call(url, schema, false)
+      )
 
     return { get } satisfies ReferAndMonitorClientShape
   })

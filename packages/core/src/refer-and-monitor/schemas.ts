@@ -7,6 +7,21 @@
 
 import { Option, ParseResult, Schema } from "effect"
 import { IsoDateTime } from "../domain/index.js"
+import {
+  aliased,
+  array,
+  boolean,
+  fastDecoder,
+  instant,
+  member,
+  number,
+  object,
+  orDefault,
+  reject,
+  setOptional,
+  string,
+  withFastDecode
+} from "./fastDecode.js"
 
 /** Optional field that also accepts an explicit `null` (decoded as absent, so the decoded key is `?:`). */
 const optionalNullable = <A, I, R>(schema: Schema.Schema<A, I, R>) =>
@@ -92,11 +107,17 @@ const withdrawalCodeField = Schema.optionalToOptional(
  * A Delius contact id: a JSON number, or a JSON string of digits (the real publisher writes strings, the reference
  * service's fixtures numbers — §16, client-contract.md §3.4). Decoded as a safe integer.
  */
+/** The Delius id `value` stands for, or `undefined` (shared by `DeliusId` and its fast path). */
+const deliusIdOf = (value: number | string): number | undefined => {
+  const id = typeof value === "number" ? value : /^\d+$/.test(value.trim()) ? Number(value.trim()) : Number.NaN
+  return Number.isSafeInteger(id) && id >= 0 ? id : undefined
+}
+
 export const DeliusId = Schema.transformOrFail(Schema.Union(Schema.Number, Schema.String), Schema.Number, {
   strict: true,
   decode: (value, _, ast) => {
-    const id = typeof value === "number" ? value : /^\d+$/.test(value.trim()) ? Number(value.trim()) : Number.NaN
-    return Number.isSafeInteger(id) && id >= 0
+    const id = deliusIdOf(value)
+    return id !== undefined
       ? ParseResult.succeed(id)
       : ParseResult.fail(
           new ParseResult.Type(ast, value, `Expected a Delius id (digits), actual ${JSON.stringify(value)}`)
@@ -104,6 +125,15 @@ export const DeliusId = Schema.transformOrFail(Schema.Union(Schema.Number, Schem
   },
   encode: ParseResult.succeed
 }).annotations({ identifier: "DeliusId" })
+
+// --- fast paths (fastDecode.ts): each mirrors the schema it is annotated on, field by field ----------------------
+
+const uuid = member(Schema.is(Schema.UUID))
+const withdrawalState = member(Schema.is(WithdrawalState))
+const withdrawalCode = member(Schema.is(WithdrawalCode))
+const noSessionReasonType = member(Schema.is(NoSessionReasonType))
+const deliusId = (value: unknown): number =>
+  (typeof value === "number" || typeof value === "string" ? deliusIdOf(value) : undefined) ?? reject()
 
 // --- SentReferral (§5.4, client-contract.md §4.2) -------------------------------------------------------------------
 
@@ -119,7 +149,7 @@ const SentReferralDetail = withKeyAliases(
 
 const EndOfServiceReport = Schema.Struct({ submittedAt: optionalNullable(IsoDateTime) })
 
-export const SentReferral = Schema.Struct({
+const SentReferralFields = Schema.Struct({
   referenceNumber: Schema.String,
   /** Kotlin `Long` primitive: missing (or null) → 0 (§2.1); only used in rejection telemetry (§5.4). */
   relevantSentenceId: Schema.optionalWith(Schema.Number, { nullable: true, exact: true, default: () => 0 }),
@@ -131,6 +161,33 @@ export const SentReferral = Schema.Struct({
   withdrawalState: optionalNullable(WithdrawalState),
   withdrawalCode: withdrawalCodeField
 }).annotations({ identifier: "SentReferral" })
+
+const fastSentReferral = (value: unknown): typeof SentReferralFields.Type => {
+  const json = object(value)
+  const referral = object(json.referral)
+  const output: Record<string, unknown> = {
+    referenceNumber: string(json.referenceNumber),
+    relevantSentenceId: orDefault(json.relevantSentenceId, number, () => 0),
+    referral: {
+      serviceProvider: { name: string(object(aliased(referral, "serviceProvider", "provider")).name) },
+      contractTypeName: string(aliased(referral, "contractTypeName", "contractType"))
+    },
+    sentAt: instant(json.sentAt)
+  }
+  setOptional(output, "endRequestedAt", json.endRequestedAt, instant)
+  setOptional(output, "concludedAt", json.concludedAt, instant)
+  setOptional(output, "endOfServiceReport", json.endOfServiceReport, (report) => {
+    const submitted: Record<string, unknown> = {}
+    setOptional(submitted, "submittedAt", object(report).submittedAt, instant)
+    return submitted
+  })
+  setOptional(output, "withdrawalState", json.withdrawalState, withdrawalState)
+  // "" is "absent" as null is (withdrawalCodeField).
+  if (json.withdrawalCode !== "") setOptional(output, "withdrawalCode", json.withdrawalCode, withdrawalCode)
+  return output as typeof SentReferralFields.Type
+}
+
+export const SentReferral = withFastDecode(SentReferralFields, fastDecoder(fastSentReferral))
 export interface SentReferral extends Schema.Schema.Type<typeof SentReferral> {}
 
 // --- AppointmentFeedback (§5.6, client-contract.md §4.3) ------------------------------------------------------------
@@ -175,7 +232,7 @@ const SessionFeedback = Schema.transform(
  * true) rather than a decode failure: the latest-feedback rule then reports "No feedback information available…",
  * which names the referral and session (§5.6).
  */
-export const AppointmentFeedback = Schema.Struct({
+const AppointmentFeedbackFields = Schema.Struct({
   attendanceFeedback: Schema.optionalWith(AttendanceFeedback, {
     nullable: true,
     exact: true,
@@ -187,17 +244,51 @@ export const AppointmentFeedback = Schema.Struct({
     default: () => ({ notify: true })
   })
 }).annotations({ identifier: "AppointmentFeedback" })
+
+const fastAttendanceFeedback = (value: unknown): typeof AttendanceFeedback.Type => {
+  const json = object(value)
+  const output: Record<string, unknown> = { attended: orDefault(json.attended, string, () => null) }
+  setOptional(output, "didSessionHappen", json.didSessionHappen, boolean)
+  setOptional(output, "submittedAt", json.submittedAt, instant)
+  return output as typeof AttendanceFeedback.Type
+}
+
+const fastSessionFeedback = (value: unknown): typeof SessionFeedback.Type => {
+  const json = object(value)
+  const output: Record<string, unknown> = {}
+  setOptional(output, "noSessionReasonType", json.noSessionReasonType, noSessionReasonType)
+  const old = orDefault(json.notifyProbationPractitioner, boolean, () => undefined)
+  output.notify = orDefault(json.notifyProbationPractitionerOfBehaviour, boolean, () => undefined) ?? old ?? true
+  return output as typeof SessionFeedback.Type
+}
+
+const fastAppointmentFeedback = (value: unknown): typeof AppointmentFeedbackFields.Type => {
+  const json = object(value)
+  return {
+    attendanceFeedback: orDefault(json.attendanceFeedback, fastAttendanceFeedback, () => ({ attended: null })),
+    sessionFeedback: orDefault(json.sessionFeedback, fastSessionFeedback, () => ({ notify: true }))
+  }
+}
+
+export const AppointmentFeedback = withFastDecode(AppointmentFeedbackFields, fastDecoder(fastAppointmentFeedback))
 export interface AppointmentFeedback extends Schema.Schema.Type<typeof AppointmentFeedback> {}
 
-export const Appointment = Schema.Struct({
+const AppointmentFields = Schema.Struct({
   id: Schema.UUID,
   appointmentFeedback: AppointmentFeedback
 }).annotations({ identifier: "Appointment" })
+
+const fastAppointment = (value: unknown): typeof AppointmentFields.Type => {
+  const json = object(value)
+  return { id: uuid(json.id), appointmentFeedback: fastAppointmentFeedback(json.appointmentFeedback) }
+}
+
+export const Appointment = withFastDecode(AppointmentFields, fastDecoder(fastAppointment))
 export interface Appointment extends Schema.Schema.Type<typeof Appointment> {}
 
 // --- ReferralSession (§5.6 session callback, client-contract.md §4.3) ----------------------------------------------
 
-export const ReferralSession = withKeyAliases(
+const ReferralSessionFields = withKeyAliases(
   Schema.Struct({
     id: Schema.UUID,
     /** The current appointment; R&M writes null when the session has none (client-contract.md §4.3). */
@@ -211,13 +302,44 @@ export const ReferralSession = withKeyAliases(
   }),
   { deliusAppointmentId: "deliusId" }
 ).annotations({ identifier: "ReferralSession" })
+
+const fastReferralSession = (value: unknown): typeof ReferralSessionFields.Type => {
+  const json = object(value)
+  const output: Record<string, unknown> = {
+    id: uuid(json.id),
+    appointmentId: orDefault(json.appointmentId, uuid, () => null),
+    sessionNumber: orDefault(json.sessionNumber, number, () => 0)
+  }
+  setOptional(output, "appointmentTime", json.appointmentTime, instant)
+  setOptional(output, "deliusAppointmentId", aliased(json, "deliusAppointmentId", "deliusId"), deliusId)
+  output.appointmentFeedback = fastAppointmentFeedback(json.appointmentFeedback)
+  output.oldAppointments = orDefault(
+    json.oldAppointments,
+    (old) => array(old).map(fastAppointment),
+    () => []
+  )
+  return output as typeof ReferralSessionFields.Type
+}
+
+export const ReferralSession = withFastDecode(ReferralSessionFields, fastDecoder(fastReferralSession))
 export interface ReferralSession extends Schema.Schema.Type<typeof ReferralSession> {}
 
 // --- SupplierAssessment (§5.6 initial-assessment callback, client-contract.md §4.4) --------------------------------
 
-export const SupplierAssessment = Schema.Struct({
+const SupplierAssessmentFields = Schema.Struct({
   id: Schema.UUID,
   appointments: Schema.Array(Appointment),
   referralId: Schema.UUID
 }).annotations({ identifier: "SupplierAssessment" })
+
+const fastSupplierAssessment = (value: unknown): typeof SupplierAssessmentFields.Type => {
+  const json = object(value)
+  return {
+    id: uuid(json.id),
+    appointments: array(json.appointments).map(fastAppointment),
+    referralId: uuid(json.referralId)
+  }
+}
+
+export const SupplierAssessment = withFastDecode(SupplierAssessmentFields, fastDecoder(fastSupplierAssessment))
 export interface SupplierAssessment extends Schema.Schema.Type<typeof SupplierAssessment> {}

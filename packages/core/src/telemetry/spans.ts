@@ -5,18 +5,13 @@
  * `Effect.withSpan` and a named `Effect.fn` make a (no-op) span even with the tracer off: clock reads, a span object, a
  * context copy and an exit handler, 20–35 µs each, on every repository call.
  */
-import { Effect, FiberRef, type Option, type Tracer } from "effect"
+import { Effect, FiberRef, type Tracer } from "effect"
 
 const tracing = FiberRef.get(FiberRef.currentTracerEnabled)
 
 /** `Effect.annotateCurrentSpan`, skipped when spans are off. */
 export const annotateSpan = (attributes: Readonly<Record<string, unknown>>): Effect.Effect<void> =>
   Effect.flatMap(tracing, (enabled) => (enabled ? Effect.annotateCurrentSpan(attributes) : Effect.void))
-
-/** The current span, if spans are on and there is one (e.g. to send its trace context along). */
-export const currentTracedSpan: Effect.Effect<Option.Option<Tracer.Span>> = Effect.flatMap(tracing, (enabled) =>
-  enabled ? Effect.option(Effect.currentSpan) : Effect.succeedNone
-)
 
 /**
  * `Effect.withSpan(name, options)` when spans are on, the effect itself when they are off. The span carries no
