@@ -232,6 +232,24 @@ describe("Application Insights (APPLICATIONINSIGHTS_CONNECTION_STRING → a TLS 
         true
       )
 
+      // A workflow's statements (NSI and contact ones) are under the request or message that ran them: its trace, with
+      // a parent span. (Start-up's statements — migration, seed, the audit user — belong to no request.)
+      const operations = new Set(
+        ingestion.received.filter((e) => e.data?.baseType === "RequestData").map((e) => e.tags?.["ai.operation.id"])
+      )
+      const statements = ingestion.received.filter(
+        (e) => e.data?.baseType === "RemoteDependencyData" && /^(Nsi|Contact)\./.test(String(e.data.baseData?.name))
+      )
+      expect(statements.length).toBeGreaterThan(0)
+      const orphans = statements
+        .filter(
+          (e) =>
+            !operations.has(e.tags?.["ai.operation.id"]) ||
+            !/^[0-9a-f]{16}$/.test(e.tags?.["ai.operation.parentId"] ?? "")
+        )
+        .map((e) => String(e.data?.baseData?.name))
+      expect(orphans).toEqual([])
+
       expect(new Set(ingestion.received.map((e) => e.tags?.["ai.cloud.role"]))).toEqual(
         new Set(["refer-and-monitor-and-delius"])
       )

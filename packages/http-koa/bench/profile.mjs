@@ -1,7 +1,8 @@
 // CPU profile of the deployed binary under the bench's load (not a test): `npm run bench:profile -w @ram-delius/http-koa`
 // after a build. `serve --http` runs with `--cpu-prof` on a copy of the seeded dev dataset while load.mjs sends
 // appointment creates (8 connections, PROFILE_SECONDS, default 10); the top frames by self time are printed, then the
-// top packages. PROFILE_DIR keeps the .cpuprofile (default: a temporary directory, removed).
+// top packages. PROFILE_DIR keeps the .cpuprofile (default: a temporary directory, removed). PROFILE_EXPORT=1 runs the
+// binary as production does, exporting its telemetry (to a loopback ingestion endpoint, ingestion.mjs).
 import { spawn } from "node:child_process"
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -9,6 +10,7 @@ import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { migrateAndSeed } from "@ram-delius/core/testing"
 import { issueDevToken } from "@ram-delius/http-koa"
+import { startIngestion } from "./ingestion.mjs"
 import { freePort, startLoad } from "./support.mjs"
 import { HOST_ROLE } from "./workload.mjs"
 
@@ -24,8 +26,16 @@ try {
   const keyFile = join(dir, "dev-signing-key.json")
   const token = await issueDevToken({ roles: [HOST_ROLE], file: keyFile, expiresIn: "2h" })
   const port = await freePort()
+  const exporting = process.env.PROFILE_EXPORT === "1" ? await startIngestion(dir) : undefined
   const proc = spawn(process.execPath, ["--cpu-prof", `--cpu-prof-dir=${profileDir}`, binary, "serve", "--http"], {
-    env: { ...process.env, DATABASE_URL: database, DEV_JWK_FILE: keyFile, NODE_ENV: "development", PORT: String(port) },
+    env: {
+      ...process.env,
+      ...exporting?.env,
+      DATABASE_URL: database,
+      DEV_JWK_FILE: keyFile,
+      NODE_ENV: "development",
+      PORT: String(port)
+    },
     stdio: ["ignore", "ignore", "inherit"]
   })
   const exited = new Promise((resolve) => proc.once("exit", resolve))
@@ -42,6 +52,7 @@ try {
   const result = await load.run({ url, scenario: "merge", token, connections: 8, seconds: SECONDS, slot: 10_000 })
   proc.kill("SIGTERM")
   await exited
+  await exporting?.close()
   const file = readdirSync(profileDir).find((name) => name.endsWith(".cpuprofile"))
   const profile = JSON.parse(readFileSync(join(profileDir, file), "utf8"))
   const self = new Map()
