@@ -31,12 +31,12 @@ export type SyncExecute = (
   transformRows: TransformRows | undefined
 ) => Either.Either<ReadonlyArray<unknown>, SqlError.SqlError>
 
-/** What a client over a synchronous driver on one connection (the SQLite client) offers `run`. */
+/** What a client offers `run`: a synchronous driver on one connection (SQLite) all three, a pooled one (PostgreSQL) `later`. */
 export interface DirectPath {
   /** Run the statement now; outside a transaction only while `free()` (no other fiber holds the connection). */
   readonly now: SyncExecute
   readonly free: () => boolean
-  /** Outside a transaction, when the connection is held: wait for it, run, give it back. */
+  /** Outside a transaction, when the connection is held (or the client is pooled): wait for it, run, give it back. */
   readonly later: DirectExecute
 }
 
@@ -50,6 +50,20 @@ export const registerDirectPath = (statement: unknown, connection: object, path:
   const acquirer = acquirerOf(statement)
   if (acquirer !== undefined) byAcquirer.set(acquirer, path)
   byConnection.set(connection, path.now)
+}
+
+// Never called: `free()` is false, so a pooled client's statement is only ever run `later`.
+const notNow: SyncExecute = () => {
+  throw new Error("a pooled client has no synchronous statement path")
+}
+
+/**
+ * Register the client `statement` belongs to as a pooled one (PostgreSQL): a statement outside a transaction runs with
+ * `run`, on a connection checked out for it alone, without @effect/sql's span, scope and connection lookup.
+ */
+export const registerPooledPath = (statement: unknown, run: DirectExecute): void => {
+  const acquirer = acquirerOf(statement)
+  if (acquirer !== undefined) byAcquirer.set(acquirer, { now: notNow, free: () => false, later: run })
 }
 
 const acquirerOf = (statement: unknown): object | undefined => {
@@ -88,8 +102,8 @@ const freePath = (statement: unknown) => {
  * installed, it runs as @effect/sql runs it. Otherwise @effect/sql's path — a span, a scope and a connection lookup
  * every time, about 45 µs against 8 µs of SQLite work (measured on the appointment merge) — is skipped: a client over a
  * synchronous driver (SQLite) runs it at once (`runNow`), or once its connection is handed over; inside a transaction
- * it runs straight on the transaction's connection; outside one on a pooled client (PostgreSQL, Oracle), as @effect/sql
- * runs it.
+ * it runs straight on the transaction's connection; outside one on the PostgreSQL client on a connection checked out for
+ * it (`registerPooledPath`), and on another pooled client (Oracle, SQL Server) as @effect/sql runs it.
  */
 export const run = <A>(
   statement: Effect.Effect<ReadonlyArray<A>, SqlError.SqlError>
