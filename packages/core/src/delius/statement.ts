@@ -31,12 +31,12 @@ export type SyncExecute = (
   transformRows: TransformRows | undefined
 ) => Either.Either<ReadonlyArray<unknown>, SqlError.SqlError>
 
-/** What a client offers `run`: a synchronous driver on one connection (SQLite) all three, a pooled one (PostgreSQL) `later`. */
+/** What a client over a synchronous driver on one connection (the SQLite client) offers `run`. */
 export interface DirectPath {
   /** Run the statement now; outside a transaction only while `free()` (no other fiber holds the connection). */
   readonly now: SyncExecute
   readonly free: () => boolean
-  /** Outside a transaction, when the connection is held (or the client is pooled): wait for it, run, give it back. */
+  /** Outside a transaction, when the connection is held: wait for it, run, give it back. */
   readonly later: DirectExecute
 }
 
@@ -52,18 +52,28 @@ export const registerDirectPath = (statement: unknown, connection: object, path:
   byConnection.set(connection, path.now)
 }
 
-// Never called: `free()` is false, so a pooled client's statement is only ever run `later`.
-const notNow: SyncExecute = () => {
-  throw new Error("a pooled client has no synchronous statement path")
+/** Runs one compiled statement and calls `done` with its rows or failure; returns what interrupts it. */
+export type CallbackExecute = (
+  sql: string,
+  params: ReadonlyArray<unknown>,
+  transformRows: TransformRows | undefined,
+  done: (result: Either.Either<ReadonlyArray<unknown>, SqlError.SqlError>) => void
+) => Effect.Effect<void>
+
+// A pooled client over an asynchronous driver (PostgreSQL): by acquirer for statements outside a transaction (each
+// on a connection checked out for it alone), by connection for those inside one.
+const callbackByAcquirer = new WeakMap<object, CallbackExecute>()
+const callbackByConnection = new WeakMap<object, CallbackExecute>()
+
+/** Register how the pooled client `statement` (any statement made by it) runs a statement outside a transaction. */
+export const registerCallbackPath = (statement: unknown, execute: CallbackExecute): void => {
+  const acquirer = acquirerOf(statement)
+  if (acquirer !== undefined) callbackByAcquirer.set(acquirer, execute)
 }
 
-/**
- * Register the client `statement` belongs to as a pooled one (PostgreSQL): a statement outside a transaction runs with
- * `run`, on a connection checked out for it alone, without @effect/sql's span, scope and connection lookup.
- */
-export const registerPooledPath = (statement: unknown, run: DirectExecute): void => {
-  const acquirer = acquirerOf(statement)
-  if (acquirer !== undefined) byAcquirer.set(acquirer, { now: notNow, free: () => false, later: run })
+/** Register how a pooled client's transaction connection runs a statement. */
+export const registerCallbackConnection = (connection: object, execute: CallbackExecute): void => {
+  callbackByConnection.set(connection, execute)
 }
 
 const acquirerOf = (statement: unknown): object | undefined => {
@@ -98,12 +108,37 @@ const freePath = (statement: unknown) => {
 }
 
 /**
+ * The statement bound to its pooled client's callback path (spans off, no statement transformer, a client that
+ * registered one): call it with `done` inside one `Effect.async`. Undefined when it must take another path.
+ */
+export const runLater = (
+  fiber: Fiber,
+  statement: unknown
+):
+  | ((done: (result: Either.Either<ReadonlyArray<unknown>, SqlError.SqlError>) => void) => Effect.Effect<void>)
+  | undefined => {
+  if (!isCompilable(statement) || fiber.getFiberRef(FiberRef.currentTracerEnabled)) return undefined
+  if (Option.isSome(fiber.getFiberRef(currentTransformer))) return undefined
+  const transaction = Context.getOption(fiber.currentContext, SqlClient.TransactionConnection)
+  let execute: CallbackExecute | undefined
+  if (Option.isSome(transaction)) execute = callbackByConnection.get(transaction.value[0])
+  else {
+    const acquirer = acquirerOf(statement)
+    execute = acquirer === undefined ? undefined : callbackByAcquirer.get(acquirer)
+  }
+  if (execute === undefined) return undefined
+  const [sql, params] = statement.compile()
+  return (done) => execute(sql, params, statement.transformRows, done)
+}
+
+/**
  * Execute a statement. With spans on (the `sql.execute` dependency spans must be exported) or a statement transformer
  * installed, it runs as @effect/sql runs it. Otherwise @effect/sql's path — a span, a scope and a connection lookup
  * every time, about 45 µs against 8 µs of SQLite work (measured on the appointment merge) — is skipped: a client over a
  * synchronous driver (SQLite) runs it at once (`runNow`), or once its connection is handed over; inside a transaction
- * it runs straight on the transaction's connection; outside one on the PostgreSQL client on a connection checked out for
- * it (`registerPooledPath`), and on another pooled client (Oracle, SQL Server) as @effect/sql runs it.
+ * it runs straight on the transaction's connection; the PostgreSQL client runs it in one `Effect.async` (`runLater`), on
+ * its transaction's connection or on one checked out for it alone; another pooled client (Oracle, SQL Server) runs it
+ * outside a transaction as @effect/sql does.
  */
 export const run = <A>(
   statement: Effect.Effect<ReadonlyArray<A>, SqlError.SqlError>
@@ -111,6 +146,12 @@ export const run = <A>(
   Effect.withFiberRuntime((fiber) => {
     const now = runNow(fiber, statement)
     if (now !== undefined) return now as Either.Either<ReadonlyArray<A>, SqlError.SqlError>
+    const later = runLater(fiber, statement)
+    if (later !== undefined) {
+      return Effect.async<ReadonlyArray<A>, SqlError.SqlError>((resume) =>
+        later((result) => resume(result as Either.Either<ReadonlyArray<A>, SqlError.SqlError>))
+      )
+    }
     if (!isCompilable(statement) || fiber.getFiberRef(FiberRef.currentTracerEnabled)) return statement
     if (Option.isSome(fiber.getFiberRef(currentTransformer))) return statement
     const transaction = Context.getOption(fiber.currentContext, SqlClient.TransactionConnection)

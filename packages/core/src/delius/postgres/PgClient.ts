@@ -25,9 +25,9 @@ import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import pg from "pg"
-import { registerPooledPath } from "../statement.js"
+import { registerCallbackConnection, registerCallbackPath } from "../statement.js"
 import { leanTransactions } from "./lean.js"
-import { type PgRunner, runOnClient, runOnPool, statementNames } from "./run.js"
+import { asRunner, onClient, onPool, type PgRunner, type Shape, statementNames } from "./run.js"
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Configuration
@@ -101,11 +101,12 @@ export interface PgClient extends Client.SqlClient {
 
 export const PgClient = Context.GenericTag<PgClient>("@ram-delius/core/PgClient")
 
+const shapeOf = (transformRows: unknown): Shape => (transformRows === undefined ? "objects" : "transformed")
+
 /** A connection's operations over one runner (a checked-out pg client, or the pool). */
 export const makeConnection = (run: PgRunner): Connection => {
   // `transformRows` is only a flag here: the names are transformed once per column name, not per row.
-  const execute: Connection["execute"] = (sql, params, transformRows) =>
-    run(sql, params, transformRows === undefined ? "objects" : "transformed")
+  const execute: Connection["execute"] = (sql, params, transformRows) => run(sql, params, shapeOf(transformRows))
   return {
     execute,
     executeRaw: (sql, params) => run(sql, params, "raw"),
@@ -161,20 +162,26 @@ export const make = (config: PgClientConfig): Effect.Effect<PgClient, SqlError, 
     const pool = yield* openPool(config)
     const names = statementNames(config.prepareCacheSize ?? DEFAULT_PREPARE_CACHE_SIZE)
     const transformName = config.transformResultNames
-    const onPool = runOnPool(pool, names, transformName)
-    const transactions = leanTransactions(pool, (client) =>
-      makeConnection(runOnClient(pool, client, names, transformName))
-    )
+    const outside = onPool(pool, names, transformName)
+    // A transaction's connection: its statements run on the checked-out client, in one step each (statement.ts).
+    const transactions = leanTransactions(pool, (pgClient) => {
+      const inside = onClient(pool, pgClient, names, transformName)
+      const connection = makeConnection(asRunner(inside))
+      registerCallbackConnection(connection, (sql, params, transformRows, done) =>
+        inside(sql, params, shapeOf(transformRows), done)
+      )
+      return connection
+    })
     const client = yield* Client.make({
-      acquirer: Effect.succeed(makeConnection(onPool)),
+      acquirer: Effect.succeed(makeConnection(asRunner(outside))),
       transactionAcquirer: transactions.reserve,
       compiler: makeCompiler(config.transformQueryNames),
       spanAttributes: spanAttributesOf(config),
       // Never called (see `makeConnection`): its presence tells the connection to use the transformed names.
       transformRows: transformName === undefined ? undefined : <A extends object>(rows: ReadonlyArray<A>) => rows
     })
-    registerPooledPath(client`SELECT 1`, (sql, params, transformRows) =>
-      onPool(sql, params, transformRows === undefined ? "objects" : "transformed")
+    registerCallbackPath(client`SELECT 1`, (sql, params, transformRows, done) =>
+      outside(sql, params, shapeOf(transformRows), done)
     )
     return Object.assign(client, {
       [TypeId]: TypeId,

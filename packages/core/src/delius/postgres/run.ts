@@ -4,6 +4,7 @@
  */
 import { SqlError } from "@effect/sql/SqlError"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import type pg from "pg"
 
 /** What a statement's result becomes: objects (names as reported or transformed), arrays, or pg's own Result. */
@@ -118,70 +119,71 @@ const cancel = (pool: pg.Pool, client: pg.PoolClient) =>
     pool.query(`SELECT pg_cancel_backend(${processId})`, () => resume(Effect.void))
   }).pipe(Effect.interruptible, Effect.timeoutOption(5000), Effect.asVoid)
 
+type Done = (result: Either.Either<ReadonlyArray<any>, SqlError>) => void // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** One statement, its outcome handed to `done`; returns what interrupts it. */
+export type PgCallback = (sql: string, params: ReadonlyArray<unknown>, shape: Shape, done: Done) => Effect.Effect<void>
+
+/** A callback-style statement as an Effect (one `Effect.async`). */
+export const asRunner =
+  (run: PgCallback): PgRunner =>
+  (sql, params, how) =>
+    Effect.async((resume) => run(sql, params, how, resume))
+
 /** Statements on a checked-out client (a transaction's). */
-export const runOnClient = (
-  pool: pg.Pool,
-  client: pg.PoolClient,
-  names: StatementNames,
-  transformName: Transform
-): PgRunner => {
+export const onClient = (pool: pg.Pool, client: pg.PoolClient, names: StatementNames, transformName: Transform) => {
   const transform = nameTransformer(transformName)
-  return (sql, params, how) =>
-    Effect.async((resume) => {
-      try {
-        client.query(queryOf(sql, params, how, names), (error: Error | null, result: unknown) =>
-          resume(error ? Effect.fail(failed(error)) : Effect.succeed(shape(result, how, transform)))
-        )
-      } catch (error) {
-        // pg throws synchronously on values it cannot serialise.
-        resume(Effect.fail(failed(error)))
-        return
-      }
-      return cancel(pool, client)
-    })
+  const interrupt = cancel(pool, client)
+  const run: PgCallback = (sql, params, how, done) => {
+    try {
+      client.query(queryOf(sql, params, how, names), (error: Error | null, result: unknown) =>
+        done(error ? Either.left(failed(error)) : Either.right(shape(result, how, transform)))
+      )
+    } catch (error) {
+      // pg throws synchronously on values it cannot serialise.
+      done(Either.left(failed(error)))
+    }
+    return interrupt
+  }
+  return run
 }
 
 /**
  * A statement outside a transaction: a connection checked out for it alone and released when it has run (destroyed
  * when it reported an error of its own, as @effect/sql-pg did).
  */
-export const runOnPool = (pool: pg.Pool, names: StatementNames, transformName: Transform): PgRunner => {
+export const onPool = (pool: pg.Pool, names: StatementNames, transformName: Transform): PgCallback => {
   const transform = nameTransformer(transformName)
-  return (sql, params, how) =>
-    Effect.async((resume) => {
-      let interrupted = false
-      let running: pg.PoolClient | undefined
-      pool.connect((error, client, release) => {
-        if (error || client === undefined) {
-          resume(
-            Effect.fail(
-              new SqlError({ cause: error ?? new Error("No client returned"), message: "Failed to acquire connection" })
-            )
-          )
-          return
-        }
-        if (interrupted) return release()
-        let broken: Error | undefined
-        const onError = (cause: Error) => (broken = cause)
-        client.once("error", onError)
-        const done = () => {
-          client.off("error", onError)
-          release(broken)
-        }
-        running = client
-        try {
-          client.query(queryOf(sql, params, how, names), (error: Error | null, result: unknown) => {
-            done()
-            resume(error ? Effect.fail(failed(error)) : Effect.succeed(shape(result, how, transform)))
-          })
-        } catch (error) {
+  return (sql, params, how, finish) => {
+    let interrupted = false
+    let running: pg.PoolClient | undefined
+    pool.connect((error, client, release) => {
+      if (error || client === undefined) {
+        const cause = error ?? new Error("No client returned")
+        return finish(Either.left(new SqlError({ cause, message: "Failed to acquire connection" })))
+      }
+      if (interrupted) return release()
+      let broken: Error | undefined
+      const onError = (cause: Error) => (broken = cause)
+      client.once("error", onError)
+      const done = () => {
+        client.off("error", onError)
+        release(broken)
+      }
+      running = client
+      try {
+        client.query(queryOf(sql, params, how, names), (error: Error | null, result: unknown) => {
           done()
-          resume(Effect.fail(failed(error)))
-        }
-      })
-      return Effect.suspend(() => {
-        interrupted = true
-        return running === undefined ? Effect.void : cancel(pool, running)
-      })
+          finish(error ? Either.left(failed(error)) : Either.right(shape(result, how, transform)))
+        })
+      } catch (error) {
+        done()
+        finish(Either.left(failed(error)))
+      }
     })
+    return Effect.suspend(() => {
+      interrupted = true
+      return running === undefined ? Effect.void : cancel(pool, running)
+    })
+  }
 }
