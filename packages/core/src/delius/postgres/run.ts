@@ -5,7 +5,7 @@
 import { SqlError } from "@effect/sql/SqlError"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import type pg from "pg"
+import pg from "pg"
 
 /** What a statement's result becomes: objects (names as reported or transformed), arrays, or pg's own Result. */
 export type Shape = "objects" | "transformed" | "arrays" | "raw"
@@ -108,16 +108,36 @@ const queryOf = (sql: string, params: ReadonlyArray<unknown>, shape: Shape, name
 }
 
 /**
- * Best-effort cancel of the statement a connection is running (`pg_cancel_backend` from another connection) when the
- * fiber waiting for it is interrupted, as @effect/sql-pg does: waited for (up to 5 s), so the cancel cannot land on
- * the connection's next statement (a transaction's ROLLBACK, queued behind it).
+ * Best-effort cancel of the statement a connection is running when the fiber waiting for it is interrupted: the
+ * protocol's CancelRequest on a connection of its own (what pg's `Client#cancel` sends), so it needs no pooled
+ * connection — every one may be taken, by the very transactions the statement waits for. Waited for (until the server
+ * closes that connection, at most 5 s), so the cancel cannot land on the connection's next statement (a transaction's
+ * ROLLBACK, queued behind it).
  */
 const cancel = (pool: pg.Pool, client: pg.PoolClient) =>
   Effect.async<void>((resume) => {
-    const processId = (client as unknown as { processID?: number }).processID
-    if (processId === undefined || pool.ending) return resume(Effect.void)
-    pool.query(`SELECT pg_cancel_backend(${processId})`, () => resume(Effect.void))
+    const { processID, secretKey } = client as unknown as { processID?: number; secretKey?: number }
+    if (processID === undefined || pool.ending) return resume(Effect.void)
+    const canceller = new pg.Client(pool.options) as unknown as CancellingClient
+    const connection = canceller.connection
+    const done = () => resume(Effect.void)
+    connection.once("end", done)
+    connection.once("error", done)
+    connection.once("connect", () => connection.cancel(processID, secretKey))
+    if (canceller.host.startsWith("/")) connection.connect(`${canceller.host}/.s.PGSQL.${canceller.port}`)
+    else connection.connect(canceller.port, canceller.host)
   }).pipe(Effect.interruptible, Effect.timeoutOption(5000), Effect.asVoid)
+
+/** The parts of an unconnected pg Client its protocol cancel uses (pg does not declare them). */
+interface CancellingClient {
+  readonly host: string
+  readonly port: number
+  readonly connection: {
+    connect(portOrPath: number | string, host?: string): void
+    cancel(processID: number, secretKey: number | undefined): void
+    once(event: "connect" | "end" | "error", listener: () => void): void
+  }
+}
 
 type Done = (result: Either.Either<ReadonlyArray<any>, SqlError>) => void // eslint-disable-line @typescript-eslint/no-explicit-any
 
