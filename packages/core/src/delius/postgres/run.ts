@@ -63,19 +63,13 @@ type Transform = ((name: string) => string) | undefined
 
 /** Array rows (pg's `rowMode: "array"`) as objects keyed by the result's column names. */
 const toObjects = (result: pg.QueryResult<Array<unknown>>, transform: Transform) => {
-  const fields = result.fields
-  const width = fields.length
-  const names = new Array<string>(width)
-  for (let j = 0; j < width; j++) names[j] = transform === undefined ? fields[j]!.name : transform(fields[j]!.name)
-  const rows = result.rows
-  const out = new Array<Record<string, unknown>>(rows.length)
-  for (let i = 0; i < rows.length; i++) {
-    const row = rows[i]!
+  const names = result.fields.map((field) => (transform === undefined ? field.name : transform(field.name)))
+  return result.rows.map((row) => {
     const object: Record<string, unknown> = {}
-    for (let j = 0; j < width; j++) object[names[j]!] = row[j]
-    out[i] = object
-  }
-  return out
+    let j = 0
+    for (const name of names) object[name] = row[j++]
+    return object
+  })
 }
 
 const shaped = (result: pg.QueryResult<Array<unknown>>, shape: Shape, transform: Transform): ReadonlyArray<unknown> => {
