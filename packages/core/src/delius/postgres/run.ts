@@ -14,7 +14,7 @@ export type PgRunner = (
   sql: string,
   params: ReadonlyArray<unknown>,
   shape: Shape
-) => Effect.Effect<ReadonlyArray<any>, SqlError> // eslint-disable-line @typescript-eslint/no-explicit-any
+) => Effect.Effect<ReadonlyArray<any>, SqlError>
 
 /** The prepared statement name for a SQL text, or undefined to run it unnamed. */
 export type StatementNames = (sql: string, params: ReadonlyArray<unknown>) => string | undefined
@@ -133,7 +133,7 @@ interface CancellingClient {
   }
 }
 
-type Done = (result: Either.Either<ReadonlyArray<any>, SqlError>) => void // eslint-disable-line @typescript-eslint/no-explicit-any
+type Done = (result: Either.Either<ReadonlyArray<any>, SqlError>) => void
 
 /** One statement, its outcome handed to `done`; returns what interrupts it. */
 export type PgCallback = (sql: string, params: ReadonlyArray<unknown>, shape: Shape, done: Done) => Effect.Effect<void>
