@@ -115,6 +115,6 @@ process.stdout.write(JSON.stringify(exit))
 `
     writeFileSync(join(project, "missing.mjs"), missing)
     const out = await run(process.execPath, ["missing.mjs"], { cwd: project })
-    expect(out).toContain("DATABASE_URL: postgres:// needs pg and @effect/sql-pg installed")
+    expect(out).toContain("DATABASE_URL: postgres:// needs pg installed")
   })
 })

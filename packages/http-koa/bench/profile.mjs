@@ -1,16 +1,19 @@
 // CPU profile of the deployed binary under the bench's load (not a test): `npm run bench:profile -w @ram-delius/http-koa`
 // after a build. `serve --http` runs with `--cpu-prof` on a copy of the seeded dev dataset while load.mjs sends
 // appointment creates (8 connections, PROFILE_SECONDS, default 10); the top frames by self time are printed, then the
-// top packages. PROFILE_DIR keeps the .cpuprofile (default: a temporary directory, removed). PROFILE_EXPORT=1 runs the
-// binary as production does, exporting its telemetry (to a loopback ingestion endpoint, ingestion.mjs).
+// top packages. PROFILE_DIR keeps the .cpuprofile (default: a temporary directory, removed). PROFILE_DATABASE=postgres
+// profiles it on PostgreSQL (127.0.0.1:5432) instead: a database with the dev dataset and 64 persons (persons.mjs), the
+// creates spread over them as in http-bench.mjs. PROFILE_EXPORT=1 runs the binary as production does, exporting its
+// telemetry (to a loopback ingestion endpoint, ingestion.mjs).
 import { spawn } from "node:child_process"
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { migrateAndSeed } from "@ram-delius/core/testing"
+import { createPostgresDatabase, migrateAndSeed } from "@ram-delius/core/testing"
 import { issueDevToken } from "@ram-delius/http-koa"
 import { startIngestion } from "./ingestion.mjs"
+import { addPersons } from "./persons.mjs"
 import { freePort, startLoad } from "./support.mjs"
 import { HOST_ROLE } from "./workload.mjs"
 
@@ -19,12 +22,16 @@ const TOP = Number(process.env.PROFILE_TOP ?? 25)
 const dir = mkdtempSync(join(tmpdir(), "ram-delius-profile-"))
 const profileDir = process.env.PROFILE_DIR ?? dir
 const binary = fileURLToPath(new URL("../../cli/bin/ram-delius.mjs", import.meta.url))
+const POSTGRES = process.env.PROFILE_DATABASE === "postgres"
 const load = startLoad()
+let postgres
 try {
-  const database = `sqlite:${join(dir, "delius.sqlite")}`
-  await migrateAndSeed(database, "dev")
   const keyFile = join(dir, "dev-signing-key.json")
   const token = await issueDevToken({ roles: [HOST_ROLE], file: keyFile, expiresIn: "2h" })
+  postgres = POSTGRES ? await createPostgresDatabase() : undefined
+  const database = postgres?.url ?? `sqlite:${join(dir, "delius.sqlite")}`
+  await migrateAndSeed(database, "dev")
+  const persons = postgres === undefined ? undefined : await addPersons(database, keyFile, token, 64)
   const port = await freePort()
   const exporting = process.env.PROFILE_EXPORT === "1" ? await startIngestion(dir) : undefined
   const proc = spawn(process.execPath, ["--cpu-prof", `--cpu-prof-dir=${profileDir}`, binary, "serve", "--http"], {
@@ -48,8 +55,9 @@ try {
   ) {
     await new Promise((resolve) => setTimeout(resolve, 20))
   }
-  await load.run({ url, scenario: "merge", token, connections: 8, seconds: 2, slot: 0 }) // warm-up
-  const result = await load.run({ url, scenario: "merge", token, connections: 8, seconds: SECONDS, slot: 10_000 })
+  const job = { url, scenario: "merge", token, connections: 8, persons }
+  await load.run({ ...job, seconds: 2, slot: 0 }) // warm-up
+  const result = await load.run({ ...job, seconds: SECONDS, slot: 10_000 })
   proc.kill("SIGTERM")
   await exited
   await exporting?.close()
@@ -85,5 +93,6 @@ try {
     process.stdout.write(`${pct(hits)} ${key}\n`)
 } finally {
   load.stop()
+  await postgres?.drop()
   if (process.env.PROFILE_DIR === undefined) rmSync(dir, { recursive: true, force: true })
 }

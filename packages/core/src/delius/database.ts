@@ -12,14 +12,14 @@
  *
  * Only the embedded SQLite client (Node's built-in `node:sqlite`) is always loaded. The server drivers are optional peer
  * dependencies of this package, imported only when their scheme is chosen, so a team on Oracle installs `oracledb` and
- * nothing else: postgres:// needs `pg` and `@effect/sql-pg`, Oracle `oracledb`, mssql:// `@effect/sql-mssql`.
+ * nothing else: postgres:// needs `pg` (under the project's own client, postgres/PgClient.ts), Oracle `oracledb`,
+ * mssql:// `@effect/sql-mssql`.
  */
 
 import { SqlClient } from "@effect/sql"
 import { Config, ConfigError, Data, Effect, Either, Layer, Option, Redacted, String as Str } from "effect"
 import { existsSync, mkdirSync } from "node:fs"
 import { dirname } from "node:path"
-import type pg from "pg"
 import { describeFailure } from "../describe.js"
 import { DatabaseError, withMeaning } from "../errors.js"
 import { environmentName } from "../switches.js"
@@ -49,16 +49,6 @@ export {
 export const DEFAULT_DATABASE_URL = "sqlite:./data/delius.sqlite"
 
 export const resultName = (name: string): string => Str.snakeToCamel(name.toLowerCase())
-
-// node-postgres: DATE (1082), TIMESTAMP (1114) and TIMESTAMPTZ (1184) stay text; INT8 (20) and NUMERIC (1700) become
-// numbers (Delius ids and HOURS_CREDITED fit in a double).
-const pgTypes = (types: typeof pg.types): pg.CustomTypesConfig => ({
-  getTypeParser: ((oid: number, format?: "text" | "binary") => {
-    if (oid === 1082 || oid === 1114 || oid === 1184) return (value: string) => value
-    if (oid === 20 || oid === 1700) return (value: string) => Number(value)
-    return types.getTypeParser(oid, format as "text")
-  }) as pg.CustomTypesConfig["getTypeParser"]
-})
 
 // WAL and the busy timeout are set by the client (SqliteClient.ts): writers from other processes (the CLI, a second
 // host) wait up to 2 s for SQLite's lock instead of failing at once — synchronously, blocking the event loop (health
@@ -112,18 +102,16 @@ const postgresUrl = (url: string, credentials: Option.Option<Credentials>) => {
   return Redacted.make(withLogin.href)
 }
 
+// The project's own client over `pg` (postgres/PgClient.ts); importing it loads `pg`, so a missing driver fails here.
 const pgLayer = (url: Redacted.Redacted<string>, maxConnections?: number) =>
   Layer.unwrapEffect(
-    importDriver("postgres://", "pg and @effect/sql-pg", () =>
-      Promise.all([import("@effect/sql-pg"), import("pg")])
-    ).pipe(
-      Effect.map(([{ PgClient }, { default: pgModule }]) =>
+    importDriver("postgres://", "pg", () => import("./postgres/PgClient.js")).pipe(
+      Effect.map((PgClient) =>
         PgClient.layer({
           url,
           transformResultNames: resultName,
           // The DDL uses unquoted names, which PostgreSQL folds to lower case; quoted names from sql.insert must match.
           transformQueryNames: (name) => name.toLowerCase(),
-          types: pgTypes(pgModule.types),
           ...(maxConnections !== undefined ? { maxConnections } : {})
         })
       )

@@ -2,7 +2,7 @@ import type { SqlError } from "@effect/sql"
 import { Effect, Either, Option, ParseResult, Schema } from "effect"
 import type { DatabaseError } from "../errors.js"
 import { toDatabaseError } from "./database.js"
-import { run, runNow } from "./statement.js"
+import { run, runLater, runNow } from "./statement.js"
 import { traced } from "../telemetry/spans.js"
 
 /**
@@ -17,14 +17,18 @@ export const findAll = <A, I>(operation: string, row: Schema.Schema<A, I>) => {
     statement: Effect.Effect<ReadonlyArray<unknown>, SqlError.SqlError>
   ): Effect.Effect<ReadonlyArray<A>, DatabaseError> =>
     Effect.withFiberRuntime((fiber): Effect.Effect<ReadonlyArray<A>, DatabaseError> => {
-      // On a synchronous client (SQLite) the statement and its decode are one step of the runtime (statement.ts).
-      const now = runNow(fiber, statement)
-      if (now === undefined) {
-        return run(statement).pipe(Effect.flatMap(decode), Effect.mapError(toError), traced(operation))
+      const settle = (result: Either.Either<ReadonlyArray<unknown>, SqlError.SqlError>) => {
+        if (Either.isLeft(result)) return Either.left(toError(result.left))
+        const decoded = decode(result.right)
+        return Either.isLeft(decoded) ? Either.left(toError(decoded.left)) : Either.right(decoded.right)
       }
-      if (Either.isLeft(now)) return Either.left(toError(now.left))
-      const decoded = decode(now.right)
-      return Either.isLeft(decoded) ? Either.left(toError(decoded.left)) : Either.right(decoded.right)
+      // On a synchronous client (SQLite) the statement and its decode are one step of the runtime, on the PostgreSQL
+      // client one `Effect.async` (statement.ts).
+      const now = runNow(fiber, statement)
+      if (now !== undefined) return settle(now)
+      const later = runLater(fiber, statement)
+      if (later !== undefined) return Effect.async((resume) => later((result) => resume(settle(result))))
+      return run(statement).pipe(Effect.flatMap(decode), Effect.mapError(toError), traced(operation))
     })
 }
 
@@ -59,8 +63,14 @@ export const execute = (operation: string) => {
   return (statement: Effect.Effect<ReadonlyArray<unknown>, SqlError.SqlError>): Effect.Effect<void, DatabaseError> =>
     Effect.withFiberRuntime((fiber): Effect.Effect<void, DatabaseError> => {
       const now = runNow(fiber, statement)
-      if (now === undefined) return run(statement).pipe(Effect.asVoid, Effect.mapError(toError), traced(operation))
-      return Either.isLeft(now) ? Either.left(toError(now.left)) : Effect.void
+      if (now !== undefined) return Either.isLeft(now) ? Either.left(toError(now.left)) : Effect.void
+      const later = runLater(fiber, statement)
+      if (later !== undefined) {
+        return Effect.async((resume) =>
+          later((result) => resume(Either.isLeft(result) ? Either.left(toError(result.left)) : Effect.void))
+        )
+      }
+      return run(statement).pipe(Effect.asVoid, Effect.mapError(toError), traced(operation))
     })
 }
 

@@ -52,6 +52,30 @@ export const registerDirectPath = (statement: unknown, connection: object, path:
   byConnection.set(connection, path.now)
 }
 
+/** Runs one compiled statement and calls `done` with its rows or failure; returns what interrupts it. */
+export type CallbackExecute = (
+  sql: string,
+  params: ReadonlyArray<unknown>,
+  transformRows: TransformRows | undefined,
+  done: (result: Either.Either<ReadonlyArray<unknown>, SqlError.SqlError>) => void
+) => Effect.Effect<void>
+
+// A pooled client over an asynchronous driver (PostgreSQL): by acquirer for statements outside a transaction (each
+// on a connection checked out for it alone), by connection for those inside one.
+const callbackByAcquirer = new WeakMap<object, CallbackExecute>()
+const callbackByConnection = new WeakMap<object, CallbackExecute>()
+
+/** Register how the pooled client `statement` (any statement made by it) runs a statement outside a transaction. */
+export const registerCallbackPath = (statement: unknown, execute: CallbackExecute): void => {
+  const acquirer = acquirerOf(statement)
+  if (acquirer !== undefined) callbackByAcquirer.set(acquirer, execute)
+}
+
+/** Register how a pooled client's transaction connection runs a statement. */
+export const registerCallbackConnection = (connection: object, execute: CallbackExecute): void => {
+  callbackByConnection.set(connection, execute)
+}
+
 const acquirerOf = (statement: unknown): object | undefined => {
   const acquirer = typeof statement === "object" && statement !== null ? Reflect.get(statement, "acquirer") : undefined
   return typeof acquirer === "object" && acquirer !== null ? acquirer : undefined
@@ -84,12 +108,37 @@ const freePath = (statement: unknown) => {
 }
 
 /**
+ * The statement bound to its pooled client's callback path (spans off, no statement transformer, a client that
+ * registered one): call it with `done` inside one `Effect.async`. Undefined when it must take another path.
+ */
+export const runLater = (
+  fiber: Fiber,
+  statement: unknown
+):
+  | ((done: (result: Either.Either<ReadonlyArray<unknown>, SqlError.SqlError>) => void) => Effect.Effect<void>)
+  | undefined => {
+  if (!isCompilable(statement) || fiber.getFiberRef(FiberRef.currentTracerEnabled)) return undefined
+  if (Option.isSome(fiber.getFiberRef(currentTransformer))) return undefined
+  const transaction = Context.getOption(fiber.currentContext, SqlClient.TransactionConnection)
+  let execute: CallbackExecute | undefined
+  if (Option.isSome(transaction)) execute = callbackByConnection.get(transaction.value[0])
+  else {
+    const acquirer = acquirerOf(statement)
+    execute = acquirer === undefined ? undefined : callbackByAcquirer.get(acquirer)
+  }
+  if (execute === undefined) return undefined
+  const [sql, params] = statement.compile()
+  return (done) => execute(sql, params, statement.transformRows, done)
+}
+
+/**
  * Execute a statement. With spans on (the `sql.execute` dependency spans must be exported) or a statement transformer
  * installed, it runs as @effect/sql runs it. Otherwise @effect/sql's path — a span, a scope and a connection lookup
  * every time, about 45 µs against 8 µs of SQLite work (measured on the appointment merge) — is skipped: a client over a
  * synchronous driver (SQLite) runs it at once (`runNow`), or once its connection is handed over; inside a transaction
- * it runs straight on the transaction's connection; outside one on a pooled client (PostgreSQL, Oracle), as @effect/sql
- * runs it.
+ * it runs straight on the transaction's connection; the PostgreSQL client runs it in one `Effect.async` (`runLater`), on
+ * its transaction's connection or on one checked out for it alone; another pooled client (Oracle, SQL Server) runs it
+ * outside a transaction as @effect/sql does.
  */
 export const run = <A>(
   statement: Effect.Effect<ReadonlyArray<A>, SqlError.SqlError>
@@ -97,6 +146,12 @@ export const run = <A>(
   Effect.withFiberRuntime((fiber) => {
     const now = runNow(fiber, statement)
     if (now !== undefined) return now as Either.Either<ReadonlyArray<A>, SqlError.SqlError>
+    const later = runLater(fiber, statement)
+    if (later !== undefined) {
+      return Effect.async<ReadonlyArray<A>, SqlError.SqlError>((resume) =>
+        later((result) => resume(result as Either.Either<ReadonlyArray<A>, SqlError.SqlError>))
+      )
+    }
     if (!isCompilable(statement) || fiber.getFiberRef(FiberRef.currentTracerEnabled)) return statement
     if (Option.isSome(fiber.getFiberRef(currentTransformer))) return statement
     const transaction = Context.getOption(fiber.currentContext, SqlClient.TransactionConnection)
