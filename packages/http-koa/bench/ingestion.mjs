@@ -24,6 +24,7 @@ export const startIngestion = async (dir) => {
   const extra = process.env.NODE_EXTRA_CA_CERTS
   writeFileSync(caFile, `${extra ? readFileSync(extra, "utf8") : ""}\n${readFileSync(certFile, "utf8")}`)
   let items = 0
+  const names = new Map()
   const server = createServer({ key: readFileSync(keyFile), cert: readFileSync(certFile) }, (req, res) => {
     const chunks = []
     req.on("data", (chunk) => chunks.push(chunk))
@@ -32,8 +33,18 @@ export const startIngestion = async (dir) => {
       let body = Buffer.concat(chunks)
       if (req.headers["content-encoding"] === "gzip") body = gunzipSync(body)
       const text = body.toString("utf8").trim()
-      const count = text.startsWith("[") ? JSON.parse(text).length : text.split("\n").filter((l) => l.trim()).length
+      const envelopes = text.startsWith("[")
+        ? JSON.parse(text)
+        : text
+            .split("\n")
+            .filter((l) => l.trim())
+            .map((l) => JSON.parse(l))
+      const count = envelopes.length
       items += count
+      for (const { data } of envelopes) {
+        const key = `${data?.baseType} ${data?.baseData?.name}`
+        names.set(key, (names.get(key) ?? 0) + 1)
+      }
       res.writeHead(200, { "content-type": "application/json" })
       res.end(JSON.stringify({ itemsReceived: count, itemsAccepted: count, errors: [] }))
     })
@@ -46,6 +57,8 @@ export const startIngestion = async (dir) => {
       NODE_EXTRA_CA_CERTS: caFile
     },
     items: () => items,
+    /** Envelopes received by type and name, most first. */
+    names: () => [...names].sort((a, b) => b[1] - a[1]),
     close: () => new Promise((resolve) => server.close(resolve))
   }
 }

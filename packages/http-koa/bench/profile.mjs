@@ -61,6 +61,11 @@ try {
   proc.kill("SIGTERM")
   await exited
   await exporting?.close()
+  if (exporting !== undefined) {
+    process.stdout.write(`telemetry sent, per appointment create, by type and name:\n`)
+    for (const [name, n] of exporting.names().slice(0, 25))
+      process.stdout.write(`  ${(n / result.completed).toFixed(2).padStart(6)} ${name}\n`)
+  }
   const file = readdirSync(profileDir).find((name) => name.endsWith(".cpuprofile"))
   const profile = JSON.parse(readFileSync(join(profileDir, file), "utf8"))
   const self = new Map()
