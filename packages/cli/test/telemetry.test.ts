@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { hostname, tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -227,10 +227,25 @@ describe("Application Insights (APPLICATIONINSIGHTS_CONNECTION_STRING → a TLS 
         (d) => d.type === "Http" && String(d.data).includes(`:${s.stubPort}/`) && !String(d.data).includes("/auth")
       )
       expect(referAndMonitor).toMatchObject({ resultCode: "200", success: true })
-      // Database statements (the query spans) arrive as dependencies too.
+      // Database statements arrive as SQL dependencies named for what they do, the statement as their data — one each:
+      // no @effect/sql `sql.execute` dependency beside the named one.
       expect(dependencies.some((d) => String(d.name).startsWith("Nsi.") || String(d.name).startsWith("Contact."))).toBe(
         true
       )
+      expect(dependencies.find((d) => d.name === "Contact.insert")).toMatchObject({
+        type: "SQL",
+        target: "sqlite",
+        data: expect.stringMatching(/^INSERT INTO CONTACT /)
+      })
+      const named = new Set(
+        ingestion.received
+          .filter((e) => e.data?.baseType === "RemoteDependencyData" && e.data.baseData?.type === "SQL")
+          .map((e) => e.data!.baseData!.id)
+      )
+      const doubled = ingestion.received.filter(
+        (e) => e.data?.baseData?.name === "sql.execute" && named.has(e.tags?.["ai.operation.parentId"])
+      )
+      expect(doubled).toEqual([])
 
       // A workflow's statements (NSI and contact ones) are under the request or message that ran them: its trace, with
       // a parent span. (Start-up's statements — migration, seed, the audit user — belong to no request.)
@@ -253,6 +268,8 @@ describe("Application Insights (APPLICATIONINSIGHTS_CONNECTION_STRING → a TLS 
       expect(new Set(ingestion.received.map((e) => e.tags?.["ai.cloud.role"]))).toEqual(
         new Set(["refer-and-monitor-and-delius"])
       )
+      // The role instance is the pod, its host name.
+      expect(new Set(ingestion.received.map((e) => e.tags?.["ai.cloud.roleInstance"]))).toEqual(new Set([hostname()]))
       // The event is tied to its operation (the message's request).
       const feedbackEnvelope = ingestion.received.find((e) => e.data?.baseData?.name === "SessionAppointmentSubmitted")
       expect(feedbackEnvelope?.tags?.["ai.operation.id"]).toMatch(/^[0-9a-f]{32}$/)

@@ -1,5 +1,5 @@
 import { SqlClient, Statement } from "@effect/sql"
-import { Effect, FiberRef, Layer, ManagedRuntime, Option } from "effect"
+import { Effect, FiberRef, Layer, ManagedRuntime, Option, Tracer } from "effect"
 import { readFileSync } from "node:fs"
 import { createRequire } from "node:module"
 import { dirname, join } from "node:path"
@@ -30,7 +30,8 @@ describe("the @effect/sql internals delius/statement.ts relies on", () => {
     expect(
       version,
       `@effect/sql was upgraded from ${PINNED_EFFECT_SQL} to ${version}: check the internals delius/statement.ts reads ` +
-        `(Statement#compile, Statement#transformRows, Statement.currentTransformer, SqlClient.TransactionConnection, Statement#acquirer), ` +
+        `(Statement#compile, Statement#transformRows, Statement#spanAttributes, Statement.currentTransformer, ` +
+        `SqlClient.TransactionConnection, Statement#acquirer), ` +
         `then update PINNED_EFFECT_SQL`
     ).toBe(PINNED_EFFECT_SQL)
   })
@@ -81,11 +82,16 @@ describeOnDialects(describe, "delius/statement.ts run", (kind) => {
     return { statement, committed }
   }
 
-  const probe = (options: { readonly transaction: boolean; readonly spans: boolean; readonly transformer?: boolean }) =>
+  const probe = (options: {
+    readonly transaction: boolean
+    readonly spans: boolean
+    readonly transformer?: boolean
+    readonly name?: string
+  }) =>
     Effect.gen(function* () {
       const sql = yield* SqlClient.SqlClient
       const { committed, statement } = counted(sql, 1)
-      const once = run(statement)
+      const once = run(statement, options.name)
       const inTransaction = options.transaction ? sql.withTransaction(once) : once
       const withTransformer = options.transformer
         ? Statement.withTransformer(inTransaction, (self) => Effect.succeed(self))
@@ -148,12 +154,45 @@ describeOnDialects(describe, "delius/statement.ts run", (kind) => {
     expect(committed, "the direct path is keyed by Statement#acquirer, an @effect/sql internal").toBe(0)
   })
 
-  it.each([
-    ["with spans on (the sql.execute span is made)", { transaction: true, spans: true }],
-    ["with a statement transformer installed", { transaction: true, spans: false, transformer: true }]
-  ])("%s, @effect/sql runs the statement, with the same rows", async (_, options) => {
-    const { committed, rows } = await runtime.runPromise(probe(options))
+  it("with a statement transformer installed, @effect/sql runs the statement, with the same rows", async () => {
+    const { committed, rows } = await runtime.runPromise(probe({ transaction: true, spans: false, transformer: true }))
     expect(rows).toEqual([{ probeId: 1, probeText: "probe" }])
     expect(committed).toBe(1)
   })
+
+  it.each([
+    ["in a transaction", true],
+    ["outside a transaction", false]
+  ])(
+    "with spans on, %s: one client span named for the statement, with its text and database, and no @effect/sql path",
+    async (_, transaction) => {
+      // Effect's own tracer, recording the spans it makes.
+      const spans: Array<Tracer.Span> = []
+      const recorded = Effect.flatMap(Effect.tracer, (tracer) =>
+        Effect.withTracer(
+          probe({ transaction, spans: true, name: "Probe.find" }),
+          Tracer.make({
+            span: (...args) => {
+              const span = tracer.span(...args)
+              spans.push(span)
+              return span
+            },
+            context: tracer.context
+          })
+        )
+      )
+      const { committed, rows } = await runtime.runPromise(recorded)
+      expect(rows).toEqual([{ probeId: 1, probeText: "probe" }])
+      expect(committed).toBe(0)
+      const names = spans.map((span) => span.name)
+      expect(names).toEqual(transaction ? ["sql.transaction", "Probe.find"] : ["Probe.find"])
+      const statement = spans.find((span) => span.name === "Probe.find")!
+      expect(statement.kind).toBe("client")
+      // The names the Azure Monitor exporter reads: the dependency's type and its data (the statement).
+      expect(statement.attributes.get("db.system")).toBe(kind === "sqlite" ? "sqlite" : "postgresql")
+      expect(String(statement.attributes.get("db.statement"))).toMatch(
+        /^SELECT PROBE_ID, PROBE_TEXT FROM STATEMENT_PROBE/
+      )
+    }
+  )
 })

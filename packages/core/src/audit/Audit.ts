@@ -12,7 +12,6 @@ import {
   ReferenceDataRepository,
   type ReferenceDataRepositoryShape
 } from "../delius/repositories/ReferenceDataRepository.js"
-import { traced } from "../telemetry/spans.js"
 
 export type BusinessInteraction = "NIBI009" | "CLBI003" | "CLBI007"
 
@@ -76,6 +75,7 @@ const writeAudit = (
       parameters: entries.map(([k, v]) => `${k}='${v}'`).join(",")
     })
   }).pipe(
-    Effect.catchAll((error) => Effect.logError("Failed to write AUDITED_INTERACTION", error)),
-    traced("Audit.write", { attributes: { code, outcome } })
+    // No span of its own: its one statement is one already (Audit.insert), and with telemetry exported each span is
+    // one more record sent per request.
+    Effect.catchAll((error) => Effect.logError("Failed to write AUDITED_INTERACTION", error))
   )

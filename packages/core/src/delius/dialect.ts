@@ -100,7 +100,8 @@ export const sqlite: DialectShape = {
     run(
       sql<
         Record<string, unknown>
-      >`UPDATE DELIUS_SEQUENCE SET LAST_VALUE = LAST_VALUE + 1 WHERE SEQUENCE_NAME = ${sequence} RETURNING LAST_VALUE`
+      >`UPDATE DELIUS_SEQUENCE SET LAST_VALUE = LAST_VALUE + 1 WHERE SEQUENCE_NAME = ${sequence} RETURNING LAST_VALUE`,
+      "Sequence.next"
     ).pipe(Effect.flatMap(requireNumber(sequence))),
   // A no-op UPDATE takes SQLite's database write lock (busy_timeout makes other writers wait) — the closest SQLite
   // has to a row lock.
@@ -108,7 +109,8 @@ export const sqlite: DialectShape = {
     run(
       sql<
         Record<string, unknown>
-      >`UPDATE OFFENDER SET SOFT_DELETED = SOFT_DELETED WHERE CRN = ${crn} AND SOFT_DELETED = 0 RETURNING OFFENDER_ID`
+      >`UPDATE OFFENDER SET SOFT_DELETED = SOFT_DELETED WHERE CRN = ${crn} AND SOFT_DELETED = 0 RETURNING OFFENDER_ID`,
+      "Person.lock"
     ).pipe(Effect.map(personLocked)),
   affectedRows: countReturnedRows,
   limit: (n) => `LIMIT ${Math.trunc(n)}`,
@@ -143,12 +145,13 @@ export const postgres: DialectShape = {
   embedded: false,
   ping: "SELECT 1",
   nextId: (sql, sequence) =>
-    run(sql.unsafe<Record<string, unknown>>(`SELECT nextval('${sequence}') AS ID`)).pipe(
+    run(sql.unsafe<Record<string, unknown>>(`SELECT nextval('${sequence}') AS ID`), "Sequence.next").pipe(
       Effect.flatMap(requireNumber(sequence))
     ),
   lockPerson: (sql, crn) =>
     run(
-      sql<Record<string, unknown>>`SELECT OFFENDER_ID FROM OFFENDER WHERE CRN = ${crn} AND SOFT_DELETED = 0 FOR UPDATE`
+      sql<Record<string, unknown>>`SELECT OFFENDER_ID FROM OFFENDER WHERE CRN = ${crn} AND SOFT_DELETED = 0 FOR UPDATE`,
+      "Person.lock"
     ).pipe(Effect.map(personLocked)),
   affectedRows: countReturnedRows,
   limit: (n) => `LIMIT ${Math.trunc(n)}`,
@@ -184,12 +187,13 @@ export const oracle: DialectShape = {
   embedded: false,
   ping: "SELECT 1 FROM DUAL",
   nextId: (sql, sequence) =>
-    run(sql.unsafe<Record<string, unknown>>(`SELECT ${sequence}.NEXTVAL AS ID FROM DUAL`)).pipe(
+    run(sql.unsafe<Record<string, unknown>>(`SELECT ${sequence}.NEXTVAL AS ID FROM DUAL`), "Sequence.next").pipe(
       Effect.flatMap(requireNumber(sequence))
     ),
   lockPerson: (sql, crn) =>
     run(
-      sql<Record<string, unknown>>`SELECT OFFENDER_ID FROM OFFENDER WHERE CRN = ${crn} AND SOFT_DELETED = 0 FOR UPDATE`
+      sql<Record<string, unknown>>`SELECT OFFENDER_ID FROM OFFENDER WHERE CRN = ${crn} AND SOFT_DELETED = 0 FOR UPDATE`,
+      "Person.lock"
     ).pipe(Effect.map(personLocked)),
   // Oracle has no RETURNING without INTO out-binds; the project's Oracle client hands back oracledb's result, whose
   // rowsAffected is the count.
@@ -230,14 +234,15 @@ export const mssql: DialectShape = {
   embedded: false,
   ping: "SELECT 1",
   nextId: (sql, sequence) =>
-    run(sql.unsafe<Record<string, unknown>>(`SELECT NEXT VALUE FOR ${sequence} AS ID`)).pipe(
+    run(sql.unsafe<Record<string, unknown>>(`SELECT NEXT VALUE FOR ${sequence} AS ID`), "Sequence.next").pipe(
       Effect.flatMap(requireNumber(sequence))
     ),
   lockPerson: (sql, crn) =>
     run(
       sql<
         Record<string, unknown>
-      >`SELECT OFFENDER_ID FROM OFFENDER WITH (UPDLOCK, ROWLOCK, HOLDLOCK) WHERE CRN = ${crn} AND SOFT_DELETED = 0`
+      >`SELECT OFFENDER_ID FROM OFFENDER WITH (UPDLOCK, ROWLOCK, HOLDLOCK) WHERE CRN = ${crn} AND SOFT_DELETED = 0`,
+      "Person.lock"
     ).pipe(Effect.map(personLocked)),
   // @effect/sql-mssql resolves a statement with its rows only; @@ROWCOUNT, read in the same batch, is the UPDATE's.
   affectedRows: (sql, update) =>

@@ -1,22 +1,23 @@
 import type { SqlError } from "@effect/sql"
-import { Effect, Either, Option, ParseResult, Schema } from "effect"
+import { Effect, Either, FiberRef, Option, ParseResult, Schema } from "effect"
 import type { DatabaseError } from "../errors.js"
 import { toDatabaseError } from "./database.js"
-import { run, runLater, runNow } from "./statement.js"
-import { traced } from "../telemetry/spans.js"
+import { run, runLater, runNow, statementSpan } from "./statement.js"
 
 /**
  * Run a statement, decode its rows with a Schema, and map driver and decode failures to one `DatabaseError` that
- * names the operation (DESIGN.md, The Delius data layer). Each helper is traced under the operation name when spans
- * are on (telemetry/spans.ts).
+ * names the operation (DESIGN.md, The Delius data layer). With spans on, each statement is one client span named for
+ * the operation (statement.ts `statementSpan`).
  */
 export const findAll = <A, I>(operation: string, row: Schema.Schema<A, I>) => {
   const decode = rowsDecoder(row)
   const toError = toDatabaseError(operation)
-  return (
+  const rows = (
     statement: Effect.Effect<ReadonlyArray<unknown>, SqlError.SqlError>
   ): Effect.Effect<ReadonlyArray<A>, DatabaseError> =>
     Effect.withFiberRuntime((fiber): Effect.Effect<ReadonlyArray<A>, DatabaseError> => {
+      // Inside the span, spans are off: the statement takes the path below.
+      if (fiber.getFiberRef(FiberRef.currentTracerEnabled)) return statementSpan(operation, statement)(rows(statement))
       const settle = (result: Either.Either<ReadonlyArray<unknown>, SqlError.SqlError>) => {
         if (Either.isLeft(result)) return Either.left(toError(result.left))
         const decoded = decode(result.right)
@@ -28,8 +29,9 @@ export const findAll = <A, I>(operation: string, row: Schema.Schema<A, I>) => {
       if (now !== undefined) return settle(now)
       const later = runLater(fiber, statement)
       if (later !== undefined) return Effect.async((resume) => later((result) => resume(settle(result))))
-      return run(statement).pipe(Effect.flatMap(decode), Effect.mapError(toError), traced(operation))
+      return run(statement).pipe(Effect.flatMap(decode), Effect.mapError(toError))
     })
+  return rows
 }
 
 /**
@@ -60,8 +62,12 @@ export const findOne =
 
 export const execute = (operation: string) => {
   const toError = toDatabaseError(operation)
-  return (statement: Effect.Effect<ReadonlyArray<unknown>, SqlError.SqlError>): Effect.Effect<void, DatabaseError> =>
+  const executed = (
+    statement: Effect.Effect<ReadonlyArray<unknown>, SqlError.SqlError>
+  ): Effect.Effect<void, DatabaseError> =>
     Effect.withFiberRuntime((fiber): Effect.Effect<void, DatabaseError> => {
+      if (fiber.getFiberRef(FiberRef.currentTracerEnabled))
+        return statementSpan(operation, statement)(executed(statement))
       const now = runNow(fiber, statement)
       if (now !== undefined) return Either.isLeft(now) ? Either.left(toError(now.left)) : Effect.void
       const later = runLater(fiber, statement)
@@ -70,8 +76,9 @@ export const execute = (operation: string) => {
           later((result) => resume(Either.isLeft(result) ? Either.left(toError(result.left)) : Effect.void))
         )
       }
-      return run(statement).pipe(Effect.asVoid, Effect.mapError(toError), traced(operation))
+      return run(statement).pipe(Effect.asVoid, Effect.mapError(toError))
     })
+  return executed
 }
 
 /** `COUNT(*) AS N`-style single number. */

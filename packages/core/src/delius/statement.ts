@@ -131,9 +131,62 @@ export const runLater = (
   return (done) => execute(sql, params, statement.transformRows, done)
 }
 
+// The names the Azure Monitor exporter reads to make a span an SQL dependency (type, target, and the statement as its
+// `data`): the legacy semantic conventions, where @effect/sql's spans carry the current ones (`db.system.name`,
+// `db.query.text`), which the exporter only copies into custom dimensions.
+const LEGACY_DB_SYSTEM: Readonly<Record<string, string>> = {
+  sqlite: "sqlite",
+  postgresql: "postgresql",
+  "oracle.db": "oracle",
+  "microsoft.sql_server": "mssql"
+}
+
+/** The span attributes the client gave its statements (`Statement#spanAttributes`, an @effect/sql internal). */
+const spanAttributesOf = (statement: unknown): ReadonlyArray<readonly [string, unknown]> => {
+  const attributes = typeof statement === "object" && statement !== null ? Reflect.get(statement, "spanAttributes") : []
+  return Array.isArray(attributes) ? (attributes as ReadonlyArray<readonly [string, unknown]>) : []
+}
+
 /**
- * Execute a statement. With spans on (the `sql.execute` dependency spans must be exported) or a statement transformer
- * installed, it runs as @effect/sql runs it. Otherwise @effect/sql's path — a span, a scope and a connection lookup
+ * With spans on, one client span per statement, named for what it does (the repository operation, else
+ * `sql.execute`): the client's attributes, the database system and the statement text as the exporter reads them. The
+ * statement runs inside it as with spans off — @effect/sql's own `sql.execute` span under the named one would be a
+ * second dependency for the same statement, and each exported span costs the host as much CPU as a statement.
+ */
+export const statementSpan =
+  (name: string, statement: unknown) =>
+  <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> => {
+    const attributes: Record<string, unknown> = {}
+    for (const [key, value] of spanAttributesOf(statement)) attributes[key] = value
+    const system = LEGACY_DB_SYSTEM[String(attributes["db.system.name"])]
+    if (system !== undefined) attributes["db.system"] = system
+    if (attributes["db.namespace"] !== undefined) attributes["db.name"] = attributes["db.namespace"]
+    if (isCompilable(statement)) attributes["db.statement"] = statement.compile()[0]
+    return Effect.withSpan(Effect.withTracerEnabled(self, false), name, {
+      kind: "client",
+      captureStackTrace: false,
+      attributes
+    })
+  }
+
+/**
+ * With spans on, a transaction the clients run themselves (sqlite/lean.ts, postgres/lean.ts) is one client span,
+ * `sql.transaction`, with the client's attributes, as @effect/sql's is — without its commit and rollback span events,
+ * which the exporter sends as one more trace record each: the span's success already says which it was.
+ */
+export const transactionSpan = (spanAttributes: ReadonlyArray<readonly [string, unknown]>) => {
+  const options = {
+    kind: "client",
+    captureStackTrace: false,
+    attributes: Object.fromEntries(spanAttributes)
+  } as const
+  return <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+    Effect.withSpan(self, "sql.transaction", options)
+}
+
+/**
+ * Execute a statement. With spans on, it is one client span (`statementSpan`, named `name`) and runs inside it as with
+ * spans off. With a statement transformer installed, it runs as @effect/sql runs it. Otherwise @effect/sql's path — a span, a scope and a connection lookup
  * every time, about 45 µs against 8 µs of SQLite work (measured on the appointment merge) — is skipped: a client over a
  * synchronous driver (SQLite) runs it at once (`runNow`), or once its connection is handed over; inside a transaction
  * it runs straight on the transaction's connection; the PostgreSQL client runs it in one `Effect.async` (`runLater`), on
@@ -141,9 +194,11 @@ export const runLater = (
  * outside a transaction as @effect/sql does.
  */
 export const run = <A>(
-  statement: Effect.Effect<ReadonlyArray<A>, SqlError.SqlError>
+  statement: Effect.Effect<ReadonlyArray<A>, SqlError.SqlError>,
+  name = "sql.execute"
 ): Effect.Effect<ReadonlyArray<A>, SqlError.SqlError> =>
   Effect.withFiberRuntime((fiber) => {
+    if (fiber.getFiberRef(FiberRef.currentTracerEnabled)) return statementSpan(name, statement)(run(statement))
     const now = runNow(fiber, statement)
     if (now !== undefined) return now as Either.Either<ReadonlyArray<A>, SqlError.SqlError>
     const later = runLater(fiber, statement)

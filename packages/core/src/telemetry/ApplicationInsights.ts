@@ -22,6 +22,7 @@
 import { AzureMonitorLogExporter, AzureMonitorTraceExporter } from "@azure/monitor-opentelemetry-exporter"
 import * as OtelResource from "@effect/opentelemetry/Resource"
 import * as OtelTracer from "@effect/opentelemetry/Tracer"
+import { hostname } from "node:os"
 import { context as otelContext, trace } from "@opentelemetry/api"
 import { resourceFromAttributes } from "@opentelemetry/resources"
 import { BatchLogRecordProcessor, LoggerProvider } from "@opentelemetry/sdk-logs"
@@ -70,7 +71,12 @@ export const layer = (options: ApplicationInsightsOptions): Layer.Layer<Telemetr
         serviceName: ROLE_NAME,
         ...(options.serviceVersion !== undefined ? { serviceVersion: options.serviceVersion } : {})
       }
-      const resource = resourceFromAttributes(OtelResource.configToAttributes(resourceConfig))
+      // The role instance (ai.cloud.role_instance) is the pod: its host name. Given once here; without it the exporter
+      // asks the operating system for the host name for every envelope it builds.
+      const resource = resourceFromAttributes({
+        ...OtelResource.configToAttributes(resourceConfig),
+        "service.instance.id": hostname()
+      })
       const exporterOptions = { connectionString: options.connectionString }
       const tracerProvider = new BasicTracerProvider({
         resource,

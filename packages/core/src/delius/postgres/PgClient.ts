@@ -172,11 +172,12 @@ export const make = (config: PgClientConfig): Effect.Effect<PgClient, SqlError, 
       )
       return connection
     })
+    const spanAttributes = spanAttributesOf(config)
     const client = yield* Client.make({
       acquirer: Effect.succeed(makeConnection(asRunner(outside))),
       transactionAcquirer: transactions.reserve,
       compiler: makeCompiler(config.transformQueryNames),
-      spanAttributes: spanAttributesOf(config),
+      spanAttributes,
       // Never called (see `makeConnection`): its presence tells the connection to use the transformed names.
       transformRows: transformName === undefined ? undefined : <A extends object>(rows: ReadonlyArray<A>) => rows
     })
@@ -186,7 +187,7 @@ export const make = (config: PgClientConfig): Effect.Effect<PgClient, SqlError, 
     return Object.assign(client, {
       [TypeId]: TypeId,
       config,
-      withTransaction: transactions.withTransaction(client.withTransaction)
+      withTransaction: transactions.withTransaction(client.withTransaction, spanAttributes)
     }) as PgClient
   })
 

@@ -4,8 +4,9 @@
  * success) or ROLLBACK (on failure, defect or interruption) and give the connection back. @effect/sql's own path opens a
  * (no-op) span, a scope and finalizers around the same SQL. The SQL and its order are @effect/sql's, and so is the
  * outcome: a failed BEGIN fails with a SqlError, a failed COMMIT or ROLLBACK is a defect. Waiting for a connection is
- * uninterruptible, as it is in @effect/sql. With spans on (an exporter configured) or inside another transaction (a
- * savepoint), @effect/sql's own `withTransaction` runs, so the `sql.transaction` span and savepoints are as they were.
+ * uninterruptible, as it is in @effect/sql. With spans on (an exporter configured) the same path runs inside a
+ * `sql.transaction` span (statement.ts `transactionSpan`); inside another transaction (a savepoint), @effect/sql's own
+ * `withTransaction` runs.
  *
  * A connection that reports an error while checked out (the server went away) is destroyed on release, not pooled.
  */
@@ -19,6 +20,7 @@ import * as FiberRef from "effect/FiberRef"
 import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import type pg from "pg"
+import { transactionSpan } from "../statement.js"
 
 type WithTransaction = Client.SqlClient["withTransaction"]
 
@@ -107,31 +109,37 @@ export const leanTransactions = (pool: pg.Pool, connectionOf: (client: pg.PoolCl
       })
     )
 
-  const withTransaction =
-    (fallback: WithTransaction): WithTransaction =>
-    <R, E, A>(effect: Effect.Effect<A, E, R>) =>
+  const withTransaction = (
+    fallback: WithTransaction,
+    spanAttributes: ReadonlyArray<readonly [string, unknown]>
+  ): WithTransaction => {
+    const traced = transactionSpan(spanAttributes)
+    return <R, E, A>(effect: Effect.Effect<A, E, R>) =>
       Effect.withFiberRuntime<A, E | SqlError, R>((fiber) => {
         const context = fiber.currentContext
-        if (
-          fiber.getFiberRef(FiberRef.currentTracerEnabled) ||
-          Option.isSome(Context.getOption(context, Client.TransactionConnection))
-        ) {
-          return fallback(effect)
+        if (Option.isSome(Context.getOption(context, Client.TransactionConnection))) return fallback(effect)
+        if (fiber.getFiberRef(FiberRef.currentTracerEnabled)) {
+          return traced(Effect.withFiberRuntime((inSpan) => transaction(effect, inSpan.currentContext)))
         }
-        return Effect.uninterruptibleMask((restore) =>
-          Effect.flatMap(begin, (checkout): Effect.Effect<A, E | SqlError, R> => {
-            // The body sees the connection as its transaction's (statements look `TransactionConnection` up); the
-            // context is put back when it ends, however it ends.
-            const inTransaction = Context.add(context, Client.TransactionConnection, [checkout.connection, 0] as const)
-            return Effect.zipRight(
-              FiberRef.set(FiberRef.currentContext, inTransaction),
-              Effect.flatMap(Effect.exit(restore(effect)), (exit) =>
-                Effect.zipRight(FiberRef.set(FiberRef.currentContext, context), end(checkout, exit))
-              )
-            )
-          })
+        return transaction(effect, context)
+      })
+  }
+
+  /** Check out and BEGIN, the body, COMMIT or ROLLBACK; `context` is the caller's, put back when it ends. */
+  const transaction = <R, E, A>(effect: Effect.Effect<A, E, R>, context: Context.Context<never>) =>
+    Effect.uninterruptibleMask((restore) =>
+      Effect.flatMap(begin, (checkout): Effect.Effect<A, E | SqlError, R> => {
+        // The body sees the connection as its transaction's (statements look `TransactionConnection` up); the
+        // context is put back when it ends, however it ends.
+        const inTransaction = Context.add(context, Client.TransactionConnection, [checkout.connection, 0] as const)
+        return Effect.zipRight(
+          FiberRef.set(FiberRef.currentContext, inTransaction),
+          Effect.flatMap(Effect.exit(restore(effect)), (exit) =>
+            Effect.zipRight(FiberRef.set(FiberRef.currentContext, context), end(checkout, exit))
+          )
         )
       })
+    )
 
   return { reserve, withTransaction }
 }

@@ -4,7 +4,6 @@ import { type DatabaseError } from "../../errors.js"
 import { toDatabaseError } from "../database.js"
 import { Dialect } from "../dialect.js"
 import { findAll, findOne, StoredDate } from "../query.js"
-import { traced } from "../../telemetry/spans.js"
 
 /** The person (`OFFENDER`) aggregate: identity, personal details, addresses, disabilities and managers (§4.3–§4.5). */
 export const Person = Schema.Struct({
@@ -92,8 +91,8 @@ export class PersonRepository extends Context.Tag("@ram-delius/core/PersonReposi
         `(SELECT CODE_DESCRIPTION FROM R_STANDARD_REFERENCE_LIST WHERE STANDARD_REFERENCE_LIST_ID = o.${column}) AS ${alias}`
       )
     return PersonRepository.of({
-      lock: (crn) =>
-        dialect.lockPerson(sql, crn).pipe(Effect.mapError(toDatabaseError("Person.lock")), traced("Person.lock")),
+      // The dialect names the statement's span (Person.lock).
+      lock: (crn) => dialect.lockPerson(sql, crn).pipe(Effect.mapError(toDatabaseError("Person.lock"))),
       findByCrn: (crn) =>
         findOne(
           "Person.findByCrn",

@@ -248,16 +248,20 @@ const make = (config: SqliteClientConfig): Effect.Effect<SqliteClient, SqlError,
     const connection = sqliteConnection(statements)
     const lock = makeLock()
     const acquirer = exclusiveAcquirer(connection, lock)
+    const spanAttributes: ReadonlyArray<readonly [string, unknown]> = [
+      ...Object.entries(config.spanAttributes ?? {}),
+      ["db.system.name", "sqlite"]
+    ]
     const client = yield* Client.make({
       acquirer,
       transactionAcquirer: acquirer,
       compiler: makeCompiler(config.transformQueryNames),
-      spanAttributes: [...Object.entries(config.spanAttributes ?? {}), ["db.system.name", "sqlite"]],
+      spanAttributes,
       // Never called (see `execute`): its presence tells the connection to use the transformed names.
       transformRows:
         config.transformResultNames === undefined ? undefined : <A extends object>(rows: ReadonlyArray<A>) => rows
     })
-    const lean = leanPath(connection, rowsOf(statements), lock, client.withTransaction)
+    const lean = leanPath(connection, rowsOf(statements), lock, client.withTransaction, spanAttributes)
     registerDirectPath(client`SELECT 1`, connection, lean.direct)
     return Object.assign(client, {
       [TypeId]: TypeId,

@@ -11,8 +11,8 @@
  * empty transaction and 100 for one statement, counted with a supervisor — where the work is the lock, a synchronous
  * BEGIN / statement / COMMIT on the connection and the lock back. The SQL and its order are @effect/sql's (BEGIN; COMMIT
  * on success; ROLLBACK on failure, defect or interruption), so every statement runs as before. With spans on (an
- * exporter configured) or inside another transaction (a savepoint), @effect/sql's own `withTransaction` runs, so the
- * `sql.transaction` span and savepoints are as they were.
+ * exporter configured) the same path runs inside a `sql.transaction` span (statement.ts `transactionSpan`). Inside
+ * another transaction (a savepoint), @effect/sql's own `withTransaction` runs.
  */
 import * as Client from "@effect/sql/SqlClient"
 import { SqlError } from "@effect/sql/SqlError"
@@ -24,7 +24,7 @@ import * as FiberRef from "effect/FiberRef"
 import * as Option from "effect/Option"
 import type { Connection } from "@effect/sql/SqlConnection"
 import * as Either from "effect/Either"
-import type { DirectExecute, SyncExecute } from "../statement.js"
+import { type DirectExecute, type SyncExecute, transactionSpan } from "../statement.js"
 
 /** The connection's lock: `take` waits (first come first served; run it uninterruptibly), `release` hands it on. */
 export const makeLock = () => {
@@ -52,8 +52,15 @@ type Rows = (sql: string, params: ReadonlyArray<unknown>, transform: boolean) =>
 
 const failed = (cause: unknown) => new SqlError({ cause, message: "Failed to execute statement" })
 
-export const leanPath = (connection: Connection, rows: Rows, lock: Lock, fallback: WithTransaction) => {
+export const leanPath = (
+  connection: Connection,
+  rows: Rows,
+  lock: Lock,
+  fallback: WithTransaction,
+  spanAttributes: ReadonlyArray<readonly [string, unknown]>
+) => {
   const { take, releaseNow } = lock
+  const traced = transactionSpan(spanAttributes)
   /** COMMIT or ROLLBACK, then the lock back; a failed COMMIT is rolled back and is a defect (as @effect/sql's is). */
   const end = <A, E>(exit: Exit.Exit<A, E>): Exit.Exit<A, E> => {
     try {
@@ -76,33 +83,36 @@ export const leanPath = (connection: Connection, rows: Rows, lock: Lock, fallbac
   const withTransaction: WithTransaction = <R, E, A>(effect: Effect.Effect<A, E, R>) =>
     Effect.withFiberRuntime<A, E | SqlError, R>((fiber) => {
       const context = fiber.currentContext
-      if (
-        fiber.getFiberRef(FiberRef.currentTracerEnabled) ||
-        Option.isSome(Context.getOption(context, Client.TransactionConnection))
-      ) {
-        return fallback(effect)
+      if (Option.isSome(Context.getOption(context, Client.TransactionConnection))) return fallback(effect)
+      if (fiber.getFiberRef(FiberRef.currentTracerEnabled)) {
+        return traced(Effect.withFiberRuntime((inSpan) => transaction(effect, inSpan.currentContext)))
       }
-      const inTransaction = Context.add(context, Client.TransactionConnection, [connection, 0] as const)
-      return Effect.uninterruptibleMask((restore) =>
-        Effect.flatMap(take, (): Effect.Effect<A, E | SqlError, R> => {
-          try {
-            rows("BEGIN", [], false)
-          } catch (error) {
-            releaseNow()
-            return Effect.fail(failed(error))
-          }
-          // The body sees the connection as its transaction's (statements look `TransactionConnection` up); the
-          // context is put back when it ends, however it ends.
-          return Effect.zipRight(
-            FiberRef.set(FiberRef.currentContext, inTransaction),
-            Effect.flatMap(Effect.exit(restore(effect)), (exit) => {
-              const ended = end(exit)
-              return Effect.zipRight(FiberRef.set(FiberRef.currentContext, context), ended)
-            })
-          )
-        })
-      )
+      return transaction(effect, context)
     })
+
+  /** BEGIN, the body, COMMIT or ROLLBACK, holding the lock; `context` is the caller's, put back when it ends. */
+  const transaction = <R, E, A>(effect: Effect.Effect<A, E, R>, context: Context.Context<never>) => {
+    const inTransaction = Context.add(context, Client.TransactionConnection, [connection, 0] as const)
+    return Effect.uninterruptibleMask((restore) =>
+      Effect.flatMap(take, (): Effect.Effect<A, E | SqlError, R> => {
+        try {
+          rows("BEGIN", [], false)
+        } catch (error) {
+          releaseNow()
+          return Effect.fail(failed(error))
+        }
+        // The body sees the connection as its transaction's (statements look `TransactionConnection` up); the
+        // context is put back when it ends, however it ends.
+        return Effect.zipRight(
+          FiberRef.set(FiberRef.currentContext, inTransaction),
+          Effect.flatMap(Effect.exit(restore(effect)), (exit) => {
+            const ended = end(exit)
+            return Effect.zipRight(FiberRef.set(FiberRef.currentContext, context), ended)
+          })
+        )
+      })
+    )
+  }
 
   /** One statement now, on the connection (the caller knows it is free or is its own transaction's). */
   const now: SyncExecute = (sql, params, transformRows) => {
