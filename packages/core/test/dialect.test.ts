@@ -5,7 +5,7 @@ import * as Statement from "@effect/sql/Statement"
 import { MssqlClient } from "@effect/sql-mssql"
 import * as PgClient from "../src/delius/postgres/PgClient.js"
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Effect, Exit, Option, Stream } from "effect"
+import { Cause, Effect, Exit, Option, Stream, Tracer } from "effect"
 import { afterAll, beforeAll } from "vitest"
 import * as Database from "../src/delius/database.js"
 import { Dialect, type DialectName, dialects, type DialectShape } from "../src/delius/dialect.js"
@@ -220,15 +220,43 @@ describe.each(names)("%s dialect SQL", (name) => {
   it.effect("affectedRows sends the UPDATE in the form that reports its count, and returns the count", () =>
     Effect.gen(function* () {
       const { sql, sent } = yield* recording(name, () => threeRowsChanged[name])
-      expect(yield* dialect.affectedRows(sql, update(sql))).toBe(3)
+      expect(yield* dialect.affectedRows(sql, update(sql), "Test.update")).toBe(3)
       expect(sent).toEqual([want.affectedRows])
+    })
+  )
+
+  it.effect("with spans on, each statement is one span named for what it does, carrying its SQL text", () =>
+    Effect.gen(function* () {
+      const spans: Array<Tracer.Span> = []
+      const tracer = yield* Effect.tracer
+      const recordingTracer = Tracer.make({
+        span: (...args) => {
+          const span = tracer.span(...args)
+          spans.push(span)
+          return span
+        },
+        context: tracer.context
+      })
+      const counted = yield* recording(name, () => threeRowsChanged[name])
+      const locked = yield* recording(name, () => ({ rows: [{ offenderId: 42 }] }))
+      yield* Effect.all([
+        dialect.affectedRows(counted.sql, update(counted.sql), "Test.update"),
+        dialect.lockPerson(locked.sql, "X123456")
+      ]).pipe(Effect.withTracer(recordingTracer), Effect.withTracerEnabled(true))
+      expect(spans.map((span) => span.name)).toEqual(["Test.update", "Person.lock"])
+      expect(spans.map((span) => String(span.attributes.get("db.statement")))).toEqual([
+        expect.stringContaining("UPDATE CONTACT SET NOTES"),
+        expect.stringContaining("OFFENDER_ID")
+      ])
+      expect(counted.sent).toEqual([want.affectedRows])
+      expect(locked.sent).toEqual([want.lockPerson])
     })
   )
 
   it.effect("affectedRows is 0 when nothing matched", () =>
     Effect.gen(function* () {
       const { sql } = yield* recording(name, () => nothingChanged[name])
-      expect(yield* dialect.affectedRows(sql, update(sql))).toBe(0)
+      expect(yield* dialect.affectedRows(sql, update(sql), "Test.update")).toBe(0)
     })
   )
 
@@ -539,7 +567,8 @@ describe.each(dialectsUnderTest)("affectedRows on a real %s database", (kind) =>
       Effect.gen(function* () {
         const changed = yield* dialect.affectedRows(
           sql,
-          sql`UPDATE CONTACT SET NOTES = ${"affectedRows test"} WHERE CONTACT_ID IN (${1}, ${2}, ${4})`
+          sql`UPDATE CONTACT SET NOTES = ${"affectedRows test"} WHERE CONTACT_ID IN (${1}, ${2}, ${4})`,
+          "Test.update"
         )
         const rows = yield* sql<{ contactId: number }>`SELECT CONTACT_ID FROM CONTACT
           WHERE NOTES = ${"affectedRows test"} ORDER BY CONTACT_ID`
@@ -551,7 +580,7 @@ describe.each(dialectsUnderTest)("affectedRows on a real %s database", (kind) =>
 
   it("is 0 when no row matches", async () => {
     const changed = await run((sql, dialect) =>
-      dialect.affectedRows(sql, sql`UPDATE CONTACT SET NOTES = ${"x"} WHERE CONTACT_ID = ${-1}`)
+      dialect.affectedRows(sql, sql`UPDATE CONTACT SET NOTES = ${"x"} WHERE CONTACT_ID = ${-1}`, "Test.update")
     )
     expect(changed).toBe(0)
   })
@@ -566,7 +595,8 @@ describe.each(dialectsUnderTest)("affectedRows on a real %s database", (kind) =>
             Effect.gen(function* () {
               counted = yield* dialect.affectedRows(
                 sql,
-                sql`UPDATE CONTACT SET NOTES = ${"rolled back"} WHERE CONTACT_ID = ${3}`
+                sql`UPDATE CONTACT SET NOTES = ${"rolled back"} WHERE CONTACT_ID = ${3}`,
+                "Test.update"
               )
               return yield* Effect.fail(Rollback)
             })

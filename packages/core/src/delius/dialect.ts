@@ -8,7 +8,7 @@
 import type { SqlClient, SqlError, Statement } from "@effect/sql"
 import { Context, Effect, Option } from "effect"
 import type { OracleExecuteResult } from "./oracle/OracleClient.js"
-import { run } from "./statement.js"
+import { asStatement, run } from "./statement.js"
 import type { ColumnType, SequenceName } from "./tables.js"
 
 export type DialectName = "sqlite" | "postgres" | "oracle" | "mssql"
@@ -40,7 +40,9 @@ export interface DialectShape {
    */
   readonly affectedRows: (
     sql: SqlClient.SqlClient,
-    update: Statement.Statement<unknown>
+    update: Statement.Statement<unknown>,
+    /** What the statement does: its span's name when spans are on (statement.ts `statementSpan`). */
+    name: string
   ) => Effect.Effect<number, SqlError.SqlError>
   /** A statement that proves the connection works (readiness checks). */
   readonly ping: string
@@ -74,8 +76,8 @@ const positiveCount = (rows: ReadonlyArray<Record<string, unknown>>): boolean =>
 
 // SQLite (3.35+) and PostgreSQL return one row per changed row: counting them needs nothing from the driver's raw
 // result, whose shape differs between SQLite drivers.
-const countReturnedRows = (sql: SqlClient.SqlClient, update: Statement.Statement<unknown>) =>
-  run(sql`${update} RETURNING 1`).pipe(Effect.map((rows) => rows.length))
+const countReturnedRows = (sql: SqlClient.SqlClient, update: Statement.Statement<unknown>, name: string) =>
+  run(sql`${update} RETURNING 1`, name).pipe(Effect.map((rows) => rows.length))
 
 // PostgreSQL and SQL Server keep table names in information_schema; the DDL's unquoted names fold to lower case on
 // PostgreSQL, hence UPPER.
@@ -197,7 +199,11 @@ export const oracle: DialectShape = {
     ).pipe(Effect.map(personLocked)),
   // Oracle has no RETURNING without INTO out-binds; the project's Oracle client hands back oracledb's result, whose
   // rowsAffected is the count.
-  affectedRows: (_sql, update) => update.raw.pipe(Effect.map((raw) => (raw as OracleExecuteResult).rowsAffected ?? 0)),
+  affectedRows: (_sql, update, name) =>
+    update.raw.pipe(
+      Effect.map((raw) => (raw as OracleExecuteResult).rowsAffected ?? 0),
+      asStatement(name, update)
+    ),
   limit: (n) => `FETCH FIRST ${Math.trunc(n)} ROWS ONLY`,
   dateOnly: (column) => `TRUNC(${column})`,
   columnType: (type) => {
@@ -245,8 +251,13 @@ export const mssql: DialectShape = {
       "Person.lock"
     ).pipe(Effect.map(personLocked)),
   // @effect/sql-mssql resolves a statement with its rows only; @@ROWCOUNT, read in the same batch, is the UPDATE's.
-  affectedRows: (sql, update) =>
-    sql<Record<string, unknown>>`${update}; SELECT @@ROWCOUNT AS N`.pipe(Effect.map((rows) => firstNumber(rows) ?? 0)),
+  affectedRows: (sql, update, name) => {
+    const counted = sql<Record<string, unknown>>`${update}; SELECT @@ROWCOUNT AS N`
+    return counted.pipe(
+      Effect.map((rows) => firstNumber(rows) ?? 0),
+      asStatement(name, counted)
+    )
+  },
   limit: (n) => `OFFSET 0 ROWS FETCH NEXT ${Math.trunc(n)} ROWS ONLY`,
   dateOnly: (column) => column,
   columnType: (type) => {

@@ -170,6 +170,17 @@ export const statementSpan =
   }
 
 /**
+ * `effect`, which runs `statement` some other way than `run` does (for a driver's own result, such as Oracle's
+ * `rowsAffected`), as that statement's one span when spans are on.
+ */
+export const asStatement =
+  (name: string, statement: unknown) =>
+  <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+    Effect.withFiberRuntime((fiber) =>
+      fiber.getFiberRef(FiberRef.currentTracerEnabled) ? statementSpan(name, statement)(effect) : effect
+    )
+
+/**
  * With spans on, a transaction the clients run themselves (sqlite/lean.ts, postgres/lean.ts) is one client span,
  * `sql.transaction`, with the client's attributes, as @effect/sql's is — without its commit and rollback span events,
  * which the exporter sends as one more trace record each: the span's success already says which it was.

@@ -6,7 +6,6 @@ import { Dialect } from "../dialect.js"
 import { countOf, execute, findAll, findOne, StoredDate, StoredTimestamp } from "../query.js"
 import { definedOnly, insertAuditColumns, type WriteContext } from "./common.js"
 import { ContactId, NsiId } from "../../domain/index.js"
-import { traced } from "../../telemetry/spans.js"
 
 /** The contact aggregate: `CONTACT` with its type and outcome (spec §7, §8.1, §8.4). */
 export const Contact = Schema.Struct({
@@ -329,12 +328,10 @@ const contactWrites = (sql: Sql, dialect: DialectShape) =>
           sql`UPDATE CONTACT SET CONTACT_OUTCOME_TYPE_ID = ${outcome.id}, ATTENDED = ${outcome.attended},
             COMPLIED = ${outcome.complied}
           WHERE NSI_ID = ${nsiId} AND CONTACT_OUTCOME_TYPE_ID IS NULL AND CONTACT_DATE >= ${today}
-            AND CONTACT_TYPE_ID IN (SELECT CONTACT_TYPE_ID FROM R_CONTACT_TYPE WHERE CODE IN ('CRSAPT', 'CRSSAA'))`
+            AND CONTACT_TYPE_ID IN (SELECT CONTACT_TYPE_ID FROM R_CONTACT_TYPE WHERE CODE IN ('CRSAPT', 'CRSSAA'))`,
+          "Contact.withdrawFutureAppointments"
         )
-        .pipe(
-          Effect.mapError(toDatabaseError("Contact.withdrawFutureAppointments")),
-          traced("Contact.withdrawFutureAppointments")
-        )
+        .pipe(Effect.mapError(toDatabaseError("Contact.withdrawFutureAppointments")))
   }) satisfies Partial<ContactRepositoryShape>
 
 export class ContactRepository extends Context.Tag("@ram-delius/core/ContactRepository")<
