@@ -180,19 +180,34 @@ export const asStatement =
       fiber.getFiberRef(FiberRef.currentTracerEnabled) ? statementSpan(name, statement)(effect) : effect
     )
 
+type WithTransaction = SqlClient.SqlClient["withTransaction"]
+
 /**
- * With spans on, a transaction the clients run themselves (sqlite/lean.ts, postgres/lean.ts) is one client span,
- * `sql.transaction`, with the client's attributes, as @effect/sql's is — without its commit and rollback span events,
- * which the exporter sends as one more trace record each: the span's success already says which it was.
+ * The `withTransaction` of a client that runs its own transactions (sqlite/lean.ts, postgres/lean.ts): `transaction`,
+ * given the caller's context to put back when it ends. Inside another transaction (a savepoint) @effect/sql's own
+ * `fallback` runs. With spans on, the transaction is one client span, `sql.transaction`, with the client's attributes,
+ * as @effect/sql's is — without its commit and rollback span events, which the exporter sends as one more trace record
+ * each: the span's success already says which it was.
  */
-export const transactionSpan = (spanAttributes: ReadonlyArray<readonly [string, unknown]>) => {
-  const options = {
-    kind: "client",
-    captureStackTrace: false,
-    attributes: Object.fromEntries(spanAttributes)
-  } as const
-  return <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-    Effect.withSpan(self, "sql.transaction", options)
+export const leanWithTransaction = (
+  fallback: WithTransaction,
+  spanAttributes: ReadonlyArray<readonly [string, unknown]>,
+  transaction: <R, E, A>(
+    effect: Effect.Effect<A, E, R>,
+    context: Context.Context<never>
+  ) => Effect.Effect<A, E | SqlError.SqlError, R>
+): WithTransaction => {
+  const options = { kind: "client", captureStackTrace: false, attributes: Object.fromEntries(spanAttributes) } as const
+  return <R, E, A>(effect: Effect.Effect<A, E, R>) =>
+    Effect.withFiberRuntime<A, E | SqlError.SqlError, R>((fiber) => {
+      const context = fiber.currentContext
+      if (Option.isSome(Context.getOption(context, SqlClient.TransactionConnection))) return fallback(effect)
+      if (!fiber.getFiberRef(FiberRef.currentTracerEnabled)) return transaction(effect, context)
+      const inSpan = Effect.withFiberRuntime<A, E | SqlError.SqlError, R>((spanned) =>
+        transaction(effect, spanned.currentContext)
+      )
+      return Effect.withSpan(inSpan, "sql.transaction", options)
+    })
 }
 
 /**

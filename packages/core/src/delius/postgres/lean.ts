@@ -5,7 +5,7 @@
  * (no-op) span, a scope and finalizers around the same SQL. The SQL and its order are @effect/sql's, and so is the
  * outcome: a failed BEGIN fails with a SqlError, a failed COMMIT or ROLLBACK is a defect. Waiting for a connection is
  * uninterruptible, as it is in @effect/sql. With spans on (an exporter configured) the same path runs inside a
- * `sql.transaction` span (statement.ts `transactionSpan`); inside another transaction (a savepoint), @effect/sql's own
+ * `sql.transaction` span (statement.ts `leanWithTransaction`); inside another transaction (a savepoint), @effect/sql's own
  * `withTransaction` runs.
  *
  * A connection that reports an error while checked out (the server went away) is destroyed on release, not pooled.
@@ -17,10 +17,9 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as FiberRef from "effect/FiberRef"
-import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import type pg from "pg"
-import { transactionSpan } from "../statement.js"
+import { leanWithTransaction } from "../statement.js"
 
 type WithTransaction = Client.SqlClient["withTransaction"]
 
@@ -109,22 +108,6 @@ export const leanTransactions = (pool: pg.Pool, connectionOf: (client: pg.PoolCl
       })
     )
 
-  const withTransaction = (
-    fallback: WithTransaction,
-    spanAttributes: ReadonlyArray<readonly [string, unknown]>
-  ): WithTransaction => {
-    const traced = transactionSpan(spanAttributes)
-    return <R, E, A>(effect: Effect.Effect<A, E, R>) =>
-      Effect.withFiberRuntime<A, E | SqlError, R>((fiber) => {
-        const context = fiber.currentContext
-        if (Option.isSome(Context.getOption(context, Client.TransactionConnection))) return fallback(effect)
-        if (fiber.getFiberRef(FiberRef.currentTracerEnabled)) {
-          return traced(Effect.withFiberRuntime((inSpan) => transaction(effect, inSpan.currentContext)))
-        }
-        return transaction(effect, context)
-      })
-  }
-
   /** Check out and BEGIN, the body, COMMIT or ROLLBACK; `context` is the caller's, put back when it ends. */
   const transaction = <R, E, A>(effect: Effect.Effect<A, E, R>, context: Context.Context<never>) =>
     Effect.uninterruptibleMask((restore) =>
@@ -140,6 +123,9 @@ export const leanTransactions = (pool: pg.Pool, connectionOf: (client: pg.PoolCl
         )
       })
     )
+
+  const withTransaction = (fallback: WithTransaction, spanAttributes: ReadonlyArray<readonly [string, unknown]>) =>
+    leanWithTransaction(fallback, spanAttributes, transaction)
 
   return { reserve, withTransaction }
 }

@@ -11,7 +11,7 @@
  * empty transaction and 100 for one statement, counted with a supervisor — where the work is the lock, a synchronous
  * BEGIN / statement / COMMIT on the connection and the lock back. The SQL and its order are @effect/sql's (BEGIN; COMMIT
  * on success; ROLLBACK on failure, defect or interruption), so every statement runs as before. With spans on (an
- * exporter configured) the same path runs inside a `sql.transaction` span (statement.ts `transactionSpan`). Inside
+ * exporter configured) the same path runs inside a `sql.transaction` span (statement.ts `leanWithTransaction`). Inside
  * another transaction (a savepoint), @effect/sql's own `withTransaction` runs.
  */
 import * as Client from "@effect/sql/SqlClient"
@@ -21,10 +21,9 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as FiberRef from "effect/FiberRef"
-import * as Option from "effect/Option"
 import type { Connection } from "@effect/sql/SqlConnection"
 import * as Either from "effect/Either"
-import { type DirectExecute, type SyncExecute, transactionSpan } from "../statement.js"
+import { type DirectExecute, leanWithTransaction, type SyncExecute } from "../statement.js"
 
 /** The connection's lock: `take` waits (first come first served; run it uninterruptibly), `release` hands it on. */
 export const makeLock = () => {
@@ -60,7 +59,6 @@ export const leanPath = (
   spanAttributes: ReadonlyArray<readonly [string, unknown]>
 ) => {
   const { take, releaseNow } = lock
-  const traced = transactionSpan(spanAttributes)
   /** COMMIT or ROLLBACK, then the lock back; a failed COMMIT is rolled back and is a defect (as @effect/sql's is). */
   const end = <A, E>(exit: Exit.Exit<A, E>): Exit.Exit<A, E> => {
     try {
@@ -79,16 +77,6 @@ export const leanPath = (
       releaseNow()
     }
   }
-
-  const withTransaction: WithTransaction = <R, E, A>(effect: Effect.Effect<A, E, R>) =>
-    Effect.withFiberRuntime<A, E | SqlError, R>((fiber) => {
-      const context = fiber.currentContext
-      if (Option.isSome(Context.getOption(context, Client.TransactionConnection))) return fallback(effect)
-      if (fiber.getFiberRef(FiberRef.currentTracerEnabled)) {
-        return traced(Effect.withFiberRuntime((inSpan) => transaction(effect, inSpan.currentContext)))
-      }
-      return transaction(effect, context)
-    })
 
   /** BEGIN, the body, COMMIT or ROLLBACK, holding the lock; `context` is the caller's, put back when it ends. */
   const transaction = <R, E, A>(effect: Effect.Effect<A, E, R>, context: Context.Context<never>) => {
@@ -135,5 +123,6 @@ export const leanPath = (
       })
     )
 
+  const withTransaction = leanWithTransaction(fallback, spanAttributes, transaction)
   return { withTransaction, direct: { now, later, free: () => !lock.isHeld() } }
 }
