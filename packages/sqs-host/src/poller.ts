@@ -1,10 +1,14 @@
 /**
  * The SQS consumer (transport only — what a message means is core's `handleDomainEvent`, spec §5.2).
  *
- * - Long polling; each receive asks for at most the free handler slots (≤ 10), so no message waits invisible in a
- *   local buffer while its visibility timeout runs down. With a backlog, a receive waits a few ms for half the slots,
- *   so that one call fetches several messages.
- * - A heartbeat renews the visibility of the messages being handled (one fiber for the consumer).
+ * - Long polling, up to 10 messages a call (the SQS maximum). Besides the `concurrency` handler slots, up to
+ *   PREFETCH received messages wait for a slot, so that with a backlog one ReceiveMessage call serves several
+ *   messages rather than one per freed slot (each SQS call is a signed request through the SDK's middleware stack,
+ *   which costs more host CPU than a session-feedback event's SQL). A receive waits until at least half a batch
+ *   fits: while fewer fit, more than that many messages are waiting and every handler slot is busy, so no handler
+ *   idles meanwhile.
+ * - A heartbeat renews the visibility of the messages received and not yet handled: waiting or being handled (one
+ *   fiber for the consumer, ChangeMessageVisibilityBatch calls), so no message's visibility runs out in the buffer.
  * - Success / Rejected / Unhandled → deleted, in DeleteMessageBatch calls (acknowledgements.ts). Failure → the
  *   message is left on the queue with a visibility that grows with the receive count (hmpps-sqs
  *   `errorVisibilityTimeout`, client-contract.md §5.3); on the final receive
@@ -13,11 +17,14 @@
  *   others, because it only ever holds one slot for the time its handler takes.
  * - Receive errors (network, throttling, credentials, a missing queue) back off exponentially up to a cap and the loop
  *   carries on; nothing but `drain` ends it.
- * - Drain: stop receiving (an open long poll is aborted), let the handlers in flight finish and acknowledge, then
- *   return. A message is only ever deleted after its handler completed (at-least-once; core is idempotent, §3.1).
+ * - Drain: stop receiving (an open long poll is aborted), let the messages received finish (the waiting ones too:
+ *   giving them back would spend one of their three receives) and acknowledge, then return; at the drain timeout the
+ *   rest are interrupted and redelivered. A message is only ever deleted after its handler completed (at-least-once;
+ *   core is idempotent, §3.1).
  */
 
 import {
+  ChangeMessageVisibilityBatchCommand,
   ChangeMessageVisibilityCommand,
   ReceiveMessageCommand,
   type Message,
@@ -64,7 +71,10 @@ export interface ConsumerStats {
   readonly rejected: number
   readonly failed: number
   readonly unhandled: number
+  /** Received and not yet finished: being handled, or waiting for a handler slot. */
   readonly inFlight: number
+  /** Received, waiting for a handler slot (part of `inFlight`). */
+  readonly waiting: number
   readonly receiveErrors: number
   /** DeleteMessage / ChangeMessageVisibility calls that failed (the message is then simply redelivered). */
   readonly acknowledgeErrors: number
@@ -97,7 +107,15 @@ export interface Consumer {
 }
 
 type Counter =
-  "received" | "succeeded" | "rejected" | "failed" | "unhandled" | "inFlight" | "receiveErrors" | "acknowledgeErrors"
+  | "received"
+  | "succeeded"
+  | "rejected"
+  | "failed"
+  | "unhandled"
+  | "inFlight"
+  | "waiting"
+  | "receiveErrors"
+  | "acknowledgeErrors"
 
 /** Every counter at zero: a consumer's start, and what a disabled consumer reports for ever. */
 export const NO_STATS: Readonly<Record<Counter, number>> = {
@@ -107,6 +125,7 @@ export const NO_STATS: Readonly<Record<Counter, number>> = {
   failed: 0,
   unhandled: 0,
   inFlight: 0,
+  waiting: 0,
   receiveErrors: 0,
   acknowledgeErrors: 0
 }
@@ -128,11 +147,13 @@ const MAX_BATCH = 10
 const DELETE_BATCH_WINDOW_MILLIS = 20
 
 /**
- * While the queue has a backlog, handlers finish one at a time, and receiving as soon as one slot is free would make
- * one ReceiveMessage call per message. So, after a receive that got all it asked for, the next one waits up to this
- * long for half the slots to be free, and takes what is free then (at least one).
+ * How many received messages may wait for a handler slot: one full batch. While the queue has a backlog, handlers
+ * finish one at a time; without a buffer every freed slot would cost its own ReceiveMessage call.
  */
-const RECEIVE_GATHER_MILLIS = 10
+const PREFETCH = MAX_BATCH
+
+/** A receive waits until this many more messages fit (see the header: no handler idles while it waits). */
+const RECEIVE_AT_LEAST = MAX_BATCH / 2
 
 /** Visibility after a Failure on receive `receiveCount` (1-based): entry n, the last entry reused. */
 export const errorVisibilityFor = (timeouts: ReadonlyArray<number>, receiveCount: number): number =>
@@ -142,8 +163,8 @@ export const errorVisibilityFor = (timeouts: ReadonlyArray<number>, receiveCount
 const cappedBackoff = (initial: number, max: number) =>
   Schedule.exponential(initial).pipe(Schedule.union(Schedule.spaced(max)))
 
-/** Take between `atLeast` and `max` free handler slots, waiting until `atLeast` are free. */
-const takeFreeSlots = (slots: TSemaphore.TSemaphore, max: number, atLeast = 1) =>
+/** Take between `atLeast` and `max` free places, waiting until `atLeast` are free. */
+const takeFreeSlots = (slots: TSemaphore.TSemaphore, max: number, atLeast: number) =>
   STM.commit(
     STM.gen(function* () {
       const free = yield* TSemaphore.available(slots)
@@ -176,12 +197,15 @@ interface Running {
   readonly stats: () => ConsumerStats
   readonly state: { current: ConsumerState }
   readonly queueUrl: Ref.Ref<Option.Option<string>>
-  readonly slots: TSemaphore.TSemaphore
+  /** Places for received messages: the handler slots plus PREFETCH waiting. A receive takes what it asks for. */
+  readonly places: TSemaphore.TSemaphore
+  /** The handler slots (`concurrency`). */
+  readonly slots: Effect.Semaphore
   readonly handlers: FiberSet.FiberSet<void, never>
   readonly backoff: Schedule.Schedule<unknown, unknown>
   /** The messages being handled, by receipt handle, in words. */
   readonly handling: Map<string, string>
-  /** The receipt handles of the messages whose handler is running: the ones the heartbeat renews. */
+  /** The receipt handles of the messages received and not yet handled: the ones the heartbeat renews. */
   readonly renewing: Set<string>
   /** The deletion batcher, once the queue URL is known. */
   readonly acknowledgements: { current: Acknowledgements | undefined }
@@ -199,7 +223,8 @@ const makeRunning = (options: ConsumerOptions<unknown>) =>
       stats: (): ConsumerStats => ({ ...counters }),
       state: { current: "starting" },
       queueUrl: yield* Ref.make(Option.none<string>()),
-      slots: yield* STM.commit(TSemaphore.make(settings.concurrency)),
+      places: yield* STM.commit(TSemaphore.make(settings.concurrency + PREFETCH)),
+      slots: yield* Effect.makeSemaphore(settings.concurrency),
       handlers: yield* FiberSet.make<void, never>(),
       backoff: cappedBackoff(settings.receiveErrorBackoffMillis.initial, settings.receiveErrorBackoffMillis.max),
       handling: new Map<string, string>(),
@@ -233,20 +258,42 @@ const changeVisibility = (client: SQSClient, queueUrl: string, receiptHandle: st
     )
   )
 
+/** One ChangeMessageVisibilityBatch call (≤ 10 entries); a failed call or entry is logged, never fatal. */
+const renewBatch = (running: Running, queueUrl: string, receiptHandles: ReadonlyArray<string>) =>
+  sqsCall("ChangeMessageVisibilityBatch", (abortSignal) =>
+    running.client.send(
+      new ChangeMessageVisibilityBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: receiptHandles.map((receiptHandle, index) => ({
+          Id: String(index),
+          ReceiptHandle: receiptHandle,
+          VisibilityTimeout: running.settings.visibilityTimeoutSeconds
+        }))
+      }),
+      { abortSignal }
+    )
+  ).pipe(
+    Effect.flatMap((output) =>
+      Effect.forEach(output.Failed ?? [], (failure) =>
+        Effect.logWarning(`Visibility heartbeat failed: ${failure.Code ?? "Error"}: ${failure.Message ?? ""}`)
+      )
+    ),
+    Effect.catchAll((error) => Effect.logWarning(`Visibility heartbeat failed: ${error.message}`))
+  )
+
 /**
- * Keeps long-running handlers' messages invisible: every third of the visibility timeout, the messages being handled
- * then get the full visibility timeout again. One fiber for the consumer rather than one per message: a message's
- * first renewal comes at most a third of the timeout after it was received, so none runs out while handled, and the
+ * Keeps the messages received and not yet handled invisible: every third of the visibility timeout, they get the full
+ * visibility timeout again. One fiber for the consumer rather than one per message: a message's first renewal comes
+ * at most a third of the timeout after it was received, so none runs out while it waits or is handled, and the
  * messages handled in well under that time (nearly all) cost nothing.
  */
 const heartbeat = (running: Running) =>
   Effect.gen(function* () {
     const url = yield* Ref.get(running.queueUrl)
     if (Option.isNone(url)) return
-    for (const receiptHandle of [...running.renewing])
-      yield* changeVisibility(running.client, url.value, receiptHandle, running.settings.visibilityTimeoutSeconds).pipe(
-        Effect.catchAll((error) => Effect.logWarning(`Visibility heartbeat failed: ${error.message}`))
-      )
+    const receiptHandles = [...running.renewing]
+    for (let start = 0; start < receiptHandles.length; start += MAX_BATCH)
+      yield* renewBatch(running, url.value, receiptHandles.slice(start, start + MAX_BATCH))
   }).pipe(Effect.delay(Math.max(1, running.settings.visibilityTimeoutSeconds / 3) * 1000), Effect.forever)
 
 /** Success / Rejected / Unhandled: delete the message (batched). A failed delete only means it is redelivered. */
@@ -327,8 +374,8 @@ const processMessage = <R>(
   Effect.gen(function* () {
     const receiptHandle = message.ReceiptHandle ?? ""
     const receiveCount = Number(message.Attributes?.ApproximateReceiveCount ?? "1") || 1
-    // Renewed only while the handler runs: the retry visibility set below must not be overwritten.
-    running.renewing.add(receiptHandle)
+    // Renewed (since its receipt) only until the handler is done: the retry visibility set below must not be
+    // overwritten.
     const result = yield* outcomeOf(handler, message.Body ?? "").pipe(
       Effect.ensuring(Effect.sync(() => running.renewing.delete(receiptHandle)))
     )
@@ -389,6 +436,36 @@ const receive = (running: Running, queueUrl: string, max: number) =>
     Effect.retry(running.backoff)
   )
 
+/**
+ * A received message's fiber: wait for a handler slot, then handle it. The slot and the message's place are freed
+ * once: when the handler is done (processMessage, before the acknowledgement), or at the end whatever happened.
+ * It runs forked under the poll loop's mask: waiting and handling stay interruptible (drain timeout), the bookkeeping
+ * between them does not.
+ */
+const whenSlotFree = <R>(running: Running, handler: MessageHandler<R>, queue: ResolvedQueue, message: Message) => {
+  let stage: "waiting" | "handling" | "done" = "waiting"
+  const freeSlot = Effect.suspend(() => {
+    if (stage !== "handling") return Effect.void
+    stage = "done"
+    return Effect.zipRight(running.slots.release(1), releaseSlots(running.places, 1))
+  })
+  return Effect.interruptible(running.slots.take(1)).pipe(
+    Effect.zipRight(Effect.suspend(() => ((stage = "handling"), running.count("waiting", -1)))),
+    Effect.zipRight(Effect.interruptible(processMessage(running, handler, queue, message, freeSlot))),
+    Effect.ensuring(
+      Effect.suspend(() => {
+        running.renewing.delete(message.ReceiptHandle ?? "")
+        // Interrupted while waiting: no slot was taken, only the place is given back.
+        const unstarted =
+          stage === "waiting"
+            ? Effect.zipRight(running.count("waiting", -1), releaseSlots(running.places, 1))
+            : Effect.void
+        return Effect.all([unstarted, freeSlot, running.count("inFlight", -1)], { discard: true })
+      })
+    )
+  )
+}
+
 /** The queue's URL (retried until it resolves) and its redrive policy (if it cannot be read now, §5.1's). */
 const resolveQueue = (running: Running) =>
   Effect.gen(function* () {
@@ -424,7 +501,10 @@ interface ResolvedQueue {
   readonly acknowledgements: Acknowledgements
 }
 
-/** Receive as many messages as there are free slots, and fork a handler for each, until interrupted. */
+/**
+ * Receive as many messages as there are free places (at least half a batch), and fork a fiber for each that waits
+ * for a handler slot and handles it, until interrupted.
+ */
 const pollLoop = <R>(running: Running, handler: MessageHandler<R>) =>
   Effect.gen(function* () {
     const queue = yield* resolveQueue(running)
@@ -437,36 +517,21 @@ const pollLoop = <R>(running: Running, handler: MessageHandler<R>) =>
         maxReceiveCount: maxReceiveCount ?? "none"
       })
     )
-    const { slots } = running
-    const gather = Math.min(MAX_BATCH, Math.ceil(running.settings.concurrency / 2))
-    let backlog = false
+    const { places } = running
     while (true) {
-      const taken = backlog
-        ? yield* takeFreeSlots(slots, MAX_BATCH, gather).pipe(
-            Effect.timeout(RECEIVE_GATHER_MILLIS),
-            Effect.catchTag("TimeoutException", () => takeFreeSlots(slots, MAX_BATCH))
-          )
-        : yield* takeFreeSlots(slots, MAX_BATCH)
-      // Once a receive has returned, its messages are handed to handlers without a gap a stop could fall into.
+      const taken = yield* takeFreeSlots(places, MAX_BATCH, RECEIVE_AT_LEAST)
+      // Once a receive has returned, its messages are handed to fibers without a gap a stop could fall into.
       yield* Effect.uninterruptibleMask((restore) =>
-        restore(receive(running, queueUrl, taken).pipe(Effect.onInterrupt(() => releaseSlots(slots, taken)))).pipe(
+        restore(receive(running, queueUrl, taken).pipe(Effect.onInterrupt(() => releaseSlots(places, taken)))).pipe(
           Effect.flatMap((messages) =>
             Effect.gen(function* () {
-              backlog = messages.length === taken
-              yield* releaseSlots(slots, taken - messages.length)
+              yield* releaseSlots(places, taken - messages.length)
               yield* running.count("received", messages.length)
               for (const message of messages) {
+                running.renewing.add(message.ReceiptHandle ?? "")
                 yield* running.count("inFlight")
-                // The slot is freed once: when the handler is done (processMessage), or at the end whatever happened.
-                let held = true
-                const freeSlot = Effect.suspend(() => (held ? ((held = false), releaseSlots(slots, 1)) : Effect.void))
-                // Forked fibers inherit the mask: the handler itself must stay interruptible (drain timeout).
-                yield* FiberSet.run(
-                  running.handlers,
-                  Effect.interruptible(processMessage(running, handler, queue, message, freeSlot)).pipe(
-                    Effect.ensuring(Effect.zipRight(running.count("inFlight", -1), freeSlot))
-                  )
-                )
+                yield* running.count("waiting")
+                yield* FiberSet.run(running.handlers, whenSlotFree(running, handler, queue, message))
               }
             })
           )

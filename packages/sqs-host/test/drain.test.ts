@@ -4,7 +4,8 @@ import { MAX_RECEIVE_COUNT } from "../src/config.js"
 import { contact, startHarness, waitFor, type Harness } from "./support/harness.js"
 
 /**
- * Transport behaviour: graceful drain, the visibility heartbeat, and receive errors that never end the loop.
+ * Transport behaviour: graceful drain (with messages waiting for a handler slot), the visibility heartbeat, and
+ * receive errors that never end the loop.
  */
 let h: Harness | undefined
 afterEach(async () => {
@@ -20,26 +21,44 @@ const feedback = [
 ] as const
 
 describe("graceful drain", () => {
-  it("stop during a batch: the messages in flight complete and are deleted; the rest stay on the queue and are processed later", async () => {
+  it("stop with messages in flight and waiting: every message received is handled and deleted before the consumer stops", async () => {
     h = await startHarness()
-    // Slow R&M, so that stop() lands while handlers are running.
-    h.stub.use((request) => (request.path.startsWith("/referral/") ? { delayMillis: 700 } : undefined))
+    // Slow R&M, so that stop() lands while one handler runs and the other messages wait for its slot.
+    h.stub.use((request) => (request.path.startsWith("/referral/") ? { delayMillis: 400 } : undefined))
     for (const [fixture] of feedback) await h.sendFixture(fixture)
-    const first = await h.start({ concurrency: 2 })
-    await waitFor("two handlers in flight", () => first.stats.inFlight === 2)
+    const consumer = await h.start({ concurrency: 1 })
+    await waitFor("one handled, three waiting", () => consumer.stats.inFlight === 4 && consumer.stats.waiting === 3)
 
-    await first.stop()
+    await consumer.stop()
 
-    expect(first.state).toBe("stopped")
-    expect(first.stats).toMatchObject({ received: 2, succeeded: 2, inFlight: 0, failed: 0 })
-    const done = feedback.filter(([, id, outcome]) => contact(h!, id)?.OUTCOME === outcome)
-    expect(done).toHaveLength(2)
-    // Nothing acknowledged that was not done: the two others were never received and are still there.
-    expect(h.queue()).toMatchObject({ total: 2, inflight: 0 })
-
-    const second = await h.start({ concurrency: 2 })
-    await waitFor("the rest processed", () => second.stats.succeeded === 2 && h!.queue().total === 0)
+    expect(consumer.state).toBe("stopped")
+    expect(consumer.stats).toMatchObject({ received: 4, succeeded: 4, inFlight: 0, waiting: 0, failed: 0 })
     for (const [, id, outcome] of feedback) expect(contact(h, id)?.OUTCOME).toBe(outcome)
+    expect(h.queue().total).toBe(0)
+  })
+
+  it("drain timeout: the messages not finished, handled or waiting, are not deleted and are redelivered", async () => {
+    h = await startHarness()
+    let slow = true
+    h.stub.use((request) => (slow && request.path.startsWith("/referral/") ? { delayMillis: 3_000 } : undefined))
+    const [[first], [second]] = feedback
+    await h.sendFixture(first)
+    await h.sendFixture(second)
+    // A short visibility, so that the unacknowledged messages come back within the test.
+    const stopped = await h.start({ concurrency: 1, drainTimeoutMillis: 300, visibilityTimeoutSeconds: 2 })
+    await waitFor("one handled, one waiting", () => stopped.stats.inFlight === 2 && stopped.stats.waiting === 1)
+
+    await stopped.stop()
+
+    expect(stopped.stats).toMatchObject({ received: 2, succeeded: 0, inFlight: 0, waiting: 0 })
+    expect(h.queue().total).toBe(2)
+    expect(contact(h, feedback[0][1])?.OUTCOME).not.toBe(feedback[0][2])
+
+    slow = false
+    const next = await h.start({ concurrency: 1 })
+    await waitFor("both redelivered and handled", () => next.stats.succeeded === 2 && h!.queue().total === 0)
+    expect(contact(h, feedback[0][1])?.OUTCOME).toBe(feedback[0][2])
+    expect(contact(h, feedback[1][1])?.OUTCOME).toBe(feedback[1][2])
   })
 
   it("stop while idle aborts the long poll instead of waiting it out", async () => {
@@ -65,6 +84,22 @@ describe("visibility heartbeat", () => {
 
     expect(consumer.stats).toMatchObject({ received: 1, succeeded: 1 })
     expect(h.stub.requests.filter((request) => request.path.startsWith("/referral/"))).toHaveLength(1)
+  })
+
+  it("a message waiting for a handler slot longer than the visibility timeout stays invisible: received once, handled once", async () => {
+    h = await startHarness()
+    h.stub.use((request) => (request.path.startsWith("/referral/") ? { delayMillis: 4_500 } : undefined))
+    const [[first, , firstOutcome], [second, secondId, secondOutcome]] = feedback
+    await h.sendFixture(first)
+    await h.sendFixture(second)
+    // One handler slot: the second message waits 4.5 s for it, past its 3 s visibility, renewed every second.
+    const consumer = await h.start({ concurrency: 1, visibilityTimeoutSeconds: 3 })
+    await waitFor("both processed", () => consumer.stats.succeeded === 2 && h!.queue().total === 0, 20_000)
+
+    expect(consumer.stats).toMatchObject({ received: 2, succeeded: 2, failed: 0 })
+    expect(h.stub.requests.filter((request) => request.path.startsWith("/referral/"))).toHaveLength(2)
+    expect(contact(h, feedback[0][1])?.OUTCOME).toBe(firstOutcome)
+    expect(contact(h, secondId)?.OUTCOME).toBe(secondOutcome)
   })
 })
 

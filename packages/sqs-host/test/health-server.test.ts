@@ -21,6 +21,7 @@ describe("queue host health endpoints (when it runs without the HTTP API)", () =
             failed: 0,
             unhandled: 0,
             inFlight: 0,
+            waiting: 0,
             receiveErrors: 0,
             acknowledgeErrors: 0,
             state: "running" as const,
