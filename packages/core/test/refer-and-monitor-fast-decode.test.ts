@@ -2,6 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Either, Schema } from "effect"
 import { readdirSync, readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
+import { DomainEvent } from "../src/events/DomainEvent.js"
 import { fastDecoderOf } from "../src/refer-and-monitor/fastDecode.js"
 import {
   Appointment,
@@ -84,8 +85,18 @@ const replacements: ReadonlyArray<unknown> = [
   { submittedAt: "2023-02-14T15:07:03.774Z" },
   { submittedAt: "not a date" }
 ]
-/** Keys added beside each object's own: the aliases and the keys of the nested objects. */
-const addedKeys = ["deliusId", "provider", "contractType", "deliusAppointmentId", "notifyProbationPractitioner"]
+/** Keys added beside each object's own: the aliases and the keys of the nested objects (callbacks and events). */
+const addedKeys = [
+  "deliusId",
+  "provider",
+  "contractType",
+  "deliusAppointmentId",
+  "notifyProbationPractitioner",
+  "version",
+  "description",
+  "personReference",
+  "identifiers"
+]
 
 type Path = ReadonlyArray<string | number>
 const DELETE = Symbol("delete")
@@ -174,5 +185,54 @@ describe("the fast decoders of the callback schemas agree with the Schemas", () 
       fastDecoderOf(schema)!(json)
       expect(JSON.stringify(json)).toBe(before)
     }
+  })
+})
+
+/** The domain events of the event fixtures: each SNS notification's `Message`, and a few shapes R&M may send. */
+const events = readdirSync(`${fixturesDir}/events`)
+  .filter((name) => name.endsWith(".json"))
+  .map((name) => {
+    const body = JSON.parse(readFileSync(`${fixturesDir}/events/${name}`, "utf8")) as { Message: string }
+    return { name, json: JSON.parse(body.Message) as unknown }
+  })
+
+describe("the fast decoder of the domain event agrees with its Schema", () => {
+  const minimal = { eventType: "intervention.referral.ended" }
+  const shapes = [
+    { name: "minimal", json: minimal },
+    {
+      name: "nulls",
+      json: { ...minimal, version: null, description: null, additionalInformation: null, personReference: null }
+    },
+    { name: "no identifiers", json: { ...minimal, personReference: {} } },
+    { name: "null identifiers", json: { ...minimal, personReference: { identifiers: null } } }
+  ]
+
+  it.each([...events, ...shapes])("$name: decoded by the fast path to the Schema's value", ({ name, json }) => {
+    expect(compare(DomainEvent, json, name)).toEqual({ fast: "value", schema: "value" })
+  })
+
+  it.each(events)(
+    "$name: every single-field mutation decodes the same both ways, or fails with the Schema's error",
+    ({ name, json }) => {
+      const counts = { value: 0, failure: 0 }
+      for (const path of paths(json))
+        for (const value of [DELETE, ...replacements]) {
+          const mutated = mutate(json, path, value)
+          const what = `${name} with ${path.join(".")} ${value === DELETE ? "deleted" : `= ${JSON.stringify(value)}`}`
+          const verdict = compare(DomainEvent, mutated, what)
+          counts[verdict.schema]++
+          const arrayForObject = Array.isArray(value)
+          if (verdict.schema === "value" && !arrayForObject) expect(verdict.fast, `${what}: declined`).toBe("value")
+        }
+      expect(counts.value).toBeGreaterThan(100)
+      expect(counts.failure).toBeGreaterThan(50)
+    }
+  )
+
+  it("the callback fixtures, and an own __proto__ key, are never accepted where the Schema would not be", () => {
+    for (const { name, json } of fixtures) compare(DomainEvent, json, `${name} as DomainEvent`)
+    const proto = JSON.parse('{"eventType":"x","additionalInformation":{"__proto__":{"polluted":true}}}') as unknown
+    expect(compare(DomainEvent, proto, "__proto__ in additionalInformation").fast).toBe("declined")
   })
 })

@@ -2,11 +2,11 @@
  * The SQS consumer (transport only — what a message means is core's `handleDomainEvent`, spec §5.2).
  *
  * - Long polling, up to 10 messages a call (the SQS maximum). Besides the `concurrency` handler slots, up to
- *   PREFETCH received messages wait for a slot, so that with a backlog one ReceiveMessage call serves several
- *   messages rather than one per freed slot (each SQS call is a signed request through the SDK's middleware stack,
- *   which costs more host CPU than a session-feedback event's SQL). A receive waits until at least half a batch
- *   fits: while fewer fit, more than that many messages are waiting and every handler slot is busy, so no handler
- *   idles meanwhile.
+ *   PREFETCH (20) received messages wait for a slot, so that with a backlog each ReceiveMessage call brings a full
+ *   batch rather than one message per freed slot (each SQS call is a signed request through the SDK's middleware
+ *   stack, which costs more host CPU than a session-feedback event's SQL). A receive waits until a full batch fits:
+ *   while fewer fit, more than 10 messages are waiting and every handler slot is busy, so no handler idles
+ *   meanwhile.
  * - A heartbeat renews the visibility of the messages received and not yet handled: waiting or being handled (one
  *   fiber for the consumer, ChangeMessageVisibilityBatch calls), so no message's visibility runs out in the buffer.
  * - Success / Rejected / Unhandled → deleted, in DeleteMessageBatch calls (acknowledgements.ts). Failure → the
@@ -102,7 +102,10 @@ export interface Consumer {
   readonly health: Effect.Effect<ConsumerHealth>
   /** Stop receiving, finish what is in flight, then return. Idempotent. */
   readonly drain: Effect.Effect<void>
-  /** The messages being handled now, as `<event type> (message <id>)` (for the shutdown timeout's log line). */
+  /**
+   * The messages received and not finished (handled or waiting), as `<event type> (message <id>)` (for the shutdown
+   * timeout's log line).
+   */
   readonly inFlight: () => ReadonlyArray<string>
 }
 
@@ -147,13 +150,16 @@ const MAX_BATCH = 10
 const DELETE_BATCH_WINDOW_MILLIS = 20
 
 /**
- * How many received messages may wait for a handler slot: one full batch. While the queue has a backlog, handlers
+ * How many received messages may wait for a handler slot: two full batches. While the queue has a backlog, handlers
  * finish one at a time; without a buffer every freed slot would cost its own ReceiveMessage call.
  */
-const PREFETCH = MAX_BATCH
+const PREFETCH = 2 * MAX_BATCH
 
-/** A receive waits until this many more messages fit (see the header: no handler idles while it waits). */
-const RECEIVE_AT_LEAST = MAX_BATCH / 2
+/**
+ * A receive waits until a full batch fits. Until then more than a batch is waiting, so no handler idles meanwhile,
+ * nor during the receive itself.
+ */
+const RECEIVE_AT_LEAST = MAX_BATCH
 
 /** Visibility after a Failure on receive `receiveCount` (1-based): entry n, the last entry reused. */
 export const errorVisibilityFor = (timeouts: ReadonlyArray<number>, receiveCount: number): number =>
@@ -203,8 +209,8 @@ interface Running {
   readonly slots: Effect.Semaphore
   readonly handlers: FiberSet.FiberSet<void, never>
   readonly backoff: Schedule.Schedule<unknown, unknown>
-  /** The messages being handled, by receipt handle, in words. */
-  readonly handling: Map<string, string>
+  /** The messages received and not finished, by receipt handle (described only when asked, `describeMessage`). */
+  readonly handling: Map<string, Message>
   /** The receipt handles of the messages received and not yet handled: the ones the heartbeat renews. */
   readonly renewing: Set<string>
   /** The deletion batcher, once the queue URL is known. */
@@ -227,7 +233,7 @@ const makeRunning = (options: ConsumerOptions<unknown>) =>
       slots: yield* Effect.makeSemaphore(settings.concurrency),
       handlers: yield* FiberSet.make<void, never>(),
       backoff: cappedBackoff(settings.receiveErrorBackoffMillis.initial, settings.receiveErrorBackoffMillis.max),
-      handling: new Map<string, string>(),
+      handling: new Map<string, Message>(),
       renewing: new Set<string>(),
       acknowledgements: { current: undefined }
     } satisfies Running
@@ -363,7 +369,7 @@ const outcomeOf = <R>(handler: MessageHandler<R>, body: string): Effect.Effect<E
     )
   )
 
-/** Handle, then acknowledge or schedule the retry, then count — in one consumer span, listed as in flight meanwhile. */
+/** Handle, then acknowledge or schedule the retry, then count — in one consumer span. */
 const processMessage = <R>(
   running: Running,
   handler: MessageHandler<R>,
@@ -399,19 +405,15 @@ const processMessage = <R>(
         "messaging.destination.name": queueNameOf(queueUrl),
         "messaging.message.id": message.MessageId ?? ""
       }
-    }),
-    (handled) => {
-      const key = message.ReceiptHandle ?? ""
-      const eventType = message.MessageAttributes?.eventType?.StringValue ?? eventTypeOf(message.Body ?? "")
-      return Effect.acquireUseRelease(
-        Effect.sync(() =>
-          running.handling.set(key, `${eventType ?? "unknown event"} (message ${message.MessageId ?? "?"})`)
-        ),
-        () => handled,
-        () => Effect.sync(() => running.handling.delete(key))
-      )
-    }
+    })
   )
+
+/**
+ * `<event type> (message <id>)`, for the shutdown timeout's log line. Only then: reading the type may parse the body
+ * twice (an SNS notification carries its attributes inside it).
+ */
+const describeMessage = (message: Message) =>
+  `${message.MessageAttributes?.eventType?.StringValue ?? eventTypeOf(message.Body ?? "") ?? "unknown event"} (message ${message.MessageId ?? "?"})`
 
 // --- Receiving --------------------------------------------------------------------------------------------------------
 
@@ -455,6 +457,7 @@ const whenSlotFree = <R>(running: Running, handler: MessageHandler<R>, queue: Re
     Effect.ensuring(
       Effect.suspend(() => {
         running.renewing.delete(message.ReceiptHandle ?? "")
+        running.handling.delete(message.ReceiptHandle ?? "")
         // Interrupted while waiting: no slot was taken, only the place is given back.
         const unstarted =
           stage === "waiting"
@@ -529,6 +532,7 @@ const pollLoop = <R>(running: Running, handler: MessageHandler<R>) =>
               yield* running.count("received", messages.length)
               for (const message of messages) {
                 running.renewing.add(message.ReceiptHandle ?? "")
+                running.handling.set(message.ReceiptHandle ?? "", message)
                 yield* running.count("inFlight")
                 yield* running.count("waiting")
                 yield* FiberSet.run(running.handlers, whenSlotFree(running, handler, queue, message))
@@ -611,7 +615,7 @@ export const makeConsumer = <R = never>(
       state: () => running.state.current,
       health: healthOf(running),
       drain: yield* Effect.cached(drainOf(running, poller, reporter, heartbeats)),
-      inFlight: () => [...running.handling.values()]
+      inFlight: () => [...running.handling.values()].map(describeMessage)
     } satisfies Consumer
   })
 
@@ -640,7 +644,7 @@ export interface RunningConsumer {
   readonly database: (timeoutMs?: number) => Promise<{ readonly status: "UP" | "DOWN"; readonly error?: string }>
   /** Graceful drain (see `makeConsumer`), then release what `startConsumer` built. Idempotent. */
   readonly stop: () => Promise<void>
-  /** The messages being handled now (see `Consumer.inFlight`). */
+  /** The messages received and not finished (see `Consumer.inFlight`). */
   readonly inFlight: () => ReadonlyArray<string>
 }
 

@@ -28,6 +28,10 @@ describe("graceful drain", () => {
     for (const [fixture] of feedback) await h.sendFixture(fixture)
     const consumer = await h.start({ concurrency: 1 })
     await waitFor("one handled, three waiting", () => consumer.stats.inFlight === 4 && consumer.stats.waiting === 3)
+    // What the shutdown timeout's log line would name: every message received and not finished.
+    expect(consumer.inFlight()).toHaveLength(4)
+    for (const line of consumer.inFlight())
+      expect(line).toMatch(/^intervention\.session-appointment\.session-feedback-submitted \(message [0-9a-f-]{36}\)$/)
 
     await consumer.stop()
 
