@@ -1,5 +1,5 @@
 import type { SqlError } from "@effect/sql"
-import { Effect, Either, FiberRef, Option, ParseResult, Schema } from "effect"
+import { Effect, Either, FiberRef, Option, ParseResult, Schema, SchemaAST as AST } from "effect"
 import type { DatabaseError } from "../errors.js"
 import { toDatabaseError } from "./database.js"
 import { run, runLater, runNow, statementSpan } from "./statement.js"
@@ -35,21 +35,111 @@ export const findAll = <A, I>(operation: string, row: Schema.Schema<A, I>) => {
 }
 
 /**
- * Decode rows one by one with the row Schema's parser (Effect keeps one parser per Schema, so nothing is built per
- * call). Row schemas are synchronous, so the decode is a plain function returning an Either (itself an Effect),
- * without the effectful parser's per-row Effect steps (DESIGN.md, The Delius data layer). A failure is reported as the
- * array's decode reports it (`[index]` and the row's issue).
+ * Decode rows one by one: with the row's plain decoder (`plainRowDecoder`) when the row Schema has one, else with the
+ * Schema's parser (Effect keeps one parser per Schema, so nothing is built per call). Row schemas are synchronous, so
+ * the decode is a plain function returning an Either (itself an Effect), without the effectful parser's per-row
+ * Effect steps (DESIGN.md, The Delius data layer). A row the plain decoder declines, and any failure, goes to the
+ * Schema: a failure is reported as the array's decode reports it (`[index]` and the row's issue).
  */
-const rowsDecoder = <A, I>(row: Schema.Schema<A, I>) => {
+export const rowsDecoder = <A, I>(row: Schema.Schema<A, I>) => {
+  const plain = plainRowDecoder(row.ast)
   const decodeRow = ParseResult.decodeUnknownEither(row)
   return (rows: ReadonlyArray<unknown>): Either.Either<ReadonlyArray<A>, ParseResult.ParseError> => {
     const decoded: Array<A> = []
     for (const value of rows) {
+      const fast = plain === undefined ? DECLINED : plain(value)
+      if (fast !== DECLINED) {
+        decoded.push(fast as A)
+        continue
+      }
       const result = decodeRow(value)
       if (Either.isLeft(result)) return Schema.decodeUnknownEither(Schema.Array(row))(rows)
       decoded.push(result.right)
     }
     return Either.right(decoded)
+  }
+}
+
+/** A plain decoder's answer when the Schema has to decide. */
+const DECLINED: unique symbol = Symbol("declined")
+type Plain = (value: unknown) => unknown
+
+/**
+ * The decoder of one field's AST, or `undefined` when it has a part the plain decoder does not know. The parts are
+ * the ones row schemas are made of, decoded as Effect's parser decodes them: String, Number, literals, `NullOr`, refinements
+ * (`Schema.Int`, brands: their own filter is called) and `Schema.transform`s of those (their own decode is called and
+ * must answer synchronously).
+ */
+const plainField = (ast: AST.AST): Plain | undefined => {
+  switch (ast._tag) {
+    case "StringKeyword":
+      return (value) => (typeof value === "string" ? value : DECLINED)
+    case "NumberKeyword":
+      return (value) => (typeof value === "number" ? value : DECLINED)
+    case "Literal":
+      return (value) => (value === ast.literal ? value : DECLINED)
+    case "Union": {
+      // `NullOr(field)`; otherwise only unions of literals (`Schema.Literal("E", "R")`), which decode to the input.
+      const [first, second] = ast.types
+      const isNull = (member: AST.AST | undefined) => member?._tag === "Literal" && member.literal === null
+      const other = ast.types.length !== 2 ? undefined : isNull(second) ? first : isNull(first) ? second : undefined
+      const decode = other === undefined ? undefined : plainField(other)
+      if (decode !== undefined) return (value) => (value === null ? null : decode(value))
+      if (!ast.types.every((member) => member._tag === "Literal")) return undefined
+      const literals = new Set(ast.types.map((member) => (member as AST.Literal).literal))
+      return (value) => (literals.has(value as AST.LiteralValue) ? value : DECLINED)
+    }
+    case "Refinement": {
+      const from = plainField(ast.from)
+      if (from === undefined) return undefined
+      return (value) => {
+        const decoded = from(value)
+        return decoded !== DECLINED && Option.isNone(ast.filter(decoded, AST.defaultParseOption, ast))
+          ? decoded
+          : DECLINED
+      }
+    }
+    case "Transformation": {
+      const from = plainField(ast.from)
+      const to = plainField(ast.to)
+      const { transformation } = ast
+      if (from === undefined || to === undefined || transformation._tag !== "FinalTransformation") return undefined
+      return (value) => {
+        const decoded = from(value)
+        if (decoded === DECLINED) return DECLINED
+        const transformed: unknown = transformation.decode(decoded, AST.defaultParseOption, ast, value)
+        return Either.isEither(transformed) && Either.isRight(transformed) ? to(transformed.right) : DECLINED
+      }
+    }
+    default:
+      return undefined
+  }
+}
+
+/**
+ * A row Struct's plain decoder: each declared column decoded by `plainField`, into a new object with the Struct's keys
+ * in its order (other columns dropped, as the Schema drops them). `undefined` when the Struct has a part it does not
+ * know (optional keys, index signatures, other field kinds): the Schema then decodes every row. On SQLite a row
+ * Schema's parser cost more than the statement that read the row.
+ */
+export const plainRowDecoder = (ast: AST.AST): Plain | undefined => {
+  if (ast._tag !== "TypeLiteral" || ast.indexSignatures.length > 0) return undefined
+  const fields: Array<readonly [string, Plain]> = []
+  for (const property of ast.propertySignatures) {
+    const decode = plainField(property.type)
+    if (property.isOptional || typeof property.name !== "string" || decode === undefined) return undefined
+    fields.push([property.name, decode])
+  }
+  return (value) => {
+    if (typeof value !== "object" || value === null) return DECLINED
+    const input = value as Record<string, unknown>
+    const output: Record<string, unknown> = {}
+    for (const [name, decode] of fields) {
+      const decoded = decode(input[name])
+      if (decoded === DECLINED) return DECLINED
+      output[name] = decoded
+    }
+    return output
   }
 }
 
