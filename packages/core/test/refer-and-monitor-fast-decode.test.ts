@@ -140,6 +140,24 @@ const compare = (schema: Schema.Schema<any, any>, json: unknown, what: string): 
   return { fast: fast === undefined ? "declined" : "value", schema: Either.isRight(decoded) ? "value" : "failure" }
 }
 
+/**
+ * `json`'s every single-field mutation decoded both ways (`compare`); each one the Schema decodes must take the fast
+ * path too (except an array where an object is declared). How many the Schema decoded and rejected.
+ */
+const mutationVerdicts = (schema: Schema.Schema<any, any>, name: string, json: unknown) => {
+  const counts = { value: 0, failure: 0 }
+  for (const path of paths(json))
+    for (const value of [DELETE, ...replacements]) {
+      const mutated = mutate(json, path, value)
+      const what = `${name} with ${path.join(".")} ${value === DELETE ? "deleted" : `= ${JSON.stringify(value)}`}`
+      const verdict = compare(schema, mutated, what)
+      counts[verdict.schema]++
+      const arrayForObject = Array.isArray(value)
+      if (verdict.schema === "value" && !arrayForObject) expect(verdict.fast, `${what}: declined`).toBe("value")
+    }
+  return counts
+}
+
 describe("the fast decoders of the callback schemas agree with the Schemas", () => {
   it("every schema the client decodes callbacks with has one", () => {
     for (const [name, schema] of Object.entries(schemas)) expect(fastDecoderOf(schema), name).toBeTypeOf("function")
@@ -160,17 +178,7 @@ describe("the fast decoders of the callback schemas agree with the Schemas", () 
   it.each(fixtures.filter(({ name }) => schemaOf(name) !== undefined))(
     "$name: every single-field mutation decodes the same both ways, or fails with the Schema's error",
     ({ name, json }) => {
-      const schema = schemaOf(name)!
-      const counts = { value: 0, failure: 0 }
-      for (const path of paths(json))
-        for (const value of [DELETE, ...replacements]) {
-          const mutated = mutate(json, path, value)
-          const what = `${name} with ${path.join(".")} ${value === DELETE ? "deleted" : `= ${JSON.stringify(value)}`}`
-          const verdict = compare(schema, mutated, what)
-          counts[verdict.schema]++
-          const arrayForObject = Array.isArray(value)
-          if (verdict.schema === "value" && !arrayForObject) expect(verdict.fast, `${what}: declined`).toBe("value")
-        }
+      const counts = mutationVerdicts(schemaOf(name)!, name, json)
       // Both sides of the contract are exercised.
       expect(counts.value).toBeGreaterThan(100)
       expect(counts.failure).toBeGreaterThan(100)
@@ -215,16 +223,7 @@ describe("the fast decoder of the domain event agrees with its Schema", () => {
   it.each(events)(
     "$name: every single-field mutation decodes the same both ways, or fails with the Schema's error",
     ({ name, json }) => {
-      const counts = { value: 0, failure: 0 }
-      for (const path of paths(json))
-        for (const value of [DELETE, ...replacements]) {
-          const mutated = mutate(json, path, value)
-          const what = `${name} with ${path.join(".")} ${value === DELETE ? "deleted" : `= ${JSON.stringify(value)}`}`
-          const verdict = compare(DomainEvent, mutated, what)
-          counts[verdict.schema]++
-          const arrayForObject = Array.isArray(value)
-          if (verdict.schema === "value" && !arrayForObject) expect(verdict.fast, `${what}: declined`).toBe("value")
-        }
+      const counts = mutationVerdicts(DomainEvent, name, json)
       expect(counts.value).toBeGreaterThan(100)
       expect(counts.failure).toBeGreaterThan(50)
     }
