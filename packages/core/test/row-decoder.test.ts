@@ -11,9 +11,9 @@ import { NsiId } from "../src/domain/index.js"
  * Schema has a plain decoder, so none pays for the Schema parser on the hot path.
  */
 
-const rowSchemas = Object.entries(Repositories).filter(
-  (entry): entry is [string, Schema.Schema<any, any>] =>
-    Schema.isSchema(entry[1]) && AST.isTypeLiteral((entry[1] as Schema.Schema<any, any>).ast)
+const rowSchemas: ReadonlyArray<readonly [string, Schema.Schema<any, any>]> = Object.entries(Repositories).flatMap(
+  ([name, value]) =>
+    Schema.isSchema(value) && AST.isTypeLiteral(value.ast) ? [[name, value as Schema.Schema<any, any>] as const] : []
 )
 
 /** A value each column kind accepts. */
