@@ -170,19 +170,19 @@ const cappedBackoff = (initial: number, max: number) =>
   Schedule.exponential(initial).pipe(Schedule.union(Schedule.spaced(max)))
 
 /** Take between `atLeast` and `max` free places, waiting until `atLeast` are free. */
-const takeFreeSlots = (slots: TSemaphore.TSemaphore, max: number, atLeast: number) =>
+const takeFreePlaces = (places: TSemaphore.TSemaphore, max: number, atLeast: number) =>
   STM.commit(
     STM.gen(function* () {
-      const free = yield* TSemaphore.available(slots)
+      const free = yield* TSemaphore.available(places)
       if (free < atLeast) return yield* STM.retry
       const take = Math.min(free, max)
-      yield* TSemaphore.acquireN(slots, take)
+      yield* TSemaphore.acquireN(places, take)
       return take
     })
   )
 
-const releaseSlots = (slots: TSemaphore.TSemaphore, n: number) =>
-  n > 0 ? STM.commit(TSemaphore.releaseN(slots, n)) : Effect.void
+const releasePlaces = (places: TSemaphore.TSemaphore, n: number) =>
+  n > 0 ? STM.commit(TSemaphore.releaseN(places, n)) : Effect.void
 
 const resolveSettings = (options: Partial<ConsumerSettings>): ConsumerSettings => ({
   waitTimeSeconds: options.waitTimeSeconds ?? defaultConsumerSettings.waitTimeSeconds,
@@ -440,30 +440,29 @@ const receive = (running: Running, queueUrl: string, max: number) =>
 
 /**
  * A received message's fiber: wait for a handler slot, then handle it. The slot and the message's place are freed
- * once: when the handler is done (processMessage, before the acknowledgement), or at the end whatever happened.
+ * once (`release`): when the handler is done (processMessage, before the acknowledgement), or at the end whatever
+ * happened.
  * It runs forked under the poll loop's mask: waiting and handling stay interruptible (drain timeout), the bookkeeping
  * between them does not.
  */
 const whenSlotFree = <R>(running: Running, handler: MessageHandler<R>, queue: ResolvedQueue, message: Message) => {
   let stage: "waiting" | "handling" | "done" = "waiting"
-  const freeSlot = Effect.suspend(() => {
-    if (stage !== "handling") return Effect.void
+  const release = Effect.suspend(() => {
+    const was = stage
     stage = "done"
-    return Effect.zipRight(running.slots.release(1), releaseSlots(running.places, 1))
+    if (was === "done") return Effect.void
+    // Interrupted while waiting, no slot was taken: only the place goes back.
+    const slot = was === "handling" ? running.slots.release(1) : running.count("waiting", -1)
+    return Effect.zipRight(slot, releasePlaces(running.places, 1))
   })
   return Effect.interruptible(running.slots.take(1)).pipe(
     Effect.zipRight(Effect.suspend(() => ((stage = "handling"), running.count("waiting", -1)))),
-    Effect.zipRight(Effect.interruptible(processMessage(running, handler, queue, message, freeSlot))),
+    Effect.zipRight(Effect.interruptible(processMessage(running, handler, queue, message, release))),
     Effect.ensuring(
       Effect.suspend(() => {
         running.renewing.delete(message.ReceiptHandle ?? "")
         running.handling.delete(message.ReceiptHandle ?? "")
-        // Interrupted while waiting: no slot was taken, only the place is given back.
-        const unstarted =
-          stage === "waiting"
-            ? Effect.zipRight(running.count("waiting", -1), releaseSlots(running.places, 1))
-            : Effect.void
-        return Effect.all([unstarted, freeSlot, running.count("inFlight", -1)], { discard: true })
+        return Effect.zipRight(release, running.count("inFlight", -1))
       })
     )
   )
@@ -505,7 +504,7 @@ interface ResolvedQueue {
 }
 
 /**
- * Receive as many messages as there are free places (at least half a batch), and fork a fiber for each that waits
+ * Receive as many messages as there are free places (a full batch), and fork a fiber for each that waits
  * for a handler slot and handles it, until interrupted.
  */
 const pollLoop = <R>(running: Running, handler: MessageHandler<R>) =>
@@ -522,13 +521,13 @@ const pollLoop = <R>(running: Running, handler: MessageHandler<R>) =>
     )
     const { places } = running
     while (true) {
-      const taken = yield* takeFreeSlots(places, MAX_BATCH, RECEIVE_AT_LEAST)
+      const taken = yield* takeFreePlaces(places, MAX_BATCH, RECEIVE_AT_LEAST)
       // Once a receive has returned, its messages are handed to fibers without a gap a stop could fall into.
       yield* Effect.uninterruptibleMask((restore) =>
-        restore(receive(running, queueUrl, taken).pipe(Effect.onInterrupt(() => releaseSlots(places, taken)))).pipe(
+        restore(receive(running, queueUrl, taken).pipe(Effect.onInterrupt(() => releasePlaces(places, taken)))).pipe(
           Effect.flatMap((messages) =>
             Effect.gen(function* () {
-              yield* releaseSlots(places, taken - messages.length)
+              yield* releasePlaces(places, taken - messages.length)
               yield* running.count("received", messages.length)
               for (const message of messages) {
                 running.renewing.add(message.ReceiptHandle ?? "")
