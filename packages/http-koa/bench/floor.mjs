@@ -1,7 +1,8 @@
 // The hand-written floor the host is measured against: what the two write endpoints cost without Effect — Koa +
-// @koa/router, synchronous RS256 JWT verification with node:crypto (algorithm, signature, expiry, issuer, role), hand validation, London wall clock, and
-// prepared statements (node:sqlite DatabaseSync, or a `pg` pool) issuing the statements the project issues, in the same
-// transactions, writing the same rows and one JSON request log line on stdout per request.
+// @koa/router, synchronous RS256 JWT verification with node:crypto (algorithm, signature, expiry, issuer, role), hand
+// validation, London wall clock, and prepared statements (node:sqlite DatabaseSync, or a `pg` pool) issuing the
+// statements the project issues, in the same transactions, writing the same rows and one JSON request log line on
+// stdout per request.
 //
 // The statements were obtained by tracing the host: servers.mjs wraps node:sqlite's StatementSync/DatabaseSync.exec (and
 // pg's Client.query) and records what one request issues; http-bench.mjs compares that list, floor against host, before

@@ -66,9 +66,9 @@ type Plain = (value: unknown) => unknown
 
 /**
  * The decoder of one field's AST, or `undefined` when it has a part the plain decoder does not know. The parts are
- * the ones row schemas are made of, decoded as Effect's parser decodes them: String, Number, literals, `NullOr`, refinements
- * (`Schema.Int`, brands: their own filter is called) and `Schema.transform`s of those (their own decode is called and
- * must answer synchronously).
+ * the ones row schemas are made of, decoded as Effect's parser decodes them: String, Number, literals, `NullOr`,
+ * refinements (`Schema.Int`, brands: their own filter is called) and `Schema.transform`s of those (their own decode is
+ * called and must answer synchronously).
  */
 const plainField = (ast: AST.AST): Plain | undefined => {
   switch (ast._tag) {

@@ -212,12 +212,12 @@ export const leanWithTransaction = (
 
 /**
  * Execute a statement. With spans on, it is one client span (`statementSpan`, named `name`) and runs inside it as with
- * spans off. With a statement transformer installed, it runs as @effect/sql runs it. Otherwise @effect/sql's path — a span, a scope and a connection lookup
- * every time, about 45 µs against 8 µs of SQLite work (measured on the appointment merge) — is skipped: a client over a
- * synchronous driver (SQLite) runs it at once (`runNow`), or once its connection is handed over; inside a transaction
- * it runs straight on the transaction's connection; the PostgreSQL client runs it in one `Effect.async` (`runLater`), on
- * its transaction's connection or on one checked out for it alone; another pooled client (Oracle, SQL Server) runs it
- * outside a transaction as @effect/sql does.
+ * spans off. With a statement transformer installed, it runs as @effect/sql runs it. Otherwise @effect/sql's path — a
+ * span, a scope and a connection lookup every time, about 45 µs against 8 µs of SQLite work (measured on the
+ * appointment merge) — is skipped: a client over a synchronous driver (SQLite) runs it at once (`runNow`), or once its
+ * connection is handed over; inside a transaction it runs straight on the transaction's connection; the PostgreSQL
+ * client runs it in one `Effect.async` (`runLater`), on its transaction's connection or on one checked out for it
+ * alone; another pooled client (Oracle, SQL Server) runs it outside a transaction as @effect/sql does.
  */
 export const run = <A>(
   statement: Effect.Effect<ReadonlyArray<A>, SqlError.SqlError>,

@@ -9,10 +9,12 @@ import {
   array,
   fastDecoder,
   fastDecoderOf,
+  nullOr,
   number,
   object,
   reject,
   string,
+  withDefault,
   withFastDecode
 } from "../refer-and-monitor/fastDecode.js"
 
@@ -43,14 +45,6 @@ const DomainEventFields = Schema.Struct({
 
 // --- the fast path (every message is decoded; Schema's interpreter costs several times its JSON.parse) -------------
 // The contract is fastDecode.ts's: the Schema's value, or decline and let the Schema decide.
-
-const nullOr =
-  <A>(decode: (value: unknown) => A) =>
-  (value: unknown): A | null =>
-    value === null ? null : decode(value)
-/** `optionalWith(…, { default })`: absent → the default (JSON has no `undefined`). */
-const withDefault = <A, B>(value: unknown, decode: (value: unknown) => A, fallback: () => B): A | B =>
-  value === undefined ? fallback() : decode(value)
 
 /** `Record({ key: String, value: Unknown })`: the object's own keys, copied (a `__proto__` key goes to the Schema). */
 const record = (value: unknown): Record<string, unknown> => {

@@ -75,6 +75,16 @@ export const instant = (value: unknown): Instant => {
   return Option.isSome(parsed) ? parsed.value : reject()
 }
 
+/** `NullOr(…)`: null, else `decode(value)`. */
+export const nullOr =
+  <A>(decode: (value: unknown) => A) =>
+  (value: unknown): A | null =>
+    value === null ? null : decode(value)
+
+/** Absent → `fallback`, else `decode(value)`, null included (`optionalWith(…, { default })`). */
+export const withDefault = <A, B>(value: unknown, decode: (value: unknown) => A, fallback: () => B): A | B =>
+  value === undefined ? fallback() : decode(value)
+
 /** Null or absent → `fallback`, else `decode(value)` (`optionalWith(…, { nullable: true, default })`). */
 export const orDefault = <A, B>(value: unknown, decode: (value: unknown) => A, fallback: () => B): A | B =>
   value === undefined || value === null ? fallback() : decode(value)
