@@ -1,5 +1,5 @@
 import { SqlClient, Statement } from "@effect/sql"
-import { Effect, FiberRef, Layer, ManagedRuntime, Option, Tracer } from "effect"
+import { Effect, Exit, Fiber, FiberRef, Layer, ManagedRuntime, Option, Tracer } from "effect"
 import { readFileSync } from "node:fs"
 import { createRequire } from "node:module"
 import { dirname, join } from "node:path"
@@ -160,34 +160,49 @@ describeOnDialects(describe, "delius/statement.ts run", (kind) => {
     expect(committed).toBe(1)
   })
 
+  /** `effect` under an outer span, with Effect's own tracer recording every span made. */
+  const recording = <A, E>(effect: Effect.Effect<A, E, SqlClient.SqlClient>) => {
+    const spans: Array<Tracer.Span> = []
+    const recorded = Effect.flatMap(Effect.tracer, (tracer) =>
+      Effect.withTracer(
+        Effect.locally(Effect.withSpan(effect, "Outer"), FiberRef.currentTracerEnabled, true),
+        Tracer.make({
+          span: (...args) => {
+            const span = tracer.span(...args)
+            spans.push(span)
+            return span
+          },
+          context: tracer.context
+        })
+      )
+    )
+    return { spans, recorded }
+  }
+  const named = (spans: ReadonlyArray<Tracer.Span>, name: string) => spans.find((span) => span.name === name)!
+
   it.each([
     ["in a transaction", true],
     ["outside a transaction", false]
   ])(
     "with spans on, %s: one client span named for the statement, with its text and database, and no @effect/sql path",
     async (_, transaction) => {
-      // Effect's own tracer, recording the spans it makes.
-      const spans: Array<Tracer.Span> = []
-      const recorded = Effect.flatMap(Effect.tracer, (tracer) =>
-        Effect.withTracer(
-          probe({ transaction, spans: true, name: "Probe.find" }),
-          Tracer.make({
-            span: (...args) => {
-              const span = tracer.span(...args)
-              spans.push(span)
-              return span
-            },
-            context: tracer.context
-          })
-        )
-      )
+      const { spans, recorded } = recording(probe({ transaction, spans: true, name: "Probe.find" }))
       const { committed, rows } = await runtime.runPromise(recorded)
       expect(rows).toEqual([{ probeId: 1, probeText: "probe" }])
       expect(committed).toBe(0)
       const names = spans.map((span) => span.name)
-      expect(names).toEqual(transaction ? ["sql.transaction", "Probe.find"] : ["Probe.find"])
-      const statement = spans.find((span) => span.name === "Probe.find")!
+      expect(names).toEqual(transaction ? ["Outer", "sql.transaction", "Probe.find"] : ["Outer", "Probe.find"])
+      const statement = named(spans, "Probe.find")
       expect(statement.kind).toBe("client")
+      // A child of the span it ran in, as Effect.withSpan would make it; ended, as succeeded, before its parent.
+      const parent = named(spans, transaction ? "sql.transaction" : "Outer")
+      expect(Option.getOrUndefined(statement.parent)).toBe(parent)
+      expect(statement.status._tag === "Ended" && statement.status.exit._tag).toBe("Success")
+      expect(statement.status._tag === "Ended" && parent.status._tag === "Ended").toBe(true)
+      if (statement.status._tag === "Ended" && parent.status._tag === "Ended") {
+        expect(statement.status.endTime <= parent.status.endTime).toBe(true)
+        expect(statement.status.startTime >= parent.status.startTime).toBe(true)
+      }
       // The names the Azure Monitor exporter reads: the dependency's type and its data (the statement).
       expect(statement.attributes.get("db.system")).toBe(kind === "sqlite" ? "sqlite" : "postgresql")
       expect(String(statement.attributes.get("db.statement"))).toMatch(
@@ -195,4 +210,39 @@ describeOnDialects(describe, "delius/statement.ts run", (kind) => {
       )
     }
   )
+
+  it.each([
+    ["in a transaction", true],
+    ["outside a transaction", false]
+  ])("with spans on, %s: a failing statement's span ends failed with the driver's error", async (_, transaction) => {
+    const failing = Effect.flatMap(SqlClient.SqlClient, (sql) => {
+      const once = run(sql`SELECT * FROM NO_SUCH_TABLE`, "Probe.missing")
+      return Effect.either(transaction ? sql.withTransaction(once) : once)
+    })
+    const { spans, recorded } = recording(failing)
+    const result = await runtime.runPromise(recorded)
+    expect(result._tag).toBe("Left")
+    const statement = named(spans, "Probe.missing")
+    expect(Option.getOrUndefined(statement.parent)).toBe(named(spans, transaction ? "sql.transaction" : "Outer"))
+    expect(statement.status._tag === "Ended" && statement.status.exit._tag).toBe("Failure")
+    expect(String(statement.attributes.get("db.statement"))).toMatch(/NO_SUCH_TABLE/)
+  })
+
+  if (kind === "postgres") {
+    it("with spans on, a statement interrupted while it runs ends its span as interrupted", async () => {
+      const { spans, recorded } = recording(
+        Effect.flatMap(SqlClient.SqlClient, (sql) =>
+          Effect.gen(function* () {
+            const fiber = yield* Effect.fork(run(sql`SELECT pg_sleep(0.2)`, "Probe.sleep"))
+            // The statement's span is started before its query is sent: interrupt once it has.
+            while (!spans.some((span) => span.name === "Probe.sleep")) yield* Effect.yieldNow()
+            yield* Fiber.interrupt(fiber)
+          })
+        )
+      )
+      await runtime.runPromise(recorded)
+      const statement = named(spans, "Probe.sleep")
+      expect(statement.status._tag === "Ended" && Exit.isInterrupted(statement.status.exit)).toBe(true)
+    })
+  }
 })

@@ -1,13 +1,14 @@
 import type { SqlError } from "@effect/sql"
-import { Effect, Either, FiberRef, Option, ParseResult, Schema, SchemaAST as AST } from "effect"
+import { Effect, Either, Option, ParseResult, Schema, SchemaAST as AST } from "effect"
 import type { DatabaseError } from "../errors.js"
 import { toDatabaseError } from "./database.js"
-import { run, runLater, runNow, statementSpan } from "./statement.js"
+import { awaitLater, run, runLater, runNow, startStatementSpan, withinSpan } from "./statement.js"
 
 /**
  * Run a statement, decode its rows with a Schema, and map driver and decode failures to one `DatabaseError` that
  * names the operation (DESIGN.md, The Delius data layer). With spans on, each statement is one client span named for
- * the operation (statement.ts `statementSpan`).
+ * the operation, ended with the decoded result (statement.ts `startStatementSpan`); it takes the same path as with
+ * spans off.
  */
 export const findAll = <A, I>(operation: string, row: Schema.Schema<A, I>) => {
   const decode = rowsDecoder(row)
@@ -16,20 +17,24 @@ export const findAll = <A, I>(operation: string, row: Schema.Schema<A, I>) => {
     statement: Effect.Effect<ReadonlyArray<unknown>, SqlError.SqlError>
   ): Effect.Effect<ReadonlyArray<A>, DatabaseError> =>
     Effect.withFiberRuntime((fiber): Effect.Effect<ReadonlyArray<A>, DatabaseError> => {
-      // Inside the span, spans are off: the statement takes the path below.
-      if (fiber.getFiberRef(FiberRef.currentTracerEnabled)) return statementSpan(operation, statement)(rows(statement))
+      const span = startStatementSpan(fiber, operation, statement)
       const settle = (result: Either.Either<ReadonlyArray<unknown>, SqlError.SqlError>) => {
-        if (Either.isLeft(result)) return Either.left(toError(result.left))
-        const decoded = decode(result.right)
-        return Either.isLeft(decoded) ? Either.left(toError(decoded.left)) : Either.right(decoded.right)
+        let settled: Either.Either<ReadonlyArray<A>, DatabaseError>
+        if (Either.isLeft(result)) settled = Either.left(toError(result.left))
+        else {
+          const decoded = decode(result.right)
+          settled = Either.isLeft(decoded) ? Either.left(toError(decoded.left)) : Either.right(decoded.right)
+        }
+        span?.end(settled)
+        return settled
       }
       // On a synchronous client (SQLite) the statement and its decode are one step of the runtime, on the PostgreSQL
       // client one `Effect.async` (statement.ts).
-      const now = runNow(fiber, statement)
+      const now = runNow(fiber, statement, span)
       if (now !== undefined) return settle(now)
-      const later = runLater(fiber, statement)
-      if (later !== undefined) return Effect.async((resume) => later((result) => resume(settle(result))))
-      return run(statement).pipe(Effect.flatMap(decode), Effect.mapError(toError))
+      const later = runLater(fiber, statement, span)
+      if (later !== undefined) return awaitLater(later, span, settle)
+      return withinSpan(span, statement, run(statement).pipe(Effect.flatMap(decode), Effect.mapError(toError)))
     })
   return rows
 }
@@ -156,17 +161,17 @@ export const execute = (operation: string) => {
     statement: Effect.Effect<ReadonlyArray<unknown>, SqlError.SqlError>
   ): Effect.Effect<void, DatabaseError> =>
     Effect.withFiberRuntime((fiber): Effect.Effect<void, DatabaseError> => {
-      if (fiber.getFiberRef(FiberRef.currentTracerEnabled))
-        return statementSpan(operation, statement)(executed(statement))
-      const now = runNow(fiber, statement)
-      if (now !== undefined) return Either.isLeft(now) ? Either.left(toError(now.left)) : Effect.void
-      const later = runLater(fiber, statement)
-      if (later !== undefined) {
-        return Effect.async((resume) =>
-          later((result) => resume(Either.isLeft(result) ? Either.left(toError(result.left)) : Effect.void))
-        )
+      const span = startStatementSpan(fiber, operation, statement)
+      const settle = (result: Either.Either<unknown, SqlError.SqlError>) => {
+        const settled = Either.isLeft(result) ? Either.left(toError(result.left)) : undefined
+        span?.end(settled ?? result)
+        return settled ?? Effect.void
       }
-      return run(statement).pipe(Effect.asVoid, Effect.mapError(toError))
+      const now = runNow(fiber, statement, span)
+      if (now !== undefined) return settle(now)
+      const later = runLater(fiber, statement, span)
+      if (later !== undefined) return awaitLater(later, span, settle)
+      return withinSpan(span, statement, run(statement).pipe(Effect.asVoid, Effect.mapError(toError)))
     })
   return executed
 }
