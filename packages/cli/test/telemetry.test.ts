@@ -147,7 +147,7 @@ const referralStarted = {
   notes: "Referral Sent for Accommodation Referral AB1234AC with Prime Provider Harmony Living"
 }
 
-/** Real traffic: a referral start (204, ReferralStarted), a 404, and a feedback event that calls the R&M stub. */
+/** Real traffic: a referral start (204, ReferralStarted), a 404, a 401 and a feedback event that calls the R&M stub. */
 const exercise = async (s: Hosts) => {
   const token = (await run([BIN, "token"], s.env)).stdout.trim()
   expect(token).toMatch(/^ey/)
@@ -159,6 +159,9 @@ const exercise = async (s: Hosts) => {
   expect(started.status).toBe(204)
   const unknown = await fetch(`${s.url}/no-such-path`, { headers: { authorization: `Bearer ${token}` } })
   expect(unknown.status).toBe(404)
+  // Refused before the route's Effect runs: its span is made when the response is done, still named by its route.
+  const unauthorised = await fetch(`${s.url}/probation-case/S123456/referrals`, { method: "PUT" })
+  expect(unauthorised.status).toBe(401)
   const sent = await run(
     [BIN, "events", "send", join(FIXTURES, "events/session-appointment-feedback-submitted-compliant.json")],
     s.env
@@ -217,6 +220,9 @@ describe("Application Insights (APPLICATIONINSIGHTS_CONNECTION_STRING → a TLS 
       expect(requests).toContainEqual(
         expect.objectContaining({ name: "GET unmatched", responseCode: "404", success: true })
       )
+      expect(requests).toContainEqual(
+        expect.objectContaining({ name: "PUT /probation-case/:crn/referrals", responseCode: "401", success: true })
+      )
       // The queue message is a request too, with the handler's work under it.
       expect(requests).toContainEqual(expect.objectContaining({ name: "ProcessMessage" }))
 
@@ -264,6 +270,17 @@ describe("Application Insights (APPLICATIONINSIGHTS_CONNECTION_STRING → a TLS 
         )
         .map((e) => String(e.data?.baseData?.name))
       expect(orphans).toEqual([])
+      // A request is timed from its arrival: it starts no later than the first statement it ran.
+      const referralRequest = ingestion.received.find(
+        (e) => e.data?.baseData?.name === "PUT /probation-case/:crn/referrals" && e.data.baseData.responseCode === "204"
+      )
+      const itsStatements = statements.filter(
+        (e) => e.tags?.["ai.operation.id"] === referralRequest?.tags?.["ai.operation.id"]
+      )
+      expect(itsStatements.length).toBeGreaterThan(0)
+      for (const statement of itsStatements) {
+        expect(Date.parse(statement.time ?? "")).toBeGreaterThanOrEqual(Date.parse(referralRequest?.time ?? ""))
+      }
 
       expect(new Set(ingestion.received.map((e) => e.tags?.["ai.cloud.role"]))).toEqual(
         new Set(["refer-and-monitor-and-delius"])

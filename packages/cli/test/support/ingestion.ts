@@ -13,6 +13,8 @@ import { gunzipSync } from "node:zlib"
  */
 export interface Envelope {
   readonly name: string
+  /** When the item started (ISO 8601). */
+  readonly time?: string
   readonly tags?: Record<string, string>
   readonly data?: {
     readonly baseType?: string
