@@ -3,11 +3,11 @@
  * `APPLICATIONINSIGHTS_CONNECTION_STRING` is set (`Telemetry.layer` imports this module dynamically): without it, no
  * OpenTelemetry module is ever loaded.
  *
- * Why `@effect/opentelemetry` + `@azure/monitor-opentelemetry-exporter` rather than `applicationinsights` 3 (or the
- * `@azure/monitor-opentelemetry` distro it wraps): the spans we want are Effect's own (`Effect.withSpan`, @effect/sql's
- * statement spans, @effect/platform's HTTP client spans), and @effect/opentelemetry turns them into OpenTelemetry
- * spans directly. The distro's value is auto-instrumentation by patching `require` (http, pg, …), which does not see
- * ESM imports without a loader hook, would double-count what Effect already traces, and costs start-up time; it also
+ * Why `@azure/monitor-opentelemetry-exporter` rather than `applicationinsights` 3 (or the `@azure/monitor-opentelemetry`
+ * distro it wraps): the spans we want are Effect's own (`Effect.withSpan`, the statement spans, the R&M client's HTTP
+ * spans), and `exportingTracer` (exportedSpans.ts) hands them to the exporter's batch processor as OpenTelemetry spans
+ * directly. The distro's value is auto-instrumentation by patching `require` (http, pg, …), which does not see ESM
+ * imports without a loader hook, would double-count what Effect already traces, and costs start-up time; it also
  * installs global providers we would then have to fight. The bare exporter gives us the two processors we need
  * (spans → requests/dependencies, log records → custom events) and nothing else.
  *
@@ -21,13 +21,13 @@
  */
 import { AzureMonitorLogExporter, AzureMonitorTraceExporter } from "@azure/monitor-opentelemetry-exporter"
 import * as OtelResource from "@effect/opentelemetry/Resource"
-import * as OtelTracer from "@effect/opentelemetry/Tracer"
 import { hostname } from "node:os"
 import { context as otelContext, trace } from "@opentelemetry/api"
 import { resourceFromAttributes } from "@opentelemetry/resources"
 import { BatchLogRecordProcessor, LoggerProvider } from "@opentelemetry/sdk-logs"
-import { BasicTracerProvider, BatchSpanProcessor } from "@opentelemetry/sdk-trace-base"
-import { ConfigError, Duration, Effect, Layer, Option, Tracer } from "effect"
+import { BatchSpanProcessor } from "@opentelemetry/sdk-trace-base"
+import { ConfigError, Duration, Effect, Layer } from "effect"
+import { exportedSpanContext, exportingTracer } from "./exportedSpans.js"
 import { logLine, redactFields } from "./Log.js"
 import { Telemetry, type TelemetryShape } from "./Telemetry.js"
 
@@ -78,10 +78,7 @@ export const layer = (options: ApplicationInsightsOptions): Layer.Layer<Telemetr
         "service.instance.id": hostname()
       })
       const exporterOptions = { connectionString: options.connectionString }
-      const tracerProvider = new BasicTracerProvider({
-        resource,
-        spanProcessors: [new BatchSpanProcessor(new AzureMonitorTraceExporter(exporterOptions))]
-      })
+      const spanProcessor = new BatchSpanProcessor(new AzureMonitorTraceExporter(exporterOptions))
       const loggerProvider = new LoggerProvider({
         resource,
         processors: [new BatchLogRecordProcessor(new AzureMonitorLogExporter(exporterOptions))]
@@ -108,7 +105,7 @@ export const layer = (options: ApplicationInsightsOptions): Layer.Layer<Telemetr
       yield* Effect.addFinalizer(() =>
         Effect.all(
           [
-            flush("spans", () => tracerProvider.forceFlush().then(() => tracerProvider.shutdown())),
+            flush("spans", () => spanProcessor.forceFlush().then(() => spanProcessor.shutdown())),
             flush("custom events", () => loggerProvider.forceFlush().then(() => loggerProvider.shutdown()))
           ],
           { concurrency: "unbounded", discard: true }
@@ -121,30 +118,28 @@ export const layer = (options: ApplicationInsightsOptions): Layer.Layer<Telemetr
           Effect.zipRight(
             options.local.trackEvent(name, properties),
             // The current span (the request or message being handled) ties the event to its operation.
-            Effect.flatMap(Effect.option(OtelTracer.currentOtelSpan), (span) =>
-              Effect.sync(() =>
-                eventLogger.emit({
-                  body: name,
-                  attributes: { ...(redactFields(properties) as Record<string, string>), [CUSTOM_EVENT_NAME]: name },
-                  ...(Option.isSome(span) ? { context: trace.setSpan(otelContext.active(), span.value) } : {})
-                })
-              )
-            )
+            Effect.withFiberRuntime<void>((fiber) => {
+              const span = exportedSpanContext(fiber.currentSpan)
+              eventLogger.emit({
+                body: name,
+                attributes: { ...(redactFields(properties) as Record<string, string>), [CUSTOM_EVENT_NAME]: name },
+                ...(span !== undefined ? { context: trace.setSpanContext(otelContext.active(), span) } : {})
+              })
+              return Effect.void
+            })
           )
       }
 
-      // Effect's tracer becomes the OpenTelemetry one for the whole runtime built on this layer — its spans, without
-      // its `context` hook. That hook re-enters the fiber's span as the active OpenTelemetry context (a new Context
-      // object) every time a fiber resumes, for code that reads `context.active()`: none does here. No context manager
-      // is registered (nothing outside Effect is instrumented, see above), so `context.with` ran each step in the root
-      // context anyway, and custom events take their span from the fiber (`currentOtelSpan`). It cost a tenth of the
-      // host's CPU per request with telemetry exported.
-      const otelTracer = tracerProvider.getTracer(ROLE_NAME, options.serviceVersion)
-      const tracer = Layer.unwrapEffect(
-        OtelTracer.make.pipe(
-          Effect.map(({ span }) => Layer.setTracer(Tracer.make({ span, context: (execution) => execution() }))),
-          Effect.provideService(OtelTracer.OtelTracer, otelTracer)
-        )
+      // Effect's tracer, for the whole runtime built on this layer, hands each ended span to the exporter's processor.
+      const tracer = Layer.setTracer(
+        exportingTracer({
+          processor: spanProcessor,
+          resource,
+          scope: {
+            name: ROLE_NAME,
+            ...(options.serviceVersion !== undefined ? { version: options.serviceVersion } : {})
+          }
+        })
       )
       return Layer.merge(Layer.succeed(Telemetry, telemetry), tracer)
     })
