@@ -1,7 +1,14 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Either, ParseResult, Schema, SchemaAST as AST } from "effect"
 import * as Repositories from "../src/delius/repositories/index.js"
-import { plainRowDecoder, rowsDecoder, StoredDate, StoredTimestamp } from "../src/delius/query.js"
+import {
+  canonicalTimestamp,
+  plainRowDecoder,
+  rebuiltTimestamp,
+  rowsDecoder,
+  StoredDate,
+  StoredTimestamp
+} from "../src/delius/query.js"
 import { NsiId } from "../src/domain/index.js"
 
 /**
@@ -125,5 +132,36 @@ describe("the rows decoder's plain path agrees with the row Schemas", () => {
     expect(plainRowDecoder(Schema.Record({ key: Schema.String, value: Schema.Number }).ast)).toBeUndefined()
     const Optional = Schema.Struct({ a: Schema.optional(Schema.String), b: Schema.Number })
     expect(rowsDecoder(Optional)([{ b: 1 }, { a: "x", b: 2 }])).toEqual(Either.right([{ b: 1 }, { a: "x", b: 2 }]))
+  })
+})
+
+describe("canonicalTimestamp", () => {
+  // The driver text forms a Delius timestamp column arrives in, and near misses of the canonical form.
+  const texts = [
+    "2026-12-07 10:15:30.123456",
+    "2026-12-07 10:15:30.123",
+    "2026-12-07 10:15:30",
+    "2026-12-07 10:15",
+    "2026-12-07T10:15:30.123456",
+    "2026-12-07T10:15:30.123Z",
+    "2026-12-07 10:15:30.123456789",
+    "2026-12-07 10:15:30.1234567",
+    "2026-12-07 10:15:30.123456+00",
+    "2026-12-07",
+    "2026-12-07 1a:15:30.123456",
+    "2026-12-07 10:15:30,123456",
+    "2026-12-07 10:15:30.12345 ",
+    " 026-12-07 10:15:30.123456",
+    "2026/12/07 10:15:30.123456",
+    "not a timestamp at all, 26",
+    ""
+  ]
+  it.each(texts)("%j: the same text whichever path it takes", (text) => {
+    expect(canonicalTimestamp(text)).toBe(rebuiltTimestamp(text))
+  })
+  it("a canonical text comes back unchanged; a shorter one is completed", () => {
+    const text = ["2026-12-07", "10:15:30.123456"].join(" ")
+    expect(canonicalTimestamp(text)).toBe(text)
+    expect(canonicalTimestamp("2026-12-07 10:15:30.123")).toBe("2026-12-07 10:15:30.123000")
   })
 })

@@ -186,8 +186,32 @@ const CountRow = Schema.Struct({ n: Schema.Number })
 
 const TIMESTAMP = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(?::(\d{2}))?(?:\.(\d{1,9}))?/
 
-/** Canonical stored timestamp `YYYY-MM-DD HH:MM:SS.ffffff` from any driver's text form. */
+// `YYYY-MM-DD HH:MM:SS.ffffff`: which character each position holds ("d" a digit).
+const CANONICAL = "dddd-dd-dd dd:dd:dd.dddddd"
+
+/** Already in the canonical form (as SQLite returns what the host stored): nothing to rebuild. */
+const isCanonical = (text: string): boolean => {
+  if (text.length !== CANONICAL.length) return false
+  for (let i = 0; i < CANONICAL.length; i++) {
+    const code = text.charCodeAt(i)
+    const expected = CANONICAL.charCodeAt(i)
+    if (expected === 100 /* d */ ? code < 48 || code > 57 : code !== expected) return false
+  }
+  return true
+}
+
+/**
+ * Canonical stored timestamp `YYYY-MM-DD HH:MM:SS.ffffff` from any driver's text form. A text already canonical is
+ * returned as it is — what the general path would build from it — without the match and the strings it allocates:
+ * a clash check decodes two timestamps for every contact of the day.
+ */
 export const canonicalTimestamp = (text: string): string => {
+  if (isCanonical(text)) return text
+  return rebuiltTimestamp(text)
+}
+
+/** The general path of `canonicalTimestamp` (exported for the test that holds the two paths to the same answers). */
+export const rebuiltTimestamp = (text: string): string => {
   const m = TIMESTAMP.exec(text)
   if (!m) return text.length === 10 ? `${text} 00:00:00.000000` : text
   return `${m[1]} ${m[2]}:${m[3] ?? "00"}.${(m[4] ?? "").padEnd(6, "0").slice(0, 6)}`
