@@ -2,6 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Either, Schema } from "effect"
 import { readdirSync, readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
+import { MergeAppointmentBody } from "../src/appointment/Appointment.js"
 import { DomainEvent } from "../src/events/DomainEvent.js"
 import { fastDecoderOf } from "../src/refer-and-monitor/fastDecode.js"
 import {
@@ -83,7 +84,15 @@ const replacements: ReadonlyArray<unknown> = [
   { name: "Provider" },
   { name: 1 },
   { submittedAt: "2023-02-14T15:07:03.774Z" },
-  { submittedAt: "not a date" }
+  { submittedAt: "not a date" },
+  // The appointment merge body's bounds and values.
+  1440,
+  1441,
+  "YES",
+  "late",
+  "POP_ACCEPTABLE",
+  { attended: "YES" },
+  { attended: "maybe" }
 ]
 /** Keys added beside each object's own: the aliases and the keys of the nested objects (callbacks and events). */
 const addedKeys = [
@@ -95,7 +104,12 @@ const addedKeys = [
   "version",
   "description",
   "personReference",
-  "identifiers"
+  "identifiers",
+  "outcome",
+  "notify",
+  "notifyProbationPractitionerOfBehaviour",
+  "didSessionHappen",
+  "previousId"
 ]
 
 type Path = ReadonlyArray<string | number>
@@ -233,5 +247,72 @@ describe("the fast decoder of the domain event agrees with its Schema", () => {
     for (const { name, json } of fixtures) compare(DomainEvent, json, `${name} as DomainEvent`)
     const proto = JSON.parse('{"eventType":"x","additionalInformation":{"__proto__":{"polluted":true}}}') as unknown
     expect(compare(DomainEvent, proto, "__proto__ in additionalInformation").fast).toBe("declined")
+  })
+})
+
+describe("the fast decoder of the appointment merge body agrees with its Schema", () => {
+  // Bodies of `PUT …/appointments` as R&M sends them (client-contract §2.3): a create, a reschedule, an outcome (with
+  // the notify alias R&M really sends), and the fields it may leave out or send as null.
+  const create = {
+    id: "0b1a4a9e-2a8e-4d47-9b7e-0f5f4a1b2c3d",
+    referralId: "09C62549-BCD3-49A9-8120-7811B76925E5",
+    referralReference: "FE4536C",
+    start: "2026-12-10T10:15:00.000Z",
+    durationInMinutes: 60,
+    notes: "Session 1",
+    officeLocationCode: "CRSEXTL",
+    countsTowardsRar: true,
+    sentenceId: 2500000000
+  }
+  const bodies = [
+    { name: "create", json: create },
+    {
+      name: "reschedule",
+      json: { ...create, previousId: "3fa85f64-5717-4562-b3fc-2c963f66afa6", rescheduleRequestedBy: "Service Provider" }
+    },
+    {
+      name: "outcome",
+      json: {
+        ...create,
+        start: "2026-11-10T10:15:00+00:00",
+        deliusId: 2500123456,
+        outcome: {
+          attended: "late",
+          didSessionHappen: true,
+          noSessionReasonType: null,
+          notifyProbationPractitionerOfBehaviour: true
+        }
+      }
+    },
+    {
+      name: "nulls",
+      json: { ...create, notes: null, officeLocationCode: null, outcome: null, sentenceId: null, deliusId: null }
+    },
+    {
+      name: "required only",
+      json: { id: create.id, referralId: create.referralId, referralReference: "FE4536C", start: create.start }
+    }
+  ]
+
+  it("the HTTP host's body schema has one, kept when the route names it for the OpenAPI document", () => {
+    expect(fastDecoderOf(MergeAppointmentBody)).toBeTypeOf("function")
+    expect(fastDecoderOf(MergeAppointmentBody.annotations({ identifier: "MergeAppointment" }))).toBeTypeOf("function")
+  })
+
+  it.each(bodies)("$name: decoded by the fast path to the Schema's value", ({ name, json }) => {
+    expect(compare(MergeAppointmentBody, json, name)).toEqual({ fast: "value", schema: "value" })
+  })
+
+  it.each(bodies)(
+    "$name: every single-field mutation decodes the same both ways, or fails with the Schema's error",
+    ({ name, json }) => {
+      const counts = mutationVerdicts(MergeAppointmentBody, name, json)
+      expect(counts.value).toBeGreaterThan(100)
+      expect(counts.failure).toBeGreaterThan(100)
+    }
+  )
+
+  it("the callback fixtures and the domain events are never accepted where the Schema would not be", () => {
+    for (const { name, json } of [...fixtures, ...events]) compare(MergeAppointmentBody, json, `${name} as a body`)
   })
 })

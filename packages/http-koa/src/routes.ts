@@ -7,7 +7,7 @@
  * Paths are written in OpenAPI form (`/users/{username}/details`); each `{name}` must have an entry in `params`.
  */
 
-import { CaseSchemas, MergeAppointment, ReferralStarted } from "@ram-delius/core"
+import { CaseSchemas, MergeAppointmentBody, ReferralStarted } from "@ram-delius/core"
 import { Schema } from "effect"
 
 export type Method = "get" | "put" | "post"
@@ -239,7 +239,7 @@ export const apiOperations = table({
     summary: "Create, reschedule or outcome a CRS appointment contact (§4.2)",
     role: "api",
     params: { crn, referralId },
-    request: MergeAppointment.annotations({ identifier: "MergeAppointment" }),
+    request: MergeAppointmentBody.annotations({ identifier: "MergeAppointment" }),
     success: ok(AppointmentMerged),
     failures: {
       400: "Invalid body, or a past start without an outcome",
