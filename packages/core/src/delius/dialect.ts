@@ -41,7 +41,7 @@ export interface DialectShape {
   readonly affectedRows: (
     sql: SqlClient.SqlClient,
     update: Statement.Statement<unknown>,
-    /** What the statement does: its span's name when spans are on (statement.ts `statementSpan`). */
+    /** What the statement does: its span's name when spans are on (statement.ts `startStatementSpan`). */
     name: string
   ) => Effect.Effect<number, SqlError.SqlError>
   /** A statement that proves the connection works (readiness checks). */

@@ -1,42 +1,30 @@
 import type { SqlError } from "@effect/sql"
-import { Effect, Either, Option, ParseResult, Schema, SchemaAST as AST } from "effect"
+import { Effect, Either, Exit, Option, ParseResult, Schema, SchemaAST as AST } from "effect"
 import type { DatabaseError } from "../errors.js"
 import { toDatabaseError } from "./database.js"
-import { awaitLater, run, runLater, runNow, startStatementSpan, withinSpan } from "./statement.js"
+import { run, runStatement } from "./statement.js"
 
 /**
  * Run a statement, decode its rows with a Schema, and map driver and decode failures to one `DatabaseError` that
  * names the operation (DESIGN.md, The Delius data layer). With spans on, each statement is one client span named for
- * the operation, ended with the decoded result (statement.ts `startStatementSpan`); it takes the same path as with
- * spans off.
+ * the operation, ended with the decoded result (statement.ts `runStatement`); it takes the same path as with spans off.
  */
 export const findAll = <A, I>(operation: string, row: Schema.Schema<A, I>) => {
   const decode = rowsDecoder(row)
   const toError = toDatabaseError(operation)
-  const rows = (
+  // On a synchronous client (SQLite) the statement and its decode are one step of the runtime, on the PostgreSQL
+  // client one `Effect.async` (statement.ts `runStatement`).
+  const settle = (result: Either.Either<ReadonlyArray<unknown>, SqlError.SqlError>) => {
+    if (Either.isLeft(result)) return Either.left(toError(result.left))
+    const decoded = decode(result.right)
+    return Either.isLeft(decoded) ? Either.left(toError(decoded.left)) : Either.right(decoded.right)
+  }
+  const slow = (_: unknown, statement: Effect.Effect<ReadonlyArray<unknown>, SqlError.SqlError>) =>
+    run(statement).pipe(Effect.flatMap(decode), Effect.mapError(toError))
+  return (
     statement: Effect.Effect<ReadonlyArray<unknown>, SqlError.SqlError>
   ): Effect.Effect<ReadonlyArray<A>, DatabaseError> =>
-    Effect.withFiberRuntime((fiber): Effect.Effect<ReadonlyArray<A>, DatabaseError> => {
-      const span = startStatementSpan(fiber, operation, statement)
-      const settle = (result: Either.Either<ReadonlyArray<unknown>, SqlError.SqlError>) => {
-        let settled: Either.Either<ReadonlyArray<A>, DatabaseError>
-        if (Either.isLeft(result)) settled = Either.left(toError(result.left))
-        else {
-          const decoded = decode(result.right)
-          settled = Either.isLeft(decoded) ? Either.left(toError(decoded.left)) : Either.right(decoded.right)
-        }
-        span?.end(settled)
-        return settled
-      }
-      // On a synchronous client (SQLite) the statement and its decode are one step of the runtime, on the PostgreSQL
-      // client one `Effect.async` (statement.ts).
-      const now = runNow(fiber, statement, span)
-      if (now !== undefined) return settle(now)
-      const later = runLater(fiber, statement, span)
-      if (later !== undefined) return awaitLater(later, span, settle)
-      return withinSpan(span, statement, run(statement).pipe(Effect.flatMap(decode), Effect.mapError(toError)))
-    })
-  return rows
+    Effect.withFiberRuntime((fiber) => runStatement(fiber, operation, statement, settle, slow))
 }
 
 /**
@@ -157,23 +145,13 @@ export const findOne =
 
 export const execute = (operation: string) => {
   const toError = toDatabaseError(operation)
-  const executed = (
-    statement: Effect.Effect<ReadonlyArray<unknown>, SqlError.SqlError>
-  ): Effect.Effect<void, DatabaseError> =>
-    Effect.withFiberRuntime((fiber): Effect.Effect<void, DatabaseError> => {
-      const span = startStatementSpan(fiber, operation, statement)
-      const settle = (result: Either.Either<unknown, SqlError.SqlError>) => {
-        const settled = Either.isLeft(result) ? Either.left(toError(result.left)) : undefined
-        span?.end(settled ?? result)
-        return settled ?? Effect.void
-      }
-      const now = runNow(fiber, statement, span)
-      if (now !== undefined) return settle(now)
-      const later = runLater(fiber, statement, span)
-      if (later !== undefined) return awaitLater(later, span, settle)
-      return withinSpan(span, statement, run(statement).pipe(Effect.asVoid, Effect.mapError(toError)))
-    })
-  return executed
+  // Success is `Exit.void`, the same one step as `Effect.void` (an `Either.right` would be a step more per statement).
+  const settle = (result: Either.Either<unknown, SqlError.SqlError>) =>
+    Either.isLeft(result) ? Either.left(toError(result.left)) : Exit.void
+  const slow = (_: unknown, statement: Effect.Effect<ReadonlyArray<unknown>, SqlError.SqlError>) =>
+    run(statement).pipe(Effect.asVoid, Effect.mapError(toError))
+  return (statement: Effect.Effect<ReadonlyArray<unknown>, SqlError.SqlError>): Effect.Effect<void, DatabaseError> =>
+    Effect.withFiberRuntime((fiber) => runStatement(fiber, operation, statement, settle, slow))
 }
 
 /** `COUNT(*) AS N`-style single number. */

@@ -88,7 +88,7 @@ type Fiber = Parameters<Parameters<typeof Effect.withFiberRuntime>[0]>[0]
  * with a direct path whose connection is free or is this fiber's transaction's); undefined when it must take a path
  * that returns an Effect (`run`).
  */
-export const runNow = (
+const runNow = (
   fiber: Fiber,
   statement: unknown,
   span?: StatementSpan
@@ -113,7 +113,7 @@ const freePath = (statement: unknown) => {
  * The statement bound to its pooled client's callback path (no statement transformer, a client that registered one):
  * call it with `done` inside one `Effect.async`. Undefined when it must take another path.
  */
-export const runLater = (
+const runLater = (
   fiber: Fiber,
   statement: unknown,
   span?: StatementSpan
@@ -180,7 +180,7 @@ const SPAN_OPTIONS: Tracer.SpanOptions = { kind: "client", captureStackTrace: fa
  * statement, which was most of the runtime's extra work per request with spans on; and the statement still takes its
  * fast path (`runNow`, `runLater`), which then sets the statement text once it has compiled it.
  */
-export const startStatementSpan = (fiber: Fiber, name: string, statement: unknown): StatementSpan | undefined => {
+const startStatementSpan = (fiber: Fiber, name: string, statement: unknown): StatementSpan | undefined => {
   if (!fiber.getFiberRef(FiberRef.currentTracerEnabled)) return undefined
   const clock = Context.get(fiber.currentDefaultServices, Clock.Clock)
   const timed = fiber.getFiberRef(FiberRef.currentTracerTimingEnabled)
@@ -220,7 +220,7 @@ export const startStatementSpan = (fiber: Fiber, name: string, statement: unknow
  * `effect`, which runs `statement` by a path that is not `runNow` or `runLater`, inside `span` (when spans are on): its
  * own spans (@effect/sql's `sql.execute` would be a second dependency for the same statement) are off.
  */
-export const withinSpan = <A, E, R>(
+const withinSpan = <A, E, R>(
   span: StatementSpan | undefined,
   statement: unknown,
   effect: Effect.Effect<A, E, R>
@@ -230,24 +230,47 @@ export const withinSpan = <A, E, R>(
   return Effect.onExit(Effect.withTracerEnabled(effect, false), (exit) => Effect.sync(() => span.end(exit)))
 }
 
+type Rows = Either.Either<ReadonlyArray<unknown>, SqlError.SqlError>
+
 /**
- * A statement on its client's callback path (`runLater`) in one `Effect.async`, resumed with `settle`'s answer. The
- * span (when spans are on) is ended by `settle`, or as interrupted when the fiber is interrupted first.
+ * Run `statement` on the fastest path its client offers — `runNow`, else `runLater` in one `Effect.async`, else
+ * `slow` — and answer with `settle` of its rows or failure (`slow` answers for itself). With spans on, it is one client
+ * span named `name` (`startStatementSpan`), ended with what `settle` answers, with `slow`'s exit, or as interrupted
+ * when the fiber is interrupted while the statement runs. `run`, `findAll` and `execute` (query.ts) are this with
+ * their own `settle` and `slow`.
  */
-export const awaitLater = <B, E>(
-  later: NonNullable<ReturnType<typeof runLater>>,
+export const runStatement = <B, E>(
+  fiber: Fiber,
+  name: string,
+  statement: Effect.Effect<ReadonlyArray<unknown>, SqlError.SqlError>,
+  settle: (result: Rows) => Either.Either<B, E> | Exit.Exit<B, E>,
+  slow: (fiber: Fiber, statement: Effect.Effect<ReadonlyArray<unknown>, SqlError.SqlError>) => Effect.Effect<B, E>
+): Effect.Effect<B, E> => {
+  const span = startStatementSpan(fiber, name, statement)
+  const now = runNow(fiber, statement, span)
+  if (now !== undefined) return spanEnded(span, settle(now))
+  const later = runLater(fiber, statement, span)
+  if (later !== undefined) {
+    return Effect.async<B, E>((resume) => {
+      const cancel = later((result) => resume(spanEnded(span, settle(result))))
+      return span === undefined
+        ? cancel
+        : Effect.ensuring(
+            cancel,
+            Effect.sync(() => span.end(Exit.interrupt(FiberId.none)))
+          )
+    })
+  }
+  return withinSpan(span, statement, slow(fiber, statement))
+}
+
+const spanEnded = <S extends Either.Either<unknown, unknown> | Exit.Exit<unknown, unknown>>(
   span: StatementSpan | undefined,
-  settle: (result: Either.Either<ReadonlyArray<unknown>, SqlError.SqlError>) => Effect.Effect<B, E>
-): Effect.Effect<B, E> =>
-  Effect.async<B, E>((resume) => {
-    const cancel = later((result) => resume(settle(result)))
-    return span === undefined
-      ? cancel
-      : Effect.ensuring(
-          cancel,
-          Effect.sync(() => span.end(Exit.interrupt(FiberId.none)))
-        )
-  })
+  settled: S
+): S => {
+  span?.end(settled)
+  return settled
+}
 
 /**
  * `effect`, which runs `statement` some other way than `run` does (for a driver's own result, such as Oracle's
@@ -301,23 +324,12 @@ export const run = <A>(
   statement: Effect.Effect<ReadonlyArray<A>, SqlError.SqlError>,
   name = "sql.execute"
 ): Effect.Effect<ReadonlyArray<A>, SqlError.SqlError> =>
-  Effect.withFiberRuntime((fiber) => {
-    type Rows = Either.Either<ReadonlyArray<A>, SqlError.SqlError>
-    const span = startStatementSpan(fiber, name, statement)
-    const now = runNow(fiber, statement, span) as Rows | undefined
-    if (now !== undefined) {
-      span?.end(now)
-      return now
-    }
-    const later = runLater(fiber, statement, span)
-    if (later !== undefined) {
-      return awaitLater(later, span, (result) => {
-        span?.end(result)
-        return result as Rows
-      })
-    }
-    return withinSpan(span, statement, slowPath(fiber, statement))
-  })
+  Effect.withFiberRuntime(
+    (fiber) =>
+      runStatement(fiber, name, statement, unchanged, slowPath) as Effect.Effect<ReadonlyArray<A>, SqlError.SqlError>
+  )
+
+const unchanged = (result: Rows): Rows => result
 
 /** `run` where there is no fast path: the transaction's connection, the client's own `later`, or @effect/sql's path. */
 const slowPath = <A>(
