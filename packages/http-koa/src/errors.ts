@@ -8,7 +8,7 @@
  */
 import type { SqlError } from "@effect/sql"
 import type { CoreError, ErrorMeaning, QueueAdminError } from "@ram-delius/core"
-import { fastDecoderOf, Log, memoizedBy, withMeaning } from "@ram-delius/core"
+import { fastThenSchema, Log, memoizedBy, withMeaning } from "@ram-delius/core"
 import { Cause, Data, Effect, Either, Option, ParseResult, Predicate, Schema } from "effect"
 
 export interface FieldError {
@@ -104,18 +104,12 @@ export const decodeBody = <A, I>(schema: Schema.Schema<A, I>) => {
 
 // Built once per Schema: constructing the parser on every request is measurable on the hot path. Request schemas are
 // synchronous, so the decode is a plain function returning an Either (itself an Effect). A schema with a fast path
-// (core's `fastDecoderOf`: the Schema's value, or a decline) takes it first; a decline goes to the Schema, so every
+// (core's `fastThenSchema`: the Schema's value, or a decline) takes it first; a decline goes to the Schema, so every
 // failure and its field messages are the Schema's.
 const bodyDecoder: <A, I>(schema: Schema.Schema<A, I>) => (body: unknown) => Either.Either<A, ParseResult.ParseError> =
-  memoizedBy((schema: Schema.Schema<any, any>) => {
-    const parse = Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "ignore" })
-    const fast = fastDecoderOf(schema)
-    if (fast === undefined) return parse
-    return (body: unknown) => {
-      const value = fast(body)
-      return value === undefined ? parse(body) : Either.right(value)
-    }
-  }) as never
+  memoizedBy((schema: Schema.Schema<any, any>) =>
+    fastThenSchema(schema, { errors: "all", onExcessProperty: "ignore" })
+  ) as never
 
 const problem = (status: number, message: string, extra: Partial<ErrorResponse> = {}): ErrorResponse => ({
   body: { status, message },

@@ -8,7 +8,7 @@ import { Either, Schema } from "effect"
 import {
   array,
   fastDecoder,
-  fastDecoderOf,
+  fastThenSchema,
   nullOr,
   number,
   object,
@@ -84,12 +84,7 @@ const fastDomainEvent = (value: unknown): typeof DomainEventFields.Type => {
 export const DomainEvent = withFastDecode(DomainEventFields, fastDecoder(fastDomainEvent))
 export type DomainEvent = typeof DomainEvent.Type
 
-const schemaDecode = Schema.decodeUnknownEither(DomainEvent)
-const fastDecode = fastDecoderOf(DomainEvent)!
-const decodeDomainEvent = (json: unknown) => {
-  const fast = fastDecode(json)
-  return fast === undefined ? schemaDecode(json) : Either.right(fast)
-}
+const decodeDomainEvent = fastThenSchema(DomainEvent)
 
 export interface DecodedMessage {
   readonly messageId: string | null

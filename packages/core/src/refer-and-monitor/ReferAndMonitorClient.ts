@@ -30,6 +30,7 @@ import {
   type Tracer
 } from "effect"
 import { describeFailure } from "../describe.js"
+import { memoizedBy } from "../memo.js"
 import { ReferAndMonitorError } from "../errors.js"
 import {
   defaultTimeouts,
@@ -42,7 +43,7 @@ import {
   type HmppsAuthCredentials,
   type HttpTimeouts
 } from "./config.js"
-import { fastDecoderOf } from "./fastDecode.js"
+import { fastThenSchema } from "./fastDecode.js"
 import { bodySnippet, HmppsAuthToken, isTransientStatus, type HttpExchange } from "./HmppsAuth.js"
 
 export interface ReferAndMonitorClientShape {
@@ -246,10 +247,12 @@ const judge = <A, I>(
   )
 }
 
+const bodyDecoder = memoizedBy((schema: Schema.Schema<any, any>) => fastThenSchema(schema, { errors: "all" }))
+
 /**
  * The body decoded with the caller's Schema; an empty body is `null` (§5.3: "no content", not a decode failure). The
  * body is parsed with JSON.parse first: Schema.parseJson around the same decode costs about 40 µs more a call. Response
- * schemas are synchronous, so the decode returns an Either; Effect keeps one parser per Schema.
+ * schemas are synchronous, so the decode returns an Either; each schema's decoder is built once (`bodyDecoder`).
  */
 const decodeBody = <A, I>(
   url: string,
@@ -273,9 +276,7 @@ const decodeBody = <A, I>(
   }
   // The hand-written fast path of the callback schemas (fastDecode.ts): its value is the Schema's; when it declines,
   // the Schema decodes, so every failure and its message are Schema's.
-  const fast = fastDecoderOf(schema)?.(json)
-  if (fast !== undefined) return Effect.succeed(fast)
-  const decoded = Schema.decodeUnknownEither(schema, { errors: "all" })(json)
+  const decoded = (bodyDecoder(schema) as (json: unknown) => Either.Either<A, ParseResult.ParseError>)(json)
   return Either.isRight(decoded)
     ? Effect.succeed(decoded.right)
     : Effect.fail(undecodable(ParseResult.TreeFormatter.formatErrorSync(decoded.left), decoded.left))

@@ -11,7 +11,8 @@
  * Input is a JSON value (`JSON.parse` output): an absent key and an `undefined` value are the same there.
  */
 
-import { Option, Schema } from "effect"
+import { Either, Option, type ParseResult, Schema } from "effect"
+import type { ParseOptions } from "effect/SchemaAST"
 import { parseInstant, type Instant } from "../domain/index.js"
 
 /** Annotation key of a schema's fast decoder (read by the client's decode, `ReferAndMonitorClient.ts`). */
@@ -23,6 +24,24 @@ export type FastDecoder<A> = (json: unknown) => A | undefined
 /** The fast decoder annotated on `schema`, if any. */
 export const fastDecoderOf = <A, I>(schema: Schema.Schema<A, I>): FastDecoder<A> | undefined =>
   schema.ast.annotations[FastDecodeId] as FastDecoder<A> | undefined
+
+/**
+ * `Schema.decodeUnknownEither(schema, options)` with `schema`'s fast path taken first when it has one: a decline goes to
+ * the Schema, so every failure and its message are the Schema's. Build it once per schema (the R&M client, the domain
+ * event and the HTTP host's request bodies each keep theirs).
+ */
+export const fastThenSchema = <A, I>(
+  schema: Schema.Schema<A, I>,
+  options?: ParseOptions
+): ((input: unknown) => Either.Either<A, ParseResult.ParseError>) => {
+  const parse = Schema.decodeUnknownEither(schema, options)
+  const fast = fastDecoderOf(schema)
+  if (fast === undefined) return parse
+  return (input) => {
+    const value = fast(input)
+    return value === undefined ? parse(input) : Either.right(value)
+  }
+}
 
 /** `schema` with `decoder` as its fast path. */
 export const withFastDecode = <S extends Schema.Schema.Any>(
