@@ -37,8 +37,10 @@ import {
   nullOr,
   number,
   object,
+  orDefault,
   reject,
   string,
+  uuid,
   withDefault,
   withFastDecode
 } from "../refer-and-monitor/fastDecode.js"
@@ -88,25 +90,26 @@ export class MergeAppointment extends Schema.Class<MergeAppointment>("MergeAppoi
 
 // The body's fast path (refer-and-monitor/fastDecode.ts: the Schema's value or a decline, never a failure of its own):
 // the appointment PUT is the busiest request R&M sends, and Schema's interpreter costs it about 16 µs and a tenth of
-// the memory a create allocates. test/request-fast-decode.test.ts holds it to the Schema on every single-field change.
-const isUuid = Schema.is(Schema.UUID)
-const uuid = (value: unknown): string => (isUuid(value) ? value.toLowerCase() : reject())
+// the memory a create allocates. test/refer-and-monitor-fast-decode.test.ts holds it to the Schema on every
+// single-field change.
+/** `Uuid` (domain/ids.ts): a UUID, lower-cased. */
+const lowerUuid = (value: unknown): string => uuid(value).toLowerCase()
 const isNoSessionReason = Schema.is(Schema.Literal("LOGISTICS", "POP_ACCEPTABLE", "POP_UNACCEPTABLE"))
 const int = (value: unknown): number => (Number.isSafeInteger(value) ? (value as number) : reject())
 const minutes = (value: unknown): number => {
   const n = int(value)
   return n >= 0 && n <= 24 * 60 ? n : reject()
 }
-const absentAsNull = (value: unknown, decode: (value: unknown) => unknown) =>
-  withDefault(value, nullOr(decode), () => null)
+/** `optional(…)` above: absent or null → null. */
+const orNull = <A>(value: unknown, decode: (value: unknown) => A): A | null => orDefault(value, decode, () => null)
 
 const fastMergeOutcome = (value: unknown): typeof MergeOutcome.Type => {
   const json = object(value)
   const attended = parseAttended(string(json.attended))
   const outcome: Record<string, unknown> = {
     attended: Option.isSome(attended) ? attended.value : reject(),
-    didSessionHappen: absentAsNull(json.didSessionHappen, boolean),
-    noSessionReasonType: absentAsNull(json.noSessionReasonType, member(isNoSessionReason))
+    didSessionHappen: orNull(json.didSessionHappen, boolean),
+    noSessionReasonType: orNull(json.noSessionReasonType, member(isNoSessionReason))
   }
   if (json.notify !== undefined) outcome.notify = nullOr(boolean)(json.notify)
   if (json.notifyProbationPractitionerOfBehaviour !== undefined) {
@@ -119,19 +122,19 @@ const fastMergeAppointment = fastDecoder((value: unknown): MergeAppointment => {
   const json = object(value)
   return new MergeAppointment(
     {
-      id: uuid(json.id),
-      referralId: uuid(json.referralId),
+      id: lowerUuid(json.id),
+      referralId: lowerUuid(json.referralId),
       referralReference: string(json.referralReference),
       start: instant(json.start),
       durationInMinutes: withDefault(json.durationInMinutes, minutes, () => 0),
-      notes: absentAsNull(json.notes, string) as string | null,
-      officeLocationCode: absentAsNull(json.officeLocationCode, string) as string | null,
+      notes: orNull(json.notes, string),
+      officeLocationCode: orNull(json.officeLocationCode, string),
       countsTowardsRar: withDefault(json.countsTowardsRar, boolean, () => false),
-      outcome: absentAsNull(json.outcome, fastMergeOutcome) as typeof MergeOutcome.Type | null,
-      sentenceId: absentAsNull(json.sentenceId, number) as number | null,
-      previousId: absentAsNull(json.previousId, uuid) as string | null,
-      deliusId: absentAsNull(json.deliusId, int) as number | null,
-      rescheduleRequestedBy: absentAsNull(json.rescheduleRequestedBy, string) as string | null
+      outcome: orNull(json.outcome, fastMergeOutcome),
+      sentenceId: orNull(json.sentenceId, number),
+      previousId: orNull(json.previousId, lowerUuid),
+      deliusId: orNull(json.deliusId, int),
+      rescheduleRequestedBy: orNull(json.rescheduleRequestedBy, string)
     },
     true
   )

@@ -88,6 +88,9 @@ export const member =
   (value: unknown): A =>
     is(value) ? value : reject()
 
+/** `Schema.UUID`. */
+export const uuid = member(Schema.is(Schema.UUID))
+
 /** `IsoDateTime`: the same parser its transformation runs. */
 export const instant = (value: unknown): Instant => {
   const parsed = parseInstant(string(value))

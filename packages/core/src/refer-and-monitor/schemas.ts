@@ -20,6 +20,7 @@ import {
   reject,
   setOptional,
   string,
+  uuid,
   withFastDecode
 } from "./fastDecode.js"
 
@@ -128,7 +129,6 @@ export const DeliusId = Schema.transformOrFail(Schema.Union(Schema.Number, Schem
 
 // --- fast paths (fastDecode.ts): each mirrors the schema it is annotated on, field by field ----------------------
 
-const uuid = member(Schema.is(Schema.UUID))
 const withdrawalState = member(Schema.is(WithdrawalState))
 const withdrawalCode = member(Schema.is(WithdrawalCode))
 const noSessionReasonType = member(Schema.is(NoSessionReasonType))
