@@ -1,6 +1,8 @@
 import { Option } from "effect"
 import { describe, expect, it } from "vitest"
 import {
+  daysInMonth,
+  instantByPattern,
   instantOfLondonDateTime,
   londonDate,
   londonDateTime,
@@ -66,5 +68,56 @@ describe("London time (§2.2)", () => {
     expect(londonOffsetIso(summer)).toBe("2024-07-01T09:30:00.005+01:00")
     expect(londonZonedString(Date.UTC(2023, 1, 23, 15, 29, 54, 197))).toBe("2023-02-23T15:29:54.197Z[Europe/London]")
     expect(instantOfLondonDateTime("2024-07-01 09:30:00.005000")).toBe(summer)
+  })
+})
+
+describe("reading a date-time by position and by the pattern", () => {
+  const bases = [
+    "2023-02-14T15:55:21.1065440Z",
+    "2024-06-13T17:52:26.55647055+01:00",
+    "2024-03-31 01:30:00",
+    "2024-10-27T01:30:00.000000",
+    "2024-02-29T23:59:59,123456789-05:30",
+    "2100-02-29T00:00:00Z",
+    "1900-01-01T00:00:00Z",
+    "2199-12-31T23:59:59.999999999z",
+    "2024-06-13T17:52:26+18:00",
+    "2024-06-13T17:52:26-01:99",
+    "2024-06-13T17:52+01",
+    "2024-06-13T17:52:26.5+0100[Europe/London]"
+  ]
+  const characters = ["0", "1", "9", "-", ":", "T", "t", "Z", "z", "+", ".", ",", " ", "[", "]", "x", "\u0661"]
+  /** Every base, and every change of one character of it: replaced, removed, or one inserted. */
+  const corpus = bases.flatMap((base) => {
+    const texts = [base, ` ${base}`, `${base} `]
+    for (let i = 0; i <= base.length; i++) {
+      if (i < base.length) texts.push(base.slice(0, i) + base.slice(i + 1))
+      for (const c of characters) {
+        texts.push(base.slice(0, i) + c + base.slice(i))
+        if (i < base.length) texts.push(base.slice(0, i) + c + base.slice(i + 1))
+      }
+    }
+    return texts
+  })
+
+  it("gives the pattern's answer for every text, valid or not", () => {
+    const differences = corpus.filter(
+      (text) => JSON.stringify(Option.getOrUndefined(parseInstant(text))) !== JSON.stringify(instantByPattern(text))
+    )
+    expect(differences).toEqual([])
+    // The corpus holds both answers in numbers, so the comparison above is not only of undefined with undefined.
+    expect(corpus.filter((text) => instantByPattern(text) !== undefined).length).toBeGreaterThan(500)
+    expect(corpus.filter((text) => instantByPattern(text) === undefined).length).toBeGreaterThan(500)
+  })
+
+  it("counts the days of every month of the accepted years as the calendar does", () => {
+    const wrong: Array<string> = []
+    for (let year = 1900; year <= 2199; year++) {
+      for (let month = 1; month <= 12; month++) {
+        const calendar = new Date(Date.UTC(year, month, 0)).getUTCDate()
+        if (daysInMonth(year, month) !== calendar) wrong.push(`${year}-${month}`)
+      }
+    }
+    expect(wrong).toEqual([])
   })
 })

@@ -120,42 +120,149 @@ const fromLondonWallClock = (w: WallClock, millis: number): number => {
 /** Parse an ISO-8601 date-time as R&M sends it; none when it is not one. */
 export const parseInstant = (text: string): Option.Option<Instant> => Option.fromNullable(instantOf(text))
 
+/**
+ * The common form (`YYYY-MM-DDTHH:MM:SS`, an optional fraction, then `Z`, `±hh:mm` or nothing) is read by position:
+ * the pattern costs about 2 µs a date-time, and a callback body or an appointment carries several. Anything else (a
+ * trim, no seconds, `+hh`, `[Zone]`…) goes to the pattern. Both hand the same fields to `instantOfFields`.
+ */
 const instantOf = (text: string): Instant | undefined => {
+  const fields = fieldsByPosition(text)
+  return fields === DECLINED ? instantByPattern(text) : fields
+}
+
+/** The pattern's reading, for every accepted form (exported for the test that holds the two readings together). */
+export const instantByPattern = (text: string): Instant | undefined => {
   const m = ISO.exec(text.trim())
   if (!m) return undefined
   const [, y, mo, d, h, mi, s, frac, zone] = m
-  const fraction = (frac ?? "").padEnd(9, "0")
-  const millis = Number(fraction.slice(0, 3))
-  const subMillis = fraction.slice(3).replace(/0+$/, "")
-  const w: WallClock = {
-    year: Number(y),
-    month: Number(mo),
-    day: Number(d),
-    hour: Number(h),
-    minute: Number(mi),
-    second: Number(s ?? "0")
+  let offsetMinutes: number | undefined
+  if (zone === undefined) offsetMinutes = undefined
+  else if (zone === "Z" || zone === "z") offsetMinutes = 0
+  else {
+    const digits = zone.slice(1).replace(":", "")
+    const magnitude = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4) || "0")
+    if (magnitude > MAX_OFFSET_MINUTES) return undefined
+    offsetMinutes = zone.startsWith("-") ? -magnitude : magnitude
   }
-  if (w.month < 1 || w.month > 12 || w.day < 1 || w.day > 31 || w.hour > 23 || w.minute > 59 || w.second > 59) {
-    return undefined
+  return instantOfFields(
+    Number(y),
+    Number(mo),
+    Number(d),
+    Number(h),
+    Number(mi),
+    Number(s ?? "0"),
+    frac ?? "",
+    offsetMinutes
+  )
+}
+
+const DECLINED = null
+const MAX_OFFSET_MINUTES = 18 * 60
+
+/** `text` read by position when it has the common form; `DECLINED` when it does not (the pattern decides). */
+const fieldsByPosition = (text: string): Instant | undefined | typeof DECLINED => {
+  const length = text.length
+  if (length < 19) return DECLINED
+  const separator = text.charCodeAt(10)
+  if (
+    text.charCodeAt(4) !== DASH ||
+    text.charCodeAt(7) !== DASH ||
+    (separator !== LATIN_T && separator !== SPACE) ||
+    text.charCodeAt(13) !== COLON ||
+    text.charCodeAt(16) !== COLON
+  ) {
+    return DECLINED
   }
+  const year = digitsAt(text, 0, 4)
+  const month = digitsAt(text, 5, 2)
+  const day = digitsAt(text, 8, 2)
+  const hour = digitsAt(text, 11, 2)
+  const minute = digitsAt(text, 14, 2)
+  const second = digitsAt(text, 17, 2)
+  if (year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0) return DECLINED
+  let at = 19
+  let fraction = ""
+  const mark = at < length ? text.charCodeAt(at) : 0
+  if (mark === DOT || mark === COMMA) {
+    const from = at + 1
+    at = from
+    while (at < length && isDigit(text.charCodeAt(at))) at++
+    if (at === from || at - from > 9) return DECLINED
+    fraction = text.slice(from, at)
+  }
+  let offsetMinutes: number | undefined
+  if (at === length) offsetMinutes = undefined
+  else {
+    const zone = text.charCodeAt(at)
+    if ((zone === LATIN_Z || zone === SMALL_Z) && at + 1 === length) offsetMinutes = 0
+    else if ((zone === PLUS || zone === DASH) && at + 6 === length && text.charCodeAt(at + 3) === COLON) {
+      const hours = digitsAt(text, at + 1, 2)
+      const minutes = digitsAt(text, at + 4, 2)
+      if (hours < 0 || minutes < 0) return DECLINED
+      const magnitude = hours * 60 + minutes
+      if (magnitude > MAX_OFFSET_MINUTES) return undefined
+      offsetMinutes = zone === DASH ? -magnitude : magnitude
+    } else return DECLINED
+  }
+  return instantOfFields(year, month, day, hour, minute, second, fraction, offsetMinutes)
+}
+
+const DASH = 45
+const PLUS = 43
+const COLON = 58
+const DOT = 46
+const COMMA = 44
+const SPACE = 32
+const LATIN_T = 84
+const LATIN_Z = 90
+const SMALL_Z = 122
+const isDigit = (code: number) => code >= 48 && code <= 57
+
+/** The number the `count` ASCII digits at `from` spell, or -1 when one is not a digit. */
+const digitsAt = (text: string, from: number, count: number): number => {
+  let value = 0
+  for (let i = from; i < from + count; i++) {
+    const code = text.charCodeAt(i)
+    if (!isDigit(code)) return -1
+    value = value * 10 + (code - 48)
+  }
+  return value
+}
+
+const isLeapYear = (year: number) => year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+/** Days in a month of the (proleptic) Gregorian calendar, as Date.UTC counts them. */
+export const daysInMonth = (year: number, month: number): number =>
+  month === 2 && isLeapYear(year) ? 29 : DAYS_IN_MONTH[month - 1]!
+
+/**
+ * The checks and arithmetic both readings share. `fraction`: 0–9 digits; `offsetMinutes`: from UTC, `undefined` for
+ * no offset (London wall-clock time).
+ */
+const instantOfFields = (
+  year: number,
+  month: number,
+  day: number,
+  hour: number,
+  minute: number,
+  second: number,
+  fraction: string,
+  offsetMinutes: number | undefined
+): Instant | undefined => {
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59) return undefined
   // Delius dates are real calendar dates of probation; anything outside this range is bad input, not a date to
   // store (JS Date.UTC also maps years 0–99 onto 1900–1999).
-  if (w.year < MIN_YEAR || w.year > MAX_YEAR) return undefined
-  const check = new Date(Date.UTC(w.year, w.month - 1, w.day))
-  if (check.getUTCDate() !== w.day) return undefined
-  let epochMillis: number
-  if (zone === undefined) {
-    epochMillis = fromLondonWallClock(w, millis)
-  } else if (zone === "Z" || zone === "z") {
-    epochMillis = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second, millis)
-  } else {
-    const sign = zone.startsWith("-") ? -1 : 1
-    const digits = zone.slice(1).replace(":", "")
-    const offsetMinutes = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4) || "0")
-    if (offsetMinutes > 18 * 60) return undefined
-    epochMillis =
-      Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second, millis) - sign * offsetMinutes * 60_000
-  }
+  if (year < MIN_YEAR || year > MAX_YEAR) return undefined
+  if (day > daysInMonth(year, month)) return undefined
+  let millis = 0
+  for (let i = 0; i < 3; i++) millis = millis * 10 + (i < fraction.length ? fraction.charCodeAt(i) - 48 : 0)
+  let end = fraction.length
+  while (end > 3 && fraction.charCodeAt(end - 1) === 48) end--
+  const subMillis = end > 3 ? fraction.slice(3, end) : ""
+  const epochMillis =
+    offsetMinutes === undefined
+      ? fromLondonWallClock({ year, month, day, hour, minute, second }, millis)
+      : Date.UTC(year, month - 1, day, hour, minute, second, millis) - offsetMinutes * 60_000
   return { epochMillis, subMillis }
 }
 
