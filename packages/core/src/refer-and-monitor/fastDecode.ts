@@ -88,8 +88,13 @@ export const member =
   (value: unknown): A =>
     is(value) ? value : reject()
 
-/** `Schema.UUID`. */
-export const uuid = member(Schema.is(Schema.UUID))
+/**
+ * `Schema.UUID`: the schema's own pattern, tested directly (`Schema.is` runs the parser around the same test, about
+ * 1 µs a value).
+ */
+const UUID_PATTERN = (Schema.UUID.ast.annotations[Schema.PatternSchemaId] as { readonly regex: RegExp }).regex
+export const uuid = (value: unknown): string =>
+  typeof value === "string" && UUID_PATTERN.test(value) ? value : reject()
 
 /** `IsoDateTime`: the same parser its transformation runs. */
 export const instant = (value: unknown): Instant => {
