@@ -43,6 +43,7 @@ import {
   type HmppsAuthCredentials,
   type HttpTimeouts
 } from "./config.js"
+import { deadlinesOf } from "./deadlines.js"
 import { fastThenSchema } from "./fastDecode.js"
 import { bodySnippet, HmppsAuthToken, isTransientStatus, type HttpExchange } from "./HmppsAuth.js"
 
@@ -118,14 +119,29 @@ const originGuard = (allowed: DetailUrlOrigins) => {
  * One GET: a single `fetch` inside a single effect (the platform client plus two stacked `timeoutFail`s cost 4–5 ms
  * CPU a call against 0.9 ms for a plain fetch). Same timeouts as `exchange` (`HttpTimeouts`): the status and headers
  * within connect + read, then the whole body within read; both abort the one request, as does interruption of the
- * fiber (the canceler). Same failures too: transport problems and timeouts are transient, the caller judges the
- * status. With a span (spans on: the `http.client GET` span), its trace context goes along as the platform client
- * sends it (b3 and traceparent headers) and the response status is set on it.
+ * fiber (the canceler). The two deadlines are kept by `deadlinesOf` (deadlines.ts): one Node timer for each length,
+ * not one per call. Same failures too: transport problems and timeouts are transient, the caller judges the status.
+ * The body is read in the same promise chain as the status, one step each. With a span (spans on: the
+ * `http.client GET` span), its trace context goes along as the platform client sends it (b3 and traceparent headers)
+ * and the response status is set on it.
  */
 const requestWith = (timeouts: HttpTimeouts) => {
   const headersMs = Duration.toMillis(Duration.sum(timeouts.connect, timeouts.read))
   const connectMs = Duration.toMillis(timeouts.connect)
   const readMs = Duration.toMillis(timeouts.read)
+  const headersDue = deadlinesOf(headersMs)
+  const bodyDue = deadlinesOf(readMs)
+  // The header text of the last token: a cached token serves many calls, and undici copies a header value built per
+  // call before checking it.
+  let lastToken: Redacted.Redacted<string> | undefined
+  let lastAuthorization = ""
+  const authorizationOf = (token: Redacted.Redacted<string>) => {
+    if (token !== lastToken) {
+      lastToken = token
+      lastAuthorization = `Bearer ${Redacted.value(token)}`
+    }
+    return lastAuthorization
+  }
   return (
     url: string,
     token: Option.Option<Redacted.Redacted<string>>,
@@ -133,42 +149,46 @@ const requestWith = (timeouts: HttpTimeouts) => {
   ): Effect.Effect<HttpExchange, ReferAndMonitorError> =>
     Effect.async<HttpExchange, ReferAndMonitorError>((resume) => {
       const headers: Record<string, string> = { accept: "application/json" }
-      if (Option.isSome(token)) headers.authorization = `Bearer ${Redacted.value(token.value)}`
+      if (Option.isSome(token)) headers.authorization = authorizationOf(token.value)
       if (span !== undefined) Object.assign(headers, HttpTraceContext.toHeaders(span))
       const controller = new AbortController()
       let timedOut: ReferAndMonitorError | undefined
       let status: number | undefined
-      let timer = setTimeout(() => {
-        timedOut = new ReferAndMonitorError({
-          url,
-          message: `GET ${url} timed out: no response within ${headersMs} ms (connect ${connectMs} ms + read ${readMs} ms)`,
-          transient: true
-        })
+      // One expiry for both deadlines: until the status arrives it is the headers' deadline, then the body's.
+      const expire = () => {
+        timedOut = new ReferAndMonitorError(
+          status === undefined
+            ? {
+                url,
+                message: `GET ${url} timed out: no response within ${headersMs} ms (connect ${connectMs} ms + read ${readMs} ms)`,
+                transient: true
+              }
+            : {
+                url,
+                message: `GET ${url} timed out reading the response body (read timeout ${readMs} ms)`,
+                status,
+                transient: true
+              }
+        )
         controller.abort()
-      }, headersMs)
+      }
+      let deadline = headersDue.start(expire)
       fetch(url, { headers, signal: controller.signal })
         .then((response) => {
-          clearTimeout(timer)
+          deadline.clear()
           status = response.status
-          timer = setTimeout(() => {
-            timedOut = new ReferAndMonitorError({
-              url,
-              message: `GET ${url} timed out reading the response body (read timeout ${readMs} ms)`,
-              status: response.status,
-              transient: true
-            })
-            controller.abort()
-          }, readMs)
-          return response.text().then((body): HttpExchange => ({ status: response.status, body }))
+          deadline = bodyDue.start(expire)
+          return response.text()
         })
         .then(
-          (exchange) => {
-            clearTimeout(timer)
+          (body) => {
+            deadline.clear()
+            const exchange: HttpExchange = { status: status!, body }
             span?.attribute("http.response.status_code", exchange.status)
             resume(Effect.succeed(exchange))
           },
           (cause: unknown) => {
-            clearTimeout(timer)
+            deadline.clear()
             resume(
               Effect.fail(
                 timedOut ??
@@ -183,7 +203,7 @@ const requestWith = (timeouts: HttpTimeouts) => {
           }
         )
       return Effect.sync(() => {
-        clearTimeout(timer)
+        deadline.clear()
         controller.abort()
       })
     })
