@@ -117,6 +117,21 @@ const fromLondonWallClock = (w: WallClock, millis: number): number => {
   return guess
 }
 
+// `YYYY-MM-DD HH:MM:SS.ffffff`, the form stored timestamps are decoded to: which character each position holds ("d"
+// a digit).
+const CANONICAL_STORED = "dddd-dd-dd dd:dd:dd.dddddd"
+
+/** `text` has the canonical stored form (the row decoder's `StoredTimestamp`), so its fields are at fixed positions. */
+export const isCanonicalStoredTimestamp = (text: string): boolean => {
+  if (text.length !== CANONICAL_STORED.length) return false
+  for (let i = 0; i < CANONICAL_STORED.length; i++) {
+    const code = text.charCodeAt(i)
+    const expected = CANONICAL_STORED.charCodeAt(i)
+    if (expected === 100 /* d */ ? code < 48 || code > 57 : code !== expected) return false
+  }
+  return true
+}
+
 /** Parse an ISO-8601 date-time as R&M sends it; none when it is not one. */
 export const parseInstant = (text: string): Option.Option<Instant> => Option.fromNullable(instantOf(text))
 

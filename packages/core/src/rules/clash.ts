@@ -12,6 +12,8 @@
  * reference's behaviour and R&M relies on the 409 it produces, so it is reproduced, not fixed.
  */
 
+import { isCanonicalStoredTimestamp } from "../domain/time.js"
+
 /** A contact already filtered by the SQL conditions above. Times are stored London wall-clock text. */
 export interface ClashCandidate {
   readonly externalReference: string | null
@@ -41,8 +43,13 @@ const parseWallClock = (text: string) => {
   return { hh: hh ?? "00", mi: mi ?? "00", ss: ss ?? "00", fraction: fraction ?? "" }
 }
 
-/** Oracle `to_char(ts, 'HH24:MI')` of a stored London wall-clock value, e.g. `2024-01-01 09:05:59.9` → `09:05`. */
+/**
+ * Oracle `to_char(ts, 'HH24:MI')` of a stored London wall-clock value, e.g. `2024-01-01 09:05:59.9` → `09:05`. The row
+ * decoder gives every stored timestamp in the canonical form, whose hour and minute are at fixed positions: read there,
+ * as the pattern would read them, without its match (a clash check reads two for every contact of the day).
+ */
 export const hhmi = (stored: string): string => {
+  if (isCanonicalStoredTimestamp(stored)) return stored.slice(11, 16)
   const t = parseWallClock(stored)
   return `${t.hh}:${t.mi}`
 }

@@ -113,6 +113,25 @@ describe("formatting helpers", () => {
     expect(hhmi(stored)).toBe(expected)
   })
 
+  it("reads a canonical stored value's hour and minute by position, as the pattern reads them, and near misses alike", () => {
+    const base = "2024-01-01 09:05:07.123456"
+    const texts = [base]
+    for (let i = 0; i < base.length; i++) {
+      for (const c of ["0", "9", "-", ":", " ", "T", ".", "x"]) texts.push(base.slice(0, i) + c + base.slice(i + 1))
+    }
+    // localTimeText has no positional reading: its first five characters are the pattern's hour and minute.
+    const answer = (read: (text: string) => string) => (text: string) => {
+      try {
+        return read(text)
+      } catch {
+        return "rejected"
+      }
+    }
+    const byPattern = answer((text) => localTimeText(text).slice(0, 5))
+    expect(texts.filter((text) => answer(hhmi)(text) !== byPattern(text))).toEqual([])
+    expect(texts.filter((text) => byPattern(text) === "rejected").length).toBeGreaterThan(20)
+  })
+
   it.each([
     ["2024-01-01 10:00:00", "10:00:00"],
     ["2024-01-01 10:00:00.000000", "10:00:00"],
