@@ -2,14 +2,16 @@
  * The R&M callback against a plain fetch (README, benchmarks: its target is a ratio to a plain fetch). Run after
  * queue-bench.ts by `npm run bench -w @ram-delius/sqs-host`; needs `npm run build` (the stub child loads dist/).
  *
- * The same session-feedback detail URL, GET one call at a time, BENCH_CALLS times each (default 10,000; with 2,000 the
- * ratio moved by ±0.2 between runs on the same code):
+ * The same session-feedback detail URL, GET one call at a time, BENCH_CALLS times each (default 10,000, 30,000 with
+ * BENCH_LONG=1; with 2,000 the ratio moved by ±0.2 between runs on the same code, with 10,000 by ±0.1, with 30,000 in
+ * 60 rounds by ±0.02 and ±0.07 in two sets of three runs):
  *   (a) core's `ReferAndMonitorClient.get(url, ReferralSession)`, built as the hosts build it against the dev stub
  *       (client-credentials token from the stub's `/auth`, the stub's origin allowed, §5.3) — decode included
  *   (b) `fetch(url, { headers: { authorization } })` + `JSON.parse`, with the same token
  *   and, for the record, (b) with the client's Schema decode instead of `JSON.parse`
  * The stub runs in a CHILD process so that only the caller's CPU (`process.cpuUsage()` of this process) is counted.
- * Interleaved over BENCH_CALLBACK_ROUNDS rounds (default 20, order rotating), after a warm-up; medians per call.
+ * Interleaved over BENCH_CALLBACK_ROUNDS rounds (default 20, 60 with BENCH_LONG=1; order rotating), after a warm-up;
+ * medians per call.
  * The target is the client against (b): ≤ 1.3× the CPU of a plain fetch + JSON.parse.
  * Then, untimed, the Effect operations one client call costs: a second client, built the same way, in a runtime whose
  * supervisor counts every operation its fibers run (op supervision costs a call per operation, so it is never timed).
@@ -24,8 +26,9 @@ import { pathToFileURL } from "node:url"
 import { DEV_STACK_DEFAULTS } from "@ram-delius/sqs-host"
 import { defaultFixturesDir } from "@ram-delius/sqs-host/dev"
 
-const CALLS = Number(process.env.BENCH_CALLS ?? 10_000)
-const ROUNDS = Number(process.env.BENCH_CALLBACK_ROUNDS ?? 20)
+const LONG = process.env.BENCH_LONG === "1"
+const CALLS = Number(process.env.BENCH_CALLS ?? (LONG ? 30_000 : 10_000))
+const ROUNDS = Number(process.env.BENCH_CALLBACK_ROUNDS ?? (LONG ? 60 : 20))
 const PER_ROUND = Math.ceil(CALLS / ROUNDS)
 const WARM_UP = 300
 const OPS_CALLS = 200
