@@ -127,7 +127,7 @@ export const isCanonicalStoredTimestamp = (text: string): boolean => {
   for (let i = 0; i < CANONICAL_STORED.length; i++) {
     const code = text.charCodeAt(i)
     const expected = CANONICAL_STORED.charCodeAt(i)
-    if (expected === 100 /* d */ ? code < 48 || code > 57 : code !== expected) return false
+    if (expected === 100 /* d */ ? !isDigit(code) : code !== expected) return false
   }
   return true
 }
