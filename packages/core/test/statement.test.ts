@@ -31,7 +31,7 @@ describe("the @effect/sql internals delius/statement.ts relies on", () => {
       version,
       `@effect/sql was upgraded from ${PINNED_EFFECT_SQL} to ${version}: check the internals delius/statement.ts reads ` +
         `(Statement#compile, Statement#transformRows, Statement#spanAttributes, Statement.currentTransformer, ` +
-        `SqlClient.TransactionConnection, Statement#acquirer), ` +
+        `SqlClient.TransactionConnection, Statement#acquirer, a helper segment's returningIdentifier), ` +
         `then update PINNED_EFFECT_SQL`
     ).toBe(PINNED_EFFECT_SQL)
   })

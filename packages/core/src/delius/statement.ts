@@ -5,17 +5,38 @@
  */
 import { SqlClient, type SqlConnection, type SqlError, Statement } from "@effect/sql"
 import { Chunk, Clock, Context, Effect, type Either, Exit, FiberId, FiberRef, HashMap, Option, Tracer } from "effect"
+import { compiledBy } from "./compiled.js"
 
 const { currentTransformer } = Statement
 
 type TransformRows = NonNullable<Parameters<SqlConnection.Connection["execute"]>[2]>
-/** What `run` reads from an @effect/sql statement: its public `compile` and the row transform it was built with. */
+/**
+ * What `run` reads from an @effect/sql statement: its segments, its public `compile` and the row transform it was built
+ * with.
+ */
 interface Compilable {
+  readonly segments: ReadonlyArray<Statement.Segment>
   readonly compile: () => readonly [sql: string, params: ReadonlyArray<unknown>]
   readonly transformRows: TransformRows | undefined
 }
 const isCompilable = (u: unknown): u is Compilable =>
-  typeof u === "object" && u !== null && "compile" in u && "transformRows" in u
+  typeof u === "object" && u !== null && "compile" in u && "transformRows" in u && "segments" in u
+
+// The clients that register a fast path (SQLite's `?`, PostgreSQL's `$n` placeholders) compile each statement shape
+// once (compiled.ts), keyed by the connection getter their statements carry.
+const compilers = new WeakMap<object, ReturnType<typeof compiledBy>>()
+
+/** `statement.compile()`, from its client's compiled shapes when it has them. */
+const compile = (statement: Compilable): readonly [string, ReadonlyArray<unknown>] => {
+  const acquirer = acquirerOf(statement)
+  const compiled = acquirer === undefined ? undefined : compilers.get(acquirer)
+  return compiled === undefined ? statement.compile() : compiled(statement)
+}
+
+const compiling = (statement: unknown) => {
+  const acquirer = acquirerOf(statement)
+  if (acquirer !== undefined && !compilers.has(acquirer)) compilers.set(acquirer, compiledBy())
+}
 
 /** Runs one compiled statement outside a transaction, holding the client's connection for that statement only. */
 export type DirectExecute = (
@@ -50,6 +71,7 @@ export const registerDirectPath = (statement: unknown, connection: object, path:
   const acquirer = acquirerOf(statement)
   if (acquirer !== undefined) byAcquirer.set(acquirer, path)
   byConnection.set(connection, path.now)
+  compiling(statement)
 }
 
 /** Runs one compiled statement and calls `done` with its rows or failure; returns what interrupts it. */
@@ -69,6 +91,7 @@ const callbackByConnection = new WeakMap<object, CallbackExecute>()
 export const registerCallbackPath = (statement: unknown, execute: CallbackExecute): void => {
   const acquirer = acquirerOf(statement)
   if (acquirer !== undefined) callbackByAcquirer.set(acquirer, execute)
+  compiling(statement)
 }
 
 /** Register how a pooled client's transaction connection runs a statement. */
@@ -98,7 +121,7 @@ const runNow = (
   const transaction = Context.getOption(fiber.currentContext, SqlClient.TransactionConnection)
   const now = Option.isSome(transaction) ? byConnection.get(transaction.value[0]) : freePath(statement)
   if (now === undefined) return undefined
-  const [sql, params] = statement.compile()
+  const [sql, params] = compile(statement)
   span?.attribute("db.statement", sql)
   return now(sql, params, statement.transformRows)
 }
@@ -130,7 +153,7 @@ const runLater = (
     execute = acquirer === undefined ? undefined : callbackByAcquirer.get(acquirer)
   }
   if (execute === undefined) return undefined
-  const [sql, params] = statement.compile()
+  const [sql, params] = compile(statement)
   span?.attribute("db.statement", sql)
   return (done) => execute(sql, params, statement.transformRows, done)
 }
@@ -226,7 +249,7 @@ const withinSpan = <A, E, R>(
   effect: Effect.Effect<A, E, R>
 ): Effect.Effect<A, E, R> => {
   if (span === undefined) return effect
-  if (isCompilable(statement)) span.attribute("db.statement", statement.compile()[0])
+  if (isCompilable(statement)) span.attribute("db.statement", compile(statement)[0])
   return Effect.onExit(Effect.withTracerEnabled(effect, false), (exit) => Effect.sync(() => span.end(exit)))
 }
 
@@ -339,7 +362,7 @@ const slowPath = <A>(
   if (!isCompilable(statement)) return statement
   if (Option.isSome(fiber.getFiberRef(currentTransformer))) return statement
   const transaction = Context.getOption(fiber.currentContext, SqlClient.TransactionConnection)
-  const [sql, params] = statement.compile()
+  const [sql, params] = compile(statement)
   if (Option.isSome(transaction)) return transaction.value[0].execute(sql, params, statement.transformRows)
   const acquirer = acquirerOf(statement)
   const path = acquirer === undefined ? undefined : byAcquirer.get(acquirer)
