@@ -48,6 +48,36 @@ describe("Log", () => {
     })
   })
 
+  it("context fields: a secret-named field is redacted whole, even an object; null kept; undefined and the line's own keys left out", () => {
+    const line = JSON.parse(
+      Log.formatLine(
+        "warn",
+        "refused",
+        {
+          authorization: { scheme: "Bearer", value: "abc" },
+          apiKey: null,
+          time: "not the line's time",
+          level: "error",
+          message: "not the line's message",
+          missing: undefined,
+          status: 401,
+          detail: { token: ["a", "b"], kept: [1, "two", null] }
+        },
+        new Date("2026-01-01T00:00:00Z")
+      )
+    ) as Record<string, unknown>
+    expect(line).toEqual({
+      time: "2026-01-01T00:00:00.000Z",
+      level: "warn",
+      message: "refused",
+      authorization: "[redacted]",
+      apiKey: null,
+      status: 401,
+      detail: { token: "[redacted]", kept: [1, "two", null] }
+    })
+    expect(Object.keys(line)).toEqual(["time", "level", "message", "authorization", "apiKey", "status", "detail"])
+  })
+
   it("a Cause is one line naming it (no stack) unless debug", () => {
     const cause = Cause.fail(ConfigError.InvalidData(["DATABASE_URL"], "unsupported database"))
     expect(Log.describeCause(cause, false)).toBe('(Invalid data at DATABASE_URL: "unsupported database")')

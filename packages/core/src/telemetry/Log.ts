@@ -114,9 +114,20 @@ const redactKnown = (text: string): string => {
   return out
 }
 
+// Field names are few and fixed (the code's own), so each is tested against SECRET_FIELD once; bounded all the same.
+const secretFields = new Map<string, boolean>()
+const isSecretField = (key: string): boolean => {
+  let secret = secretFields.get(key)
+  if (secret === undefined) {
+    secret = SECRET_FIELD.test(key)
+    if (secretFields.size < 1_000) secretFields.set(key, secret)
+  }
+  return secret
+}
+
 const redactValue = (key: string, value: unknown, depth: number): unknown => {
   if (value === undefined || value === null) return value
-  if (SECRET_FIELD.test(key) && typeof value !== "object") return REDACTED
+  if (isSecretField(key) && typeof value !== "object") return REDACTED
   if (typeof value === "string") return redactText(value)
   if (typeof value === "bigint") return value.toString()
   if (typeof value !== "object") return value
@@ -126,7 +137,7 @@ const redactValue = (key: string, value: unknown, depth: number): unknown => {
   if (Array.isArray(value)) return value.map((item) => redactValue("", item, depth + 1))
   const out: Record<string, unknown> = {}
   for (const [k, v] of Object.entries(value)) {
-    out[k] = SECRET_FIELD.test(k) ? (v === undefined || v === null ? v : REDACTED) : redactValue(k, v, depth + 1)
+    out[k] = isSecretField(k) ? (v === undefined || v === null ? v : REDACTED) : redactValue(k, v, depth + 1)
   }
   return out
 }
@@ -165,11 +176,18 @@ export interface Writable extends Terminal {
 
 const RESERVED = new Set(["time", "level", "message"])
 
-/** The line as an object: `time`, `level`, `message`, then the redacted context fields. */
+/**
+ * The line as an object: `time`, `level`, `message`, then the context fields (not those three, nor undefined ones),
+ * redacted as `redactFields` redacts them — built in one object: the hosts write a line for every request.
+ */
 const lineOf = (level: Level, message: string, fields: Readonly<Record<string, unknown>>, time: Date) => {
-  const context: Record<string, unknown> = {}
-  for (const [key, value] of Object.entries(fields)) if (!RESERVED.has(key) && value !== undefined) context[key] = value
-  return { time: time.toISOString(), level, message: redactText(message), ...redactFields(context) }
+  const line: Record<string, unknown> = { time: time.toISOString(), level, message: redactText(message) }
+  for (const key of Object.keys(fields)) {
+    const value = fields[key]
+    if (RESERVED.has(key) || value === undefined) continue
+    line[key] = value === null ? null : isSecretField(key) ? REDACTED : redactValue(key, value, 1)
+  }
+  return line
 }
 
 /** The JSON text of one line (no newline): `time`, `level`, `message`, then the redacted context fields. */
