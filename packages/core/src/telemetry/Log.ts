@@ -181,7 +181,11 @@ const RESERVED = new Set(["time", "level", "message"])
  * redacted as `redactFields` redacts them — built in one object: the hosts write a line for every request.
  */
 const lineOf = (level: Level, message: string, fields: Readonly<Record<string, unknown>>, time: Date) => {
-  const line: Record<string, unknown> = { time: time.toISOString(), level, message: redactText(message) }
+  const line: { time: string; level: Level; message: string } & Record<string, unknown> = {
+    time: time.toISOString(),
+    level,
+    message: redactText(message)
+  }
   for (const key of Object.keys(fields)) {
     const value = fields[key]
     if (RESERVED.has(key) || value === undefined) continue
