@@ -111,6 +111,9 @@ describe.each(compilers)("compiled.ts over the %s compiler", (_, compiler) => {
       (v: number) => sql`SELECT * FROM CONTACT WHERE CONTACT_ID = ${sql.literal(String(v))}`,
       (v: number) => sql`SELECT * FROM CONTACT WHERE ${sql.insert({ CONTACT_ID: v })}`,
       (v: number) => sql`SELECT * FROM CONTACT WHERE ${sql.insert({ OFFENDER_ID: v })}`,
+      // The same helpers with `.returning`, after their plain forms have made shapes: never given the plain text.
+      (v: number) => sql`SELECT * FROM CONTACT WHERE ${sql.insert({ CONTACT_ID: v }).returning("CONTACT_ID")}`,
+      (v: number) => sql`SELECT * FROM CONTACT WHERE ${sql.update({ CONTACT_ID: v, NOTES: "x" }).returning("*")}`,
       (v: number) => sql`SELECT * FROM CONTACT WHERE ${sql.update({ CONTACT_ID: v, NOTES: "x" })}`,
       (v: number) => sql`SELECT * FROM CONTACT WHERE ${sql.update({ CONTACT_ID: v, NOTES: "x" }, ["NOTES"])}`,
       (v: number) => sql`SELECT * FROM CONTACT WHERE ${sql.update({ NOTES: "x", CONTACT_ID: v }, ["NOTES"])}`
