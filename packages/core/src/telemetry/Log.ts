@@ -125,6 +125,10 @@ const isSecretField = (key: string): boolean => {
   return secret
 }
 
+/** A field of an object (or of a line's context): a secret-named one redacted whole (null and undefined kept). */
+const redactField = (key: string, value: unknown, depth: number): unknown =>
+  isSecretField(key) ? (value === undefined || value === null ? value : REDACTED) : redactValue(key, value, depth)
+
 const redactValue = (key: string, value: unknown, depth: number): unknown => {
   if (value === undefined || value === null) return value
   if (isSecretField(key) && typeof value !== "object") return REDACTED
@@ -136,9 +140,7 @@ const redactValue = (key: string, value: unknown, depth: number): unknown => {
   if (value instanceof Error) return redactText(describeError(value))
   if (Array.isArray(value)) return value.map((item) => redactValue("", item, depth + 1))
   const out: Record<string, unknown> = {}
-  for (const [k, v] of Object.entries(value)) {
-    out[k] = isSecretField(k) ? (v === undefined || v === null ? v : REDACTED) : redactValue(k, v, depth + 1)
-  }
+  for (const [k, v] of Object.entries(value)) out[k] = redactField(k, v, depth + 1)
   return out
 }
 
@@ -189,7 +191,7 @@ const lineOf = (level: Level, message: string, fields: Readonly<Record<string, u
   for (const key of Object.keys(fields)) {
     const value = fields[key]
     if (RESERVED.has(key) || value === undefined) continue
-    line[key] = value === null ? null : isSecretField(key) ? REDACTED : redactValue(key, value, 1)
+    line[key] = redactField(key, value, 1)
   }
   return line
 }
