@@ -54,15 +54,14 @@ const unableToFind = (event: ActionPlanEvent) =>
   })
 
 /** §5.5: one CRSNOTE contact per NSI, day and type ("Action Plan Submitted|Approved"). */
-const record = (services: WorkflowServices, event: ActionPlanEvent, ctx: WriteContext) =>
-  Effect.gen(function* () {
-    const { contacts, reference } = services
-    const nsi = yield* findReferralNsi(services, event.crn, referralUrn(event.referralId))
-    if (Option.isNone(nsi)) return yield* unableToFind(event)
-    const occurredAt = londonDateTime(event.occurredAt.epochMillis)
-    const marker = `Action Plan ${event.type}`
-    if (yield* contacts.existsNsiNote(nsi.value.nsiId, "CRSNOTE", occurredAt.slice(0, 10), marker)) return
-    const note = yield* reference.contactType("CRSNOTE").pipe(require("ContactType", "code", "CRSNOTE"))
-    const text = `${marker} for ${event.contractTypeName} Referral ${event.referralReference} with Prime Provider ${event.primeProviderName}\n${event.actionPlanProbationUserUrl}`
-    yield* insertNsiContact(services, nsi.value, note.contactTypeId, occurredAt, appendNotes(null, text), ctx)
-  })
+const record = Effect.fnUntraced(function* (services: WorkflowServices, event: ActionPlanEvent, ctx: WriteContext) {
+  const { contacts, reference } = services
+  const nsi = yield* findReferralNsi(services, event.crn, referralUrn(event.referralId))
+  if (Option.isNone(nsi)) return yield* unableToFind(event)
+  const occurredAt = londonDateTime(event.occurredAt.epochMillis)
+  const marker = `Action Plan ${event.type}`
+  if (yield* contacts.existsNsiNote(nsi.value.nsiId, "CRSNOTE", occurredAt.slice(0, 10), marker)) return
+  const note = yield* reference.contactType("CRSNOTE").pipe(require("ContactType", "code", "CRSNOTE"))
+  const text = `${marker} for ${event.contractTypeName} Referral ${event.referralReference} with Prime Provider ${event.primeProviderName}\n${event.actionPlanProbationUserUrl}`
+  yield* insertNsiContact(services, nsi.value, note.contactTypeId, occurredAt, appendNotes(null, text), ctx)
+})

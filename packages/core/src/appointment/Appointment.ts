@@ -225,99 +225,101 @@ const nsiNotFound = (crn: string, request: MergeAppointment) =>
   new NotFound({ message: `Unable to match Referral ${referralUrn(request.referralId)} => CRN ${crn}` })
 
 /** §7.1: create, update or reschedule the appointment contact the request names; its contact id. */
-const merge = (services: WorkflowServices, person: PersonScope, crn: string, request: MergeAppointment) =>
-  Effect.gen(function* () {
-    const found = yield* findReferralNsi(services, crn, referralUrn(request.referralId))
-    if (Option.isNone(found)) return yield* nsiNotFound(crn, request)
-    yield* person.audit.set("offenderId", person.offenderId)
-    const scope = yield* mergeScope(services, person, crn, request, found.value)
-    const plan = yield* mergePlan(services, scope)
-    switch (plan.kind) {
-      case "create":
-        return { appointmentId: yield* createAppointment(services, scope, plan.notes) }
-      case "update":
-        return { appointmentId: yield* updateAppointment(services, scope, plan.found.contact, plan.changes) }
-      case "reschedule":
-        return { appointmentId: yield* rescheduleAppointment(services, scope, plan.found.contact, plan) }
-    }
-  })
+const merge = Effect.fnUntraced(function* (
+  services: WorkflowServices,
+  person: PersonScope,
+  crn: string,
+  request: MergeAppointment
+) {
+  const found = yield* findReferralNsi(services, crn, referralUrn(request.referralId))
+  if (Option.isNone(found)) return yield* nsiNotFound(crn, request)
+  yield* person.audit.set("offenderId", person.offenderId)
+  const scope = yield* mergeScope(services, person, crn, request, found.value)
+  const plan = yield* mergePlan(services, scope)
+  switch (plan.kind) {
+    case "create":
+      return { appointmentId: yield* createAppointment(services, scope, plan.notes) }
+    case "update":
+      return { appointmentId: yield* updateAppointment(services, scope, plan.found.contact, plan.changes) }
+    case "reschedule":
+      return { appointmentId: yield* rescheduleAppointment(services, scope, plan.found.contact, plan) }
+  }
+})
 
 /** §7.1 steps 1–4: the times checked, the CRS assignment and the office location resolved, what later steps share. */
-const mergeScope = (
+const mergeScope = Effect.fnUntraced(function* (
   services: WorkflowServices,
   { audit, ctx }: PersonScope,
   crn: string,
   request: MergeAppointment,
   nsi: Nsi
-) =>
-  Effect.gen(function* () {
-    const urn = appointmentUrn(request.id)
-    const previousUrn = request.previousId === null ? null : appointmentUrn(request.previousId)
-    const startMillis = request.start.epochMillis
-    const endMillis = startMillis + request.durationInMinutes * 60_000
-    const times = { offenderId: nsi.offenderId, urn, previousUrn, startMillis, endMillis, now: ctx.millis }
-    yield* checkTimes(services, crn, request, times)
-    const assignment = yield* crsAssignment(services)
-    const locationId = yield* resolveLocation(services, crn, request.officeLocationCode, ctx.today)
-    // The NSI was read above; its RAR flag is read at most once, by whichever step needs it first (§7.1, §7.7).
-    const rqmntId = nsi.rqmntId
-    const isRarRequirement = rememberFirst(
-      rqmntId === null ? Effect.succeed(false) : services.events.isRarRequirement(rqmntId)
-    )
-    const scope: MergeScope = {
-      request,
-      nsi,
-      at: { crn, startMillis, endMillis, officeLocationId: locationId, urn },
-      previousUrn,
-      assignment,
-      outcome: request.outcome === null ? null : toOutcome(request.outcome),
-      known: { nsi, isRarRequirement },
-      ctx,
-      audit
-    }
-    return scope
-  })
+) {
+  const urn = appointmentUrn(request.id)
+  const previousUrn = request.previousId === null ? null : appointmentUrn(request.previousId)
+  const startMillis = request.start.epochMillis
+  const endMillis = startMillis + request.durationInMinutes * 60_000
+  const times = { offenderId: nsi.offenderId, urn, previousUrn, startMillis, endMillis, now: ctx.millis }
+  yield* checkTimes(services, crn, request, times)
+  const assignment = yield* crsAssignment(services)
+  const locationId = yield* resolveLocation(services, crn, request.officeLocationCode, ctx.today)
+  // The NSI was read above; its RAR flag is read at most once, by whichever step needs it first (§7.1, §7.7).
+  const rqmntId = nsi.rqmntId
+  const isRarRequirement = rememberFirst(
+    rqmntId === null ? Effect.succeed(false) : services.events.isRarRequirement(rqmntId)
+  )
+  const scope: MergeScope = {
+    request,
+    nsi,
+    at: { crn, startMillis, endMillis, officeLocationId: locationId, urn },
+    previousUrn,
+    assignment,
+    outcome: request.outcome === null ? null : toOutcome(request.outcome),
+    known: { nsi, isRarRequirement },
+    ctx,
+    audit
+  }
+  return scope
+})
 
 /** §7.1 step 5 and the plan of steps 6–9 (rules/merge.ts) for the contact found, if any. */
-const mergePlan = (services: WorkflowServices, scope: MergeScope) =>
-  Effect.gen(function* () {
-    const { at, request } = scope
-    const found = yield* findAppointmentContact(services, {
-      crn: at.crn,
-      urn: at.urn,
-      previousUrn: scope.previousUrn,
-      deliusId: request.deliusId,
-      referralReference: request.referralReference,
-      referralUrn: referralUrn(request.referralId),
-      workflow: "Merge Appointment"
-    })
-    return planMerge(
-      {
-        urn: at.urn,
-        startMillis: at.startMillis,
-        endMillis: at.endMillis,
-        locationId: at.officeLocationId,
-        notes: request.notes,
-        rescheduleRequestedBy: request.rescheduleRequestedBy
-      },
-      Option.getOrUndefined(
-        Option.map(found, (contact) => ({
-          contact,
-          externalReference: contact.externalReference,
-          officeLocationId: contact.officeLocationId,
-          notes: contact.notes,
-          storedStart: contact.contactStartTime === null ? null : instantOfLondonDateTime(contact.contactStartTime),
-          storedEnd: contact.contactEndTime === null ? null : instantOfLondonDateTime(contact.contactEndTime)
-        }))
-      )
-    )
+const mergePlan = Effect.fnUntraced(function* (services: WorkflowServices, scope: MergeScope) {
+  const { at, request } = scope
+  const found = yield* findAppointmentContact(services, {
+    crn: at.crn,
+    urn: at.urn,
+    previousUrn: scope.previousUrn,
+    deliusId: request.deliusId,
+    referralReference: request.referralReference,
+    referralUrn: referralUrn(request.referralId),
+    workflow: "Merge Appointment"
   })
+  return planMerge(
+    {
+      urn: at.urn,
+      startMillis: at.startMillis,
+      endMillis: at.endMillis,
+      locationId: at.officeLocationId,
+      notes: request.notes,
+      rescheduleRequestedBy: request.rescheduleRequestedBy
+    },
+    Option.getOrUndefined(
+      Option.map(found, (contact) => ({
+        contact,
+        externalReference: contact.externalReference,
+        officeLocationId: contact.officeLocationId,
+        notes: contact.notes,
+        storedStart: contact.contactStartTime === null ? null : instantOfLondonDateTime(contact.contactStartTime),
+        storedEnd: contact.contactEndTime === null ? null : instantOfLondonDateTime(contact.contactEndTime)
+      }))
+    )
+  )
+})
 
 /**
  * §7.1 steps 2–3: an appointment that started in the past needs an outcome (400, with telemetry), and a future one
  * must not clash with another future appointment of the person (409, §7.2 — the only 409).
  */
-const checkTimes = (
+const checkTimes = Effect.fnUntraced(function* (
   { contacts, telemetry }: Pick<WorkflowServices, "contacts" | "telemetry">,
   crn: string,
   request: MergeAppointment,
@@ -329,38 +331,37 @@ const checkTimes = (
     readonly endMillis: number
     readonly now: number
   }
-) =>
-  Effect.gen(function* () {
-    const { endMillis, previousUrn, startMillis, urn } = times
-    const start = londonDateTime(startMillis)
-    const end = londonDateTime(endMillis)
-    if (times.now > startMillis && request.outcome === null) {
-      yield* telemetry.trackEvent("PastAppointmentWithoutOutcome", {
-        crn,
-        referralId: request.referralId,
-        referralReference: request.referralReference,
-        appointmentId: request.id,
-        startTime: londonOffsetIso(startMillis),
-        outcome: "null"
-      })
-      return yield* new BadRequest({ message: "Appointment started in the past and no outcome was provided" })
-    }
-    if (startMillis > times.now) {
-      const candidates = yield* contacts.clashCandidates(times.offenderId, londonDate(startMillis))
-      const clash = hasClash({
-        candidates: candidates.map((c) => ({
-          externalReference: c.externalReference,
-          startTime: c.contactStartTime,
-          endTime: c.contactEndTime
-        })),
-        urn,
-        previousUrn,
-        newStart: start,
-        newEnd: end
-      })
-      if (clash) return yield* new Conflict({ message: "Appointment conflicts with an existing future appointment" })
-    }
-  })
+) {
+  const { endMillis, previousUrn, startMillis, urn } = times
+  const start = londonDateTime(startMillis)
+  const end = londonDateTime(endMillis)
+  if (times.now > startMillis && request.outcome === null) {
+    yield* telemetry.trackEvent("PastAppointmentWithoutOutcome", {
+      crn,
+      referralId: request.referralId,
+      referralReference: request.referralReference,
+      appointmentId: request.id,
+      startTime: londonOffsetIso(startMillis),
+      outcome: "null"
+    })
+    return yield* new BadRequest({ message: "Appointment started in the past and no outcome was provided" })
+  }
+  if (startMillis > times.now) {
+    const candidates = yield* contacts.clashCandidates(times.offenderId, londonDate(startMillis))
+    const clash = hasClash({
+      candidates: candidates.map((c) => ({
+        externalReference: c.externalReference,
+        startTime: c.contactStartTime,
+        endTime: c.contactEndTime
+      })),
+      urn,
+      previousUrn,
+      newStart: start,
+      newEnd: end
+    })
+    if (clash) return yield* new Conflict({ message: "Appointment conflicts with an existing future appointment" })
+  }
+})
 
 /** What the steps carrying out a merge plan share (§7.1). */
 interface MergeScope {
@@ -378,160 +379,170 @@ interface MergeScope {
 }
 
 /** Step 5c: nothing found, so the appointment contact is created (CRSAPT when it counts towards RAR, else CRSSAA). */
-const createAppointment = (services: WorkflowServices, scope: MergeScope, notes: string | null) =>
-  Effect.gen(function* () {
-    const { request, nsi, ctx } = scope
-    const { reference } = services
-    const typeCode = request.countsTowardsRar ? "CRSAPT" : "CRSSAA"
-    const type = yield* reference.contactType(typeCode).pipe(require("ContactType", "code", typeCode))
-    // Step 7's notes are written with the new row rather than by a second UPDATE, so a brand-new contact has
-    // ROW_VERSION 0 (§8.2) like the reference's single insert at flush.
-    const created = yield* insertAppointmentContact(
-      services,
-      {
-        ...scope.at,
-        offenderId: nsi.offenderId,
-        contactTypeId: type.contactTypeId,
-        contactTypeCode: typeCode,
-        eventId: nsi.eventId,
-        nsiId: nsi.nsiId,
-        ...scope.assignment,
-        rarActivity: request.countsTowardsRar && (yield* scope.known.isRarRequirement),
-        notes
-      },
-      ctx
-    )
-    yield* scope.audit.set("contactId", created.contactId)
-    if (scope.outcome !== null) yield* applyOutcome(services, created, scope.outcome, ctx, {}, scope.known)
-    return created.contactId
-  })
+const createAppointment = Effect.fnUntraced(function* (
+  services: WorkflowServices,
+  scope: MergeScope,
+  notes: string | null
+) {
+  const { request, nsi, ctx } = scope
+  const { reference } = services
+  const typeCode = request.countsTowardsRar ? "CRSAPT" : "CRSSAA"
+  const type = yield* reference.contactType(typeCode).pipe(require("ContactType", "code", typeCode))
+  // Step 7's notes are written with the new row rather than by a second UPDATE, so a brand-new contact has
+  // ROW_VERSION 0 (§8.2) like the reference's single insert at flush.
+  const created = yield* insertAppointmentContact(
+    services,
+    {
+      ...scope.at,
+      offenderId: nsi.offenderId,
+      contactTypeId: type.contactTypeId,
+      contactTypeCode: typeCode,
+      eventId: nsi.eventId,
+      nsiId: nsi.nsiId,
+      ...scope.assignment,
+      rarActivity: request.countsTowardsRar && (yield* scope.known.isRarRequirement),
+      notes
+    },
+    ctx
+  )
+  yield* scope.audit.set("contactId", created.contactId)
+  if (scope.outcome !== null) yield* applyOutcome(services, created, scope.outcome, ctx, {}, scope.known)
+  return created.contactId
+})
 
 /**
  * Steps 6–7 and the re-key change the contact in one UPDATE, and only when something changes (§8.2: ROW_VERSION and
  * LAST_UPDATED_* move once per entity update), so an identical merge re-sent leaves the row untouched and cannot break
  * a Delius user's optimistic lock. Step 9's outcome joins that UPDATE.
  */
-const updateAppointment = (services: WorkflowServices, scope: MergeScope, contact: Contact, changes: MergeChanges) =>
-  Effect.gen(function* () {
-    yield* scope.audit.set("contactId", contact.contactId)
-    if (scope.outcome !== null)
-      yield* applyOutcome(services, { ...contact, ...changes }, scope.outcome, scope.ctx, changes, scope.known)
-    else if (Object.keys(changes).length > 0) yield* services.contacts.update(contact.contactId, changes, scope.ctx)
-    return contact.contactId
-  })
+const updateAppointment = Effect.fnUntraced(function* (
+  services: WorkflowServices,
+  scope: MergeScope,
+  contact: Contact,
+  changes: MergeChanges
+) {
+  yield* scope.audit.set("contactId", contact.contactId)
+  if (scope.outcome !== null)
+    yield* applyOutcome(services, { ...contact, ...changes }, scope.outcome, scope.ctx, changes, scope.known)
+  else if (Object.keys(changes).length > 0) yield* services.contacts.update(contact.contactId, changes, scope.ctx)
+  return contact.contactId
+})
 
 /**
  * Step 8: a replacement at the new time (on the original's person, event, NSI and manager), and the original outcomed
  * RSSR / RSOF in one UPDATE with its step 6–7 changes; an outcome sent is the replacement's.
  */
-const rescheduleAppointment = (
+const rescheduleAppointment = Effect.fnUntraced(function* (
   services: WorkflowServices,
   scope: MergeScope,
   contact: Contact,
   plan: Pick<MergePlan & { kind: "reschedule" }, "changes" | "outcomeCode" | "replacementNotes">
-) =>
-  Effect.gen(function* () {
-    const { contacts, reference } = services
-    const { assignment, ctx } = scope
-    yield* scope.audit.set("contactId", contact.contactId)
-    const replacement = yield* insertAppointmentContact(
-      services,
-      {
-        ...scope.at,
-        offenderId: contact.offenderId,
-        contactTypeId: contact.contactTypeId,
-        contactTypeCode: contact.contactTypeCode,
-        eventId: contact.eventId,
-        nsiId: contact.nsiId,
-        probationAreaId: contact.probationAreaId ?? assignment.probationAreaId,
-        teamId: contact.teamId ?? assignment.teamId,
-        staffId: contact.staffId ?? assignment.staffId,
-        rarActivity: scope.request.countsTowardsRar,
-        notes: plan.replacementNotes
-      },
-      ctx
-    )
-    const code = plan.outcomeCode
-    const rescheduled = yield* reference.contactOutcome(code).pipe(require("ContactOutcome", "code", code))
-    yield* contacts.update(
-      contact.contactId,
-      {
-        ...plan.changes,
-        contactOutcomeTypeId: rescheduled.contactOutcomeTypeId,
-        attended: rescheduled.outcomeAttendance,
-        complied: rescheduled.outcomeCompliantAcceptable,
-        hoursCredited: null,
-        rarActivity: "N"
-      },
-      ctx
-    )
-    if (scope.outcome !== null) yield* applyOutcome(services, replacement, scope.outcome, ctx, {}, scope.known)
-    return replacement.contactId
-  })
+) {
+  const { contacts, reference } = services
+  const { assignment, ctx } = scope
+  yield* scope.audit.set("contactId", contact.contactId)
+  const replacement = yield* insertAppointmentContact(
+    services,
+    {
+      ...scope.at,
+      offenderId: contact.offenderId,
+      contactTypeId: contact.contactTypeId,
+      contactTypeCode: contact.contactTypeCode,
+      eventId: contact.eventId,
+      nsiId: contact.nsiId,
+      probationAreaId: contact.probationAreaId ?? assignment.probationAreaId,
+      teamId: contact.teamId ?? assignment.teamId,
+      staffId: contact.staffId ?? assignment.staffId,
+      rarActivity: scope.request.countsTowardsRar,
+      notes: plan.replacementNotes
+    },
+    ctx
+  )
+  const code = plan.outcomeCode
+  const rescheduled = yield* reference.contactOutcome(code).pipe(require("ContactOutcome", "code", code))
+  yield* contacts.update(
+    contact.contactId,
+    {
+      ...plan.changes,
+      contactOutcomeTypeId: rescheduled.contactOutcomeTypeId,
+      attended: rescheduled.outcomeAttendance,
+      complied: rescheduled.outcomeCompliantAcceptable,
+      hoursCredited: null,
+      rarActivity: "N"
+    },
+    ctx
+  )
+  if (scope.outcome !== null) yield* applyOutcome(services, replacement, scope.outcome, ctx, {}, scope.known)
+  return replacement.contactId
+})
 
 /** §7.1 step 4: the office location's id; none asked, none set. */
-const resolveLocation = (
+const resolveLocation = Effect.fnUntraced(function* (
   { organisation, telemetry }: Pick<WorkflowServices, "organisation" | "telemetry">,
   crn: string,
   code: string | null,
   today: string
-) =>
-  Effect.gen(function* () {
-    if (code === null) return null
-    const [location, ...others] = yield* organisation.activeOfficeLocations(code, today)
-    if (location === undefined) return yield* NotFound.of("Location", "code", code)
-    // §7.1 step 4 "multiple → error": Delius is inconsistent (500), not a clash (409 is §7.2's only).
-    if (others.length > 0) {
-      return yield* inconsistentData(telemetry, `More than one active office location has code ${code}`, {
-        crn,
-        officeLocationCode: code
-      })
-    }
-    return location.officeLocationId
-  })
+) {
+  if (code === null) return null
+  const [location, ...others] = yield* organisation.activeOfficeLocations(code, today)
+  if (location === undefined) return yield* NotFound.of("Location", "code", code)
+  // §7.1 step 4 "multiple → error": Delius is inconsistent (500), not a clash (409 is §7.2's only).
+  if (others.length > 0) {
+    return yield* inconsistentData(telemetry, `More than one active office location has code ${code}`, {
+      crn,
+      officeLocationCode: code
+    })
+  }
+  return location.officeLocationId
+})
 
 /** §7.5: the session feedback's outcome applied to the appointment contact, its notes appended once. */
-const recordFeedback = (services: WorkflowServices, ctx: OutcomeContext, update: FeedbackUpdate) =>
-  Effect.gen(function* () {
-    const found = yield* findAppointmentContact(services, {
-      crn: update.crn,
-      urn: appointmentUrn(update.appointmentId),
-      previousUrn: null,
-      deliusId: update.deliusId,
-      referralReference: update.referralReference,
-      referralUrn: referralUrn(update.referralId),
-      workflow: "Feedback Submitted"
-    })
-    if (Option.isNone(found)) return yield* appointmentNotFound(services, update)
-    const contact = found.value
-    // §7.5 step 2: notes appended once — in the same UPDATE as the outcome (one ROW_VERSION step, §8.2).
-    const notes = containsNotes(contact.notes, update.notes) ? contact.notes : appendNotes(contact.notes, update.notes)
-    yield* applyOutcome(services, { ...contact, notes }, update.outcome, ctx, notes === contact.notes ? {} : { notes })
+const recordFeedback = Effect.fnUntraced(function* (
+  services: WorkflowServices,
+  ctx: OutcomeContext,
+  update: FeedbackUpdate
+) {
+  const found = yield* findAppointmentContact(services, {
+    crn: update.crn,
+    urn: appointmentUrn(update.appointmentId),
+    previousUrn: null,
+    deliusId: update.deliusId,
+    referralReference: update.referralReference,
+    referralUrn: referralUrn(update.referralId),
+    workflow: "Feedback Submitted"
   })
+  if (Option.isNone(found)) return yield* appointmentNotFound(services, update)
+  const contact = found.value
+  // §7.5 step 2: notes appended once — in the same UPDATE as the outcome (one ROW_VERSION step, §8.2).
+  const notes = containsNotes(contact.notes, update.notes) ? contact.notes : appendNotes(contact.notes, update.notes)
+  yield* applyOutcome(services, { ...contact, notes }, update.outcome, ctx, notes === contact.notes ? {} : { notes })
+})
 
 /** §7.5 step 1: `AppointmentNotFoundException` → Rejected, with the reason support engineers need. */
-const appointmentNotFound = ({ contacts, nsis }: Pick<WorkflowServices, "contacts" | "nsis">, update: FeedbackUpdate) =>
-  Effect.gen(function* () {
-    const [nsi] = yield* nsis.trace(update.crn, referralUrn(update.referralId))
-    const softDeleted = yield* contacts.softDeletedFlag(
-      update.crn,
-      appointmentUrn(update.appointmentId),
-      update.deliusId ?? -1
-    )
-    return yield* new Unprocessable({
-      message: "Appointment Not Found",
-      properties: {
-        appointmentId: update.appointmentId,
-        deliusId: update.deliusId === null ? "null" : String(update.deliusId),
-        referralReference: update.referralReference,
-        outcomeAttended: update.outcome.attended,
-        outcomeNotify: String(update.outcome.notify),
-        reason: appointmentNotFoundReason({
-          nsiFound: nsi !== undefined,
-          nsiActiveFlag: nsi?.activeFlag ?? null,
-          contactSoftDeleted: Option.getOrNull(softDeleted)
-        }),
-        reasonDetail: appointmentNotFoundReasonDetail(nsi?.lastUpdatedBy ?? null)
-      }
-    })
+const appointmentNotFound = Effect.fnUntraced(function* (
+  { contacts, nsis }: Pick<WorkflowServices, "contacts" | "nsis">,
+  update: FeedbackUpdate
+) {
+  const [nsi] = yield* nsis.trace(update.crn, referralUrn(update.referralId))
+  const softDeleted = yield* contacts.softDeletedFlag(
+    update.crn,
+    appointmentUrn(update.appointmentId),
+    update.deliusId ?? -1
+  )
+  return yield* new Unprocessable({
+    message: "Appointment Not Found",
+    properties: {
+      appointmentId: update.appointmentId,
+      deliusId: update.deliusId === null ? "null" : String(update.deliusId),
+      referralReference: update.referralReference,
+      outcomeAttended: update.outcome.attended,
+      outcomeNotify: String(update.outcome.notify),
+      reason: appointmentNotFoundReason({
+        nsiFound: nsi !== undefined,
+        nsiActiveFlag: nsi?.activeFlag ?? null,
+        contactSoftDeleted: Option.getOrNull(softDeleted)
+      }),
+      reasonDetail: appointmentNotFoundReasonDetail(nsi?.lastUpdatedBy ?? null)
+    }
   })
+})

@@ -1,8 +1,7 @@
 /** The appointment contact: how merge (§7.1) and feedback (§7.5) find one, and how a new one is written. */
 import { Effect, Option } from "effect"
 import type { WriteContext } from "../delius/repositories/common.js"
-import { type Contact, insertedContact, type NewContact } from "../delius/repositories/ContactRepository.js"
-import type { DatabaseError } from "../errors.js"
+import { insertedContact, type NewContact } from "../delius/repositories/ContactRepository.js"
 import type { WorkflowServices } from "../workflows/personWorkflow.js"
 import { ContactId, londonDate, londonDateTime, type NsiId } from "../domain/index.js"
 
@@ -25,33 +24,32 @@ export interface AppointmentLookup {
  * Q2: an already-processed reschedule finds its replacement by the new URN first; else the `deliusId` R&M holds, with
  * decision Q4: that contact must be this person's CRS appointment (never another person's), otherwise not found.
  */
-export const findAppointmentContact = (
+export const findAppointmentContact = Effect.fnUntraced(function* (
   { contacts, telemetry }: Pick<WorkflowServices, "contacts" | "telemetry">,
   lookup: AppointmentLookup
-): Effect.Effect<Option.Option<Contact>, DatabaseError> =>
-  Effect.gen(function* () {
-    const byUrn = yield* contacts.findByCrnAndUrn(lookup.crn, lookup.urn)
-    if (Option.isSome(byUrn)) return byUrn
-    if (lookup.previousUrn !== null) {
-      const byPreviousUrn = yield* contacts.findByCrnAndUrn(lookup.crn, lookup.previousUrn)
-      if (Option.isSome(byPreviousUrn)) return byPreviousUrn
-    }
-    if (lookup.deliusId === null) return Option.none()
-    const byId = Option.filter(
-      // R&M holds the Delius id it was given (§4.2 `deliusId`): from here on it names a CONTACT row.
-      yield* contacts.findById(ContactId.make(lookup.deliusId)),
-      (contact) => contact.crn === lookup.crn && CRS_APPOINTMENT_TYPES.includes(contact.contactTypeCode)
-    )
-    if (Option.isNone(byId)) return byId
-    yield* telemetry.trackEvent(`Appointment Found By Delius Id - ${lookup.workflow}`, {
-      crn: lookup.crn,
-      urn: lookup.urn,
-      deliusId: String(lookup.deliusId),
-      referralReference: lookup.referralReference,
-      referralUrn: lookup.referralUrn
-    })
-    return byId
+) {
+  const byUrn = yield* contacts.findByCrnAndUrn(lookup.crn, lookup.urn)
+  if (Option.isSome(byUrn)) return byUrn
+  if (lookup.previousUrn !== null) {
+    const byPreviousUrn = yield* contacts.findByCrnAndUrn(lookup.crn, lookup.previousUrn)
+    if (Option.isSome(byPreviousUrn)) return byPreviousUrn
+  }
+  if (lookup.deliusId === null) return Option.none()
+  const byId = Option.filter(
+    // R&M holds the Delius id it was given (§4.2 `deliusId`): from here on it names a CONTACT row.
+    yield* contacts.findById(ContactId.make(lookup.deliusId)),
+    (contact) => contact.crn === lookup.crn && CRS_APPOINTMENT_TYPES.includes(contact.contactTypeCode)
+  )
+  if (Option.isNone(byId)) return byId
+  yield* telemetry.trackEvent(`Appointment Found By Delius Id - ${lookup.workflow}`, {
+    crn: lookup.crn,
+    urn: lookup.urn,
+    deliusId: String(lookup.deliusId),
+    referralReference: lookup.referralReference,
+    referralUrn: lookup.referralUrn
   })
+  return byId
+})
 
 /** A new appointment contact (§7.1 step 5c, and step 8's replacement): where it belongs and what it says. */
 export interface NewAppointment {
@@ -73,28 +71,27 @@ export interface NewAppointment {
 }
 
 /** Insert the appointment contact and return its row (built from what was inserted, not read back). */
-export const insertAppointmentContact = (
+export const insertAppointmentContact = Effect.fnUntraced(function* (
   { contacts }: Pick<WorkflowServices, "contacts">,
   appointment: NewAppointment,
   ctx: WriteContext
-) =>
-  Effect.gen(function* () {
-    const row: NewContact = {
-      offenderId: appointment.offenderId,
-      contactTypeId: appointment.contactTypeId,
-      contactDate: londonDate(appointment.startMillis),
-      contactStartTime: londonDateTime(appointment.startMillis),
-      contactEndTime: londonDateTime(appointment.endMillis),
-      eventId: appointment.eventId,
-      nsiId: appointment.nsiId,
-      probationAreaId: appointment.probationAreaId,
-      teamId: appointment.teamId,
-      staffId: appointment.staffId,
-      officeLocationId: appointment.officeLocationId,
-      rarActivity: appointment.rarActivity ? "Y" : "N",
-      externalReference: appointment.urn,
-      notes: appointment.notes
-    }
-    const id = yield* contacts.insert(row, ctx)
-    return insertedContact(id, row, appointment)
-  })
+) {
+  const row: NewContact = {
+    offenderId: appointment.offenderId,
+    contactTypeId: appointment.contactTypeId,
+    contactDate: londonDate(appointment.startMillis),
+    contactStartTime: londonDateTime(appointment.startMillis),
+    contactEndTime: londonDateTime(appointment.endMillis),
+    eventId: appointment.eventId,
+    nsiId: appointment.nsiId,
+    probationAreaId: appointment.probationAreaId,
+    teamId: appointment.teamId,
+    staffId: appointment.staffId,
+    officeLocationId: appointment.officeLocationId,
+    rarActivity: appointment.rarActivity ? "Y" : "N",
+    externalReference: appointment.urn,
+    notes: appointment.notes
+  }
+  const id = yield* contacts.insert(row, ctx)
+  return insertedContact(id, row, appointment)
+})

@@ -55,13 +55,13 @@ export const auditedWith = <A, E, R>(
     )
   })
 
-const writeAudit = (
-  { audits, reference, user }: AuditServices,
-  code: BusinessInteraction,
-  outcome: "P" | "F",
-  entries: ReadonlyArray<readonly [string, string]>
-) =>
-  Effect.gen(function* () {
+const writeAudit = Effect.fnUntraced(
+  function* (
+    { audits, reference, user }: AuditServices,
+    code: BusinessInteraction,
+    outcome: "P" | "F",
+    entries: ReadonlyArray<readonly [string, string]>
+  ) {
     const n = yield* now
     const interaction = yield* reference.businessInteractionId(code, n.dateTime)
     if (Option.isNone(interaction)) {
@@ -74,8 +74,8 @@ const writeAudit = (
       outcome,
       parameters: entries.map(([k, v]) => `${k}='${v}'`).join(",")
     })
-  }).pipe(
-    // No span of its own: its one statement is one already (Audit.insert), and with telemetry exported each span is
-    // one more record sent per request.
-    Effect.catchAll((error) => Effect.logError("Failed to write AUDITED_INTERACTION", error))
-  )
+  },
+  // No span of its own: its one statement is one already (Audit.insert), and with telemetry exported each span is
+  // one more record sent per request.
+  Effect.catchAll((error) => Effect.logError("Failed to write AUDITED_INTERACTION", error))
+)

@@ -93,74 +93,70 @@ type ReadServices = Effect.Effect.Success<typeof readServices>
 const today = Effect.map(Clock.currentTimeMillis, londonDate)
 
 /** A manager of the person (§4.3); community managers' email and telephone come from LDAP for their username. */
-const managerOf =
-  ({ directory }: Pick<ReadServices, "directory">) =>
-  (row: ManagerRow, locations: ReadonlyArray<OfficeLocationRow>, fromDirectory: boolean) =>
-    Effect.gen(function* () {
-      const entry =
-        fromDirectory && row.username !== null ? Option.getOrNull(yield* directory.findUser(row.username)) : null
-      const managerResult: S.Manager = compact({
-        code: row.officerCode,
-        name: { forename: row.forename ?? "", surname: row.surname ?? "" },
-        username: row.username,
-        email: fromDirectory ? entry?.email : row.email,
-        telephoneNumber: fromDirectory ? entry?.telephoneNumber : row.telephoneNumber,
-        responsibleOfficer: row.responsibleOfficer > 0,
-        pdu: row.pduCode === null ? null : { code: row.pduCode, description: row.pduDescription ?? "" },
-        team:
-          row.teamCode === null
-            ? null
-            : compact({
-                code: row.teamCode,
-                description: row.teamDescription ?? "",
-                email: row.teamEmail,
-                telephoneNumber: row.teamTelephone
-              }),
-        // The Manager object also omits empty lists (§2.1).
-        officeLocations: locations.length === 0 ? null : locations.map((l) => officeLocation(l, false)),
-        unallocated: row.officerCode.endsWith("U")
-      })
-      return managerResult
+const managerOf = ({ directory }: Pick<ReadServices, "directory">) =>
+  Effect.fnUntraced(function* (row: ManagerRow, locations: ReadonlyArray<OfficeLocationRow>, fromDirectory: boolean) {
+    const entry =
+      fromDirectory && row.username !== null ? Option.getOrNull(yield* directory.findUser(row.username)) : null
+    const managerResult: S.Manager = compact({
+      code: row.officerCode,
+      name: { forename: row.forename ?? "", surname: row.surname ?? "" },
+      username: row.username,
+      email: fromDirectory ? entry?.email : row.email,
+      telephoneNumber: fromDirectory ? entry?.telephoneNumber : row.telephoneNumber,
+      responsibleOfficer: row.responsibleOfficer > 0,
+      pdu: row.pduCode === null ? null : { code: row.pduCode, description: row.pduDescription ?? "" },
+      team:
+        row.teamCode === null
+          ? null
+          : compact({
+              code: row.teamCode,
+              description: row.teamDescription ?? "",
+              email: row.teamEmail,
+              telephoneNumber: row.teamTelephone
+            }),
+      // The Manager object also omits empty lists (§2.1).
+      officeLocations: locations.length === 0 ? null : locations.map((l) => officeLocation(l, false)),
+      unallocated: row.officerCode.endsWith("U")
     })
+    return managerResult
+  })
 
 /** §4.5: the person's details, profile and contact details; none for an unknown CRN. */
-const caseDetailsOf =
-  ({ people }: Pick<ReadServices, "people">) =>
-  (crn: string) =>
-    Effect.gen(function* () {
-      const person = yield* people.findDetail(crn)
-      if (Option.isNone(person)) return Option.none<S.CaseDetail>()
-      const p = person.value
-      const disabilities = yield* people.disabilities(p.offenderId, yield* today)
-      const main = yield* people.mainAddress(p.offenderId)
-      const blank = (s: string | null) => s === null || s.trim() === ""
-      const profile =
-        blank(p.language) && blank(p.ethnicity) && blank(p.religion) && disabilities.length === 0
-          ? undefined
-          : compact({
-              primaryLanguage: p.language,
-              ethnicity: p.ethnicity,
-              religion: p.religion,
-              disabilities: disabilities.map((d) =>
-                compact({ type: d.type ?? "", startDate: d.startDate, notes: d.notes })
-              )
-            })
-      const detail: S.CaseDetail = compact({
-        crn: p.crn,
-        name: { forename: p.firstName ?? "", surname: p.surname ?? "" },
-        dateOfBirth: p.dateOfBirthDate,
-        gender: p.gender,
-        profile,
-        contactDetails: compact({
-          noFixedAbode: Option.isSome(main) && main.value.noFixedAbode === "Y",
-          mainAddress: Option.isSome(main) ? address({ ...main.value }) : undefined,
-          emailAddress: p.eMailAddress,
-          telephoneNumber: p.telephoneNumber,
-          mobileNumber: p.mobileNumber
-        })
+const caseDetailsOf = ({ people }: Pick<ReadServices, "people">) =>
+  Effect.fnUntraced(function* (crn: string) {
+    const person = yield* people.findDetail(crn)
+    if (Option.isNone(person)) return Option.none<S.CaseDetail>()
+    const p = person.value
+    const disabilities = yield* people.disabilities(p.offenderId, yield* today)
+    const main = yield* people.mainAddress(p.offenderId)
+    const blank = (s: string | null) => s === null || s.trim() === ""
+    const profile =
+      blank(p.language) && blank(p.ethnicity) && blank(p.religion) && disabilities.length === 0
+        ? undefined
+        : compact({
+            primaryLanguage: p.language,
+            ethnicity: p.ethnicity,
+            religion: p.religion,
+            disabilities: disabilities.map((d) =>
+              compact({ type: d.type ?? "", startDate: d.startDate, notes: d.notes })
+            )
+          })
+    const detail: S.CaseDetail = compact({
+      crn: p.crn,
+      name: { forename: p.firstName ?? "", surname: p.surname ?? "" },
+      dateOfBirth: p.dateOfBirthDate,
+      gender: p.gender,
+      profile,
+      contactDetails: compact({
+        noFixedAbode: Option.isSome(main) && main.value.noFixedAbode === "Y",
+        mainAddress: Option.isSome(main) ? address({ ...main.value }) : undefined,
+        emailAddress: p.eMailAddress,
+        telephoneNumber: p.telephoneNumber,
+        mobileNumber: p.mobileNumber
       })
-      return Option.some(detail)
     })
+    return Option.some(detail)
+  })
 
 const conviction = (row: ConvictionRow): S.Conviction =>
   compact({

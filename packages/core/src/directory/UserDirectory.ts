@@ -181,71 +181,70 @@ interface Connection {
  * over one connection by message id, so a single bound client is enough; the lock only serialises (re)connecting so
  * that concurrent first lookups share one bind.
  */
-const ldapConnection = (ldap: Ldapts, config: LdapDirectoryConfig, timeoutMs: number) =>
-  Effect.gen(function* () {
-    const lock = yield* Effect.makeSemaphore(1)
-    let current: Client | undefined
-    let lastUsedMillis = 0
+const ldapConnection = Effect.fnUntraced(function* (ldap: Ldapts, config: LdapDirectoryConfig, timeoutMs: number) {
+  const lock = yield* Effect.makeSemaphore(1)
+  let current: Client | undefined
+  let lastUsedMillis = 0
 
-    const secretFree = (text: string): string => {
-      const password = Redacted.value(config.bindPassword)
-      return password === "" ? text : text.split(password).join("<redacted>")
+  const secretFree = (text: string): string => {
+    const password = Redacted.value(config.bindPassword)
+    return password === "" ? text : text.split(password).join("<redacted>")
+  }
+  /** ldapts result-code errors carry only the server's (often empty) diagnostic text: name the result code too. */
+  const describe = (e: unknown): string => {
+    if (e instanceof ldap.ResultCodeError) {
+      const diagnostic = e.message.replace(/\s*Code: 0x[0-9a-f]+$/i, "").trim()
+      return secretFree(`${e.name} (LDAP result code ${e.code})${diagnostic === "" ? "" : `: ${diagnostic}`}`)
     }
-    /** ldapts result-code errors carry only the server's (often empty) diagnostic text: name the result code too. */
-    const describe = (e: unknown): string => {
-      if (e instanceof ldap.ResultCodeError) {
-        const diagnostic = e.message.replace(/\s*Code: 0x[0-9a-f]+$/i, "").trim()
-        return secretFree(`${e.name} (LDAP result code ${e.code})${diagnostic === "" ? "" : `: ${diagnostic}`}`)
-      }
-      return secretFree(describeFailure(e))
-    }
+    return secretFree(describeFailure(e))
+  }
 
-    /** Drop a connection; unbind is fire-and-forget because a hung server must not hold up the caller. */
-    const drop = (client: Client): void => {
-      if (current === client) current = undefined
-      client.unbind().catch(() => undefined)
-    }
-    const discard = (client: Client) => Effect.sync(() => drop(client))
+  /** Drop a connection; unbind is fire-and-forget because a hung server must not hold up the caller. */
+  const drop = (client: Client): void => {
+    if (current === client) current = undefined
+    client.unbind().catch(() => undefined)
+  }
+  const discard = (client: Client) => Effect.sync(() => drop(client))
 
-    const open: Effect.Effect<Client, DirectoryError> = Effect.gen(function* () {
-      const client = yield* Effect.try({
-        // ldapts also bounds each operation (`timeout`) and the TCP connect (`connectTimeout`) itself, so a request
-        // abandoned by our own timeout still gets its socket destroyed.
-        try: () => new ldap.Client({ url: config.url, timeout: timeoutMs, connectTimeout: timeoutMs }),
-        catch: (e) => new DirectoryError({ message: `Invalid LDAP URL ${config.url}: ${describe(e)}`, cause: e })
-      })
-      yield* Effect.tryPromise({
-        try: () => client.bind(config.bindDn, Redacted.value(config.bindPassword)),
-        // Names the URL and bind DN, never the password (which is also scrubbed from the server's text).
-        catch: (e) =>
-          new DirectoryError({
-            message: `LDAP bind to ${config.url} as ${config.bindDn} failed: ${describe(e)}`,
-            cause: e
-          })
-      }).pipe(Effect.onError(() => discard(client))) // failed or interrupted by the lookup timeout
-      current = client
-      lastUsedMillis = yield* Clock.currentTimeMillis
-      return client
+  const open: Effect.Effect<Client, DirectoryError> = Effect.gen(function* () {
+    const client = yield* Effect.try({
+      // ldapts also bounds each operation (`timeout`) and the TCP connect (`connectTimeout`) itself, so a request
+      // abandoned by our own timeout still gets its socket destroyed.
+      try: () => new ldap.Client({ url: config.url, timeout: timeoutMs, connectTimeout: timeoutMs }),
+      catch: (e) => new DirectoryError({ message: `Invalid LDAP URL ${config.url}: ${describe(e)}`, cause: e })
     })
-
-    const connect: Effect.Effect<Connection, DirectoryError> = lock.withPermits(1)(
-      Effect.flatMap(Clock.currentTimeMillis, (now): Effect.Effect<Connection, DirectoryError> => {
-        if (current !== undefined && current.isConnected && now - lastUsedMillis < MAX_IDLE_MS) {
-          return Effect.succeed({ client: current, reused: true })
-        }
-        // Never connected, closed by the server (idle timeout, restart), or idle long enough to be suspect: reconnect.
-        if (current !== undefined) drop(current)
-        return Effect.map(open, (client) => ({ client, reused: false }))
-      })
-    )
-
-    const used = Effect.map(Clock.currentTimeMillis, (now) => {
-      lastUsedMillis = now
-    })
-    // Layer released (host shutdown): unbind politely.
-    yield* Effect.addFinalizer(() => Effect.suspend(() => (current !== undefined ? discard(current) : Effect.void)))
-    return { connect, discard, used, describe, secretFree }
+    yield* Effect.tryPromise({
+      try: () => client.bind(config.bindDn, Redacted.value(config.bindPassword)),
+      // Names the URL and bind DN, never the password (which is also scrubbed from the server's text).
+      catch: (e) =>
+        new DirectoryError({
+          message: `LDAP bind to ${config.url} as ${config.bindDn} failed: ${describe(e)}`,
+          cause: e
+        })
+    }).pipe(Effect.onError(() => discard(client))) // failed or interrupted by the lookup timeout
+    current = client
+    lastUsedMillis = yield* Clock.currentTimeMillis
+    return client
   })
+
+  const connect: Effect.Effect<Connection, DirectoryError> = lock.withPermits(1)(
+    Effect.flatMap(Clock.currentTimeMillis, (now): Effect.Effect<Connection, DirectoryError> => {
+      if (current !== undefined && current.isConnected && now - lastUsedMillis < MAX_IDLE_MS) {
+        return Effect.succeed({ client: current, reused: true })
+      }
+      // Never connected, closed by the server (idle timeout, restart), or idle long enough to be suspect: reconnect.
+      if (current !== undefined) drop(current)
+      return Effect.map(open, (client) => ({ client, reused: false }))
+    })
+  )
+
+  const used = Effect.map(Clock.currentTimeMillis, (now) => {
+    lastUsedMillis = now
+  })
+  // Layer released (host shutdown): unbind politely.
+  yield* Effect.addFinalizer(() => Effect.suspend(() => (current !== undefined ? discard(current) : Effect.void)))
+  return { connect, discard, used, describe, secretFree }
+})
 
 /** One search, bounded in time, retried once on a fresh connection if a reused one turned out to be dead. */
 const ldapSearch = (
@@ -256,35 +255,34 @@ const ldapSearch = (
   timeoutMs: number
 ) => {
   const { describe, discard, secretFree } = connection
-  const searchOnce = (filter: Filter, sizeLimit: number) =>
-    Effect.gen(function* () {
-      const { client, reused } = yield* connection.connect
-      return yield* Effect.tryPromise({
-        try: () =>
-          client.search(usersDn, {
-            scope: "one", // §3.4 / §13 item 3: one level under ou=Users
-            derefAliases: "never", // §3.4 / §10: java.naming.ldap.derefAliases=never
-            filter,
-            attributes: ATTRIBUTES,
-            sizeLimit,
-            timeLimit: Math.max(1, Math.ceil(timeoutMs / 1000))
-          }),
-        catch: (e) => e
-      }).pipe(
-        Effect.tap(() => connection.used),
-        // Interrupted by the lookup timeout: the connection may be wedged, so do not reuse it.
-        Effect.onInterrupt(() => discard(client)),
-        Effect.catchAll((e): Effect.Effect<never, DirectoryError | StaleConnection> => {
-          const error = new DirectoryError({
-            message: `LDAP search for ${secretFree(filter.toString())} under ${where} failed: ${describe(e)}`,
-            cause: e
-          })
-          // An LDAP result code means the server answered: the connection is fine and retrying will not help.
-          if (e instanceof ldap.ResultCodeError) return Effect.fail(error)
-          return discard(client).pipe(Effect.zipRight(Effect.fail(reused ? new StaleConnection({ error }) : error)))
+  const searchOnce = Effect.fnUntraced(function* (filter: Filter, sizeLimit: number) {
+    const { client, reused } = yield* connection.connect
+    return yield* Effect.tryPromise({
+      try: () =>
+        client.search(usersDn, {
+          scope: "one", // §3.4 / §13 item 3: one level under ou=Users
+          derefAliases: "never", // §3.4 / §10: java.naming.ldap.derefAliases=never
+          filter,
+          attributes: ATTRIBUTES,
+          sizeLimit,
+          timeLimit: Math.max(1, Math.ceil(timeoutMs / 1000))
+        }),
+      catch: (e) => e
+    }).pipe(
+      Effect.tap(() => connection.used),
+      // Interrupted by the lookup timeout: the connection may be wedged, so do not reuse it.
+      Effect.onInterrupt(() => discard(client)),
+      Effect.catchAll((e): Effect.Effect<never, DirectoryError | StaleConnection> => {
+        const error = new DirectoryError({
+          message: `LDAP search for ${secretFree(filter.toString())} under ${where} failed: ${describe(e)}`,
+          cause: e
         })
-      )
-    })
+        // An LDAP result code means the server answered: the connection is fine and retrying will not help.
+        if (e instanceof ldap.ResultCodeError) return Effect.fail(error)
+        return discard(client).pipe(Effect.zipRight(Effect.fail(reused ? new StaleConnection({ error }) : error)))
+      })
+    )
+  })
 
   return (filter: Filter, sizeLimit: number) =>
     searchOnce(filter, sizeLimit).pipe(
@@ -301,44 +299,43 @@ const ldapSearch = (
     )
 }
 
-const makeLdap = (config: LdapDirectoryConfig) =>
-  Effect.gen(function* () {
-    const ldap: Ldapts = yield* Effect.promise(() => import("ldapts"))
-    const timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS
-    const usersDn = `ou=Users,${config.base ?? DEFAULT_LDAP_BASE}`
-    const where = `${config.url} (${usersDn})`
-    const search = ldapSearch(ldap, yield* ldapConnection(ldap, config, timeoutMs), usersDn, where, timeoutMs)
+const makeLdap = Effect.fnUntraced(function* (config: LdapDirectoryConfig) {
+  const ldap: Ldapts = yield* Effect.promise(() => import("ldapts"))
+  const timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS
+  const usersDn = `ou=Users,${config.base ?? DEFAULT_LDAP_BASE}`
+  const where = `${config.url} (${usersDn})`
+  const search = ldapSearch(ldap, yield* ldapConnection(ldap, config, timeoutMs), usersDn, where, timeoutMs)
 
-    const findUser = Effect.fnUntraced(function* (username: string) {
-      yield* annotateSpan({ "directory.username": username })
-      // sizeLimit 2: enough to notice a duplicate without fetching every match.
-      const { searchEntries } = yield* search(userFilter(ldap, [username]), 2)
-      const [first, ...others] = searchEntries
-      if (first === undefined) return Option.none<DirectoryUser>()
-      if (others.length > 0) {
-        // §3.4 expects exactly one entry. Serving the first keeps the endpoints (§4.3, §4.10) answering while the
-        // warning tells support that the directory holds duplicates.
-        yield* Effect.logWarning("More than one LDAP entry matches the username; using the first").pipe(
-          Effect.annotateLogs({ username, dn: first.dn, base: usersDn })
-        )
+  const findUser = Effect.fnUntraced(function* (username: string) {
+    yield* annotateSpan({ "directory.username": username })
+    // sizeLimit 2: enough to notice a duplicate without fetching every match.
+    const { searchEntries } = yield* search(userFilter(ldap, [username]), 2)
+    const [first, ...others] = searchEntries
+    if (first === undefined) return Option.none<DirectoryUser>()
+    if (others.length > 0) {
+      // §3.4 expects exactly one entry. Serving the first keeps the endpoints (§4.3, §4.10) answering while the
+      // warning tells support that the directory holds duplicates.
+      yield* Effect.logWarning("More than one LDAP entry matches the username; using the first").pipe(
+        Effect.annotateLogs({ username, dn: first.dn, base: usersDn })
+      )
+    }
+    return Option.some(toUser(first, username))
+  }, traced("UserDirectory.findUser"))
+
+  const findUsers = Effect.fnUntraced(function* (usernames: Iterable<string>) {
+    const wanted = [...new Set(usernames)]
+    const found = new Map<string, DirectoryUser>()
+    for (let i = 0; i < wanted.length; i += FIND_USERS_CHUNK) {
+      const chunk = wanted.slice(i, i + FIND_USERS_CHUNK)
+      const { searchEntries } = yield* search(userFilter(ldap, chunk), 0)
+      for (const name of chunk) {
+        const lower = name.toLowerCase()
+        const entry = searchEntries.find((e) => valuesOf(e, "cn").some((cn) => cn.toLowerCase() === lower))
+        if (entry !== undefined) found.set(name, toUser(entry, name))
       }
-      return Option.some(toUser(first, username))
-    }, traced("UserDirectory.findUser"))
+    }
+    return found as ReadonlyMap<string, DirectoryUser>
+  }, traced("UserDirectory.findUsers"))
 
-    const findUsers = Effect.fnUntraced(function* (usernames: Iterable<string>) {
-      const wanted = [...new Set(usernames)]
-      const found = new Map<string, DirectoryUser>()
-      for (let i = 0; i < wanted.length; i += FIND_USERS_CHUNK) {
-        const chunk = wanted.slice(i, i + FIND_USERS_CHUNK)
-        const { searchEntries } = yield* search(userFilter(ldap, chunk), 0)
-        for (const name of chunk) {
-          const lower = name.toLowerCase()
-          const entry = searchEntries.find((e) => valuesOf(e, "cn").some((cn) => cn.toLowerCase() === lower))
-          if (entry !== undefined) found.set(name, toUser(entry, name))
-        }
-      }
-      return found as ReadonlyMap<string, DirectoryUser>
-    }, traced("UserDirectory.findUsers"))
-
-    return UserDirectory.of({ findUser, findUsers })
-  })
+  return UserDirectory.of({ findUser, findUsers })
+})

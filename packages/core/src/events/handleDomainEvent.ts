@@ -95,60 +95,60 @@ const handlerServices = Effect.all({
 
 type HandlerServices = Effect.Effect.Success<typeof handlerServices>
 
-const referralEnded = ({ client, config, referral }: HandlerServices, { crn, detailUrl, event }: HandlerInput) =>
-  Effect.gen(function* () {
-    const deliveryState = yield* requireText(event, "deliveryState")
-    const referralUrn = yield* requireText(event, "referralURN")
-    const userUrl = yield* requireText(event, "referralProbationUserURL")
-    const sent = yield* client.get(detailUrl, SentReferral)
-    if (sent === null) return yield* new NotFound({ message: `Unable to retrieve session: ${detailUrl}` })
-    const endDate = sent.concludedAt ?? sent.endRequestedAt
-    if (endDate === undefined) return yield* illegalState(`No End Date for Termination: ${referralUrn} => ${crn}`)
-    if (!isReferralEndType(deliveryState)) {
-      return yield* illegalArgument(`No enum constant ReferralEndType.${deliveryState}`)
-    }
-    let withdrawal: string | undefined
-    if (sent.withdrawalCode !== undefined) {
-      if (sent.withdrawalState === undefined) return yield* illegalArgument("Withdrawal state not provided")
-      withdrawal = withdrawalOutcome(sent.withdrawalCode, sent.withdrawalState)
-    }
-    const contractType = sent.referral.contractTypeName
-    const provider = sent.referral.serviceProvider.name
-    return yield* referral.end({
-      crn,
-      referralUrn,
-      endDate,
+const referralEnded = Effect.fnUntraced(function* (
+  { client, config, referral }: HandlerServices,
+  { crn, detailUrl, event }: HandlerInput
+) {
+  const deliveryState = yield* requireText(event, "deliveryState")
+  const referralUrn = yield* requireText(event, "referralURN")
+  const userUrl = yield* requireText(event, "referralProbationUserURL")
+  const sent = yield* client.get(detailUrl, SentReferral)
+  if (sent === null) return yield* new NotFound({ message: `Unable to retrieve session: ${detailUrl}` })
+  const endDate = sent.concludedAt ?? sent.endRequestedAt
+  if (endDate === undefined) return yield* illegalState(`No End Date for Termination: ${referralUrn} => ${crn}`)
+  if (!isReferralEndType(deliveryState)) {
+    return yield* illegalArgument(`No enum constant ReferralEndType.${deliveryState}`)
+  }
+  let withdrawal: string | undefined
+  if (sent.withdrawalCode !== undefined) {
+    if (sent.withdrawalState === undefined) return yield* illegalArgument("Withdrawal state not provided")
+    withdrawal = withdrawalOutcome(sent.withdrawalCode, sent.withdrawalState)
+  }
+  const contractType = sent.referral.contractTypeName
+  const provider = sent.referral.serviceProvider.name
+  return yield* referral.end({
+    crn,
+    referralUrn,
+    endDate,
+    endType: deliveryState,
+    outcomeCode: terminationOutcomeCode({
       endType: deliveryState,
-      outcomeCode: terminationOutcomeCode({
-        endType: deliveryState,
-        withdrawalOutcome: withdrawal,
-        withdrawalReasonEnabled: config.withdrawalReasonEnabled
-      }),
       withdrawalOutcome: withdrawal,
-      notes: `Referral Ended for ${contractType} Referral ${sent.referenceNumber} with Prime Provider ${provider}\n${userUrl}`,
-      notificationDateTime: sent.endOfServiceReport?.submittedAt,
-      notificationNotes: `End of Service Report Submitted for ${contractType} Referral ${sent.referenceNumber} with Prime Provider ${provider}\n${userUrl}`,
-      relevantSentenceId: sent.relevantSentenceId,
-      sentAt: sent.sentAt
-    })
+      withdrawalReasonEnabled: config.withdrawalReasonEnabled
+    }),
+    withdrawalOutcome: withdrawal,
+    notes: `Referral Ended for ${contractType} Referral ${sent.referenceNumber} with Prime Provider ${provider}\n${userUrl}`,
+    notificationDateTime: sent.endOfServiceReport?.submittedAt,
+    notificationNotes: `End of Service Report Submitted for ${contractType} Referral ${sent.referenceNumber} with Prime Provider ${provider}\n${userUrl}`,
+    relevantSentenceId: sent.relevantSentenceId,
+    sentAt: sent.sentAt
   })
+})
 
-const actionPlan =
-  (type: "Submitted" | "Approved") =>
-  ({ actionPlans }: HandlerServices, { crn, event, occurredAt }: HandlerInput) =>
-    Effect.gen(function* () {
-      yield* actionPlans.record({
-        type,
-        crn,
-        occurredAt,
-        referralId: yield* requireText(event, "referralId"),
-        referralReference: yield* requireText(event, "referralReference"),
-        contractTypeName: yield* requireText(event, "contractTypeName"),
-        primeProviderName: yield* requireText(event, "primeProviderName"),
-        actionPlanProbationUserUrl: yield* requireText(event, "actionPlanProbationUserUrl")
-      })
-      return {}
+const actionPlan = (type: "Submitted" | "Approved") =>
+  Effect.fnUntraced(function* ({ actionPlans }: HandlerServices, { crn, event, occurredAt }: HandlerInput) {
+    yield* actionPlans.record({
+      type,
+      crn,
+      occurredAt,
+      referralId: yield* requireText(event, "referralId"),
+      referralReference: yield* requireText(event, "referralReference"),
+      contractTypeName: yield* requireText(event, "contractTypeName"),
+      primeProviderName: yield* requireText(event, "primeProviderName"),
+      actionPlanProbationUserUrl: yield* requireText(event, "actionPlanProbationUserUrl")
     })
+    return {}
+  })
 
 /** The feedback a feedback event points at (§7.5 "Building the update"), from R&M's session or supplier assessment. */
 interface SelectedFeedback {
@@ -159,30 +159,36 @@ interface SelectedFeedback {
 
 const appointmentNotRetrieved = (detailUrl: string) => illegalArgument(`Unable to retrieve appointment: ${detailUrl}`)
 
-const sessionFeedback = (client: ReferAndMonitorClientShape, event: DomainEvent, detailUrl: string) =>
-  Effect.gen(function* () {
-    const referralId = yield* requireText(event, "referralId")
-    const session = yield* client.get(detailUrl, ReferralSession)
-    if (session === null) return yield* appointmentNotRetrieved(detailUrl)
-    const found: SelectedFeedback = {
-      referralId,
-      deliusId: session.deliusAppointmentId ?? null,
-      selected: latestSessionFeedback(session, referralId)
-    }
-    return found
-  })
+const sessionFeedback = Effect.fnUntraced(function* (
+  client: ReferAndMonitorClientShape,
+  event: DomainEvent,
+  detailUrl: string
+) {
+  const referralId = yield* requireText(event, "referralId")
+  const session = yield* client.get(detailUrl, ReferralSession)
+  if (session === null) return yield* appointmentNotRetrieved(detailUrl)
+  const found: SelectedFeedback = {
+    referralId,
+    deliusId: session.deliusAppointmentId ?? null,
+    selected: latestSessionFeedback(session, referralId)
+  }
+  return found
+})
 
-const initialAssessmentFeedback = (client: ReferAndMonitorClientShape, event: DomainEvent, detailUrl: string) =>
-  Effect.gen(function* () {
-    const assessment = yield* client.get(detailUrl, SupplierAssessment)
-    if (assessment === null) return yield* appointmentNotRetrieved(detailUrl)
-    const found: SelectedFeedback = {
-      referralId: assessment.referralId,
-      deliusId: yield* optionalDeliusId(text(event, "deliusAppointmentId")),
-      selected: latestAssessmentFeedback(assessment)
-    }
-    return found
-  })
+const initialAssessmentFeedback = Effect.fnUntraced(function* (
+  client: ReferAndMonitorClientShape,
+  event: DomainEvent,
+  detailUrl: string
+) {
+  const assessment = yield* client.get(detailUrl, SupplierAssessment)
+  if (assessment === null) return yield* appointmentNotRetrieved(detailUrl)
+  const found: SelectedFeedback = {
+    referralId: assessment.referralId,
+    deliusId: yield* optionalDeliusId(text(event, "deliusAppointmentId")),
+    selected: latestAssessmentFeedback(assessment)
+  }
+  return found
+})
 
 /** `additionalInformation.deliusAppointmentId` of an initial-assessment event: absent or "" → none; else digits. */
 const optionalDeliusId = (raw: Option.Option<string>) =>
@@ -197,45 +203,43 @@ const optionalDeliusId = (raw: Option.Option<string>) =>
     }
   )
 
-const feedbackSubmitted =
-  <E>(
-    source: (
-      client: ReferAndMonitorClientShape,
-      event: DomainEvent,
-      detailUrl: string
-    ) => Effect.Effect<SelectedFeedback, E>
-  ) =>
-  ({ appointments, client }: HandlerServices, { crn, detailUrl, event }: HandlerInput) =>
-    Effect.gen(function* () {
-      const referralReference = yield* requireText(event, "referralReference")
-      const contractTypeName = yield* requireText(event, "contractTypeName")
-      const primeProviderName = yield* requireText(event, "primeProviderName")
-      const userUrl = yield* requireText(event, "referralProbationUserURL")
-      const { deliusId, referralId, selected } = yield* source(client, event, detailUrl)
-      // Feedback not yet visible (R&M publishes before it commits, §16): a Failure, so SQS retries later.
-      if (Either.isLeft(selected)) return yield* illegalState(selected.left)
-      const { appointmentId, feedback } = selected.right
-      const attended = parseAttended(feedback.attendanceFeedback.attended ?? "")
-      if (Option.isNone(attended)) {
-        return yield* illegalArgument(`Unexpected attended value: ${feedback.attendanceFeedback.attended}`)
-      }
-      yield* appointments.recordFeedback({
-        crn,
-        appointmentId,
-        deliusId,
-        referralId,
-        referralReference,
-        outcome: {
-          attended: attended.value,
-          didSessionHappen: feedback.attendanceFeedback.didSessionHappen ?? null,
-          noSessionReasonType: feedback.sessionFeedback.noSessionReasonType ?? null,
-          notify: feedback.sessionFeedback.notify
-        },
-        // §14: the contract type name is used as given ("… Referral Referral FE4536C …" is expected).
-        notes: `Session Feedback Recorded for ${contractTypeName} Referral ${referralReference} with Prime Provider ${primeProviderName}\n${userUrl}`
-      })
-      return { appointmentId, crn, referralReference }
+const feedbackSubmitted = <E>(
+  source: (
+    client: ReferAndMonitorClientShape,
+    event: DomainEvent,
+    detailUrl: string
+  ) => Effect.Effect<SelectedFeedback, E>
+) =>
+  Effect.fnUntraced(function* ({ appointments, client }: HandlerServices, { crn, detailUrl, event }: HandlerInput) {
+    const referralReference = yield* requireText(event, "referralReference")
+    const contractTypeName = yield* requireText(event, "contractTypeName")
+    const primeProviderName = yield* requireText(event, "primeProviderName")
+    const userUrl = yield* requireText(event, "referralProbationUserURL")
+    const { deliusId, referralId, selected } = yield* source(client, event, detailUrl)
+    // Feedback not yet visible (R&M publishes before it commits, §16): a Failure, so SQS retries later.
+    if (Either.isLeft(selected)) return yield* illegalState(selected.left)
+    const { appointmentId, feedback } = selected.right
+    const attended = parseAttended(feedback.attendanceFeedback.attended ?? "")
+    if (Option.isNone(attended)) {
+      return yield* illegalArgument(`Unexpected attended value: ${feedback.attendanceFeedback.attended}`)
+    }
+    yield* appointments.recordFeedback({
+      crn,
+      appointmentId,
+      deliusId,
+      referralId,
+      referralReference,
+      outcome: {
+        attended: attended.value,
+        didSessionHappen: feedback.attendanceFeedback.didSessionHappen ?? null,
+        noSessionReasonType: feedback.sessionFeedback.noSessionReasonType ?? null,
+        notify: feedback.sessionFeedback.notify
+      },
+      // §14: the contract type name is used as given ("… Referral Referral FE4536C …" is expected).
+      notes: `Session Feedback Recorded for ${contractTypeName} Referral ${referralReference} with Prime Provider ${primeProviderName}\n${userUrl}`
     })
+    return { appointmentId, crn, referralReference }
+  })
 
 /** What a handler is given: the event, its CRN, its (present) detail URL and when it occurred (§5.1). */
 interface HandlerInput {
@@ -287,8 +291,8 @@ const badMessage = (common: Record<string, string>, message: string): Omit<Event
  * Handle one SQS message body. It needs the workflows (Referral, Appointment, ActionPlan), the R&M client,
  * Telemetry and EventHandlerConfig.
  */
-export const handleDomainEvent = (body: unknown) =>
-  Effect.gen(function* () {
+export const handleDomainEvent = Effect.fnUntraced(
+  function* (body: unknown) {
     const telemetry = yield* Telemetry
     const services = yield* handlerServices
     const decoded = decodeMessage(body)
@@ -336,18 +340,18 @@ export const handleDomainEvent = (body: unknown) =>
       })
     }
     return yield* done(failureOutcome(outcome.left, common))
-  }).pipe(
-    // A defect (a bug) is still a Failure: the message is retried and lands in the DLQ, the host never crashes.
-    Effect.catchAllDefect((defect) =>
-      Effect.succeed<EventResult>({
-        outcome: "Failure",
-        eventType: null,
-        messageId: null,
-        telemetryName: "RuntimeException",
-        properties: { crn: "", referralId: "", message: String(defect) },
-        transient: false,
-        message: String(defect)
-      })
-    ),
-    traced("handleDomainEvent")
-  )
+  },
+  // A defect (a bug) is still a Failure: the message is retried and lands in the DLQ, the host never crashes.
+  Effect.catchAllDefect((defect) =>
+    Effect.succeed<EventResult>({
+      outcome: "Failure",
+      eventType: null,
+      messageId: null,
+      telemetryName: "RuntimeException",
+      properties: { crn: "", referralId: "", message: String(defect) },
+      transient: false,
+      message: String(defect)
+    })
+  ),
+  traced("handleDomainEvent")
+)

@@ -167,8 +167,9 @@ export class HmppsAuthToken extends Context.Tag("@ram-delius/core/HmppsAuthToken
         } satisfies CachedToken
       }).pipe(Effect.withSpan("HmppsAuthToken.fetch", { attributes: { "url.full": tokenUrl } }))
 
-      const refresh = SynchronizedRef.modifyEffect(cache, (cached) =>
-        Effect.gen(function* () {
+      const refresh = SynchronizedRef.modifyEffect(
+        cache,
+        Effect.fnUntraced(function* (cached) {
           const now = yield* Clock.currentTimeMillis
           if (Option.isSome(cached) && now < cached.value.refreshAt) {
             return [Option.some(cached.value.token), cached] as const

@@ -13,33 +13,32 @@ import type { WorkflowServices } from "../workflows/personWorkflow.js"
  * An NSI without an active manager (possible in Delius data, e.g. the dev dataset's TERMINATED NSI) takes the CRS
  * assignment of §6.1 instead of failing: every NSI this service manages is CRS-owned.
  */
-export const insertNsiContact = (
+export const insertNsiContact = Effect.fnUntraced(function* (
   services: Pick<WorkflowServices, "nsis" | "contacts" | "organisation">,
   nsi: Pick<Nsi, "nsiId" | "offenderId" | "eventId">,
   contactTypeId: number,
   wallClock: string,
   notes: string | null,
   ctx: WriteContext
-) =>
-  Effect.gen(function* () {
-    const manager = yield* services.nsis.activeManager(nsi.nsiId)
-    const assignment = Option.isSome(manager) ? manager.value : yield* crsAssignment(services)
-    return yield* services.contacts.insert(
-      {
-        offenderId: nsi.offenderId,
-        contactTypeId,
-        contactDate: wallClock.slice(0, 10),
-        contactStartTime: wallClock,
-        eventId: nsi.eventId,
-        nsiId: nsi.nsiId,
-        probationAreaId: assignment.probationAreaId,
-        teamId: assignment.teamId,
-        staffId: assignment.staffId,
-        notes
-      },
-      ctx
-    )
-  })
+) {
+  const manager = yield* services.nsis.activeManager(nsi.nsiId)
+  const assignment = Option.isSome(manager) ? manager.value : yield* crsAssignment(services)
+  return yield* services.contacts.insert(
+    {
+      offenderId: nsi.offenderId,
+      contactTypeId,
+      contactDate: wallClock.slice(0, 10),
+      contactStartTime: wallClock,
+      eventId: nsi.eventId,
+      nsiId: nsi.nsiId,
+      probationAreaId: assignment.probationAreaId,
+      teamId: assignment.teamId,
+      staffId: assignment.staffId,
+      notes
+    },
+    ctx
+  )
+})
 
 /**
  * The NSI of a referral: §6.3 step 1 finds it by CRN and `EXTERNAL_REFERENCE`; more than one match is inconsistent
@@ -60,10 +59,9 @@ export const findReferralNsi = (
   )
 
 /** Provider CRS, team CRSUAT, staff CRSUATU (spec §6.1); 404 `Provider with code of CRS not found` etc. */
-export const crsAssignment = ({ organisation }: Pick<WorkflowServices, "organisation">) =>
-  Effect.gen(function* () {
-    const probationAreaId = yield* organisation.providerId(CRS.provider).pipe(require("Provider", "code", CRS.provider))
-    const teamId = yield* organisation.teamId(CRS.team).pipe(require("Team", "code", CRS.team))
-    const staffId = yield* organisation.staffId(CRS.staff).pipe(require("Staff", "code", CRS.staff))
-    return { probationAreaId, teamId, staffId }
-  })
+export const crsAssignment = Effect.fnUntraced(function* ({ organisation }: Pick<WorkflowServices, "organisation">) {
+  const probationAreaId = yield* organisation.providerId(CRS.provider).pipe(require("Provider", "code", CRS.provider))
+  const teamId = yield* organisation.teamId(CRS.team).pipe(require("Team", "code", CRS.team))
+  const staffId = yield* organisation.staffId(CRS.staff).pipe(require("Staff", "code", CRS.staff))
+  return { probationAreaId, teamId, staffId }
+})

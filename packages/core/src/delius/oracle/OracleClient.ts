@@ -433,23 +433,22 @@ export const make = (
     })
 
     // A release never fails, so whatever error the statement or transaction had is the one that surfaces.
-    const release = (conn: OracleConnection) =>
-      Effect.gen(function* () {
-        let drop = false
-        if (vpd) {
-          const cleared = yield* Effect.either(
-            attempt("Failed to clear the VPD client identifier", () =>
-              conn.execute(CLEAR_CLIENT_IDENTIFIER, [], { autoCommit: false })
-            )
+    const release = Effect.fnUntraced(function* (conn: OracleConnection) {
+      let drop = false
+      if (vpd) {
+        const cleared = yield* Effect.either(
+          attempt("Failed to clear the VPD client identifier", () =>
+            conn.execute(CLEAR_CLIENT_IDENTIFIER, [], { autoCommit: false })
           )
-          if (Either.isLeft(cleared)) {
-            // The session may still carry this service's identifier, so it must not be handed to anyone else.
-            drop = true
-            yield* Effect.logWarning(`${cleared.left.message}; dropping the connection from the pool`)
-          }
+        )
+        if (Either.isLeft(cleared)) {
+          // The session may still carry this service's identifier, so it must not be handed to anyone else.
+          drop = true
+          yield* Effect.logWarning(`${cleared.left.message}; dropping the connection from the pool`)
         }
-        yield* closeConnection(conn, drop)
-      })
+      }
+      yield* closeConnection(conn, drop)
+    })
 
     const acquirer: Connection.Acquirer = Effect.map(Effect.acquireRelease(acquire, release), makeConnection)
 

@@ -130,31 +130,30 @@ const spanAttributesOf = (config: PgClientConfig): ReadonlyArray<readonly [strin
 }
 
 /** The pool, its start-up check (`SELECT 1`, failing with `PgClient: Failed to connect`) and its end on scope close. */
-const openPool = (config: PgClientConfig) =>
-  Effect.gen(function* () {
-    const pool = new pg.Pool({
-      connectionString: Redacted.value(config.url),
-      ...(config.maxConnections !== undefined ? { max: config.maxConnections } : {}),
-      application_name: "ram-delius",
-      types: pgTypes
-    })
-    // An idle connection that fails is dropped by the pool; without a listener the error would end the process.
-    pool.on("error", () => {})
-    yield* Effect.acquireRelease(
-      Effect.tryPromise({
-        try: () => pool.query("SELECT 1"),
-        catch: (cause) => new SqlError({ cause, message: "PgClient: Failed to connect" })
-      }),
-      () => Effect.promise(() => pool.end()).pipe(Effect.interruptible, Effect.timeoutOption(1000))
-    ).pipe(
-      Effect.timeoutFail({
-        duration: config.connectTimeout ?? Duration.seconds(5),
-        onTimeout: () =>
-          new SqlError({ cause: new Error("Connection timed out"), message: "PgClient: Connection timed out" })
-      })
-    )
-    return pool
+const openPool = Effect.fnUntraced(function* (config: PgClientConfig) {
+  const pool = new pg.Pool({
+    connectionString: Redacted.value(config.url),
+    ...(config.maxConnections !== undefined ? { max: config.maxConnections } : {}),
+    application_name: "ram-delius",
+    types: pgTypes
   })
+  // An idle connection that fails is dropped by the pool; without a listener the error would end the process.
+  pool.on("error", () => {})
+  yield* Effect.acquireRelease(
+    Effect.tryPromise({
+      try: () => pool.query("SELECT 1"),
+      catch: (cause) => new SqlError({ cause, message: "PgClient: Failed to connect" })
+    }),
+    () => Effect.promise(() => pool.end()).pipe(Effect.interruptible, Effect.timeoutOption(1000))
+  ).pipe(
+    Effect.timeoutFail({
+      duration: config.connectTimeout ?? Duration.seconds(5),
+      onTimeout: () =>
+        new SqlError({ cause: new Error("Connection timed out"), message: "PgClient: Connection timed out" })
+    })
+  )
+  return pool
+})
 
 /** Build a PostgreSQL client: a pool checked with `SELECT 1` at start, ended when the scope closes. */
 export const make = (config: PgClientConfig): Effect.Effect<PgClient, SqlError, Scope.Scope | Reactivity.Reactivity> =>

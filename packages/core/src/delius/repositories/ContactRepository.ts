@@ -272,36 +272,35 @@ const contactReads = (sql: Sql, dialect: DialectShape) => {
 /** The contact writes: insert, update (§8.2 audit columns and ROW_VERSION) and the §6.5 bulk withdrawal. */
 const contactWrites = (sql: Sql, dialect: DialectShape) =>
   ({
-    insert: (contact, ctx) =>
-      Effect.gen(function* () {
-        const id = yield* dialect
-          .nextId(sql, "CONTACT_ID_SEQ")
-          .pipe(Effect.mapError(toDatabaseError("next CONTACT_ID_SEQ")))
-        yield* execute("Contact.insert")(
-          sql`INSERT INTO CONTACT ${sql.insert({
-            CONTACT_ID: id,
-            OFFENDER_ID: contact.offenderId,
-            CONTACT_TYPE_ID: contact.contactTypeId,
-            CONTACT_DATE: contact.contactDate,
-            CONTACT_START_TIME: contact.contactStartTime,
-            CONTACT_END_TIME: contact.contactEndTime ?? null,
-            EVENT_ID: contact.eventId,
-            NSI_ID: contact.nsiId,
-            PROBATION_AREA_ID: contact.probationAreaId,
-            TEAM_ID: contact.teamId,
-            STAFF_ID: contact.staffId,
-            OFFICE_LOCATION_ID: contact.officeLocationId ?? null,
-            RAR_ACTIVITY: contact.rarActivity ?? null,
-            LINKED_CONTACT_ID: contact.linkedContactId ?? null,
-            EXTERNAL_REFERENCE: contact.externalReference ?? null,
-            NOTES: contact.notes ?? null,
-            SOFT_DELETED: 0,
-            PARTITION_AREA_ID: 0,
-            ...insertAuditColumns(ctx)
-          })}`
-        )
-        return ContactId.make(id)
-      }),
+    insert: Effect.fnUntraced(function* (contact, ctx) {
+      const id = yield* dialect
+        .nextId(sql, "CONTACT_ID_SEQ")
+        .pipe(Effect.mapError(toDatabaseError("next CONTACT_ID_SEQ")))
+      yield* execute("Contact.insert")(
+        sql`INSERT INTO CONTACT ${sql.insert({
+          CONTACT_ID: id,
+          OFFENDER_ID: contact.offenderId,
+          CONTACT_TYPE_ID: contact.contactTypeId,
+          CONTACT_DATE: contact.contactDate,
+          CONTACT_START_TIME: contact.contactStartTime,
+          CONTACT_END_TIME: contact.contactEndTime ?? null,
+          EVENT_ID: contact.eventId,
+          NSI_ID: contact.nsiId,
+          PROBATION_AREA_ID: contact.probationAreaId,
+          TEAM_ID: contact.teamId,
+          STAFF_ID: contact.staffId,
+          OFFICE_LOCATION_ID: contact.officeLocationId ?? null,
+          RAR_ACTIVITY: contact.rarActivity ?? null,
+          LINKED_CONTACT_ID: contact.linkedContactId ?? null,
+          EXTERNAL_REFERENCE: contact.externalReference ?? null,
+          NOTES: contact.notes ?? null,
+          SOFT_DELETED: 0,
+          PARTITION_AREA_ID: 0,
+          ...insertAuditColumns(ctx)
+        })}`
+      )
+      return ContactId.make(id)
+    }),
     update: (contactId, changes, ctx) => {
       const set = definedOnly({
         OFFICE_LOCATION_ID: changes.officeLocationId,

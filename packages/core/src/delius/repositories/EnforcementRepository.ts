@@ -32,26 +32,25 @@ export class EnforcementRepository extends Context.Tag("@ram-delius/core/Enforce
         countOf("Enforcement.existsForContact")(
           sql`SELECT COUNT(*) AS N FROM ENFORCEMENT WHERE CONTACT_ID = ${contactId} AND SOFT_DELETED = 0`
         ).pipe(Effect.map((n) => n > 0)),
-      insert: (enforcement, ctx) =>
-        Effect.gen(function* () {
-          const id = yield* dialect
-            .nextId(sql, "ENFORCEMENT_ID_SEQ")
-            .pipe(Effect.mapError(toDatabaseError("next ENFORCEMENT_ID_SEQ")))
-          yield* execute("Enforcement.insert")(
-            sql`INSERT INTO ENFORCEMENT ${sql.insert({
-              ENFORCEMENT_ID: id,
-              CONTACT_ID: enforcement.contactId,
-              ENFORCEMENT_ACTION_ID: enforcement.enforcementActionId,
-              RESPONSE_DATE: enforcement.responseDate,
-              ACTION_TAKEN_DATE: enforcement.actionTakenDate,
-              ACTION_TAKEN_TIME: enforcement.actionTakenTime,
-              PARTITION_AREA_ID: 0,
-              SOFT_DELETED: 0,
-              ...insertAuditColumns(ctx)
-            })}`
-          )
-          return id
-        })
+      insert: Effect.fnUntraced(function* (enforcement, ctx) {
+        const id = yield* dialect
+          .nextId(sql, "ENFORCEMENT_ID_SEQ")
+          .pipe(Effect.mapError(toDatabaseError("next ENFORCEMENT_ID_SEQ")))
+        yield* execute("Enforcement.insert")(
+          sql`INSERT INTO ENFORCEMENT ${sql.insert({
+            ENFORCEMENT_ID: id,
+            CONTACT_ID: enforcement.contactId,
+            ENFORCEMENT_ACTION_ID: enforcement.enforcementActionId,
+            RESPONSE_DATE: enforcement.responseDate,
+            ACTION_TAKEN_DATE: enforcement.actionTakenDate,
+            ACTION_TAKEN_TIME: enforcement.actionTakenTime,
+            PARTITION_AREA_ID: 0,
+            SOFT_DELETED: 0,
+            ...insertAuditColumns(ctx)
+          })}`
+        )
+        return id
+      })
     })
   })
 

@@ -141,34 +141,33 @@ const nsiWrites = (sql: Sql, dialect: typeof Dialect.Service) => {
   const nextId = (sequence: "NSI_ID_SEQ" | "NSI_MANAGER_ID_SEQ" | "NSI_STATUS_HISTORY_ID_SEQ") =>
     dialect.nextId(sql, sequence).pipe(Effect.mapError(toDatabaseError(`next ${sequence}`)))
   return {
-    insert: (nsi, ctx) =>
-      Effect.gen(function* () {
-        const id = yield* nextId("NSI_ID_SEQ")
-        yield* execute("Nsi.insert")(
-          sql`INSERT INTO NSI ${sql.insert({
-            NSI_ID: id,
-            OFFENDER_ID: nsi.offenderId,
-            NSI_TYPE_ID: nsi.nsiTypeId,
-            NSI_STATUS_ID: nsi.nsiStatusId,
-            NSI_OUTCOME_ID: null,
-            NSI_STATUS_DATE: nsi.nsiStatusDate,
-            REFERRAL_DATE: nsi.referralDate,
-            ACTUAL_START_DATE: nsi.actualStartDate,
-            ACTUAL_END_DATE: null,
-            NOTES: nsi.notes,
-            EXTERNAL_REFERENCE: nsi.externalReference,
-            INTENDED_PROVIDER_ID: nsi.intendedProviderId,
-            EVENT_ID: nsi.eventId,
-            RQMNT_ID: nsi.rqmntId,
-            RAR_COUNT: null,
-            PENDING_TRANSFER: 0,
-            ACTIVE_FLAG: 1,
-            SOFT_DELETED: 0,
-            ...insertAuditColumns(ctx)
-          })}`
-        )
-        return NsiId.make(id)
-      }),
+    insert: Effect.fnUntraced(function* (nsi, ctx) {
+      const id = yield* nextId("NSI_ID_SEQ")
+      yield* execute("Nsi.insert")(
+        sql`INSERT INTO NSI ${sql.insert({
+          NSI_ID: id,
+          OFFENDER_ID: nsi.offenderId,
+          NSI_TYPE_ID: nsi.nsiTypeId,
+          NSI_STATUS_ID: nsi.nsiStatusId,
+          NSI_OUTCOME_ID: null,
+          NSI_STATUS_DATE: nsi.nsiStatusDate,
+          REFERRAL_DATE: nsi.referralDate,
+          ACTUAL_START_DATE: nsi.actualStartDate,
+          ACTUAL_END_DATE: null,
+          NOTES: nsi.notes,
+          EXTERNAL_REFERENCE: nsi.externalReference,
+          INTENDED_PROVIDER_ID: nsi.intendedProviderId,
+          EVENT_ID: nsi.eventId,
+          RQMNT_ID: nsi.rqmntId,
+          RAR_COUNT: null,
+          PENDING_TRANSFER: 0,
+          ACTIVE_FLAG: 1,
+          SOFT_DELETED: 0,
+          ...insertAuditColumns(ctx)
+        })}`
+      )
+      return NsiId.make(id)
+    }),
     update: (nsiId, changes, ctx) => {
       const set = definedOnly({
         NOTES: changes.notes,
@@ -187,41 +186,39 @@ const nsiWrites = (sql: Sql, dialect: typeof Dialect.Service) => {
             LAST_UPDATED_USER_ID = ${ctx.userId} WHERE NSI_ID = ${nsiId}`
       )
     },
-    insertManager: (manager, ctx) =>
-      Effect.gen(function* () {
-        const id = yield* nextId("NSI_MANAGER_ID_SEQ")
-        yield* execute("Nsi.insertManager")(
-          sql`INSERT INTO NSI_MANAGER ${sql.insert({
-            NSI_MANAGER_ID: id,
-            NSI_ID: manager.nsiId,
-            PROBATION_AREA_ID: manager.probationAreaId,
-            TEAM_ID: manager.teamId,
-            STAFF_ID: manager.staffId,
-            START_DATE: manager.startDate,
-            ACTIVE_FLAG: 1,
-            SOFT_DELETED: 0,
-            PARTITION_AREA_ID: 0,
-            ...insertAuditColumns(ctx)
-          })}`
-        )
-        return id
-      }),
-    insertStatusHistory: (history, ctx) =>
-      Effect.gen(function* () {
-        const id = yield* nextId("NSI_STATUS_HISTORY_ID_SEQ")
-        yield* execute("Nsi.insertStatusHistory")(
-          sql`INSERT INTO NSI_STATUS_HISTORY ${sql.insert({
-            NSI_STATUS_HISTORY_ID: id,
-            NSI_ID: history.nsiId,
-            NSI_STATUS_ID: history.nsiStatusId,
-            NSI_STATUS_DATE: history.nsiStatusDate,
-            NOTES: history.notes,
-            SOFT_DELETED: 0,
-            ...insertAuditColumns(ctx)
-          })}`
-        )
-        return id
-      })
+    insertManager: Effect.fnUntraced(function* (manager, ctx) {
+      const id = yield* nextId("NSI_MANAGER_ID_SEQ")
+      yield* execute("Nsi.insertManager")(
+        sql`INSERT INTO NSI_MANAGER ${sql.insert({
+          NSI_MANAGER_ID: id,
+          NSI_ID: manager.nsiId,
+          PROBATION_AREA_ID: manager.probationAreaId,
+          TEAM_ID: manager.teamId,
+          STAFF_ID: manager.staffId,
+          START_DATE: manager.startDate,
+          ACTIVE_FLAG: 1,
+          SOFT_DELETED: 0,
+          PARTITION_AREA_ID: 0,
+          ...insertAuditColumns(ctx)
+        })}`
+      )
+      return id
+    }),
+    insertStatusHistory: Effect.fnUntraced(function* (history, ctx) {
+      const id = yield* nextId("NSI_STATUS_HISTORY_ID_SEQ")
+      yield* execute("Nsi.insertStatusHistory")(
+        sql`INSERT INTO NSI_STATUS_HISTORY ${sql.insert({
+          NSI_STATUS_HISTORY_ID: id,
+          NSI_ID: history.nsiId,
+          NSI_STATUS_ID: history.nsiStatusId,
+          NSI_STATUS_DATE: history.nsiStatusDate,
+          NOTES: history.notes,
+          SOFT_DELETED: 0,
+          ...insertAuditColumns(ctx)
+        })}`
+      )
+      return id
+    })
   } satisfies Partial<NsiRepositoryShape>
 }
 

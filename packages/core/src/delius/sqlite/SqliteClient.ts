@@ -113,33 +113,32 @@ const toObjects = (rows: ReadonlyArray<unknown>, names: ReadonlyArray<string>) =
 }
 
 /** Open the file (creating it if needed) with the busy timeout and WAL; closed when the scope closes. */
-const openDatabase = (config: SqliteClientConfig) =>
-  Effect.gen(function* () {
-    const db = yield* Effect.acquireRelease(
-      Effect.try({
-        try: () =>
-          new DatabaseSync(config.filename, {
-            readOnly: config.readonly ?? false,
-            timeout: config.busyTimeout ?? DEFAULT_BUSY_TIMEOUT_MS,
-            readBigInts: false
-          }),
-        catch: (cause) => sqlError(`SqliteClient: failed to open ${config.filename}`, cause)
-      }),
-      (db) => Effect.sync(() => db.isOpen && db.close())
-    )
-    if (config.disableWAL !== true && config.readonly !== true) {
-      yield* Effect.try({
-        // synchronous = NORMAL is the setting SQLite documents for WAL (and better-sqlite3's build default): a commit
-        // is still atomic and survives a crash of the process, and is no longer fsync'd one by one — with node:sqlite's
-        // default (FULL) every COMMIT and every autocommit audit insert waited 1.4–2.1 ms on the disk, 3.5 ms of each
-        // appointment create. Only the last commits before a power cut of the machine can be lost, never half of one;
-        // production Delius is Oracle.
-        try: () => db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL"),
-        catch: (cause) => sqlError("SqliteClient: failed to set WAL journal mode", cause)
-      })
-    }
-    return db
-  })
+const openDatabase = Effect.fnUntraced(function* (config: SqliteClientConfig) {
+  const db = yield* Effect.acquireRelease(
+    Effect.try({
+      try: () =>
+        new DatabaseSync(config.filename, {
+          readOnly: config.readonly ?? false,
+          timeout: config.busyTimeout ?? DEFAULT_BUSY_TIMEOUT_MS,
+          readBigInts: false
+        }),
+      catch: (cause) => sqlError(`SqliteClient: failed to open ${config.filename}`, cause)
+    }),
+    (db) => Effect.sync(() => db.isOpen && db.close())
+  )
+  if (config.disableWAL !== true && config.readonly !== true) {
+    yield* Effect.try({
+      // synchronous = NORMAL is the setting SQLite documents for WAL (and better-sqlite3's build default): a commit
+      // is still atomic and survives a crash of the process, and is no longer fsync'd one by one — with node:sqlite's
+      // default (FULL) every COMMIT and every autocommit audit insert waited 1.4–2.1 ms on the disk, 3.5 ms of each
+      // appointment create. Only the last commits before a power cut of the machine can be lost, never half of one;
+      // production Delius is Oracle.
+      try: () => db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL"),
+      catch: (cause) => sqlError("SqliteClient: failed to set WAL journal mode", cause)
+    })
+  }
+  return db
+})
 
 /** Each SQL text prepared once, in a bounded map (oldest dropped first), with its result names worked out once. */
 const preparedStatements = (db: DatabaseSync, config: SqliteClientConfig) => {
