@@ -1,3 +1,5 @@
+// First: V8 flags that must be set before the rest loads (heap.ts).
+import "./heap.js"
 import { ValidationError } from "@effect/cli"
 // Deep imports: the package index also loads its HTTP client (undici) and workers.
 import * as NodeContext from "@effect/platform-node/NodeContext"

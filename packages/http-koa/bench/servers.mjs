@@ -4,7 +4,12 @@
 // DatabaseSync.exec, and pg's Client.query, are wrapped (one flag test per statement, the same in floor and host).
 // That is how the statement list at the top of floor.mjs was obtained, and how http-bench.mjs checks it still holds.
 import { DatabaseSync, StatementSync } from "node:sqlite"
+import { setFlagsFromString } from "node:v8"
 import { HOST_ROLE } from "./workload.mjs"
+
+// The V8 flags the binary sets for itself (packages/cli/src/heap.ts), for every server here: the host runs as
+// `serve --http` does, and the floor and the ceiling get the same heap behaviour.
+setFlagsFromString("--no-allocation-site-pretenuring")
 
 const [kind, url, keyFile, issuer] = process.argv.slice(2)
 
