@@ -324,32 +324,31 @@ const acknowledge = (
  * Failure: leave the message on the queue, visible again after the back-off for its receive count — or at once on
  * the final receive, so that the redrive policy moves it to the DLQ.
  */
-const retryLater = (
+const retryLater = Effect.fnUntraced(function* (
   running: Running,
   queueUrl: string,
   receiptHandle: string,
   result: EventResult,
   receiveCount: number,
   maxReceiveCount: number | undefined
-) =>
-  Effect.gen(function* () {
-    const finalReceive = maxReceiveCount !== undefined && receiveCount >= maxReceiveCount
-    const visibility = finalReceive ? 0 : errorVisibilityFor(running.settings.errorVisibilityTimeouts, receiveCount)
-    yield* Effect.logWarning(
-      finalReceive
-        ? `${result.telemetryName}: ${result.message ?? ""} — receive ${receiveCount} of ${maxReceiveCount}, the message moves to the DLQ`
-        : `${result.telemetryName}: ${result.message ?? ""} — receive ${receiveCount}, retried in ${visibility} s`
-    ).pipe(Effect.annotateLogs({ eventType: result.eventType ?? "unknown", receiveCount, transient: result.transient }))
-    yield* changeVisibility(running.client, queueUrl, receiptHandle, visibility).pipe(
-      Effect.catchAll((error) =>
-        // The message then reappears when its receive-time visibility runs out: later, but still retried.
-        Effect.zipRight(
-          running.count("acknowledgeErrors"),
-          Effect.logWarning(`Could not set the retry visibility: ${error.message}`)
-        )
+) {
+  const finalReceive = maxReceiveCount !== undefined && receiveCount >= maxReceiveCount
+  const visibility = finalReceive ? 0 : errorVisibilityFor(running.settings.errorVisibilityTimeouts, receiveCount)
+  yield* Effect.logWarning(
+    finalReceive
+      ? `${result.telemetryName}: ${result.message ?? ""} — receive ${receiveCount} of ${maxReceiveCount}, the message moves to the DLQ`
+      : `${result.telemetryName}: ${result.message ?? ""} — receive ${receiveCount}, retried in ${visibility} s`
+  ).pipe(Effect.annotateLogs({ eventType: result.eventType ?? "unknown", receiveCount, transient: result.transient }))
+  yield* changeVisibility(running.client, queueUrl, receiptHandle, visibility).pipe(
+    Effect.catchAll((error) =>
+      // The message then reappears when its receive-time visibility runs out: later, but still retried.
+      Effect.zipRight(
+        running.count("acknowledgeErrors"),
+        Effect.logWarning(`Could not set the retry visibility: ${error.message}`)
       )
     )
-  })
+  )
+})
 
 // --- Handling one message ---------------------------------------------------------------------------------------------
 
@@ -369,30 +368,39 @@ const outcomeOf = <R>(handler: MessageHandler<R>, body: string): Effect.Effect<E
     )
   )
 
-/** Handle, then acknowledge or schedule the retry, then count — in one consumer span. */
-const processMessage = <R>(
+/** Handle, then acknowledge or schedule the retry, then count. */
+const handleMessage = Effect.fnUntraced(function* <R>(
   running: Running,
   handler: MessageHandler<R>,
   { acknowledgements, maxReceiveCount, queueUrl }: ResolvedQueue,
   message: Message,
   freeSlot: Effect.Effect<void>
+) {
+  const receiptHandle = message.ReceiptHandle ?? ""
+  const receiveCount = Number(message.Attributes?.ApproximateReceiveCount ?? "1") || 1
+  // Renewed (since its receipt) only until the handler is done: the retry visibility set below must not be
+  // overwritten.
+  const result = yield* outcomeOf(handler, message.Body ?? "").pipe(
+    Effect.ensuring(Effect.sync(() => running.renewing.delete(receiptHandle)))
+  )
+  // The handler is done: its slot may take the next message while the acknowledgement waits for its batch.
+  yield* freeSlot
+  if (result.outcome !== "Failure") yield* acknowledge(running, acknowledgements, receiptHandle, result)
+  else yield* retryLater(running, queueUrl, receiptHandle, result, receiveCount, maxReceiveCount)
+  // Counted after the acknowledgement (or the retry visibility), so the counters describe finished work.
+  yield* running.count(outcomeCounter[result.outcome])
+  yield* annotateSpan({ "event.type": result.eventType ?? "unknown", "message.outcome": result.outcome })
+})
+
+/** `handleMessage` in one consumer span. */
+const processMessage = <R>(
+  running: Running,
+  handler: MessageHandler<R>,
+  queue: ResolvedQueue,
+  message: Message,
+  freeSlot: Effect.Effect<void>
 ) =>
-  Effect.gen(function* () {
-    const receiptHandle = message.ReceiptHandle ?? ""
-    const receiveCount = Number(message.Attributes?.ApproximateReceiveCount ?? "1") || 1
-    // Renewed (since its receipt) only until the handler is done: the retry visibility set below must not be
-    // overwritten.
-    const result = yield* outcomeOf(handler, message.Body ?? "").pipe(
-      Effect.ensuring(Effect.sync(() => running.renewing.delete(receiptHandle)))
-    )
-    // The handler is done: its slot may take the next message while the acknowledgement waits for its batch.
-    yield* freeSlot
-    if (result.outcome !== "Failure") yield* acknowledge(running, acknowledgements, receiptHandle, result)
-    else yield* retryLater(running, queueUrl, receiptHandle, result, receiveCount, maxReceiveCount)
-    // Counted after the acknowledgement (or the retry visibility), so the counters describe finished work.
-    yield* running.count(outcomeCounter[result.outcome])
-    yield* annotateSpan({ "event.type": result.eventType ?? "unknown", "message.outcome": result.outcome })
-  }).pipe(
+  handleMessage(running, handler, queue, message, freeSlot).pipe(
     Effect.annotateLogs({ sqsMessageId: message.MessageId ?? "" }),
     // One consumer span per message: Application Insights shows it as a request, with the handler's database and
     // R&M spans as its dependencies. A root span: each message is its own operation.
@@ -402,7 +410,7 @@ const processMessage = <R>(
       attributes: {
         "ai.operation.name": "ProcessMessage",
         "messaging.system": "aws_sqs",
-        "messaging.destination.name": queueNameOf(queueUrl),
+        "messaging.destination.name": queueNameOf(queue.queueUrl),
         "messaging.message.id": message.MessageId ?? ""
       }
     })
@@ -503,6 +511,25 @@ interface ResolvedQueue {
   readonly acknowledgements: Acknowledgements
 }
 
+/** The places a receive did not fill given back, then a fiber for each message that waits for a handler slot. */
+const handOut = Effect.fnUntraced(function* <R>(
+  running: Running,
+  handler: MessageHandler<R>,
+  queue: ResolvedQueue,
+  messages: ReadonlyArray<Message>,
+  taken: number
+) {
+  yield* releasePlaces(running.places, taken - messages.length)
+  yield* running.count("received", messages.length)
+  for (const message of messages) {
+    running.renewing.add(message.ReceiptHandle ?? "")
+    running.handling.set(message.ReceiptHandle ?? "", message)
+    yield* running.count("inFlight")
+    yield* running.count("waiting")
+    yield* FiberSet.run(running.handlers, whenSlotFree(running, handler, queue, message))
+  }
+})
+
 /**
  * Receive as many messages as there are free places (a full batch), and fork a fiber for each that waits
  * for a handler slot and handles it, until interrupted.
@@ -525,19 +552,7 @@ const pollLoop = <R>(running: Running, handler: MessageHandler<R>) =>
       // Once a receive has returned, its messages are handed to fibers without a gap a stop could fall into.
       yield* Effect.uninterruptibleMask((restore) =>
         restore(receive(running, queueUrl, taken).pipe(Effect.onInterrupt(() => releasePlaces(places, taken)))).pipe(
-          Effect.flatMap((messages) =>
-            Effect.gen(function* () {
-              yield* releasePlaces(places, taken - messages.length)
-              yield* running.count("received", messages.length)
-              for (const message of messages) {
-                running.renewing.add(message.ReceiptHandle ?? "")
-                running.handling.set(message.ReceiptHandle ?? "", message)
-                yield* running.count("inFlight")
-                yield* running.count("waiting")
-                yield* FiberSet.run(running.handlers, whenSlotFree(running, handler, queue, message))
-              }
-            })
-          )
+          Effect.flatMap((messages) => handOut(running, handler, queue, messages, taken))
         )
       )
     }
