@@ -48,9 +48,9 @@ export default tseslint.config(
       "no-restricted-syntax": [
         "error",
         {
-          selector: "ArrowFunctionExpression > CallExpression[callee.property.name='gen'] > FunctionExpression",
+          selector: ":function CallExpression[callee.property.name='gen'] > FunctionExpression[generator=true]",
           message:
-            "A generator function made per call is kept alive by scavenges until the next full GC: use Effect.fnUntraced(function* (...) {...}) made once."
+            "A generator function made inside a function is made per call and kept alive by scavenges until the next full GC: use Effect.fnUntraced(function* (...) {...}) made once, or build the Effect once."
         }
       ]
     }

@@ -37,20 +37,22 @@ const started = Date.now()
 const uptime = () => Math.floor((Date.now() - started) / 1000)
 const up = { status: "UP" }
 
+/** The dialect's `SELECT 1`; one Effect, run by every probe. */
+const pingDatabase = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  const dialect = yield* Dialect
+  yield* sql.unsafe(dialect.ping)
+})
+
 export const registerHealthRoutes = (router: Router, options: HealthOptions): void => {
   // `SELECT 1` through core's SqlClient, bounded: a database that hangs reports DOWN instead of hanging the probe.
+  const ping = pingDatabase.pipe(
+    // As for API requests (api.ts): answer at the deadline even if the database holds the check uninterruptibly.
+    Effect.disconnect,
+    Effect.timeoutFail({ duration: Duration.millis(options.readinessTimeoutMs), onTimeout: () => "timed out" })
+  )
   const database = async () => {
-    const exit = await options.runtime.runPromiseExit(
-      Effect.gen(function* () {
-        const sql = yield* SqlClient.SqlClient
-        const dialect = yield* Dialect
-        yield* sql.unsafe(dialect.ping)
-      }).pipe(
-        // As for API requests (api.ts): answer at the deadline even if the database holds the check uninterruptibly.
-        Effect.disconnect,
-        Effect.timeoutFail({ duration: Duration.millis(options.readinessTimeoutMs), onTimeout: () => "timed out" })
-      )
-    )
+    const exit = await options.runtime.runPromiseExit(ping)
     if (Exit.isSuccess(exit)) return { status: "UP" as const }
     options.log({ level: "warn", type: "health", message: "database check failed", detail: String(exit.cause) })
     return { status: "DOWN" as const }

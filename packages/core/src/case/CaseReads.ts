@@ -219,6 +219,8 @@ const personReads = (services: ReadServices) => {
 /** The organisation reads (§4.7, §4.8). */
 const organisationReads = ({ organisation }: Pick<ReadServices, "organisation">) =>
   ({
+    // One Effect, built when the layer is (eslint.config.mjs: not a generator function made per call).
+    // eslint-disable-next-line no-restricted-syntax
     officeLocations: Effect.gen(function* () {
       if (Option.isNone(yield* organisation.providerId("CRS"))) return yield* NotFound.of("Provider", "code", "CRS")
       return (yield* organisation.providerOfficeLocations("CRS", yield* today)).map((l) => officeLocation(l, true))
