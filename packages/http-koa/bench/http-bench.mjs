@@ -216,7 +216,11 @@ const sqlite = async (dir, keyFile, token) => {
     say(`bench host RSS (unbundled packages): ${fmt(idleRss, 0)} MB idle after start, ${after} MB after the run`)
   } finally {
     await Promise.all([ceiling, floor, host, exporting].map((s) => s.stop()))
-    say(`telemetry items the exporting host sent to the ingestion endpoint: ${ingestion.items()}`)
+    const sent = ingestion.received()
+    say(
+      `telemetry the exporting host sent to the ingestion endpoint: ${sent.batches} batches; ` +
+        `${sent.counted} envelopes in the ${sent.countedBatches} decompressed`
+    )
     await ingestion.close()
   }
   const env = (i) => ({ DATABASE_URL: copy(`serve${i}.sqlite`), DEV_JWK_FILE: keyFile, NODE_ENV: "development" })

@@ -4,7 +4,7 @@
 // top packages. PROFILE_DIR keeps the .cpuprofile (default: a temporary directory, removed). PROFILE_DATABASE=postgres
 // profiles it on PostgreSQL (127.0.0.1:5432) instead: a database with the dev dataset and 64 persons (persons.mjs), the
 // creates spread over them as in http-bench.mjs. PROFILE_EXPORT=1 runs the binary as production does, exporting its
-// telemetry (to a loopback ingestion endpoint, ingestion.mjs).
+// telemetry (to a loopback ingestion endpoint, ingestion.mjs). PROFILE_SCENARIO=referral sends referral starts instead.
 import { spawn } from "node:child_process"
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -23,6 +23,8 @@ const dir = mkdtempSync(join(tmpdir(), "ram-delius-profile-"))
 const profileDir = process.env.PROFILE_DIR ?? dir
 const binary = fileURLToPath(new URL("../../cli/bin/ram-delius.mjs", import.meta.url))
 const POSTGRES = process.env.PROFILE_DATABASE === "postgres"
+const SCENARIO = process.env.PROFILE_SCENARIO === "referral" ? "referral" : "merge"
+const WHAT = SCENARIO === "referral" ? "referral start" : "appointment create"
 const load = startLoad()
 let postgres
 try {
@@ -33,7 +35,7 @@ try {
   await migrateAndSeed(database, "dev")
   const persons = postgres === undefined ? undefined : await addPersons(database, keyFile, token, 64)
   const port = await freePort()
-  const exporting = process.env.PROFILE_EXPORT === "1" ? await startIngestion(dir) : undefined
+  const exporting = process.env.PROFILE_EXPORT === "1" ? await startIngestion(dir, { byName: true }) : undefined
   const proc = spawn(process.execPath, ["--cpu-prof", `--cpu-prof-dir=${profileDir}`, binary, "serve", "--http"], {
     env: {
       ...process.env,
@@ -55,14 +57,14 @@ try {
   ) {
     await new Promise((resolve) => setTimeout(resolve, 20))
   }
-  const job = { url, scenario: "merge", token, connections: 8, persons }
+  const job = { url, scenario: SCENARIO, token, connections: 8, persons }
   await load.run({ ...job, seconds: 2, slot: 0 }) // warm-up
   const result = await load.run({ ...job, seconds: SECONDS, slot: 10_000 })
   proc.kill("SIGTERM")
   await exited
   await exporting?.close()
   if (exporting !== undefined) {
-    process.stdout.write(`telemetry sent, per appointment create, by type and name:\n`)
+    process.stdout.write(`telemetry sent, per ${WHAT}, by type and name:\n`)
     for (const [name, n] of exporting.names().slice(0, 25))
       process.stdout.write(`  ${(n / result.completed).toFixed(2).padStart(6)} ${name}\n`)
   }
@@ -87,9 +89,7 @@ try {
     byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + hits)
   }
   const pct = (hits) => `${((100 * hits) / total).toFixed(1).padStart(5)}%`
-  process.stdout.write(
-    `${result.completed} appointment creates in ${SECONDS} s (${(result.completed / SECONDS).toFixed(0)}/s); `
-  )
+  process.stdout.write(`${result.completed} ${WHAT}s in ${SECONDS} s (${(result.completed / SECONDS).toFixed(0)}/s); `)
   process.stdout.write(`${total} samples of ${interval.toFixed(2)} ms\ntop frames by self time:\n`)
   for (const [key, hits] of [...self].sort((a, b) => b[1] - a[1]).slice(0, TOP))
     process.stdout.write(`${pct(hits)} ${key}\n`)

@@ -3,13 +3,15 @@
  * `APPLICATIONINSIGHTS_CONNECTION_STRING` is set (`Telemetry.layer` imports this module dynamically): without it, no
  * OpenTelemetry module is ever loaded.
  *
- * Why `@azure/monitor-opentelemetry-exporter` rather than `applicationinsights` 3 (or the `@azure/monitor-opentelemetry`
- * distro it wraps): the spans we want are Effect's own (`Effect.withSpan`, the statement spans, the R&M client's HTTP
- * spans), and `exportingTracer` (exportedSpans.ts) hands them to the exporter's batch processor as OpenTelemetry spans
- * directly. The distro's value is auto-instrumentation by patching `require` (http, pg, …), which does not see ESM
- * imports without a loader hook, would double-count what Effect already traces, and costs start-up time; it also
- * installs global providers we would then have to fight. The bare exporter gives us the two processors we need
- * (spans → requests/dependencies, log records → custom events) and nothing else.
+ * Why not `applicationinsights` 3 (or the `@azure/monitor-opentelemetry` distro it wraps): the spans we want are
+ * Effect's own (`Effect.withSpan`, the statement spans, the R&M client's HTTP spans). The distro's value is
+ * auto-instrumentation by patching `require` (http, pg, …), which does not see ESM imports without a loader hook, would
+ * double-count what Effect already traces, and costs start-up time; it also installs global providers we would then
+ * have to fight.
+ *
+ * Spans → requests and dependencies: `exportingTracer` (exportedSpans.ts) gives each ended span to the envelope writer
+ * (envelopes.ts), which writes the items Microsoft's exporter wrote for it, and the sender (ingestion.ts) posts them in
+ * batches. Microsoft's span path cost a seventh of the exporting host's CPU on referral starts (DESIGN.md).
  *
  * Custom events (spec §9) are OpenTelemetry log records carrying `microsoft.custom_event.name`: the exporter turns
  * those into App Insights `EventData` with that name and the record's other attributes as properties (see the
@@ -19,15 +21,16 @@
  * message. Disposing the layer (the hosts' runtime) flushes and shuts both providers down, bounded by
  * `SHUTDOWN_TIMEOUT` so a dead endpoint cannot hold a pod's shutdown.
  */
-import { AzureMonitorLogExporter, AzureMonitorTraceExporter } from "@azure/monitor-opentelemetry-exporter"
+import { AzureMonitorLogExporter } from "@azure/monitor-opentelemetry-exporter"
 import * as OtelResource from "@effect/opentelemetry/Resource"
 import { hostname } from "node:os"
 import { context as otelContext, trace } from "@opentelemetry/api"
 import { resourceFromAttributes } from "@opentelemetry/resources"
 import { BatchLogRecordProcessor, LoggerProvider } from "@opentelemetry/sdk-logs"
-import { BatchSpanProcessor } from "@opentelemetry/sdk-trace-base"
 import { ConfigError, Duration, Effect, Layer } from "effect"
+import { type EndedSpan, envelopeWriter } from "./envelopes.js"
 import { exportedSpanContext, exportingTracer } from "./exportedSpans.js"
+import { ingestionSender } from "./ingestion.js"
 import { logLine, redactFields } from "./Log.js"
 import { Telemetry, type TelemetryShape } from "./Telemetry.js"
 
@@ -55,7 +58,9 @@ export interface ApplicationInsightsOptions {
 export const layer = (options: ApplicationInsightsOptions): Layer.Layer<Telemetry, ConfigError.ConfigError> =>
   Layer.unwrapScoped(
     Effect.gen(function* () {
-      if (!/InstrumentationKey=[^;]+/i.test(options.connectionString)) {
+      const settings = parseConnectionString(options.connectionString)
+      const instrumentationKey = settings.get("instrumentationkey")
+      if (instrumentationKey === undefined || instrumentationKey === "") {
         return yield* Effect.fail(
           ConfigError.InvalidData(
             ["APPLICATIONINSIGHTS_CONNECTION_STRING"],
@@ -73,12 +78,21 @@ export const layer = (options: ApplicationInsightsOptions): Layer.Layer<Telemetr
       }
       // The role instance (ai.cloud.role_instance) is the pod: its host name. Given once here; without it the exporter
       // asks the operating system for the host name for every envelope it builds.
+      const roleInstance = hostname()
       const resource = resourceFromAttributes({
         ...OtelResource.configToAttributes(resourceConfig),
-        "service.instance.id": hostname()
+        "service.instance.id": roleInstance
       })
       const exporterOptions = { connectionString: options.connectionString }
-      const spanProcessor = new BatchSpanProcessor(new AzureMonitorTraceExporter(exporterOptions))
+      const writer = envelopeWriter({
+        instrumentationKey,
+        role: ROLE_NAME,
+        roleInstance,
+        serviceVersion: options.serviceVersion,
+        sdkVersion: `node${process.versions.node.split(".")[0]}:${ROLE_NAME}`,
+        applicationId: settings.get("applicationid")
+      })
+      const sender = ingestionSender({ endpoint: ingestionEndpoint(settings), head: () => writer.resource(new Date()) })
       const loggerProvider = new LoggerProvider({
         resource,
         processors: [new BatchLogRecordProcessor(new AzureMonitorLogExporter(exporterOptions))]
@@ -105,7 +119,7 @@ export const layer = (options: ApplicationInsightsOptions): Layer.Layer<Telemetr
       yield* Effect.addFinalizer(() =>
         Effect.all(
           [
-            flush("spans", () => spanProcessor.forceFlush().then(() => spanProcessor.shutdown())),
+            flush("spans", () => sender.shutdown()),
             flush("custom events", () => loggerProvider.forceFlush().then(() => loggerProvider.shutdown()))
           ],
           { concurrency: "unbounded", discard: true }
@@ -130,17 +144,43 @@ export const layer = (options: ApplicationInsightsOptions): Layer.Layer<Telemetr
           )
       }
 
-      // Effect's tracer, for the whole runtime built on this layer, hands each ended span to the exporter's processor.
-      const tracer = Layer.setTracer(
-        exportingTracer({
-          processor: spanProcessor,
-          resource,
-          scope: {
-            name: ROLE_NAME,
-            ...(options.serviceVersion !== undefined ? { version: options.serviceVersion } : {})
-          }
-        })
-      )
+      // Effect's tracer, for the whole runtime built on this layer, writes each ended span's items for the sender.
+      // Telemetry never fails what it observes: a span the writer cannot write is left out, and said once.
+      let unwritten = false
+      const write = (span: EndedSpan) => {
+        try {
+          writer.span(span, sender.add)
+        } catch (error) {
+          if (unwritten) return
+          unwritten = true
+          logLine("warn", "Application Insights: a span could not be written; such spans are left out", {
+            type: "telemetry",
+            span: span.name,
+            reason: error instanceof Error ? error.message : String(error)
+          })
+        }
+      }
+      const tracer = Layer.setTracer(exportingTracer({ write }))
       return Layer.merge(Layer.succeed(Telemetry, telemetry), tracer)
     })
   )
+
+/** The connection string's settings, names lower-cased (`InstrumentationKey=…;IngestionEndpoint=…;…`). */
+const parseConnectionString = (connectionString: string): ReadonlyMap<string, string> =>
+  new Map(
+    connectionString
+      .split(";")
+      .map((part) => part.split("="))
+      .filter((kv) => kv.length >= 2)
+      .map(([key, ...value]) => [key!.trim().toLowerCase(), value.join("=").trim()])
+  )
+
+/** Where items go: `IngestionEndpoint`, else as Microsoft's parser builds it from `EndpointSuffix`, else its default. */
+const ingestionEndpoint = (settings: ReadonlyMap<string, string>): string => {
+  const endpoint = settings.get("ingestionendpoint")
+  if (endpoint !== undefined && endpoint !== "") return endpoint
+  const suffix = settings.get("endpointsuffix")
+  if (suffix === undefined || suffix === "") return "https://dc.services.visualstudio.com"
+  const location = settings.get("location")
+  return `https://${location !== undefined && location !== "" ? `${location}.` : ""}dc.${suffix}`
+}
