@@ -7,7 +7,7 @@ import type { Logger } from "./logging.js"
 import { type Reply, reply, replyWithError } from "./respond.js"
 import { apiOperations } from "./routes.js"
 import { type Handlers, registerOperations } from "./routing.js"
-import { withRequestSpan } from "./tracing.js"
+import { requestRuntime } from "./tracing.js"
 
 /**
  * The HTTP API of spec §4.1–§4.11 (its paths, statuses and Schemas are the table's, routes.ts): each handler runs one
@@ -60,7 +60,7 @@ export const registerApiRoutes = (router: Router, options: ApiOptions): void => 
   const run = async (ctx: Router.RouterContext, answer: Effect.Effect<Reply, HostError, ApiServices>) => {
     // The runtime was built at start-up (server.ts), so its own build failure cannot reach a request: run on the
     // built Runtime, whose Exit carries the route's error type alone.
-    const fiber = Runtime.runFork(await options.runtime.runtime())(withRequestSpan(ctx)(answer))
+    const fiber = Runtime.runFork(requestRuntime(ctx, await options.runtime.runtime()))(answer)
     let timer: NodeJS.Timeout | undefined
     const exit = await new Promise<Exit.Exit<Reply, HostError>>((resolve) => {
       timer = setTimeout(() => {

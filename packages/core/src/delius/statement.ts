@@ -4,7 +4,8 @@
  * test/statement.test.ts pins each of them and the @effect/sql release, and fails naming the one that changed.
  */
 import { SqlClient, type SqlConnection, type SqlError, Statement } from "@effect/sql"
-import { Chunk, Clock, Context, Effect, type Either, Exit, FiberId, FiberRef, HashMap, Option, Tracer } from "effect"
+import { Context, Effect, type Either, Exit, FiberId, FiberRef, Option, type Tracer } from "effect"
+import { startSpan, underSpan } from "../telemetry/spans.js"
 import { compiledBy } from "./compiled.js"
 
 const { currentTransformer } = Statement
@@ -181,15 +182,6 @@ export interface StatementSpan {
   readonly end: (result: Either.Either<unknown, unknown> | Exit.Exit<unknown, unknown>) => void
 }
 
-const parentOf = (span: Tracer.AnySpan | undefined): Option.Option<Tracer.AnySpan> => {
-  // As Effect.withSpan picks a parent: the nearest span that propagates.
-  let parent = span
-  while (parent !== undefined && Context.get(parent.context, Tracer.DisablePropagation)) {
-    parent = parent._tag === "Span" ? Option.getOrUndefined(parent.parent) : undefined
-  }
-  return Option.fromNullable(parent)
-}
-
 const SPAN_OPTIONS: Tracer.SpanOptions = { kind: "client", captureStackTrace: false }
 
 /**
@@ -197,26 +189,15 @@ const SPAN_OPTIONS: Tracer.SpanOptions = { kind: "client", captureStackTrace: fa
  * `sql.execute`): the client's attributes, and the database system and statement text as the exporter reads them.
  * Undefined when spans are off.
  *
- * It is started as `Effect.withSpan` starts a span — the fiber's current span as parent, the fiber's span annotations
- * and links, timed unless timing is off — but it is never put in the fiber's context: nothing runs inside a statement,
- * so no span ever has it as parent. Providing it would copy the context (every service) and set a fiber ref for each
- * statement, which was most of the runtime's extra work per request with spans on; and the statement still takes its
- * fast path (`runNow`, `runLater`), which then sets the statement text once it has compiled it.
+ * It is started as `Effect.withSpan` starts a span (telemetry/spans.ts, `startSpan`) but it is never put in the
+ * fiber's context: nothing runs inside a statement, so no span ever has it as parent. Providing it would copy the
+ * context (every service) and set a fiber ref for each statement, which was most of the runtime's extra work per
+ * request with spans on; and the statement still takes its fast path (`runNow`, `runLater`), which then sets the
+ * statement text once it has compiled it.
  */
 const startStatementSpan = (fiber: Fiber, name: string, statement: unknown): StatementSpan | undefined => {
   if (!fiber.getFiberRef(FiberRef.currentTracerEnabled)) return undefined
-  const clock = Context.get(fiber.currentDefaultServices, Clock.Clock)
-  const timed = fiber.getFiberRef(FiberRef.currentTracerTimingEnabled)
-  const span = fiber.currentTracer.span(
-    name,
-    parentOf(fiber.currentSpan),
-    Context.empty(),
-    Chunk.toReadonlyArray(fiber.getFiberRef(FiberRef.currentTracerSpanLinks)),
-    timed ? clock.unsafeCurrentTimeNanos() : 0n,
-    "client",
-    SPAN_OPTIONS
-  )
-  HashMap.forEach(fiber.getFiberRef(FiberRef.currentTracerSpanAnnotations), (value, key) => span.attribute(key, value))
+  const { span, end } = startSpan(fiber, name, SPAN_OPTIONS)
   let system: unknown
   for (const [key, value] of spanAttributesOf(statement)) {
     span.attribute(key, value)
@@ -226,16 +207,14 @@ const startStatementSpan = (fiber: Fiber, name: string, statement: unknown): Sta
   if (system !== undefined) span.attribute("db.system", system)
   return {
     attribute: (key, value) => span.attribute(key, value),
-    end: (result) => {
-      if (span.status._tag === "Ended") return
-      const exit =
+    end: (result) =>
+      end(
         result._tag === "Left"
           ? Exit.fail(result.left)
           : result._tag === "Right"
             ? Exit.void
             : (result as Exit.Exit<unknown, unknown>)
-      span.end(timed ? clock.unsafeCurrentTimeNanos() : 0n, exit)
-    }
+      )
   }
 }
 
@@ -330,7 +309,7 @@ export const leanWithTransaction = (
       const inSpan = Effect.withFiberRuntime<A, E | SqlError.SqlError, R>((spanned) =>
         transaction(effect, spanned.currentContext)
       )
-      return Effect.withSpan(inSpan, "sql.transaction", options)
+      return underSpan(startSpan(fiber, "sql.transaction", options), inSpan)
     })
 }
 
