@@ -14,7 +14,9 @@
  * sent for a minute; 307 or 308 moves to the `Location` given (at most 10 times in a row); any other status drops the
  * batch. Where Microsoft's exporter kept a failed batch on disk for a later process, this one keeps it in memory: a
  * pod that stops while the endpoint is down loses what waits (the logs keep every custom event regardless).
- * Failures are logged as warnings, at most one a minute, with what was dropped since the last.
+ * Failures are logged as warnings, at most one a minute, with what was dropped since the last. No proxy setting is
+ * read (the exporter's REST client honoured HTTPS_PROXY): the items go straight to the endpoint the connection string
+ * names, and only there (or where it redirects).
  */
 import { Agent, request as httpsRequest } from "node:https"
 import { request as httpRequest, Agent as HttpAgent } from "node:http"
