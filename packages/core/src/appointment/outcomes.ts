@@ -105,6 +105,21 @@ export const applyOutcome = Effect.fnUntraced(function* (
   return updated
 }, traced("Appointment.applyOutcome"))
 
+/**
+ * §7.6: what the enforcement action's contact and the review contact take from the appointment they follow: its
+ * person, event, NSI, provider, team, officer and office, linked to the appointment's contact.
+ */
+const linkedTo = (appointment: Contact) => ({
+  offenderId: appointment.offenderId,
+  eventId: appointment.eventId,
+  nsiId: appointment.nsiId,
+  probationAreaId: appointment.probationAreaId!,
+  teamId: appointment.teamId!,
+  staffId: appointment.staffId!,
+  officeLocationId: appointment.officeLocationId,
+  linkedContactId: appointment.contactId
+})
+
 /** §7.6: enforcement row and action contact (once), FTC recount, review trigger. */
 const handleNonCompliance = Effect.fnUntraced(function* (
   services: OutcomeServices,
@@ -127,17 +142,10 @@ const handleNonCompliance = Effect.fnUntraced(function* (
     if (action.contactTypeId !== null) {
       yield* contacts.insert(
         {
-          offenderId: appointment.offenderId,
+          ...linkedTo(appointment),
           contactTypeId: action.contactTypeId,
           contactDate: ctx.today,
           contactStartTime: ctx.now,
-          eventId: appointment.eventId,
-          nsiId: appointment.nsiId,
-          probationAreaId: appointment.probationAreaId!,
-          teamId: appointment.teamId!,
-          staffId: appointment.staffId!,
-          officeLocationId: appointment.officeLocationId,
-          linkedContactId: appointment.contactId,
           notes: appendNotes(
             null,
             enforcementNotes(appointment.notes, londonIsoLocal(ctx.millis), action.description ?? "")
@@ -159,18 +167,11 @@ const handleNonCompliance = Effect.fnUntraced(function* (
     const review = yield* reference.contactType("ARWS").pipe(require("ContactType", "code", "ARWS"))
     yield* contacts.insert(
       {
-        offenderId: appointment.offenderId,
+        ...linkedTo(appointment),
         contactTypeId: review.contactTypeId,
         contactDate: appointment.contactDate,
         contactStartTime: appointment.contactStartTime ?? ctx.now,
-        contactEndTime: appointment.contactEndTime,
-        eventId: appointment.eventId,
-        nsiId: appointment.nsiId,
-        probationAreaId: appointment.probationAreaId!,
-        teamId: appointment.teamId!,
-        staffId: appointment.staffId!,
-        officeLocationId: appointment.officeLocationId,
-        linkedContactId: appointment.contactId
+        contactEndTime: appointment.contactEndTime
       },
       ctx
     )
