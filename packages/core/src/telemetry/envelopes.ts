@@ -251,6 +251,10 @@ const urlOf = (a: Readonly<Record<string, AttributeValue>>): string => {
 const targetOf = (a: Readonly<Record<string, AttributeValue>>): string =>
   text(a["peer.service"]) ?? hostOf(a) ?? httpUrlOf(a) ?? peerNameOf(a) ?? peerIpOf(a) ?? ""
 
+/** A span's own sample rate (`microsoft.sample_rate`), else 100: every item of the span carries it. */
+const sampleRateOf = (a: Readonly<Record<string, AttributeValue>>): number =>
+  a["microsoft.sample_rate"] ? Number(a["microsoft.sample_rate"]) : 100
+
 const DEFAULT_PORT = /(https?)(:\/\/.*)(:\d+)(\S*)/
 
 const pathnameOf = (url: string): string | undefined => {
@@ -306,17 +310,15 @@ export const envelopeWriter = (source: EnvelopeSource) => {
     }
     if (operationName !== undefined) tags += `,"ai.operation.name":${json(operationName)}`
 
-    let properties = propertiesOf(
-      a,
+    const links =
       span.links.length === 0
         ? undefined
         : `"_MS.links":${json(json(span.links.map((l) => ({ operation_Id: l.traceId, id: l.spanId }))))}`
-    )
+    const properties = `"properties":${propertiesOf(a, links)},"measurements":{}`
     const duration = timeSpan(durationMs(span.startTime, span.endTime))
     const id = `"id":${json(span.spanId.substring(0, NINE_BIT))}`
-    const sampleRate = a["microsoft.sample_rate"] ? Number(a["microsoft.sample_rate"]) : 100
+    const sampleRate = sampleRateOf(a)
     const time = isoTime(span.startTime)
-    properties = `"properties":${properties},"measurements":{}`
 
     if (server || span.kind === "consumer") {
       let fields = `"ver":2,${id}`
@@ -380,8 +382,7 @@ export const envelopeWriter = (source: EnvelopeSource) => {
 
   /** An event of a span: an `exception` is an exception item, any other a trace message, under the span. */
   const eventItem = (span: EndedSpan, event: SpanEvent): string => {
-    const a = span.attributes
-    const sampleRate = a["microsoft.sample_rate"] ? Number(a["microsoft.sample_rate"]) : 100
+    const sampleRate = sampleRateOf(span.attributes)
     const tags = `,"ai.operation.id":"${span.traceId}","ai.operation.parentId":"${span.spanId}"`
     const time = isoTime(event.time)
     const e = event.attributes

@@ -163,7 +163,7 @@ export const ingestionSender = (options: IngestionOptions): IngestionSender => {
   const drain = (all: boolean): Promise<void> => {
     if (inFlight !== undefined) return inFlight
     inFlight = (async () => {
-      while (queue.length > 0 && (all || queue.length >= maxBatch) && (all || Date.now() >= retryAt)) {
+      while (queue.length > 0 && (all || (queue.length >= maxBatch && Date.now() >= retryAt))) {
         const batch = queue.splice(0, maxBatch)
         await send(batch)
         if (all && Date.now() < retryAt) break

@@ -14,9 +14,9 @@ export const annotateSpan = (attributes: Readonly<Record<string, unknown>>): Eff
   Effect.flatMap(tracing, (enabled) => (enabled ? Effect.annotateCurrentSpan(attributes) : Effect.void))
 
 /**
- * `Effect.withSpan(name, options)` when spans are on, the effect itself when they are off. The span carries no
- * call-site stack (`captureStackTrace: false` unless given): its name says where, and capturing one is the cost this
- * avoids.
+ * The span `Effect.withSpan(name, options)` makes, when spans are on (`startSpan`, then `underSpan`); the effect
+ * itself when they are off. The span carries no call-site stack, whatever `captureStackTrace` says: its name says
+ * where, and capturing one is a cost this avoids.
  */
 export const traced =
   (name: string, options?: Tracer.SpanOptions) =>
