@@ -4,7 +4,7 @@ import type { DatabaseError } from "../../errors.js"
 import { toDatabaseError } from "../database.js"
 import { Dialect } from "../dialect.js"
 import { countOf, execute, findAll, findOne, StoredDate, StoredTimestamp } from "../query.js"
-import { definedOnly, insertAuditColumns, type WriteContext } from "./common.js"
+import { definedOnly, insertAuditColumns, nextId, type WriteContext } from "./common.js"
 import { ContactId, NsiId } from "../../domain/index.js"
 
 /** The contact aggregate: `CONTACT` with its type and outcome (spec §7, §8.1, §8.4). */
@@ -273,9 +273,7 @@ const contactReads = (sql: Sql, dialect: DialectShape) => {
 const contactWrites = (sql: Sql, dialect: DialectShape) =>
   ({
     insert: Effect.fnUntraced(function* (contact, ctx) {
-      const id = yield* dialect
-        .nextId(sql, "CONTACT_ID_SEQ")
-        .pipe(Effect.mapError(toDatabaseError("next CONTACT_ID_SEQ")))
+      const id = yield* nextId(sql, dialect, "CONTACT_ID_SEQ")
       yield* execute("Contact.insert")(
         sql`INSERT INTO CONTACT ${sql.insert({
           CONTACT_ID: id,

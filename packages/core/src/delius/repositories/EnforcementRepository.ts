@@ -1,10 +1,9 @@
 import { SqlClient } from "@effect/sql"
 import { Context, Effect, Layer } from "effect"
 import type { DatabaseError } from "../../errors.js"
-import { toDatabaseError } from "../database.js"
 import { Dialect } from "../dialect.js"
 import { countOf, execute } from "../query.js"
-import { insertAuditColumns, type WriteContext } from "./common.js"
+import { insertAuditColumns, nextId, type WriteContext } from "./common.js"
 
 /** `ENFORCEMENT` rows: the enforcement action taken on a non-compliant appointment (§7.6). */
 export interface NewEnforcement {
@@ -33,9 +32,7 @@ export class EnforcementRepository extends Context.Tag("@ram-delius/core/Enforce
           sql`SELECT COUNT(*) AS N FROM ENFORCEMENT WHERE CONTACT_ID = ${contactId} AND SOFT_DELETED = 0`
         ).pipe(Effect.map((n) => n > 0)),
       insert: Effect.fnUntraced(function* (enforcement, ctx) {
-        const id = yield* dialect
-          .nextId(sql, "ENFORCEMENT_ID_SEQ")
-          .pipe(Effect.mapError(toDatabaseError("next ENFORCEMENT_ID_SEQ")))
+        const id = yield* nextId(sql, dialect, "ENFORCEMENT_ID_SEQ")
         yield* execute("Enforcement.insert")(
           sql`INSERT INTO ENFORCEMENT ${sql.insert({
             ENFORCEMENT_ID: id,

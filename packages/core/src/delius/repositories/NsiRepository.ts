@@ -3,8 +3,7 @@ import { Context, Effect, Layer, Option, Schema } from "effect"
 import type { DatabaseError } from "../../errors.js"
 import { Dialect } from "../dialect.js"
 import { execute, findAll, findOne, StoredDate, StoredTimestamp } from "../query.js"
-import { definedOnly, insertAuditColumns, type WriteContext } from "./common.js"
-import { toDatabaseError } from "../database.js"
+import { definedOnly, insertAuditColumns, nextId, type WriteContext } from "./common.js"
 import { NsiId } from "../../domain/index.js"
 
 /** The NSI aggregate: `NSI`, `NSI_MANAGER`, `NSI_STATUS_HISTORY` (spec §6, §8.1). */
@@ -138,11 +137,9 @@ const nsiReads = (sql: Sql) => {
 
 /** The NSI writes: the NSI, its manager and status history (§6.3), with the §8.2 audit columns. */
 const nsiWrites = (sql: Sql, dialect: typeof Dialect.Service) => {
-  const nextId = (sequence: "NSI_ID_SEQ" | "NSI_MANAGER_ID_SEQ" | "NSI_STATUS_HISTORY_ID_SEQ") =>
-    dialect.nextId(sql, sequence).pipe(Effect.mapError(toDatabaseError(`next ${sequence}`)))
   return {
     insert: Effect.fnUntraced(function* (nsi, ctx) {
-      const id = yield* nextId("NSI_ID_SEQ")
+      const id = yield* nextId(sql, dialect, "NSI_ID_SEQ")
       yield* execute("Nsi.insert")(
         sql`INSERT INTO NSI ${sql.insert({
           NSI_ID: id,
@@ -187,7 +184,7 @@ const nsiWrites = (sql: Sql, dialect: typeof Dialect.Service) => {
       )
     },
     insertManager: Effect.fnUntraced(function* (manager, ctx) {
-      const id = yield* nextId("NSI_MANAGER_ID_SEQ")
+      const id = yield* nextId(sql, dialect, "NSI_MANAGER_ID_SEQ")
       yield* execute("Nsi.insertManager")(
         sql`INSERT INTO NSI_MANAGER ${sql.insert({
           NSI_MANAGER_ID: id,
@@ -205,7 +202,7 @@ const nsiWrites = (sql: Sql, dialect: typeof Dialect.Service) => {
       return id
     }),
     insertStatusHistory: Effect.fnUntraced(function* (history, ctx) {
-      const id = yield* nextId("NSI_STATUS_HISTORY_ID_SEQ")
+      const id = yield* nextId(sql, dialect, "NSI_STATUS_HISTORY_ID_SEQ")
       yield* execute("Nsi.insertStatusHistory")(
         sql`INSERT INTO NSI_STATUS_HISTORY ${sql.insert({
           NSI_STATUS_HISTORY_ID: id,
